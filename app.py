@@ -1,0 +1,94 @@
+"""HEAT application factory: configuration, extensions, blueprints, commands, error pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from heat import cli, config, database, security
+from heat.extensions import csrf, db, login_manager, migrate
+from heat.services import assessments
+from heat.views import admin, auth, casework, filters
+
+ROOT = Path(__file__).parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), static_folder=str(ROOT / "static"))
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    cli.register(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    filters.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
+    assessments.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(casework.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: ("Sorry, there is a problem with that request", "Go back, reload the page and try again."),
+        403: ("You do not have access to this page", "Ask your manager or administrator if you need access."),
+        404: ("Page not found", "The page or record does not exist, or you do not have access to it."),
+        405: ("Sorry, that did not work", "Go back and use the buttons on the page."),
+        413: ("That was too much to send at once", "Save your answers in smaller parts."),
+        429: ("Too many attempts", "Wait 15 minutes and try again."),
+        500: ("Sorry, there is a problem with the service", "Your saved work is safe. Try again later."),
+    }
+
+    def render_error(code: int):
+        title, body = messages[code]
+        return render_template("error.html", title=title, body=body), code
+
+    for code in messages:
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return (
+            render_template(
+                "error.html",
+                title="This page has expired",
+                body="Go back, reload the page and try again. Your saved answers are safe.",
+            ),
+            400,
+        )

@@ -1,0 +1,1 @@
+"""Flask-WTF forms. Every field renders through a govuk-frontend-wtf widget."""

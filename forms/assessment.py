@@ -1,0 +1,224 @@
+"""The assessment, one form per section. Checklist domain forms are built from the definition."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField
+from wtforms.validators import ValidationError
+
+from forms.fields import (
+    GovDateField,
+    NeededToComplete,
+    checkboxes,
+    choice,
+    long_text,
+    not_before,
+    not_in_future,
+    select,
+    submit,
+    text,
+)
+from heat.checklist import Definition
+from heat.models import (
+    ACTION_STATUSES,
+    CP_CATEGORIES,
+    EVIDENCE_SOURCES,
+    PLAN_STATUSES,
+    RESIDENCE,
+    ROOM_STATUSES,
+    SEX,
+    VISIT_TYPES,
+    YES_NO_UNKNOWN,
+)
+
+YES_NO = {"yes": "Yes", "no": "No"}
+INFANT_AWAKE = {"yes": "Yes", "no": "No", "na": "Not applicable (not an infant)"}
+SEEN_ALONE = {"yes": "Yes", "no": "No", "na": "Not applicable (too young, or not seen)"}
+ADVICE = {
+    "safer_sleep": "Safer sleep",
+    "bath_safety": "Bath safety",
+    "home_safety": "Home safety and accident prevention",
+    "smoking": "Smoke-free home",
+    "feeding": "Feeding and formula",
+}
+PEOPLE_ROWS = 6
+ACTION_ROWS = 6
+MIN_YEAR = 2000
+
+
+class SectionForm(FlaskForm):
+    """Every section carries the assessment's version, so a save from a stale page is caught."""
+
+    version = HiddenField()
+    save = submit("Save and continue")
+    save_later = submit("Save and come back later")
+
+    def validate_for(self, completing: bool) -> bool:
+        self.completing = completing
+        return self.validate()
+
+
+class StartForm(FlaskForm):
+    start_key = HiddenField()
+    children = checkboxes("Which children does this visit cover?", {}, hint="Grade for the most vulnerable child in the home.")
+    submit = submit("Start a new assessment")
+
+    def validate_children(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one child")
+
+
+class SubmitForm(FlaskForm):
+    version = HiddenField()
+    submission_key = HiddenField()
+    submit = submit("Submit assessment")
+
+
+class VisitForm(SectionForm):
+    visit_date = GovDateField("Date of visit", [NeededToComplete("Enter the date of the visit"), not_in_future, not_before(MIN_YEAR)], description="For example, 27 3 2026")
+    visit_time = text("Time of visit", NeededToComplete("Enter the time of the visit"), hint="24-hour clock, for example 14:30", max_length=5)
+    announced = choice("Was the visit announced?", {"yes": "Announced", "no": "Unannounced"}, NeededToComplete("Select whether the visit was announced"))
+    visit_type = choice("Visit type", VISIT_TYPES, NeededToComplete("Select the visit type"))
+    plan_status = choice("Child's plan on the day of the visit", PLAN_STATUSES, NeededToComplete("Select the child's plan on the day"))
+    plan_category = select("Child Protection category", {"": "Choose a category", **CP_CATEGORIES})
+    joint_visitor = text("Joint visitor (if any)", hint="Name of anyone who visited with you")
+    joint_visitor_agency = text("Joint visitor's agency")
+    handover_from = text("Case handed over from (if any)", hint="Worker or agency the case came from")
+    handover_to = text("Case handed over to (if any)")
+
+    def validate_visit_time(self, field):
+        if field.data:
+            try:
+                dt.datetime.strptime(field.data.strip(), "%H:%M")
+            except ValueError:
+                raise ValidationError("Time of visit must be a real time on the 24-hour clock, like 14:30") from None
+
+    def validate_plan_category(self, field):
+        if self.plan_status.data == "cp" and not field.data and self.completing:
+            raise ValidationError("Select the Child Protection category")
+        if field.data and field.data not in CP_CATEGORIES:
+            raise ValidationError("Select a Child Protection category from the list")
+
+
+class PersonForm(Form):
+    name = text("Name or description")
+    relationship = text("Relationship to the child", max_length=100)
+    sex = select("Sex", {"": "Choose", **SEX})
+    residence = select("Lives here?", {"": "Choose", **RESIDENCE})
+    cares_for_child = select("Cares for the child?", {"": "Choose", **YES_NO})
+
+    def validate_name(self, field):
+        others = (self.relationship.data, self.sex.data, self.residence.data, self.cares_for_child.data)
+        if not (field.data or "").strip() and any(others):
+            raise ValidationError("Enter a name or description for this person")
+
+
+class PeopleForm(SectionForm):
+    people = FieldList(FormField(PersonForm), min_entries=PEOPLE_ROWS, max_entries=PEOPLE_ROWS)
+    absent_members = long_text("Household members who were not present", hint="Include anyone who lives here or stays overnight but was out.")
+    new_partner = choice("Does a parent or carer have a new partner?", YES_NO_UNKNOWN, NeededToComplete("Select whether there is a new partner"))
+    father_involvement = long_text(
+        "The child's father and other men in the child's life",
+        NeededToComplete("Say what you know about the child's father and other men in the child's life"),
+        hint="Who are they, when did you last see or speak to them, and what part do they play in caring for the child?",
+    )
+
+    def validate_people(self, field):
+        if self.completing and not any((p.form.name.data or "").strip() for p in field.entries):
+            raise ValidationError("Enter at least one person who was present")
+
+
+def _room_fields(definition: Definition) -> dict:
+    fields = {}
+    for room in definition.rooms:
+        fields[f"status_{room.id}"] = choice(room.label, ROOM_STATUSES, NeededToComplete(f"Select whether the {room.label.lower()} was seen"))
+        fields[f"reason_{room.id}"] = text(f"Why was the {room.label.lower()} not seen?", max_length=500)
+    return fields
+
+
+def field_key(item_id: str) -> str:
+    """Item ids contain dots; form field names must not."""
+    return item_id.replace(".", "__")
+
+
+def rooms_form(definition: Definition) -> type[SectionForm]:
+    def validate(form, extra_validators=None):
+        ok = SectionForm.validate(form, extra_validators)
+        for room in definition.rooms:
+            status = form[f"status_{room.id}"].data
+            reason = form[f"reason_{room.id}"]
+            if status in ("not_seen", "refused") and not (reason.data or "").strip():
+                reason.errors = [*reason.errors, f"Say why the {room.label.lower()} was not seen"]
+                ok = False
+        return ok
+
+    return type("RoomsForm", (SectionForm,), {**_room_fields(definition), "validate": validate})
+
+
+def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
+    """The form for one checklist domain: a grade, evidence source and comment per item."""
+    domain = definition.domain(domain_id)
+    grade_choices = {g.value: g.display for g in definition.grades}
+    fields = {}
+    for item in domain.items:
+        key = field_key(item.id)
+        fields[f"grade_{key}"] = choice(item.text, grade_choices, NeededToComplete(f"Select a grade for {item.text.lower()}"), hint=item.hint)
+        fields[f"source_{key}"] = choice(f"How do you know? ({item.text})", EVIDENCE_SOURCES)
+        fields[f"comment_{key}"] = long_text(f"Comment on {item.text.lower()}", max_length=2000)
+
+    def validate(form, extra_validators=None):
+        ok = SectionForm.validate(form, extra_validators)
+        for item in domain.items:
+            key = field_key(item.id)
+            source = form[f"source_{key}"]
+            if form.completing and form[f"grade_{key}"].data in ("1", "2", "3", "4", "5") and not source.data:
+                source.errors = [*source.errors, f"Select how you know about {item.text.lower()}"]
+                ok = False
+        return ok
+
+    return type(f"DomainForm_{domain_id}", (SectionForm,), {**fields, "validate": validate})
+
+
+class VoiceForm(SectionForm):
+    child_seen = choice("Was the child seen?", YES_NO, NeededToComplete("Select whether the child was seen"))
+    child_seen_alone = choice("Was the child seen alone?", SEEN_ALONE, NeededToComplete("Select whether the child was seen alone"))
+    infant_seen_awake = choice("If an infant, were they seen awake?", INFANT_AWAKE, NeededToComplete("Select whether an infant was seen awake"))
+    child_voice = long_text("The child's voice", NeededToComplete("Record the child's voice: their words, or what their behaviour told you"), hint="What the child said, or what their behaviour and presentation told you.")
+    parent_view = long_text("Parent or carer's view", NeededToComplete("Record the parent or carer's view"))
+    shown_scores = choice("Were the parent or carers shown the scores?", YES_NO, NeededToComplete("Select whether the parent or carers were shown the scores"))
+    practitioner_notes = long_text("Practitioner-only notes", hint="Not shared with the family.")
+
+
+class ActionForm(Form):
+    task = text("Action", max_length=500)
+    owner = text("Who will do it", max_length=200)
+    due_date = GovDateField("Due date", [not_before(MIN_YEAR)])
+    status = select("Status", ACTION_STATUSES)
+    carried_forward = HiddenField()
+
+    def validate_task(self, field):
+        if not (field.data or "").strip() and (self.owner.data or self.due_date.data):
+            raise ValidationError("Enter the action, or clear its owner and due date")
+
+
+class ActionsForm(SectionForm):
+    strengths = long_text("Strengths", NeededToComplete("Record the strengths you saw"))
+    worries = long_text("Worries", NeededToComplete("Record your worries, or say there are none"))
+    advice_given = checkboxes("Advice given", ADVICE)
+    actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=ACTION_ROWS)
+    next_visit_date = GovDateField("Next visit date", [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)])
+
+
+FIXED_SECTIONS = {"visit": VisitForm, "people": PeopleForm, "voice": VoiceForm, "actions": ActionsForm}
+_built: dict[tuple[str, str], type[SectionForm]] = {}
+
+
+def section_form(definition: Definition, section_id: str) -> type[SectionForm]:
+    """The form class for a section; built once per checklist version and section."""
+    if section_id in FIXED_SECTIONS:
+        return FIXED_SECTIONS[section_id]
+    key = (definition.version, section_id)
+    if key not in _built:
+        _built[key] = rooms_form(definition) if section_id == "rooms" else domain_form(definition, section_id)
+    return _built[key]

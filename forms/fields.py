@@ -1,0 +1,117 @@
+"""Field helpers shared by every form: GOV.UK widgets and validators with plain messages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation, ValidationError
+
+TEXT_MAX = 200
+LONG_TEXT_MAX = 5000
+
+
+class NeededToComplete:
+    """Required when the section is being completed; "Save and come back later" skips it.
+
+    The form's `completing` attribute says which button was pressed.
+    """
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        empty = field.data in (None, "", []) or (isinstance(field.data, str) and not field.data.strip())
+        if empty:
+            field.errors[:] = []
+            if getattr(form, "completing", True):
+                raise StopValidation(self.message)
+            raise StopValidation()
+
+
+def not_in_future(form, field):
+    if field.data and field.data > dt.date.today():
+        raise ValidationError(f"{field.label.text} must be today or in the past")
+
+
+def not_before(year: int):
+    def check(form, field):
+        if field.data and field.data.year < year:
+            raise ValidationError(f"{field.label.text} must be after {year}")
+
+    return check
+
+
+class GovDateField(DateField):
+    """A day, month and year date with a message naming the field when it is not a real date."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            self.data = dt.datetime.strptime(" ".join(v.strip() for v in valuelist), "%d %m %Y").date()
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, for example 27 3 2026") from None
+
+
+def text(label: str, *validators, hint: str | None = None, max_length: int = TEXT_MAX) -> StringField:
+    return StringField(
+        label,
+        validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        description=hint,
+        widget=GovTextInput(),
+    )
+
+
+def long_text(label: str, *validators, hint: str | None = None, max_length: int = LONG_TEXT_MAX) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        description=hint,
+        widget=GovTextArea(),
+    )
+
+
+class ChoiceField(RadioField):
+    """Radio buttons whose unknown posted value gets a message naming the question."""
+
+    widget = GovRadioInput()
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        if self.data not in {value for value, _ in self.choices}:
+            raise ValidationError(f"Select one of the options for {self.label.text}")
+
+
+def choice(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> ChoiceField:
+    return ChoiceField(label, choices=list(choices.items()), validators=list(validators), description=hint)
+
+
+def select(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> SelectField:
+    return SelectField(label, choices=list(choices.items()), validators=list(validators), description=hint, widget=GovSelect())
+
+
+def checkboxes(label: str, choices: dict[str, str], hint: str | None = None) -> SelectMultipleField:
+    return SelectMultipleField(label, choices=list(choices.items()), description=hint, widget=GovCheckboxesInput())
+
+
+def submit(label: str) -> SubmitField:
+    return SubmitField(label, widget=GovSubmitInput())

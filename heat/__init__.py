@@ -1,0 +1,1 @@
+"""HEAT, the Home Environment Assessment Tool."""

@@ -1,0 +1,226 @@
+"""Load and validate checklist definition files (TOML).
+
+A definition is data: partnerships tune items, thresholds, safety-critical domains and the rooms
+that must be seen without touching code. Loading fails with a message naming the problem.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GRADED = ("1", "2", "3", "4", "5")
+NOT_SEEN = "NS"
+NOT_APPLICABLE = "NA"
+SCALE = GRADED + (NOT_SEEN, NOT_APPLICABLE)
+RATINGS = ("red", "incomplete", "amber")
+MIN_ITEMS, MAX_ITEMS = 4, 8
+
+BUILTIN_DIR = Path(__file__).parent / "definitions"
+
+
+class DefinitionError(ValueError):
+    """A checklist definition file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    value: str
+    label: str
+    hint: str
+
+    @property
+    def display(self) -> str:
+        """'3 Some concern', 'Not seen': how a grade reads on a radio button and in print."""
+        return f"{self.value} {self.label}" if self.value in GRADED else self.label
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    hint: str
+    domain_id: str
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    title: str
+    items: tuple[Item, ...]
+    safety_critical: bool = False
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    label: str
+    must_be_seen: bool = False
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    rating: str
+    rule: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Definition:
+    version: str
+    published: dt.date
+    title: str
+    grades: tuple[Grade, ...]
+    rooms: tuple[Room, ...]
+    rules: tuple[Rule, ...]
+    domains: tuple[Domain, ...]
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for domain in self.domains for item in domain.items)
+
+    def domain(self, domain_id: str) -> Domain:
+        return next(d for d in self.domains if d.id == domain_id)
+
+    def item(self, item_id: str) -> Item:
+        return next(i for i in self.items if i.id == item_id)
+
+    def grade(self, value: str) -> Grade:
+        return next(g for g in self.grades if g.value == value)
+
+    def room(self, room_id: str) -> Room:
+        return next(r for r in self.rooms if r.id == room_id)
+
+
+# Parameters each rule needs, with their valid range; scoring.RULES holds the functions.
+RULE_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
+    "any_item_at_least": {"grade": (1, 5)},
+    "any_item_at_least_in_safety_critical": {"grade": (1, 5)},
+    "count_at_least": {"grade": (1, 5), "count": (1, 100)},
+    "domain_mean_at_least": {"mean": (1, 5)},
+    "required_room_not_seen": {},
+}
+
+
+def load_definition(path: Path | str) -> Definition:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DefinitionError(f"{path.name}: cannot be read: {exc}") from exc
+    try:
+        return _build(raw)
+    except DefinitionError as exc:
+        raise DefinitionError(f"{path.name}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DefinitionError(f"{path.name}: malformed ({exc!r})") from None
+
+
+def load_definitions(*directories: Path | str) -> dict[str, Definition]:
+    """Every definition in the directories, keyed by version; a version defined twice is an error."""
+    definitions: dict[str, Definition] = {}
+    for directory in directories or (BUILTIN_DIR,):
+        for path in sorted(Path(directory).glob("*.toml")):
+            definition = load_definition(path)
+            if definition.version in definitions:
+                raise DefinitionError(f"{path.name}: version {definition.version} is defined twice")
+            definitions[definition.version] = definition
+    if not definitions:
+        raise DefinitionError("no checklist definition files found")
+    return definitions
+
+
+def current_version(definitions: dict[str, Definition]) -> str:
+    """The most recently published definition is the one new assessments use."""
+    return max(definitions.values(), key=lambda d: (d.published, d.version)).version
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise DefinitionError(message)
+
+
+def _text(table: dict, key: str, where: str) -> str:
+    value = table.get(key)
+    _require(isinstance(value, str) and value.strip() != "", f"{where}: '{key}' must be non-empty text")
+    return value.strip()
+
+
+def _build(raw: dict) -> Definition:
+    version = _text(raw, "version", "top level")
+    published = raw.get("published")
+    _require(isinstance(published, dt.date), "top level: 'published' must be a date such as 2026-11-01")
+
+    grades = tuple(
+        Grade(value=str(g["value"]), label=_text(g, "label", "grade"), hint=_text(g, "hint", "grade"))
+        for g in raw.get("grades", [])
+    )
+    _require(
+        tuple(g.value for g in grades) == SCALE,
+        f"grades must be exactly {', '.join(SCALE)} in that order",
+    )
+
+    domains: list[Domain] = []
+    seen_items: dict[str, str] = {}
+    for d in raw.get("domains", []):
+        domain_id = _text(d, "id", "domain")
+        _require(domain_id not in {x.id for x in domains}, f"domain id '{domain_id}' is used twice")
+        items = []
+        for i in d.get("items", []):
+            item_id = _text(i, "id", f"domain '{domain_id}' item")
+            _require(
+                item_id not in seen_items,
+                f"item id '{item_id}' is used twice (domains '{seen_items.get(item_id)}' and '{domain_id}')",
+            )
+            seen_items[item_id] = domain_id
+            items.append(Item(item_id, _text(i, "text", item_id), _text(i, "hint", item_id), domain_id))
+        _require(
+            MIN_ITEMS <= len(items) <= MAX_ITEMS,
+            f"domain '{domain_id}' has {len(items)} items; it needs {MIN_ITEMS} to {MAX_ITEMS}",
+        )
+        domains.append(
+            Domain(domain_id, _text(d, "title", domain_id), tuple(items), bool(d.get("safety_critical", False)))
+        )
+    _require(domains, "no domains defined")
+    domain_ids = {d.id for d in domains}
+
+    rooms = []
+    for r in raw.get("rooms", []):
+        room_id = _text(r, "id", "room")
+        _require(room_id not in {x.id for x in rooms}, f"room id '{room_id}' is used twice")
+        domain = r.get("domain")
+        _require(domain is None or domain in domain_ids, f"room '{room_id}' names unknown domain '{domain}'")
+        must = bool(r.get("must_be_seen", False))
+        _require(not must or domain is not None, f"room '{room_id}' must be seen but names no domain")
+        rooms.append(Room(room_id, _text(r, "label", room_id), must, domain))
+
+    rules = []
+    for r in raw.get("rules", []):
+        name = r.get("rule")
+        _require(name in RULE_PARAMS, f"unknown rule '{name}'; known rules: {', '.join(RULE_PARAMS)}")
+        rating = r.get("rating")
+        _require(rating in RATINGS, f"rule '{name}': rating '{rating}' must be one of {', '.join(RATINGS)}")
+        params = {}
+        for param, (low, high) in RULE_PARAMS[name].items():
+            value = r.get(param)
+            _require(
+                isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high,
+                f"rule '{name}': '{param}' must be a number from {low:g} to {high:g}, not {value!r}",
+            )
+            params[param] = value
+        rules.append(Rule(rating, name, _text(r, "message", f"rule '{name}'"), params))
+    _require(rules, "no rating rules defined")
+
+    return Definition(
+        version=version,
+        published=published,
+        title=_text(raw, "title", "top level"),
+        grades=grades,
+        rooms=tuple(rooms),
+        rules=tuple(rules),
+        domains=tuple(domains),
+    )

@@ -1,0 +1,84 @@
+"""Flask commands: user accounts, teams, demo data."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from heat.database import writing
+from heat.extensions import db
+from heat.models import ROLES, Team, User
+from heat.services import accounts, demo
+
+users = click.Group("users", help="Create and change user accounts.")
+teams = click.Group("teams", help="Create teams.")
+
+
+@teams.command("create")
+@click.argument("name")
+def create_team(name: str) -> None:
+    """Create a team called NAME."""
+    with writing():
+        if db.session.scalar(select(Team).where(Team.name == name)):
+            raise click.ClickException(f"team {name!r} already exists")
+        db.session.add(Team(name=name))
+        db.session.commit()
+    click.echo(f"Created team {name}")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--team", "team_name", help="Team name (practitioners and supervisors).")
+@click.password_option(help="Prompted for when not given.")
+def create_user(email: str, name: str, role: str, team_name: str | None, password: str) -> None:
+    """Create a user account."""
+    with writing():
+        team = db.session.scalar(select(Team).where(Team.name == team_name)) if team_name else None
+        if team_name and team is None:
+            raise click.ClickException(f"no team called {team_name!r}; create it with `flask teams create`")
+        try:
+            accounts.save_user(None, None, name=name, email=email, role=role, team_id=team.id if team else None, password=password)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"Created {ROLES[role].lower()} {email}")
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_user(email: str) -> None:
+    """Deactivate an account and end its sessions."""
+    with writing():
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}")
+        accounts.save_user(None, user, name=user.name, email=user.email, role=user.role, team_id=user.team_id, password=None, active=False)
+        db.session.commit()
+    click.echo(f"Deactivated {email}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
+def seed_demo(if_empty: bool) -> None:
+    """Load invented demo data into an empty database (never in production)."""
+    if current_app.config["HEAT_ENV"] == "production":
+        raise click.ClickException("demo data is never loaded when HEAT_ENV=production")
+    with writing():
+        try:
+            demo.load()
+        except demo.NotEmpty as exc:
+            db.session.rollback()
+            if if_empty:
+                click.echo("Database already has users; demo data not loaded.")
+                return
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"Loaded demo data. Every demo account's password is {demo.DEMO_PASSWORD}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(teams)
+    app.cli.add_command(seed_demo)

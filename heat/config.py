@@ -1,0 +1,60 @@
+"""Settings from environment variables, with safe defaults. Tests pass overrides to create_app."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'heat.db'}"
+    # Hosting platforms hand out postgres:// URLs; we use the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str, environment: str) -> str:
+    """HEAT_SECRET_KEY in production; elsewhere a random key kept in the instance folder."""
+    key = os.environ.get("HEAT_SECRET_KEY")
+    if key:
+        return key
+    if environment == "production":
+        raise RuntimeError("HEAT_SECRET_KEY must be set when HEAT_ENV=production")
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    environment = os.environ.get("HEAT_ENV", "development")
+    return {
+        "HEAT_ENV": environment,
+        "SECRET_KEY": secret_key(instance_path, environment),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Extra checklist definition folders (os.pathsep separated) beside the built-in one.
+        "HEAT_CHECKLIST_DIRS": [p for p in os.environ.get("HEAT_CHECKLIST_DIRS", "").split(os.pathsep) if p],
+        "SESSION_COOKIE_NAME": "heat_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Set HEAT_HTTPS=1 when served over HTTPS (always, in a real deployment).
+        "SESSION_COOKIE_SECURE": os.environ.get("HEAT_HTTPS") == "1",
+        "HEAT_HSTS": os.environ.get("HEAT_HTTPS") == "1",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "HEAT_IDLE_TIMEOUT": timedelta(minutes=30),
+        "HEAT_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "HEAT_LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "HEAT_LOGIN_FAILURES_PER_ADDRESS": 20,
+        "HEAT_LOGIN_WINDOW": timedelta(minutes=15),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own limits bound the token's life
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }

@@ -1,0 +1,54 @@
+"""Database engine set-up: SQLite pragmas and IMMEDIATE write transactions.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. A deferred transaction that reads
+and then writes fails with SQLITE_BUSY when another writer got there first, so every transaction
+of a state-changing request (or inside `writing()`) begins IMMEDIATE and waits its turn instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 10_000
+
+_writing: ContextVar[bool] = ContextVar("heat_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Begin the transactions opened inside this block IMMEDIATE (for CLI commands and jobs)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def _wants_write() -> bool:
+    return _writing.get() or (has_request_context() and request.method not in SAFE_METHODS)
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Take over transaction control from pysqlite so we can say BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")

@@ -1,0 +1,274 @@
+"""The stored records: teams, users, children, assessments and the audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from heat.extensions import db
+
+ROLES = {
+    "practitioner": "Practitioner",
+    "supervisor": "Supervisor",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+}
+PLAN_STATUSES = {
+    "none": "No plan",
+    "early_help": "Early help",
+    "cin": "Child in Need plan",
+    "cp": "Child Protection plan",
+}
+CP_CATEGORIES = {
+    "neglect": "Neglect",
+    "physical": "Physical abuse",
+    "emotional": "Emotional abuse",
+    "sexual": "Sexual abuse",
+}
+VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "Early help", "health": "Health"}
+ROOM_STATUSES = {"seen": "Seen", "not_seen": "Not seen", "refused": "Refused"}
+EVIDENCE_SOURCES = {"observed": "Observed", "carer_said": "Parent or carer said", "agency": "Another agency"}
+ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done"}
+RESIDENCE = {"lives_here": "Lives here", "stays_overnight": "Stays overnight", "visiting": "Visiting"}
+SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
+YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated at sign-out and deactivation: every cookie carrying the old token stops working.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES[self.role]
+
+
+class Household(db.Model):
+    """Children who live together, so one visit can cover siblings. The trend follows the child."""
+
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+
+
+assessment_children = Table(
+    "assessment_children",
+    db.metadata,
+    Column("assessment_id", ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
+    Column("child_id", ForeignKey("children.id"), primary_key=True, index=True),
+)
+
+
+class Child(db.Model):
+    __tablename__ = "children"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[dt.date]
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    allocated_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    plan_status: Mapped[str] = mapped_column(String(20), default="none")
+    plan_category: Mapped[str | None] = mapped_column(String(20))
+
+    team: Mapped[Team] = relationship()
+    allocated_worker: Mapped[User | None] = relationship()
+    assessments: Mapped[list[Assessment]] = relationship(
+        secondary=assessment_children, back_populates="children", order_by="Assessment.visit_date"
+    )
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def plan_label(self) -> str:
+        label = PLAN_STATUSES[self.plan_status]
+        if self.plan_status == "cp" and self.plan_category:
+            label += f" ({CP_CATEGORIES[self.plan_category]})"
+        return label
+
+    def age_on(self, day: dt.date) -> str:
+        months = (day.year - self.date_of_birth.year) * 12 + day.month - self.date_of_birth.month
+        if day.day < self.date_of_birth.day:
+            months -= 1
+        if months < 24:
+            return f"{months} month{'s' if months != 1 else ''}"
+        return f"{months // 12} years"
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checklist_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Optimistic lock: a save from a stale page loses, visibly.
+    version: Mapped[int] = mapped_column(default=1)
+    # Client-generated keys make starting and submitting idempotent.
+    start_key: Mapped[str] = mapped_column(String(64), unique=True)
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    section_status: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+
+    # Visit details
+    visit_date: Mapped[dt.date | None] = mapped_column(index=True)
+    visit_time: Mapped[dt.time | None]
+    announced: Mapped[bool | None]
+    visit_type: Mapped[str | None] = mapped_column(String(20))
+    plan_status: Mapped[str | None] = mapped_column(String(20))
+    plan_category: Mapped[str | None] = mapped_column(String(20))
+    joint_visitor: Mapped[str | None] = mapped_column(String(200))
+    joint_visitor_agency: Mapped[str | None] = mapped_column(String(200))
+    handover_from: Mapped[str | None] = mapped_column(String(200))
+    handover_to: Mapped[str | None] = mapped_column(String(200))
+
+    # People
+    absent_members: Mapped[str | None] = mapped_column(Text)
+    new_partner: Mapped[str | None] = mapped_column(String(10))
+    father_involvement: Mapped[str | None] = mapped_column(Text)
+
+    # The child and the family's view
+    child_seen: Mapped[str | None] = mapped_column(String(10))
+    child_seen_alone: Mapped[str | None] = mapped_column(String(10))
+    infant_seen_awake: Mapped[str | None] = mapped_column(String(10))
+    child_voice: Mapped[str | None] = mapped_column(Text)
+    parent_view: Mapped[str | None] = mapped_column(Text)
+    shown_scores: Mapped[str | None] = mapped_column(String(10))
+    practitioner_notes: Mapped[str | None] = mapped_column(Text)
+
+    # Analysis and what happens next
+    strengths: Mapped[str | None] = mapped_column(Text)
+    worries: Mapped[str | None] = mapped_column(Text)
+    advice_given: Mapped[list] = mapped_column(JSON, default=list)
+    next_visit_date: Mapped[dt.date | None]
+
+    # The score at submission, kept for lists; pages re-score from the grades with checklist_version.
+    rating: Mapped[str | None] = mapped_column(String(20))
+    mean_grade: Mapped[float | None]
+
+    created_by: Mapped[User] = relationship()
+    team: Mapped[Team] = relationship()
+    children: Mapped[list[Child]] = relationship(
+        secondary=assessment_children, back_populates="assessments", order_by="Child.date_of_birth.desc()"
+    )
+    grades: Mapped[list[ItemGrade]] = relationship(cascade="all, delete-orphan", back_populates="assessment")
+    rooms: Mapped[list[RoomCheck]] = relationship(cascade="all, delete-orphan", order_by="RoomCheck.id")
+    people: Mapped[list[PersonPresent]] = relationship(
+        cascade="all, delete-orphan", order_by="PersonPresent.position"
+    )
+    actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", order_by="Action.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def grade_map(self) -> dict[str, str]:
+        return {g.item_id: g.grade for g in self.grades}
+
+    @property
+    def room_map(self) -> dict[str, str]:
+        return {r.room_id: r.status for r in self.rooms}
+
+
+class ItemGrade(db.Model):
+    __tablename__ = "item_grades"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(60))
+    grade: Mapped[str] = mapped_column(String(2))
+    evidence_source: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="grades")
+
+
+class RoomCheck(db.Model):
+    __tablename__ = "room_checks"
+    __table_args__ = (UniqueConstraint("assessment_id", "room_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    room_id: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PersonPresent(db.Model):
+    __tablename__ = "people_present"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    relationship_to_child: Mapped[str | None] = mapped_column(String(100))
+    sex: Mapped[str | None] = mapped_column(String(10))
+    residence: Mapped[str | None] = mapped_column(String(20))
+    cares_for_child: Mapped[str | None] = mapped_column(String(10))
+
+
+class Action(db.Model):
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    task: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due_date: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    carried_forward: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEvent(db.Model):
+    """Append-only: who did what to which record, when (UTC) and from where."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    email_tried: Mapped[str | None] = mapped_column(String(254), index=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,1 @@
+"""Reports: PDFs for case files and audits."""

@@ -1,0 +1,50 @@
+"""PDF rendering with WeasyPrint.
+
+The print template gets plain data, autoescaped like every page. The URL fetcher serves only
+files packaged under static/print/: no file:// paths, no network, no redirects, so text that
+anyone typed can never make a PDF fetch or embed anything.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import render_template
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+PRINT_ASSETS = Path(__file__).resolve().parents[2] / "static" / "print"
+BASE_URL = "heat-asset:///"
+MIME_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
+
+
+class BlockedFetch(ValueError):
+    """A PDF asked for something that is not one of our packaged print assets."""
+
+
+class PackagedAssetFetcher(URLFetcher):
+    """Answers heat-asset:///name from static/print/ and refuses everything else."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols=("heat-asset",), allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        path = (PRINT_ASSETS / parts.path.lstrip("/")).resolve()
+        allowed = (
+            parts.scheme == "heat-asset"
+            and not parts.netloc
+            and PRINT_ASSETS in path.parents
+            and path.suffix in MIME_TYPES
+            and path.is_file()
+        )
+        if not allowed:
+            self.refused.append(url)
+            raise BlockedFetch("only packaged print assets may be fetched")
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix]})
+
+
+def render_pdf(template: str, **context) -> bytes:
+    html = render_template(template, **context)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=PackagedAssetFetcher()).write_pdf()

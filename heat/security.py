@@ -1,0 +1,87 @@
+"""Sessions, sign-in state and response headers.
+
+Sessions are revocable: the cookie carries the user's session token, rotated at sign-out and
+deactivation. Idle (30 minutes) and absolute (12 hours) limits are checked on every request.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, logout_user
+
+from heat.extensions import db, login_manager
+from heat.models import User
+
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session at sign-in: nothing from before it survives (no session fixation)."""
+    session.clear()
+    now = int(time.time())
+    session["signed_in_at"] = now
+    session["seen_at"] = now
+
+
+def _enforce_timeouts() -> None:
+    if "_user_id" not in session:
+        return
+    now = int(time.time())
+    config = current_app.config
+    idle = now - session.get("seen_at", 0) > config["HEAT_IDLE_TIMEOUT"].total_seconds()
+    expired = now - session.get("signed_in_at", 0) > config["HEAT_ABSOLUTE_TIMEOUT"].total_seconds()
+    if idle or expired:
+        logout_user()
+        session.clear()
+        session["timed_out"] = True
+    else:
+        session["seen_at"] = now
+
+
+def _set_headers(response):
+    response.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if current_app.config.get("HEAT_HSTS"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if not request.path.startswith("/static/"):
+        # Pages carry personal data: never keep them in a shared or browser cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are revoked server-side instead
+
+    @app.before_request
+    def before():
+        g.csp_nonce = secrets.token_urlsafe(16)
+        _enforce_timeouts()
+
+    app.after_request(_set_headers)
+
+    @app.context_processor
+    def nonce():
+        return {"csp_nonce": g.get("csp_nonce", ""), "current_user": current_user}

@@ -1,0 +1,1 @@
+"""Use cases: load records, call the checklist core, write, audit. Views call these."""

@@ -1,0 +1,53 @@
+"""Who may see and change which records. Every view goes through these; another team's record is a 404."""
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, select
+from werkzeug.exceptions import NotFound
+
+from heat.extensions import db
+from heat.models import Assessment, Child, User, assessment_children
+
+CASEWORK_ROLES = ("practitioner", "supervisor")
+
+
+def sees_all_teams(user: User) -> bool:
+    return user.role == "auditor"
+
+
+def can_assess(user: User) -> bool:
+    """Auditors read everything and change nothing; admins manage accounts, not casework."""
+    return user.role in CASEWORK_ROLES
+
+
+def children_query(user: User) -> Select:
+    query = select(Child)
+    if sees_all_teams(user):
+        return query
+    if user.role in CASEWORK_ROLES and user.team_id is not None:
+        return query.where(Child.team_id == user.team_id)
+    return query.where(false())
+
+
+def child_for(user: User, child_id: int) -> Child:
+    child = db.session.scalar(children_query(user).where(Child.id == child_id))
+    if child is None:
+        raise NotFound()
+    return child
+
+
+def assessments_query(user: User) -> Select:
+    """An assessment is visible when any child it covers is: the history follows the child."""
+    visible_children = children_query(user).with_only_columns(Child.id)
+    return select(Assessment).where(
+        exists().where(
+            assessment_children.c.assessment_id == Assessment.id,
+            assessment_children.c.child_id.in_(visible_children.scalar_subquery()),
+        )
+    )
+
+
+def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -> Assessment:
+    assessment = db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+    if assessment is None or (to_change and not can_assess(user)):
+        raise NotFound()
+    return assessment

@@ -1,0 +1,327 @@
+"""Assessments: start, save a section at a time, submit once, score with the version they were made with."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from heat.checklist import Definition, Score, score
+from heat.checklist.definition import BUILTIN_DIR, GRADED, current_version, load_definitions
+from heat.extensions import db
+from heat.models import Action, Assessment, Child, ItemGrade, PersonPresent, RoomCheck, User, assessment_children, utcnow
+
+NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
+STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    group: str
+
+
+class EditConflict(Exception):
+    """Someone saved this assessment after the page being saved was opened."""
+
+
+class NotReadyToSubmit(Exception):
+    def __init__(self, sections: list[Section]):
+        super().__init__("sections not completed")
+        self.sections = sections
+
+
+# --- checklist definitions ------------------------------------------------------------------
+
+
+def init_app(app) -> None:
+    """Load every checklist version once, at start-up; a bad definition stops the app starting."""
+    definitions = load_definitions(BUILTIN_DIR, *app.config.get("HEAT_CHECKLIST_DIRS", []))
+    app.extensions["heat_definitions"] = definitions
+    app.extensions["heat_current_version"] = current_version(definitions)
+
+
+def definition_for(assessment: Assessment) -> Definition:
+    return current_app.extensions["heat_definitions"][assessment.checklist_version]
+
+
+def current_definition() -> Definition:
+    return current_app.extensions["heat_definitions"][current_app.extensions["heat_current_version"]]
+
+
+def sections(definition: Definition) -> list[Section]:
+    return [
+        Section("visit", "Visit details", "The visit"),
+        Section("people", "People present", "The visit"),
+        Section("rooms", "Rooms seen", "The home"),
+        *[Section(d.id, d.title, "The home") for d in definition.domains],
+        Section("voice", "Child's voice and parent's view", "The child and family"),
+        Section("actions", "Analysis, actions and next visit", "What happens next"),
+    ]
+
+
+def section_of(definition: Definition, section_id: str) -> Section | None:
+    return next((s for s in sections(definition) if s.id == section_id), None)
+
+
+def section_statuses(assessment: Assessment) -> dict[str, str]:
+    stored = assessment.section_status or {}
+    return {s.id: stored.get(s.id, NOT_STARTED) for s in sections(definition_for(assessment))}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def score_of(assessment: Assessment) -> Score:
+    return score(definition_for(assessment), assessment.grade_map, assessment.room_map)
+
+
+def previous_assessment(assessment: Assessment) -> Assessment | None:
+    """The latest submitted visit to any of the same children before this one."""
+    child_ids = [c.id for c in assessment.children]
+    query = (
+        select(Assessment)
+        .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+        .where(
+            assessment_children.c.child_id.in_(child_ids),
+            Assessment.status == "submitted",
+            Assessment.id != assessment.id,
+        )
+        .order_by(Assessment.visit_date.desc(), Assessment.submitted_at.desc())
+        .limit(1)
+    )
+    if assessment.visit_date is not None:
+        query = query.where(Assessment.visit_date <= assessment.visit_date)
+    return db.session.scalar(query)
+
+
+def child_assessments(child: Child) -> list[Assessment]:
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+            .where(assessment_children.c.child_id == child.id)
+            .order_by(Assessment.visit_date.desc().nulls_first(), Assessment.created_at.desc())
+        )
+    )
+
+
+def household_children(child: Child) -> list[Child]:
+    if child.household_id is None:
+        return [child]
+    return list(
+        db.session.scalars(
+            select(Child)
+            .where(Child.household_id == child.household_id, Child.team_id == child.team_id)
+            .order_by(Child.date_of_birth.desc())
+        )
+    )
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def start(user: User, children: list[Child], start_key: str) -> Assessment:
+    """Start a draft for these children; the same start key again returns the same draft."""
+    existing = db.session.scalar(select(Assessment).where(Assessment.start_key == start_key))
+    if existing is not None:
+        return existing
+    assessment = Assessment(
+        team_id=children[0].team_id,
+        created_by=user,
+        checklist_version=current_app.extensions["heat_current_version"],
+        start_key=start_key,
+        plan_status=children[0].plan_status,
+        plan_category=children[0].plan_category,
+        children=children,
+        section_status={},
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    previous = previous_assessment(assessment)
+    if previous is not None:
+        # Actions not yet done come forward, so the next visit checks them.
+        assessment.actions = [
+            Action(position=i, task=a.task, owner=a.owner, due_date=a.due_date, status="open", carried_forward=True)
+            for i, a in enumerate(x for x in previous.actions if x.status != "done")
+        ]
+    return assessment
+
+
+def section_data(assessment: Assessment, section_id: str) -> dict:
+    """What is stored for a section, shaped as that section's form data."""
+    definition = definition_for(assessment)
+    a = assessment
+    if section_id == "visit":
+        return {
+            "visit_date": a.visit_date,
+            "visit_time": a.visit_time.strftime("%H:%M") if a.visit_time else None,
+            "announced": None if a.announced is None else ("yes" if a.announced else "no"),
+            **{k: getattr(a, k) for k in VISIT_TEXT},
+        }
+    if section_id == "people":
+        return {
+            "people": [
+                {"name": p.name, "relationship": p.relationship_to_child, "sex": p.sex, "residence": p.residence, "cares_for_child": p.cares_for_child}
+                for p in a.people
+            ],
+            **{k: getattr(a, k) for k in PEOPLE_TEXT},
+        }
+    if section_id == "rooms":
+        data = {}
+        for r in a.rooms:
+            data[f"status_{r.room_id}"] = r.status
+            data[f"reason_{r.room_id}"] = r.reason
+        return data
+    if section_id == "voice":
+        return {k: getattr(a, k) for k in VOICE_TEXT}
+    if section_id == "actions":
+        return {
+            "actions": [
+                {"task": x.task, "owner": x.owner, "due_date": x.due_date, "status": x.status, "carried_forward": "yes" if x.carried_forward else ""}
+                for x in a.actions
+            ],
+            "advice_given": list(a.advice_given or []),
+            **{k: getattr(a, k) for k in ACTIONS_TEXT},
+        }
+    domain = definition.domain(section_id)
+    stored = {g.item_id: g for g in a.grades}
+    data = {}
+    for item in domain.items:
+        key = item.id.replace(".", "__")
+        g = stored.get(item.id)
+        data[f"grade_{key}"] = g.grade if g else None
+        data[f"source_{key}"] = g.evidence_source if g else None
+        data[f"comment_{key}"] = g.comment if g else None
+    return data
+
+
+VISIT_TEXT = ("visit_type", "plan_status", "plan_category", "joint_visitor", "joint_visitor_agency", "handover_from", "handover_to")
+PEOPLE_TEXT = ("absent_members", "new_partner", "father_involvement")
+VOICE_TEXT = ("child_seen", "child_seen_alone", "infant_seen_awake", "child_voice", "parent_view", "shown_scores", "practitioner_notes")
+ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _store(assessment: Assessment, section_id: str, data: dict) -> None:
+    a = assessment
+    if section_id == "visit":
+        a.visit_date = data["visit_date"]
+        time = _clean(data["visit_time"])
+        a.visit_time = dt.datetime.strptime(time, "%H:%M").time() if time else None
+        a.announced = None if not data["announced"] else data["announced"] == "yes"
+        for k in VISIT_TEXT:
+            setattr(a, k, _clean(data[k]))
+        if a.plan_status != "cp":
+            a.plan_category = None
+    elif section_id == "people":
+        for k in PEOPLE_TEXT:
+            setattr(a, k, _clean(data[k]))
+        a.people = [
+            PersonPresent(
+                position=i,
+                name=_clean(p["name"]),
+                relationship_to_child=_clean(p["relationship"]),
+                sex=_clean(p["sex"]),
+                residence=_clean(p["residence"]),
+                cares_for_child=_clean(p["cares_for_child"]),
+            )
+            for i, p in enumerate(p for p in data["people"] if _clean(p["name"]))
+        ]
+    elif section_id == "rooms":
+        existing = {r.room_id: r for r in a.rooms}
+        for room in definition_for(a).rooms:
+            status = _clean(data[f"status_{room.id}"])
+            reason = _clean(data[f"reason_{room.id}"]) if status in ("not_seen", "refused") else None
+            row = existing.get(room.id)
+            if status is None:
+                if row is not None:
+                    a.rooms.remove(row)
+            elif row is None:
+                a.rooms.append(RoomCheck(room_id=room.id, status=status, reason=reason))
+            else:
+                row.status, row.reason = status, reason
+    elif section_id == "voice":
+        for k in VOICE_TEXT:
+            setattr(a, k, _clean(data[k]))
+    elif section_id == "actions":
+        for k in ACTIONS_TEXT:
+            setattr(a, k, _clean(data[k]))
+        a.advice_given = list(data["advice_given"] or [])
+        a.actions = [
+            Action(
+                position=i,
+                task=_clean(x["task"]),
+                owner=_clean(x["owner"]),
+                due_date=x["due_date"],
+                status=x["status"] or "open",
+                carried_forward=x.get("carried_forward") == "yes",
+            )
+            for i, x in enumerate(x for x in data["actions"] if _clean(x["task"]))
+        ]
+    else:
+        existing = {g.item_id: g for g in a.grades}
+        for item in definition_for(a).domain(section_id).items:
+            key = item.id.replace(".", "__")
+            grade = _clean(data[f"grade_{key}"])
+            row = existing.get(item.id)
+            if grade is None:
+                if row is not None:
+                    a.grades.remove(row)
+                continue
+            if row is None:
+                row = ItemGrade(item_id=item.id)
+                a.grades.append(row)
+            row.grade = grade
+            row.evidence_source = _clean(data[f"source_{key}"]) if grade in GRADED else None
+            row.comment = _clean(data[f"comment_{key}"])
+
+
+def save_section(assessment: Assessment, section_id: str, data: dict, *, completing: bool, seen_version: int) -> None:
+    """Store one section. `seen_version` is the version the page was opened at; if the assessment
+    has moved on since, nothing is stored and EditConflict is raised. The caller commits."""
+    if assessment.status != "draft":
+        raise EditConflict()
+    if seen_version != assessment.version:
+        raise EditConflict()
+    _store(assessment, section_id, data)
+    assessment.section_status = {**(assessment.section_status or {}), section_id: COMPLETED if completing else IN_PROGRESS}
+    assessment.updated_at = utcnow()  # always bumps the version, even when only child rows changed
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
+
+
+def submit(assessment: Assessment, submission_key: str, seen_version: int) -> Assessment:
+    """Submit once. The same key again (a retried POST) returns the stored result unchanged."""
+    if assessment.status == "submitted":
+        return assessment
+    if seen_version != assessment.version:
+        raise EditConflict()
+    incomplete = [s for s in sections(definition_for(assessment)) if section_statuses(assessment)[s.id] != COMPLETED]
+    if incomplete:
+        raise NotReadyToSubmit(incomplete)
+    result = score_of(assessment)
+    assessment.status = "submitted"
+    assessment.submission_key = submission_key
+    assessment.submitted_at = utcnow()
+    assessment.updated_at = assessment.submitted_at
+    assessment.rating = result.rating
+    assessment.mean_grade = result.mean
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise EditConflict() from None
+    return assessment

@@ -1,0 +1,151 @@
+"""Invented demo data: two teams, six accounts, four children, and a history of real, scored visits.
+
+Never loaded in production. Every name here is made up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from heat.extensions import db
+from heat.models import Child, Household, Team, User
+from heat.services import assessments as svc
+from heat.services.passwords import hash_password
+
+DEMO_PASSWORD = "heat-demo-password"
+ACCOUNTS = [
+    ("north-worker@example.org", "Nadia Patel", "practitioner", "North"),
+    ("north-supervisor@example.org", "Sam Okafor", "supervisor", "North"),
+    ("south-worker@example.org", "Tom Reid", "practitioner", "South"),
+    ("south-supervisor@example.org", "Grace Lin", "supervisor", "South"),
+    ("auditor@example.org", "Alex Morgan", "auditor", None),
+    ("admin@example.org", "Jo Fisher", "admin", None),
+]
+
+
+class NotEmpty(RuntimeError):
+    pass
+
+
+def _months_ago(today: dt.date, months: int) -> dt.date:
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(today.day, 28))
+
+
+def load(today: dt.date | None = None) -> None:
+    """Load the demo into an empty database. The caller commits."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        raise NotEmpty("the database already has users; demo data goes only into an empty database")
+    today = today or dt.date.today()
+    teams = {name: Team(name=name) for name in ("North", "South")}
+    db.session.add_all(teams.values())
+    password_hash = hash_password(DEMO_PASSWORD)
+    users = {}
+    for email, name, role, team in ACCOUNTS:
+        users[email] = User(email=email, name=name, role=role, team=teams.get(team), password_hash=password_hash)
+    db.session.add_all(users.values())
+    db.session.flush()
+
+    north_worker = users["north-worker@example.org"]
+    carters = Household(team_id=teams["North"].id)
+    hughes = Household(team_id=teams["North"].id)
+    walsh = Household(team_id=teams["South"].id)
+    db.session.add_all([carters, hughes, walsh])
+    db.session.flush()
+
+    def child(ref, first, last, months, team, household, plan, category=None, worker=north_worker):
+        c = Child(
+            reference=ref,
+            first_name=first,
+            last_name=last,
+            date_of_birth=_months_ago(today, months),
+            team_id=teams[team].id,
+            household_id=household.id,
+            plan_status=plan,
+            plan_category=category,
+            allocated_worker=worker,
+        )
+        db.session.add(c)
+        return c
+
+    child("HEAT-1001", "Lily", "Carter", 4, "North", carters, "cp", "neglect")
+    child("HEAT-1002", "Noah", "Carter", 36, "North", carters, "cp", "neglect")
+    mia = child("HEAT-1003", "Mia", "Hughes", 12, "North", hughes, "cin")
+    child("HEAT-2001", "Leo", "Walsh", 24, "South", walsh, "early_help", worker=users["south-worker@example.org"])
+    db.session.flush()
+
+    # Mia's home slips a little at each visit: Green, then Amber, with a Serious grade by the fourth.
+    for visit, months_back in enumerate((4, 3, 2, 1)):
+        _visit(north_worker, mia, today - dt.timedelta(days=30 * months_back), visit)
+
+
+def _grade_for(item_id: str, visit: int) -> str:
+    worsening = {
+        "general.floors": ["2", "3", "3", "4"],
+        "general.rubbish": ["2", "2", "3", "3"],
+        "general.smell": ["2", "2", "3", "3"],
+        "kitchen.surfaces": ["2", "3", "3", "3"],
+        "kitchen.storage": ["1", "2", "3", "3"],
+        "warmth.toys": ["2", "2", "2", "3"],
+        "carer.actions_done": ["NA", "2", "3", "4"],
+        "outside.play": ["NA", "NA", "NA", "NA"],
+        "sleep.older_children": ["NA", "NA", "NA", "NA"],
+    }
+    if item_id in worsening:
+        return worsening[item_id][visit]
+    return "NA" if item_id.startswith("outside") else ["1", "2", "2", "2"][visit]
+
+
+def _visit(worker: User, child: Child, day: dt.date, visit: int) -> None:
+    assessment = svc.start(worker, [child], f"demo-{child.reference}-{visit}")
+    definition = svc.definition_for(assessment)
+
+    def save(section_id, data):
+        svc.save_section(assessment, section_id, data, completing=True, seen_version=assessment.version)
+
+    save("visit", {
+        "visit_date": day, "visit_time": "10:30", "announced": "yes" if visit % 2 == 0 else "no",
+        "visit_type": "cin", "plan_status": "cin", "plan_category": None, "joint_visitor": None,
+        "joint_visitor_agency": None, "handover_from": None, "handover_to": None,
+    })
+    save("people", {
+        "people": [
+            {"name": "Kelly Hughes", "relationship": "Mother", "sex": "female", "residence": "lives_here", "cares_for_child": "yes"},
+            {"name": "Man introduced as 'Dan'", "relationship": "Mother's friend", "sex": "male", "residence": "stays_overnight" if visit >= 2 else "visiting", "cares_for_child": "no"},
+        ],
+        "absent_members": None,
+        "new_partner": "unknown" if visit >= 2 else "no",
+        "father_involvement": "Father lives in another area; no contact since the summer. Details requested from that area's children's services.",
+    })
+    save("rooms", {
+        **{f"status_{r.id}": "seen" for r in definition.rooms},
+        **{f"reason_{r.id}": None for r in definition.rooms},
+        "status_outside": "not_seen",
+        "reason_outside": "Flat has no garden.",
+    })
+    for domain in definition.domains:
+        data = {}
+        for item in domain.items:
+            key = item.id.replace(".", "__")
+            grade = _grade_for(item.id, visit)
+            data[f"grade_{key}"] = grade
+            data[f"source_{key}"] = "observed" if grade not in ("NS", "NA") else None
+            data[f"comment_{key}"] = "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None
+        save(domain.id, data)
+    save("voice", {
+        "child_seen": "yes", "child_seen_alone": "na", "infant_seen_awake": "yes",
+        "child_voice": "Mia crawled to the worker and babbled; she was grizzly and her nappy was heavy.",
+        "parent_view": "Kelly says she is tired and the flat is hard to keep on top of.",
+        "shown_scores": "yes", "practitioner_notes": None,
+    })
+    save("actions", {
+        "strengths": "Kelly is warm with Mia and engages with visits.",
+        "worries": "The home is getting dirtier at each visit and agreed actions are slipping.",
+        "advice_given": ["safer_sleep", "home_safety"],
+        "actions": [
+            {"task": "Clear rubbish bags from the hallway", "owner": "Kelly Hughes", "due_date": day + dt.timedelta(days=7), "status": "open", "carried_forward": ""},
+        ],
+        "next_visit_date": day + dt.timedelta(days=30),
+    })
+    svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)

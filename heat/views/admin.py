@@ -1,0 +1,90 @@
+"""Administration: user accounts and teams."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from forms.admin import TeamForm, UserForm
+from heat.extensions import db
+from heat.models import Team, User
+from heat.services import accounts, audit
+from heat.views import roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _team_choices(form: UserForm) -> None:
+    teams = db.session.scalars(select(Team).order_by(Team.name))
+    form.team_id.choices = [("", "No team")] + [(str(t.id), t.name) for t in teams]
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    people = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("admin/users.html", users=people)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():
+    return _edit_user(None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    return _edit_user(db.get_or_404(User, user_id))
+
+
+def _edit_user(user: User | None):
+    form = UserForm(
+        data=None
+        if user is None
+        else {
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "team_id": str(user.team_id or ""),
+            "active": "active" if user.active else "deactivated",
+        }
+    )
+    if user is None and not form.is_submitted():
+        form.active.data = "active"
+    _team_choices(form)
+    if form.validate_on_submit():
+        try:
+            accounts.save_user(
+                current_user,
+                user,
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                team_id=int(form.team_id.data) if form.team_id.data else None,
+                password=form.password.data or None,
+                active=form.active.data == "active",
+            )
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("User saved.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", form=form, user=user)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@roles_required("admin")
+def teams():
+    form = TeamForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if db.session.scalar(select(Team).where(Team.name == name)):
+            form.name.errors.append("A team with this name already exists")
+        else:
+            db.session.add(Team(name=name))
+            audit.record("team_created", user=current_user, detail=name[:200])
+            db.session.commit()
+            flash("Team added.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/teams.html", form=form, teams=db.session.scalars(select(Team).order_by(Team.name)).all())

@@ -1,0 +1,39 @@
+"""Signing in and out."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forms.auth import SignInForm
+from heat.extensions import db
+from heat.security import start_session
+from heat.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("casework.home"))
+    form = SignInForm()
+    timed_out = session.pop("timed_out", False)
+    if form.validate_on_submit():
+        result = accounts.sign_in(form.email.data, form.password.data, request.remote_addr)
+        if result.throttled:
+            abort(429)
+        if result.user is not None:
+            start_session(result.user)
+            login_user(result.user)
+            return redirect(url_for("casework.home"))
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("auth/sign_in.html", form=form, timed_out=timed_out)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out():
+    accounts.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,254 @@
+"""Caseload, children and assessments: what practitioners, supervisors and auditors work with."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from forms.assessment import StartForm, SubmitForm, section_form
+from heat.extensions import db
+from heat.models import Assessment, Child, assessment_children
+from heat.reports import pdf
+from heat.services import access, audit
+from heat.services import assessments as svc
+from heat.views import answers, roles_required
+
+bp = Blueprint("casework", __name__)
+CASE_ROLES = ("practitioner", "supervisor", "auditor")
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@login_required
+def home():
+    if current_user.role == "admin":
+        return redirect(url_for("admin.users"))
+    return redirect(url_for("casework.caseload"))
+
+
+@bp.route("/caseload")
+@roles_required(*CASE_ROLES)
+def caseload():
+    page = request.args.get("page", 1, type=int)
+    last_visit = (
+        select(assessment_children.c.child_id, func.max(Assessment.visit_date).label("last_visit"))
+        .join(Assessment, Assessment.id == assessment_children.c.assessment_id)
+        .where(Assessment.status == "submitted")
+        .group_by(assessment_children.c.child_id)
+        .subquery()
+    )
+    query = (
+        access.children_query(current_user)
+        .add_columns(last_visit.c.last_visit)
+        .outerjoin(last_visit, last_visit.c.child_id == Child.id)
+        .order_by(Child.last_name, Child.first_name, Child.id)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, min(page, (total + PAGE_SIZE - 1) // PAGE_SIZE or 1))
+    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    audit.record("caseload_viewed", user=current_user)
+    db.session.commit()
+    return render_template(
+        "casework/caseload.html", rows=rows, page=page, pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, total=total
+    )
+
+
+@bp.route("/children/<int:child_id>")
+@roles_required(*CASE_ROLES)
+def child(child_id: int):
+    child = access.child_for(current_user, child_id)
+    history = svc.child_assessments(child)
+    audit.record("child_viewed", user=current_user, child_id=child.id)
+    db.session.commit()
+    return render_template("casework/child.html", child=child, history=history, can_assess=access.can_assess(current_user))
+
+
+@bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def start_assessment(child_id: int):
+    child = access.child_for(current_user, child_id)
+    household = svc.household_children(child)
+    form = StartForm()
+    form.children.choices = [(str(c.id), f"{c.name} ({c.age_on(dt.date.today())})") for c in household]
+    if request.method == "GET":
+        form.children.data = [str(child.id)]
+        form.start_key.data = uuid.uuid4().hex
+    if form.validate_on_submit():
+        chosen = [c for c in household if str(c.id) in form.children.data]
+        key = (form.start_key.data or "").strip()[:64] or uuid.uuid4().hex
+        assessment = svc.start(current_user, chosen, key)
+        db.session.commit()
+        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    return render_template("casework/start.html", child=child, form=form, version=svc.current_definition().version)
+
+
+@bp.route("/assessments/<int:assessment_id>")
+@roles_required(*CASE_ROLES)
+def assessment(assessment_id: int):
+    assessment = access.assessment_for(current_user, assessment_id)
+    audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id)
+    db.session.commit()
+    if assessment.status == "submitted":
+        return render_template("casework/result.html", **_result_context(assessment))
+    definition = svc.definition_for(assessment)
+    return render_template(
+        "casework/task_list.html",
+        assessment=assessment,
+        sections=svc.sections(definition),
+        statuses=svc.section_statuses(assessment),
+        labels=svc.STATUS_LABELS,
+        can_edit=access.can_assess(current_user),
+    )
+
+
+def _result_context(assessment: Assessment) -> dict:
+    definition = svc.definition_for(assessment)
+    return {
+        "assessment": assessment,
+        "definition": definition,
+        "score": svc.score_of(assessment),
+        "grades": {g.item_id: g for g in assessment.grades},
+        "rooms": {r.room_id: r for r in assessment.rooms},
+    }
+
+
+@bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def section(assessment_id: int, section_id: str):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    definition = svc.definition_for(assessment)
+    current = svc.section_of(definition, section_id)
+    if current is None:
+        abort(404)
+    if assessment.status != "draft":
+        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    form_class = section_form(definition, section_id)
+    if request.method == "GET":
+        form = form_class(data={**svc.section_data(assessment, section_id), "version": assessment.version})
+    else:
+        form = form_class()
+        completing = not form.save_later.data
+        if form.validate_for(completing):
+            try:
+                seen = int(form.version.data or 0)
+            except ValueError:
+                seen = 0
+            try:
+                svc.save_section(assessment, section_id, form.data, completing=completing, seen_version=seen)
+            except svc.EditConflict:
+                db.session.rollback()
+                return _conflict(assessment_id, section_id, form)
+            db.session.commit()
+            return redirect(_next_url(assessment, definition, section_id, completing))
+    previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
+    return render_template(
+        "casework/section.html",
+        assessment=assessment,
+        section=current,
+        form=form,
+        definition=definition,
+        previous=previous,
+        previous_grades=previous.grade_map if previous else {},
+        previous_definition=svc.definition_for(previous) if previous else None,
+    )
+
+
+def _next_url(assessment, definition, section_id, completing) -> str:
+    if not completing:
+        return url_for("casework.assessment", assessment_id=assessment.id)
+    ids = [s.id for s in svc.sections(definition)]
+    position = ids.index(section_id)
+    if position + 1 < len(ids):
+        return url_for("casework.section", assessment_id=assessment.id, section_id=ids[position + 1])
+    return url_for("casework.check", assessment_id=assessment.id)
+
+
+def _conflict(assessment_id: int, section_id: str, mine):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    definition = svc.definition_for(assessment)
+    saved = section_form(definition, section_id)(
+        formdata=None, data=svc.section_data(assessment, section_id), meta={"csrf": False}
+    )
+    return (
+        render_template(
+            "casework/conflict.html",
+            assessment=assessment,
+            section=svc.section_of(definition, section_id),
+            mine=answers.rows(mine),
+            saved=answers.rows(saved),
+        ),
+        409,
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>/check")
+@roles_required(*access.CASEWORK_ROLES)
+def check(assessment_id: int):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    if assessment.status != "draft":
+        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    form = SubmitForm(data={"version": assessment.version, "submission_key": uuid.uuid4().hex})
+    return render_template("casework/check.html", **_check_context(assessment), form=form, missing=[])
+
+
+def _check_context(assessment: Assessment) -> dict:
+    definition = svc.definition_for(assessment)
+    summaries = []
+    for s in svc.sections(definition):
+        form = section_form(definition, s.id)(formdata=None, data=svc.section_data(assessment, s.id), meta={"csrf": False})
+        summaries.append((s, answers.rows(form)))
+    return {
+        "assessment": assessment,
+        "summaries": summaries,
+        "statuses": svc.section_statuses(assessment),
+        "labels": svc.STATUS_LABELS,
+        "score": svc.score_of(assessment),
+    }
+
+
+@bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def submit(assessment_id: int):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    form = SubmitForm()
+    if assessment.status == "submitted":
+        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
+        abort(400)
+    try:
+        svc.submit(assessment, form.submission_key.data.strip()[:64], _int(form.version.data))
+    except svc.NotReadyToSubmit as exc:
+        db.session.rollback()
+        return render_template("casework/check.html", **_check_context(assessment), form=form, missing=exc.sections), 400
+    except svc.EditConflict:
+        db.session.rollback()
+        return render_template("casework/check.html", **_check_context(assessment), form=SubmitForm(data={"version": assessment.version, "submission_key": form.submission_key.data}), missing=[], stale=True), 409
+    audit.record("assessment_submitted", user=current_user, assessment_id=assessment.id)
+    db.session.commit()
+    return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@bp.route("/assessments/<int:assessment_id>/pdf")
+@roles_required(*CASE_ROLES)
+def assessment_pdf(assessment_id: int):
+    assessment = access.assessment_for(current_user, assessment_id)
+    if assessment.status != "submitted":
+        abort(404)
+    document = pdf.render_pdf("reports/assessment.html", generated_by=current_user.name, **_result_context(assessment))
+    audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id)
+    db.session.commit()
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="heat-assessment-{assessment.id}.pdf"'},
+    )

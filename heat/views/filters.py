@@ -1,0 +1,36 @@
+"""Template filters: dates, grades and ratings as people read them."""
+from __future__ import annotations
+
+import datetime as dt
+
+RATING_TAG = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green", "incomplete": "govuk-tag--grey"}
+
+
+def date(value) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def datetime_utc(value) -> str:
+    return "" if value is None else f"{value.day} {value:%B %Y at %H:%M} UTC"
+
+
+def time(value) -> str:
+    return "" if value is None else f"{value:%H:%M}"
+
+
+def mean(value) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def register(app) -> None:
+    from heat.checklist.scoring import RATING_LABELS
+
+    app.add_template_filter(date)
+    app.add_template_filter(datetime_utc)
+    app.add_template_filter(time)
+    app.add_template_filter(mean)
+    app.add_template_global(RATING_LABELS, "rating_labels")
+    app.add_template_global(RATING_TAG, "rating_tags")
+    app.add_template_global(dt.date.today, "today")
