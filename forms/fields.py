@@ -19,6 +19,29 @@ TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
 
 
+def _with_legend(params: dict, field) -> dict:
+    """Templates may style the legend; its text is always the field's label unless they say otherwise."""
+    params.setdefault("fieldset", {}).setdefault("legend", {}).setdefault("text", field.label.text)
+    if not (params.get("hint") or {}).get("text"):
+        params.pop("hint", None)
+    return params
+
+
+class RadioWidget(GovRadioInput):
+    def map_gov_params(self, field, **kwargs):
+        return _with_legend(super().map_gov_params(field, **kwargs), field)
+
+
+class CheckboxesWidget(GovCheckboxesInput):
+    def map_gov_params(self, field, **kwargs):
+        return _with_legend(super().map_gov_params(field, **kwargs), field)
+
+
+class DateWidget(GovDateInput):
+    def map_gov_params(self, field, **kwargs):
+        return _with_legend(super().map_gov_params(field, **kwargs), field)
+
+
 class NeededToComplete:
     """Required when the section is being completed; "Save and come back later" skips it.
 
@@ -55,7 +78,7 @@ def not_before(year: int):
 class GovDateField(DateField):
     """A day, month and year date with a message naming the field when it is not a real date."""
 
-    widget = GovDateInput()
+    widget = DateWidget()
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
@@ -75,7 +98,7 @@ def text(label: str, *validators, hint: str | None = None, max_length: int = TEX
     return StringField(
         label,
         validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
-        description=hint,
+        description=hint or "",
         widget=GovTextInput(),
     )
 
@@ -84,15 +107,13 @@ def long_text(label: str, *validators, hint: str | None = None, max_length: int 
     return TextAreaField(
         label,
         validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
-        description=hint,
+        description=hint or "",
         widget=GovTextArea(),
     )
 
 
-class ChoiceField(RadioField):
-    """Radio buttons whose unknown posted value gets a message naming the question."""
-
-    widget = GovRadioInput()
+class KnownChoice:
+    """Nothing chosen is left to the validators; an unknown value gets a message naming the question."""
 
     def pre_validate(self, form):
         if self.data in (None, ""):
@@ -101,16 +122,24 @@ class ChoiceField(RadioField):
             raise ValidationError(f"Select one of the options for {self.label.text}")
 
 
+class ChoiceField(KnownChoice, RadioField):
+    widget = RadioWidget()
+
+
+class DropdownField(KnownChoice, SelectField):
+    widget = GovSelect()
+
+
 def choice(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> ChoiceField:
-    return ChoiceField(label, choices=list(choices.items()), validators=list(validators), description=hint)
+    return ChoiceField(label, choices=list(choices.items()), validators=list(validators), description=hint or "")
 
 
-def select(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> SelectField:
-    return SelectField(label, choices=list(choices.items()), validators=list(validators), description=hint, widget=GovSelect())
+def select(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> DropdownField:
+    return DropdownField(label, choices=list(choices.items()), validators=list(validators), description=hint or "")
 
 
 def checkboxes(label: str, choices: dict[str, str], hint: str | None = None) -> SelectMultipleField:
-    return SelectMultipleField(label, choices=list(choices.items()), description=hint, widget=GovCheckboxesInput())
+    return SelectMultipleField(label, choices=list(choices.items()), description=hint or "", widget=CheckboxesWidget())
 
 
 def submit(label: str) -> SubmitField:

@@ -1,0 +1,155 @@
+"""Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when asked), emptied
+after every test; factories for teams, users and children; a CSRF-aware signed-in client."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from heat.extensions import db
+from heat.models import Child, Household, Team, User
+from heat.services import passwords
+
+TESTS = Path(__file__).parent
+PASSWORD = "correct horse battery staple"
+
+
+def database_url(tmp_path_factory) -> str:
+    if os.environ.get("HEAT_TEST_ON_POSTGRES") == "1":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("HEAT_TEST_ON_POSTGRES=1 but TEST_DATABASE_URL is not set", returncode=3)
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'heat-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "HEAT_ENV": "test",
+    }
+
+
+def reset_schema(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    # Cheap hashing in tests only; test_passwords checks the production parameters.
+    passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    application = create_app(settings)
+    reset_schema(application)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def clean_database(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+class Factory:
+    """Invented records for tests, committed so the app under test sees them.
+
+    Each record is made in an app context of its own and returned detached with its columns
+    loaded: a test must not keep an app context pushed, or its requests would share it
+    (Flask reuses a pushed context, and with it `g` and the database session).
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def _save(self, record):
+        with self.app.app_context():
+            db.session.add(record)
+            db.session.commit()
+            db.session.refresh(record)
+            db.session.expunge(record)
+        return record
+
+    def team(self, name: str | None = None) -> Team:
+        return self._save(Team(name=name or f"Team {uuid.uuid4().hex[:6]}"))
+
+    def user(self, role: str = "practitioner", team: Team | None = None, email: str | None = None, active: bool = True) -> User:
+        return self._save(User(
+            email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.org",
+            name=f"Test {role.title()}",
+            role=role,
+            team_id=team.id if team else None,
+            password_hash=passwords.hash_password(PASSWORD),
+            active=active,
+        ))
+
+    def child(self, team: Team, first_name: str = "Ava", last_name: str = "Testchild", months: int = 8, household: Household | None = None, plan: str = "cp") -> Child:
+        return self._save(Child(
+            reference=f"T-{uuid.uuid4().hex[:8]}",
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=dt.date.today() - dt.timedelta(days=30 * months),
+            team_id=team.id,
+            household_id=household.id if household else None,
+            plan_status=plan,
+            plan_category="neglect" if plan == "cp" else None,
+        ))
+
+    def household(self, team: Team) -> Household:
+        return self._save(Household(team_id=team.id))
+
+
+@pytest.fixture
+def make(app) -> Factory:
+    return Factory(app)
+
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/sign-in") -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = TOKEN.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/sign-in")
+    return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in(user) -> a test client signed in as that user, with .token for forms."""
+
+    def make_client(user: User):
+        client = app.test_client()
+        response = sign_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.token = csrf_token(client, "/caseload" if user.role != "admin" else "/admin/users")
+        return client
+
+    return make_client

@@ -1,0 +1,133 @@
+"""Posting a whole assessment through the real forms, as a practitioner's tablet would."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from heat.checklist import Definition
+
+VERSION = re.compile(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"')
+KEY = re.compile(r'name="(submission_key|start_key)"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="(submission_key|start_key)"')
+
+
+def hidden(html: str, pattern: re.Pattern) -> str:
+    match = pattern.search(html)
+    assert match, "hidden field missing"
+    return next(g for g in match.groups() if g and not g.endswith("_key"))
+
+
+def start(client, child_id: int, children: list[int] | None = None) -> int:
+    html = client.get(f"/children/{child_id}/assessments/new").get_data(as_text=True)
+    key = hidden(html, KEY)
+    response = client.post(
+        f"/children/{child_id}/assessments/new",
+        data={"csrf_token": client.token, "start_key": key, "children": [str(c) for c in (children or [child_id])]},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def visit_data(day: dt.date | None = None) -> dict:
+    day = day or dt.date.today()
+    return {
+        "visit_date": [str(day.day), str(day.month), str(day.year)],
+        "visit_time": "14:30",
+        "announced": "no",
+        "visit_type": "cp",
+        "plan_status": "cp",
+        "plan_category": "neglect",
+    }
+
+
+def people_data() -> dict:
+    return {
+        "people-0-name": "Mother (invented)",
+        "people-0-relationship": "Mother",
+        "people-0-sex": "female",
+        "people-0-residence": "lives_here",
+        "people-0-cares_for_child": "yes",
+        "people-1-name": "Mother's new partner",
+        "people-1-relationship": "Partner",
+        "people-1-sex": "male",
+        "people-1-residence": "stays_overnight",
+        "people-1-cares_for_child": "no",
+        "new_partner": "yes",
+        "father_involvement": "Father not seen; lives out of area.",
+    }
+
+
+def rooms_data(definition: Definition, **statuses) -> dict:
+    data = {}
+    for room in definition.rooms:
+        data[f"status_{room.id}"] = statuses.get(room.id, "seen")
+        if data[f"status_{room.id}"] != "seen":
+            data[f"reason_{room.id}"] = "Carer said the room was being decorated."
+    return data
+
+
+def domain_data(definition: Definition, domain_id: str, grades: dict[str, str] | None = None, default: str = "2") -> dict:
+    data = {}
+    for item in definition.domain(domain_id).items:
+        key = item.id.replace(".", "__")
+        grade = (grades or {}).get(item.id, default)
+        data[f"grade_{key}"] = grade
+        if grade not in ("NS", "NA"):
+            data[f"source_{key}"] = "observed"
+    return data
+
+
+def voice_data() -> dict:
+    return {
+        "child_seen": "yes",
+        "child_seen_alone": "na",
+        "infant_seen_awake": "yes",
+        "child_voice": "Smiled and reached for the worker.",
+        "parent_view": "Mother says things are better.",
+        "shown_scores": "yes",
+    }
+
+
+def actions_data() -> dict:
+    due = dt.date.today() + dt.timedelta(days=14)
+    nxt = dt.date.today() + dt.timedelta(days=10)
+    return {
+        "strengths": "Warm interaction.",
+        "worries": "Clutter on the stairs.",
+        "advice_given": ["safer_sleep"],
+        "actions-0-task": "Clear the stairs",
+        "actions-0-owner": "Mother",
+        "actions-0-due_date": [str(due.day), str(due.month), str(due.year)],
+        "actions-0-status": "open",
+        "next_visit_date": [str(nxt.day), str(nxt.month), str(nxt.year)],
+    }
+
+
+def section_url(assessment_id: int, section_id: str) -> str:
+    return f"/assessments/{assessment_id}/sections/{section_id}"
+
+
+def save(client, assessment_id: int, section_id: str, data: dict, button: str = "save"):
+    html = client.get(section_url(assessment_id, section_id)).get_data(as_text=True)
+    version = hidden(html, VERSION)
+    return client.post(
+        section_url(assessment_id, section_id),
+        data={"csrf_token": client.token, "version": version, button: "x", **data},
+    )
+
+
+def complete(client, assessment_id: int, definition: Definition, grades: dict[str, str] | None = None, rooms: dict | None = None) -> None:
+    """Complete every section with valid answers."""
+    sections = [("visit", visit_data()), ("people", people_data()), ("rooms", rooms_data(definition, **(rooms or {})))]
+    sections += [(d.id, domain_data(definition, d.id, grades)) for d in definition.domains]
+    sections += [("voice", voice_data()), ("actions", actions_data())]
+    for section_id, data in sections:
+        response = save(client, assessment_id, section_id, data)
+        assert response.status_code == 302, (section_id, response.get_data(as_text=True)[:3000])
+
+
+def submit(client, assessment_id: int, key: str | None = None):
+    html = client.get(f"/assessments/{assessment_id}/check").get_data(as_text=True)
+    return client.post(
+        f"/assessments/{assessment_id}/submit",
+        data={"csrf_token": client.token, "version": hidden(html, VERSION), "submission_key": key or hidden(html, KEY)},
+    )
