@@ -6,6 +6,7 @@ from werkzeug.exceptions import NotFound
 
 from heat.extensions import db
 from heat.models import Assessment, Child, User, assessment_children
+from heat.services import audit
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
 
@@ -28,10 +29,18 @@ def children_query(user: User) -> Select:
     return query.where(false())
 
 
+def deny(user: User | None, detail: str) -> NotFound:
+    """Record the refusal in the audit trail (committed now: the 404 that follows rolls nothing back)."""
+    db.session.rollback()
+    audit.record("access_denied", user=user, detail=detail[:200])
+    db.session.commit()
+    return NotFound()
+
+
 def child_for(user: User, child_id: int) -> Child:
     child = db.session.scalar(children_query(user).where(Child.id == child_id))
     if child is None:
-        raise NotFound()
+        raise deny(user, f"child {child_id}")
     return child
 
 
@@ -49,5 +58,5 @@ def assessments_query(user: User) -> Select:
 def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -> Assessment:
     assessment = db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
     if assessment is None or (to_change and not can_assess(user)):
-        raise NotFound()
+        raise deny(user, f"assessment {assessment_id}")
     return assessment

@@ -1,8 +1,10 @@
 """Blueprints: thin views, request -> form -> service -> redirect."""
 from functools import wraps
 
-from flask import abort
+from flask import request
 from flask_login import current_user, login_required
+
+from heat.services.access import deny
 
 
 def roles_required(*roles: str):
@@ -13,7 +15,7 @@ def roles_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                abort(404)
+                raise deny(current_user, f"{request.method} {request.url_rule.rule}")
             return view(*args, **kwargs)
 
         return wrapped

@@ -1,0 +1,186 @@
+"""Who can reach what: every route x every role against another team's records, the CSRF walk,
+security headers, audit rows and URLs free of personal data."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from heat.extensions import db
+from heat.models import Assessment, AuditEvent
+from tests import helpers
+from tests.test_assessment_flow import count, definition, stored
+
+CASEWORK = [
+    ("GET", "/children/{child}"),
+    ("GET", "/children/{child}/assessments/new"),
+    ("POST", "/children/{child}/assessments/new"),
+    ("GET", "/assessments/{submitted}"),
+    ("GET", "/assessments/{draft}"),
+    ("GET", "/assessments/{draft}/sections/kitchen"),
+    ("POST", "/assessments/{draft}/sections/kitchen"),
+    ("GET", "/assessments/{draft}/check"),
+    ("POST", "/assessments/{draft}/submit"),
+    ("GET", "/assessments/{submitted}/pdf"),
+]
+READ_ONLY = {"/children/{child}", "/assessments/{submitted}", "/assessments/{draft}", "/assessments/{submitted}/pdf"}
+ADMIN = [
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/new"),
+    ("POST", "/admin/users/new"),
+    ("GET", "/admin/users/{user}"),
+    ("POST", "/admin/users/{user}"),
+    ("GET", "/admin/teams"),
+    ("POST", "/admin/teams"),
+]
+
+
+@pytest.fixture
+def world(app, make, signed_in):
+    """Two teams; the other team has a child with a submitted and a draft assessment."""
+    mine, other = make.team("Mine"), make.team("Other")
+    other_worker = make.user("practitioner", other)
+    child = make.child(other, "Zoe", "Otherteam")
+    client = signed_in(other_worker)
+    submitted = helpers.start(client, child.id)
+    helpers.complete(client, submitted, definition(app))
+    helpers.submit(client, submitted)
+    draft = helpers.start(client, child.id)
+    return {"mine": mine, "other": other, "child": child.id, "submitted": submitted, "draft": draft, "user": other_worker.id}
+
+
+def request_as(client, method: str, url: str):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": client.token, "version": "1", "save": "x", "submission_key": "k", "start_key": "k", "children": ["1"], "name": "x"})
+
+
+def denied_rows(app) -> int:
+    return count(app, AuditEvent, AuditEvent.action == "access_denied")
+
+
+@pytest.mark.parametrize("role", ["practitioner", "supervisor"])
+@pytest.mark.parametrize("method, route", CASEWORK + ADMIN)
+def test_team_roles_never_reach_another_teams_records(app, make, signed_in, world, role, method, route):
+    client = signed_in(make.user(role, world["mine"]))
+    before = denied_rows(app)
+    response = request_as(client, method, route.format(**world))
+    assert response.status_code == 404
+    assert denied_rows(app) == before + 1
+
+
+@pytest.mark.parametrize("method, route", CASEWORK + ADMIN)
+def test_auditors_read_every_team_and_change_nothing(app, make, signed_in, world, method, route):
+    client = signed_in(make.user("auditor"))
+    before = denied_rows(app)
+    response = request_as(client, method, route.format(**world))
+    if method == "GET" and route in READ_ONLY:
+        assert response.status_code == 200
+        assert denied_rows(app) == before
+    else:
+        assert response.status_code == 404
+        assert denied_rows(app) == before + 1
+
+
+@pytest.mark.parametrize("method, route", CASEWORK + [("GET", "/caseload")])
+def test_admins_manage_accounts_not_casework(app, make, signed_in, world, method, route):
+    client = signed_in(make.user("admin"))
+    assert request_as(client, method, route.format(**world)).status_code == 404
+
+
+@pytest.mark.parametrize("method, route", CASEWORK + ADMIN + [("GET", "/caseload")])
+def test_signed_out_visitors_are_sent_to_sign_in(app, world, method, route):
+    response = app.test_client().open(route.format(**world), method=method)
+    assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else
+    if response.status_code == 302:
+        assert "/sign-in" in response.headers["Location"]
+
+
+def test_unknown_ids_are_404(app, make, signed_in):
+    team = make.team()
+    client = signed_in(make.user("practitioner", team))
+    child = make.child(team)
+    for url in ["/children/999999", "/assessments/999999", "/assessments/999999/pdf", "/children/abc"]:
+        assert client.get(url).status_code == 404, url
+    draft = helpers.start(client, child.id)
+    assert client.get(f"/assessments/{draft}/sections/no-such-section").status_code == 404
+
+
+def test_views_and_exports_each_write_exactly_one_audit_row(app, make, signed_in, world):
+    client = signed_in(make.user("practitioner", world["other"]))
+    for url, action, key in [
+        (f"/children/{world['child']}", "child_viewed", AuditEvent.child_id == world["child"]),
+        (f"/assessments/{world['submitted']}", "assessment_viewed", AuditEvent.assessment_id == world["submitted"]),
+        (f"/assessments/{world['submitted']}/pdf", "assessment_pdf", AuditEvent.assessment_id == world["submitted"]),
+    ]:
+        before = count(app, AuditEvent, AuditEvent.action == action, key)
+        assert client.get(url).status_code == 200
+        assert count(app, AuditEvent, AuditEvent.action == action, key) == before + 1
+
+
+def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, make, signed_in, world):
+    clients = {"admin": signed_in(make.user("admin")), "casework": signed_in(make.user("practitioner", world["other"]))}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"GET", "HEAD", "OPTIONS"}:
+            url = re.sub(r"<(?:int:)?(\w+)>", lambda m: str({"child_id": world["child"], "assessment_id": world["draft"], "user_id": world["user"], "section_id": "kitchen"}[m.group(1)]), rule.rule)
+            client = clients["admin" if rule.rule.startswith("/admin") else "casework"]
+            response = client.open(url, method=method, data={"name": "x", "save": "x"})
+            assert response.status_code == 400, (method, url)
+            assert "This page has expired" in response.get_data(as_text=True)
+            checked += 1
+    assert checked >= 8
+    assert stored(app, world["draft"]).grade_map == {}
+
+
+def test_no_get_route_changes_an_assessment(app, make, signed_in, world):
+    client = signed_in(make.user("practitioner", world["other"]))
+    before = stored(app, world["draft"]).version
+    for url in [f"/assessments/{world['draft']}", f"/assessments/{world['draft']}/check", f"/assessments/{world['draft']}/sections/visit", f"/children/{world['child']}/assessments/new"]:
+        client.get(url)
+    assert stored(app, world["draft"]).version == before
+    assert count(app, Assessment) == 2
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/caseload", "/children/{child}", "/assessments/{submitted}", "/assessments/{draft}/sections/sleep", "/admin/users"])
+def test_security_headers_on_every_page(app, make, signed_in, world, path):
+    role = "admin" if path.startswith("/admin") else "practitioner"
+    client = signed_in(make.user(role, world["other"] if role != "admin" else None)) if path != "/sign-in" else app.test_client()
+    response = client.get(path.format(**world))
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]:
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts)
+    assert "style=" not in html  # inline styles would be blocked by the CSP
+
+
+def test_urls_carry_ids_never_names(app, make, signed_in, world):
+    for rule in app.url_map.iter_rules():
+        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "filename"}, rule.rule
+    client = signed_in(make.user("practitioner", world["other"]))
+    for path in ["/caseload", f"/children/{world['child']}"]:
+        hrefs = re.findall(r'(?:href|action)="([^"]*)"', client.get(path).get_data(as_text=True))
+        assert hrefs and not any("Zoe" in h or "Otherteam" in h or "@" in h for h in hrefs)
+
+
+def test_posted_fields_the_form_does_not_have_are_ignored(app, make, signed_in, world):
+    client = signed_in(make.user("practitioner", world["other"]))
+    response = helpers.save(
+        client,
+        world["draft"],
+        "kitchen",
+        {**helpers.domain_data(definition(app), "kitchen"), "team_id": str(world["mine"].id), "status": "submitted", "created_by_id": "1", "rating": "green"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        draft = db.session.get(Assessment, world["draft"])
+        assert (draft.team_id, draft.status, draft.rating) == (world["other"].id, "draft", None)

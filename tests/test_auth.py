@@ -1,0 +1,187 @@
+"""Sign-in, passwords, throttling and sessions (targets.md, security)."""
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from heat.extensions import db
+from heat.models import AuditEvent, User
+from heat.services import passwords
+from tests.conftest import PASSWORD, csrf_token, sign_in
+
+
+def audit_count(app, action: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
+
+
+def test_sign_in_page_has_the_words_users_rely_on(app):
+    page = app.test_client().get("/sign-in").get_data(as_text=True)
+    assert ">Email address<" in page.replace("\n", "").replace("  ", "")
+    assert "Password" in page and ">Sign in<" in page.replace("\n", "").replace("  ", "")
+
+
+def test_practitioner_lands_on_their_caseload_after_sign_in(app, make):
+    team = make.team("Riverside")
+    worker = make.user("practitioner", team)
+    make.child(team, "Ella", "Invented")
+    client = app.test_client()
+    response = sign_in(client, worker.email)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Riverside team caseload" in page and "Ella Invented" in page
+    assert audit_count(app, "sign_in") == 1
+
+
+def test_wrong_password_is_refused_with_a_message_and_audited(app, make):
+    worker = make.user("practitioner", make.team())
+    response = sign_in(app.test_client(), worker.email, "not the password")
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in response.get_data(as_text=True)
+    assert audit_count(app, "sign_in_failed") == 1
+
+
+def test_repeated_failures_for_one_account_are_refused_with_429(app, make):
+    worker = make.user("practitioner", make.team())
+    client = app.test_client()
+    limit = app.config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        assert sign_in(client, worker.email, "wrong password").status_code == 200
+    # Even the right password is refused until the window passes.
+    assert sign_in(client, worker.email, PASSWORD).status_code == 429
+    assert audit_count(app, "sign_in_failed") == limit
+    assert audit_count(app, "sign_in_throttled") == 1
+
+
+def test_repeated_failures_from_one_address_are_refused_with_429(app, make):
+    client = app.test_client()
+    limit = app.config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]
+    for n in range(limit):
+        sign_in(client, f"nobody{n}@example.org", "wrong password")
+    worker = make.user("practitioner", make.team())
+    assert sign_in(client, worker.email, PASSWORD).status_code == 429
+
+
+def test_deactivated_account_cannot_sign_in(app, make):
+    user = make.user("practitioner", make.team(), active=False)
+    assert sign_in(app.test_client(), user.email).status_code == 200
+
+
+def test_stored_hash_is_argon2id_with_library_defaults(app, make):
+    passwords.configure(PasswordHasher())
+    try:
+        with app.app_context():
+            stored = passwords.hash_password("a long enough passphrase")
+    finally:
+        passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    defaults = PasswordHasher()
+    assert stored.startswith(f"$argon2id$v=19$m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}$")
+
+
+@pytest.mark.parametrize(
+    "password, problem",
+    [
+        ("short", "at least 8 characters"),
+        ("1234567", "at least 8 characters"),
+        ("password", "too common"),
+        ("Password123", "too common"),
+        ("aaaaaaaaaaaa", "too common"),
+        ("x" * 129, "128 characters or fewer"),
+        ("my jane.smith passphrase", "must not contain your email"),
+        ("kettle on the windowsill", None),
+        ("lowercase only long phrase", None),
+        ("12345678901234567890abc", None),
+        ("p" * 50 + "q" * 14 + "r", None),
+        ("€uro signs and ünïcode ok", None),
+    ],
+)
+def test_password_policy(password, problem):
+    found = passwords.password_problem(password, "jane.smith@example.org")
+    if problem is None:
+        assert found is None
+    else:
+        assert problem in found
+
+
+def test_session_cookie_attributes(app, make):
+    worker = make.user("practitioner", make.team())
+    client = app.test_client()
+    token = csrf_token(client)
+    response = client.post("/sign-in", data={"csrf_token": token, "email": worker.email, "password": PASSWORD})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("heat_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires" not in cookie  # no long-lived remember-me cookie
+    assert not any(c.startswith("remember_token") for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_secure_cookie_when_served_over_https(settings, make):
+    from app import create_app
+
+    https_app = create_app({**settings, "SESSION_COOKIE_SECURE": True, "HEAT_HSTS": True})
+    response = https_app.test_client().get("/sign-in", base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_session_id_changes_at_sign_in(app, make):
+    worker = make.user("practitioner", make.team())
+    client = app.test_client()
+    client.get("/sign-in")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    sign_in(client, worker.email)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_old_cookie_is_refused_after_sign_out(app, make, signed_in):
+    worker = make.user("practitioner", make.team())
+    client = signed_in(worker)
+    old_cookie = client.get_cookie("heat_session").value
+    assert client.post("/sign-out", data={"csrf_token": client.token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("heat_session", old_cookie)
+    response = replay.get("/caseload")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_deactivating_an_account_ends_its_sessions(app, make, signed_in):
+    team = make.team()
+    worker = make.user("practitioner", team)
+    client = signed_in(worker)
+    admin = signed_in(make.user("admin"))
+    response = admin.post(
+        f"/admin/users/{worker.id}",
+        data={"csrf_token": admin.token, "name": worker.name, "email": worker.email, "role": "practitioner", "team_id": str(team.id), "active": "deactivated"},
+    )
+    assert response.status_code == 302
+    assert client.get("/caseload").status_code == 302
+
+
+@pytest.mark.parametrize("minutes, signed_out", [(29, False), (31, True)])
+def test_idle_timeout(app, make, signed_in, monkeypatch, minutes, signed_out):
+    import time as real_time
+
+    worker = make.user("practitioner", make.team())
+    client = signed_in(worker)
+    start = real_time.time()
+    monkeypatch.setattr("heat.security.time.time", lambda: start + minutes * 60)
+    response = client.get("/caseload")
+    assert (response.status_code == 302) is signed_out
+    if signed_out:
+        page = client.get("/sign-in").get_data(as_text=True)
+        assert "signed out because the app was not used for a while" in page
+
+
+def test_absolute_timeout_even_when_active(app, make, signed_in, monkeypatch):
+    import time as real_time
+
+    client = signed_in(make.user("practitioner", make.team()))
+    start = real_time.time()
+    for step in range(1, 36):  # busy every 20 minutes for 11 hours 40 minutes: still signed in
+        now = start + step * 1200
+        monkeypatch.setattr("heat.security.time.time", lambda now=now: now)
+        assert client.get("/caseload").status_code == 200
+    monkeypatch.setattr("heat.security.time.time", lambda: start + 12 * 3600 + 60)
+    assert client.get("/caseload").status_code == 302
