@@ -108,10 +108,13 @@ class PersonForm(Form):
     residence = select("Lives here?", {"": "Choose", **RESIDENCE})
     cares_for_child = select("Cares for the child?", {"": "Choose", **YES_NO})
 
-    def validate_name(self, field):
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
         others = (self.relationship.data, self.sex.data, self.residence.data, self.cares_for_child.data)
-        if not (field.data or "").strip() and any(others):
-            raise ValidationError("Enter a name or description for this person")
+        if not (self.name.data or "").strip() and any(others):
+            self.name.errors = [*self.name.errors, "Enter a name or description for this person"]
+            ok = False
+        return ok
 
 
 class PeopleForm(SectionForm):
@@ -197,9 +200,12 @@ class ActionForm(Form):
     status = select("Status", ACTION_STATUSES)
     carried_forward = HiddenField()
 
-    def validate_task(self, field):
-        if not (field.data or "").strip() and (self.owner.data or self.due_date.data):
-            raise ValidationError("Enter the action, or clear its owner and due date")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if not (self.task.data or "").strip() and ((self.owner.data or "").strip() or self.due_date.data):
+            self.task.errors = [*self.task.errors, "Enter the action, or clear its owner and due date"]
+            ok = False
+        return ok
 
 
 class ActionsForm(SectionForm):

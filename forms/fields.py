@@ -56,7 +56,8 @@ class NeededToComplete:
     def __call__(self, form, field):
         empty = field.data in (None, "", []) or (isinstance(field.data, str) and not field.data.strip())
         if empty:
-            field.errors[:] = []
+            if field.process_errors:
+                raise StopValidation()  # keep the message saying what was wrong with what was typed
             if getattr(form, "completing", True):
                 raise StopValidation(self.message)
             raise StopValidation()
@@ -82,6 +83,12 @@ class GovDateField(DateField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        # The widget shows exactly three boxes: day, month, year.
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = (list(self.raw_data) + ["", "", ""])[:3] if self.raw_data else None
 
     def process_formdata(self, valuelist):
         if not valuelist or not any(v.strip() for v in valuelist):

@@ -1,0 +1,93 @@
+"""The database under the app: SQLite settings, concurrent writers, and migrations on both engines."""
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select, text
+
+from heat.database import writing
+from heat.extensions import db
+from heat.models import AuditEvent
+
+WRITERS, WRITES_EACH = 4, 25
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(settings, tmp_path):
+    from app import create_app
+
+    sqlite_app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"})
+    with sqlite_app.app_context():
+        connection = db.session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _writer(settings: dict, worker: int, results) -> None:
+    from argon2 import PasswordHasher
+
+    from app import create_app
+    from heat.services import audit, passwords
+
+    passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    app = create_app(settings)
+    errors = 0
+    with app.app_context():
+        for n in range(WRITES_EACH):
+            try:
+                with writing():
+                    # Read, then write, in one transaction: the pattern that hits SQLITE_BUSY when deferred.
+                    seen = db.session.scalar(select(func.count()).select_from(AuditEvent))
+                    audit.record("load_test", detail=f"worker {worker} write {n} saw {seen}")
+                    db.session.commit()
+            except Exception as exc:  # counted, and reported below
+                db.session.rollback()
+                errors += 1
+                results.put(repr(exc))
+    results.put(errors)
+
+
+def test_concurrent_writer_processes_never_hit_database_busy(app, settings):
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    processes = [context.Process(target=_writer, args=(settings, w, results)) for w in range(WRITERS)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join(timeout=120)
+    outcomes = [results.get(timeout=5) for _ in range(WRITERS)]
+    messages = [o for o in outcomes if isinstance(o, str)]
+    assert messages == [] and outcomes == [0] * WRITERS
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "load_test")) == WRITERS * WRITES_EACH
+
+
+def test_migrations_have_one_head(app):
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        assert len(script.get_heads()) == 1
+
+
+def test_migrations_downgrade_and_upgrade_and_match_the_models(app):
+    with app.app_context():
+        downgrade(revision="base")
+        db.engine.dispose()
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        db.engine.dispose()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert differences == []
+        assert "assessments" in inspect(db.engine).get_table_names()
+
+
+def test_foreign_keys_are_enforced(app, make):
+    with app.app_context(), pytest.raises(Exception):
+        with writing():
+            db.session.execute(text("INSERT INTO households (team_id) VALUES (987654)"))
+            db.session.commit()
