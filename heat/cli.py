@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from heat.database import writing
@@ -10,8 +11,8 @@ from heat.extensions import db
 from heat.models import ROLES, Team, User
 from heat.services import accounts, demo
 
-users = click.Group("users", help="Create and change user accounts.")
-teams = click.Group("teams", help="Create teams.")
+users = AppGroup("users", help="Create and change user accounts.")
+teams = AppGroup("teams", help="Create teams.")
 
 
 @teams.command("create")
@@ -60,6 +61,7 @@ def deactivate_user(email: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database already has users.")
 def seed_demo(if_empty: bool) -> None:
     """Load invented demo data into an empty database (never in production)."""
