@@ -12,20 +12,20 @@ run: install assets migrate
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:create_app()"
 
-install: $(VENV)/.installed
+install: $(VENV)/installed-requirements.txt
 
-$(VENV)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# A copy of what was installed: a changed requirements.txt (or a missing venv) installs again.
+$(VENV)/installed-requirements.txt: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+	cp requirements.txt $@
 
-assets: static/dist/.built
+assets: static/dist/heat.css
 
-static/dist/.built: package.json package-lock.json assets/heat.scss assets/build.mjs
+static/dist/heat.css: package.json package-lock.json assets/heat.scss assets/build.mjs
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
-	touch $@
 
 migrate: install
 	mkdir -p instance
@@ -41,3 +41,6 @@ test: install assets
 
 clean:
 	rm -rf $(VENV) node_modules static/dist
+
+bench: install assets
+	$(BIN)/python bench/page_weight.py

@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from heat.extensions import db
@@ -272,3 +272,9 @@ class AuditEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(String(200))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(mapper, connection, target):
+    raise PermissionError("audit events are append-only")

@@ -184,3 +184,17 @@ def test_posted_fields_the_form_does_not_have_are_ignored(app, make, signed_in, 
     with app.app_context():
         draft = db.session.get(Assessment, world["draft"])
         assert (draft.team_id, draft.status, draft.rating) == (world["other"].id, "draft", None)
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(app, make, signed_in, world):
+    signed_in(make.user("practitioner", world["other"])).get(f"/children/{world['child']}")
+    with app.app_context():
+        row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "child_viewed")).first()
+        row.detail = "tampered"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.merge(row))
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
