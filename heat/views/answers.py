@@ -36,3 +36,10 @@ def rows(form) -> list[tuple[str, str]]:
             continue
         result.append((field.label.text, _display(field)))
     return result
+
+
+def compare(mine: list[tuple[str, str]], saved: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(question, my answer, saved answer) for every question either version answers."""
+    mine_map, saved_map = dict(mine), dict(saved)
+    labels = list(mine_map) + [label for label in saved_map if label not in mine_map]
+    return [(label, mine_map.get(label, ""), saved_map.get(label, "")) for label in labels]

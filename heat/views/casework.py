@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from forms.assessment import StartForm, SubmitForm, section_form
 from heat.extensions import db
-from heat.models import Assessment, Child, assessment_children
+from heat.models import Assessment, Child, assessment_children, utcnow
 from heat.reports import pdf
 from heat.services import access, audit
 from heat.services import assessments as svc
@@ -177,8 +177,7 @@ def _conflict(assessment_id: int, section_id: str, mine):
             "casework/conflict.html",
             assessment=assessment,
             section=svc.section_of(definition, section_id),
-            mine=answers.rows(mine),
-            saved=answers.rows(saved),
+            comparison=answers.compare(answers.rows(mine), answers.rows(saved)),
         ),
         409,
     )
@@ -244,7 +243,9 @@ def assessment_pdf(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
     if assessment.status != "submitted":
         abort(404)
-    document = pdf.render_pdf("reports/assessment.html", generated_by=current_user.name, **_result_context(assessment))
+    document = pdf.render_pdf(
+        "reports/assessment.html", generated_by=current_user.name, generated_at=utcnow(), **_result_context(assessment)
+    )
     audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id)
     db.session.commit()
     return Response(
