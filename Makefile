@@ -8,8 +8,11 @@ export FLASK_APP := app:create_app
 
 .PHONY: run test install assets migrate bench clean
 
+# The export worker (Huey) runs beside the web server and stops with it.
 run: install assets migrate
 	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/huey_consumer heat.tasks.huey --workers 2 --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:create_app()"
 
 install: $(VENV)/installed-requirements.txt

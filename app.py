@@ -10,7 +10,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from heat import cli, config, database, security
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import assessments
-from heat.views import admin, auth, casework, filters
+from heat.views import admin, audit_trail, auth, casework, exports, filters, oversight
 
 ROOT = Path(__file__).parent
 
@@ -60,6 +60,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(casework.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(oversight.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(audit_trail.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

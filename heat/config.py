@@ -33,6 +33,15 @@ def secret_key(instance_path: str, environment: str) -> str:
     return path.read_text().strip()
 
 
+def visit_frequency(text: str) -> dict[str, int | None]:
+    """Required visiting frequency in working days per plan, e.g. "cp=10,cin=20,early_help=30"."""
+    frequency: dict[str, int | None] = {"cp": 10, "cin": 20, "early_help": 30, "none": None}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        plan, _, days = part.partition("=")
+        frequency[plan.strip()] = int(days) if days.strip() else None
+    return frequency
+
+
 def from_environment(instance_path: str) -> dict:
     environment = os.environ.get("HEAT_ENV", "development")
     return {
@@ -57,4 +66,8 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_LOGIN_WINDOW": timedelta(minutes=15),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own limits bound the token's life
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "HEAT_VISIT_FREQUENCY": visit_frequency(os.environ.get("HEAT_VISIT_FREQUENCY", "")),
+        # The task queue for exports: SQLite by default; HEAT_HUEY_REDIS_URL for several machines.
+        "HEAT_HUEY_SQLITE": os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),
+        "HEAT_EXPORT_DIR": os.environ.get("HEAT_EXPORT_DIR", str(Path(instance_path) / "exports")),
     }

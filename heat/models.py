@@ -32,6 +32,18 @@ VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "
 ROOM_STATUSES = {"seen": "Seen", "not_seen": "Not seen", "refused": "Refused"}
 EVIDENCE_SOURCES = {"observed": "Observed", "carer_said": "Parent or carer said", "agency": "Another agency"}
 ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done"}
+DECISIONS = {"agreed": "Agreed", "returned": "Returned for changes", "escalated": "Escalated"}
+# Draft and Returned can be changed; the others are final records of a visit.
+ASSESSMENT_STATUSES = {
+    "draft": "Draft",
+    "submitted": "Awaiting review",
+    "returned": "Returned for changes",
+    "agreed": "Agreed",
+    "escalated": "Escalated",
+}
+EDITABLE = ("draft", "returned")
+RECORDED = ("submitted", "agreed", "escalated")
+CHRONOLOGY_SOURCES = {"agency": "Another agency", "out_of_area": "An out-of-area agency", "family": "Family", "other": "Other"}
 RESIDENCE = {"lives_here": "Lives here", "stays_overnight": "Stays overnight", "visiting": "Visiting"}
 SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
@@ -106,6 +118,17 @@ class Child(db.Model):
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     plan_status: Mapped[str] = mapped_column(String(20), default="none")
     plan_category: Mapped[str | None] = mapped_column(String(20))
+
+    # Summary of the child's submitted visits, refreshed by services.oversight whenever a visit is
+    # submitted or reviewed or the plan changes, so the team dashboard is one indexed query at any scale.
+    latest_assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", use_alter=True))
+    last_visit_date: Mapped[dt.date | None] = mapped_column(index=True)
+    next_visit_due: Mapped[dt.date | None] = mapped_column(index=True)
+    latest_rating: Mapped[str | None] = mapped_column(String(20), index=True)
+    direction: Mapped[str | None] = mapped_column(String(10))
+    active_flags: Mapped[list] = mapped_column(JSON, default=list)
+    flag_count: Mapped[int] = mapped_column(default=0, index=True)
+    rooms_never_seen: Mapped[list] = mapped_column(JSON, default=list)
 
     team: Mapped[Team] = relationship()
     allocated_worker: Mapped[User | None] = relationship()
@@ -188,6 +211,7 @@ class Assessment(db.Model):
 
     created_by: Mapped[User] = relationship()
     team: Mapped[Team] = relationship()
+    decisions: Mapped[list[ReviewDecision]] = relationship(order_by="ReviewDecision.decided_at", cascade="all, delete-orphan")
     children: Mapped[list[Child]] = relationship(
         secondary=assessment_children, back_populates="assessments", order_by="Child.date_of_birth.desc()"
     )
@@ -199,6 +223,14 @@ class Assessment(db.Model):
     actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", order_by="Action.position")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return ASSESSMENT_STATUSES[self.status]
+
+    @property
+    def latest_decision(self) -> ReviewDecision | None:
+        return self.decisions[-1] if self.decisions else None
 
     @property
     def grade_map(self) -> dict[str, str]:
@@ -254,6 +286,91 @@ class Action(db.Model):
     due_date: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20), default="open")
     carried_forward: Mapped[bool] = mapped_column(default=False)
+
+
+class ReviewDecision(db.Model):
+    """A supervisor's decision on a submitted assessment."""
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    rationale: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    reviewer: Mapped[User] = relationship()
+
+    @property
+    def label(self) -> str:
+        return DECISIONS[self.decision]
+
+
+class PlanChange(db.Model):
+    __tablename__ = "plan_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    effective_date: Mapped[dt.date]
+    from_status: Mapped[str] = mapped_column(String(20))
+    from_category: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    to_category: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    changed_by: Mapped[User] = relationship()
+
+
+class Handover(db.Model):
+    __tablename__ = "handovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    to_worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text)
+
+    from_worker: Mapped[User | None] = relationship(foreign_keys=[from_worker_id])
+    to_worker: Mapped[User] = relationship(foreign_keys=[to_worker_id])
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
+
+
+class ChronologyEntry(db.Model):
+    """A dated entry added by hand, e.g. information from another agency (in or out of area)."""
+
+    __tablename__ = "chronology_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    occurred_on: Mapped[dt.date]
+    source_kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+
+    created_by: Mapped[User] = relationship()
+
+
+class Export(db.Model):
+    """An auditor's export, built outside the request by the task queue."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    team_ids: Mapped[list] = mapped_column(JSON)
+    date_from: Mapped[dt.date]
+    date_to: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(String(200))
+    finished_at: Mapped[dt.datetime | None]
+
+    requested_by: Mapped[User] = relationship()
 
 
 class AuditEvent(db.Model):

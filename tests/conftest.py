@@ -17,6 +17,7 @@ from app import create_app
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import passwords
+from heat.tasks import huey
 
 TESTS = Path(__file__).parent
 PASSWORD = "correct horse battery staple"
@@ -51,10 +52,12 @@ def reset_schema(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(settings):
+def app(settings, tmp_path_factory):
     # Cheap hashing in tests only; test_passwords checks the production parameters.
     passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    application = create_app(settings)
+    # Huey's documented test mode: tasks run at once, in the process that queues them.
+    huey.immediate = True
+    application = create_app({**settings, "HEAT_EXPORT_DIR": str(tmp_path_factory.mktemp("exports"))})
     reset_schema(application)
     return application
 

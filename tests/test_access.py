@@ -165,7 +165,7 @@ def test_security_headers_on_every_page(app, make, signed_in, world, path):
 
 def test_urls_carry_ids_never_names(app, make, signed_in, world):
     for rule in app.url_map.iter_rules():
-        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "filename"}, rule.rule
+        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "export_id", "filename"}, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:
         hrefs = re.findall(r'(?:href|action)="([^"]*)"', client.get(path).get_data(as_text=True))

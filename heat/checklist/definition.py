@@ -69,6 +69,30 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class TrendSettings:
+    """Thresholds of the cumulative-harm flags; a definition's [trends] table may change them."""
+
+    repeat_grade: int = 3
+    repeat_visits: int = 3
+    worsening_visits: int = 3
+    cycles: int = 2
+    cycle_days: int = 183
+    actions_visits: int = 2
+    sleep_visits: int = 2
+
+
+TREND_LIMITS = {
+    "repeat_grade": (1, 5),
+    "repeat_visits": (2, 20),
+    "worsening_visits": (2, 20),
+    "cycles": (1, 20),
+    "cycle_days": (7, 1000),
+    "actions_visits": (1, 20),
+    "sleep_visits": (1, 20),
+}
+
+
+@dataclass(frozen=True)
 class Definition:
     version: str
     published: dt.date
@@ -77,6 +101,7 @@ class Definition:
     rooms: tuple[Room, ...]
     rules: tuple[Rule, ...]
     domains: tuple[Domain, ...]
+    trends: TrendSettings = TrendSettings()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -215,7 +240,14 @@ def _build(raw: dict) -> Definition:
         rules.append(Rule(rating, name, _text(r, "message", f"rule '{name}'"), params))
     _require(rules, "no rating rules defined")
 
+    trends = raw.get("trends", {})
+    for key, value in trends.items():
+        _require(key in TREND_LIMITS, f"trends: unknown setting '{key}'")
+        low, high = TREND_LIMITS[key]
+        _require(isinstance(value, int) and not isinstance(value, bool) and low <= value <= high, f"trends: '{key}' must be a whole number from {low} to {high}")
+
     return Definition(
+        trends=TrendSettings(**trends),
         version=version,
         published=published,
         title=_text(raw, "title", "top level"),

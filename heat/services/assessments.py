@@ -11,7 +11,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from heat.checklist import Definition, Score, score
 from heat.checklist.definition import BUILTIN_DIR, GRADED, current_version, load_definitions
 from heat.extensions import db
-from heat.models import Action, Assessment, Child, ItemGrade, PersonPresent, RoomCheck, User, assessment_children, utcnow
+from heat.models import (
+    EDITABLE,
+    RECORDED,
+    Action,
+    Assessment,
+    Child,
+    ItemGrade,
+    PersonPresent,
+    RoomCheck,
+    User,
+    assessment_children,
+    utcnow,
+)
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
@@ -87,7 +99,7 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
         .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
         .where(
             assessment_children.c.child_id.in_(child_ids),
-            Assessment.status == "submitted",
+            Assessment.status.in_(RECORDED),
             Assessment.id != assessment.id,
         )
         .order_by(Assessment.visit_date.desc(), Assessment.submitted_at.desc())
@@ -289,7 +301,7 @@ def _store(assessment: Assessment, section_id: str, data: dict) -> None:
 def save_section(assessment: Assessment, section_id: str, data: dict, *, completing: bool, seen_version: int) -> None:
     """Store one section. `seen_version` is the version the page was opened at; if the assessment
     has moved on since, nothing is stored and EditConflict is raised. The caller commits."""
-    if assessment.status != "draft":
+    if assessment.status not in EDITABLE:
         raise EditConflict()
     if seen_version != assessment.version:
         raise EditConflict()
@@ -304,8 +316,9 @@ def save_section(assessment: Assessment, section_id: str, data: dict, *, complet
 
 
 def submit(assessment: Assessment, submission_key: str, seen_version: int) -> Assessment:
-    """Submit once. The same key again (a retried POST) returns the stored result unchanged."""
-    if assessment.status == "submitted":
+    """Submit once. The same key again (a retried POST) returns the stored result unchanged.
+    An assessment returned for changes is submitted again for review."""
+    if assessment.status not in EDITABLE:
         return assessment
     if seen_version != assessment.version:
         raise EditConflict()

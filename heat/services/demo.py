@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import assessments as svc
+from heat.services import oversight
 from heat.services.passwords import hash_password
 
 DEMO_PASSWORD = "heat-demo-password"
@@ -149,3 +150,4 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int) -> None:
         "next_visit_date": day + dt.timedelta(days=30),
     })
     svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)
+    oversight.refresh_children_of(assessment)

@@ -6,13 +6,14 @@ import uuid
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from forms.assessment import StartForm, SubmitForm, section_form
 from heat.extensions import db
-from heat.models import Assessment, Child, assessment_children, utcnow
+from heat.models import EDITABLE, RECORDED, Assessment, Child, assessment_children, utcnow
 from heat.reports import pdf
-from heat.services import access, audit
+from heat.services import access, audit, oversight
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -36,7 +37,7 @@ def caseload():
     last_visit = (
         select(assessment_children.c.child_id, func.max(Assessment.visit_date).label("last_visit"))
         .join(Assessment, Assessment.id == assessment_children.c.assessment_id)
-        .where(Assessment.status == "submitted")
+        .where(Assessment.status.in_(RECORDED))
         .group_by(assessment_children.c.child_id)
         .subquery()
     )
@@ -60,10 +61,25 @@ def caseload():
 @roles_required(*CASE_ROLES)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
-    history = svc.child_assessments(child)
+    record = oversight.history(child)
+    kind = request.args.get("kind") or None
+    titles, rows = oversight.trend_rows(record)
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
-    return render_template("casework/child.html", child=child, history=history, can_assess=access.can_assess(current_user))
+    return render_template(
+        "casework/child.html",
+        child=child,
+        history=svc.child_assessments(child),
+        record=record,
+        dates={v.id: v.visit_date for v in record.visits},
+        chart=Markup(oversight.trend_chart(record)),
+        titles=titles,
+        rows=rows,
+        items=oversight.chronology(child, record, kind),
+        kinds=oversight.CHRONOLOGY_KINDS,
+        kind=kind,
+        can_assess=access.can_assess(current_user),
+    )
 
 
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
@@ -91,8 +107,8 @@ def assessment(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
     audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id)
     db.session.commit()
-    if assessment.status == "submitted":
-        return render_template("casework/result.html", **_result_context(assessment))
+    if assessment.status in RECORDED:
+        return render_template("casework/result.html", **result_context(assessment))
     definition = svc.definition_for(assessment)
     return render_template(
         "casework/task_list.html",
@@ -104,7 +120,7 @@ def assessment(assessment_id: int):
     )
 
 
-def _result_context(assessment: Assessment) -> dict:
+def result_context(assessment: Assessment) -> dict:
     definition = svc.definition_for(assessment)
     return {
         "assessment": assessment,
@@ -123,7 +139,7 @@ def section(assessment_id: int, section_id: str):
     current = svc.section_of(definition, section_id)
     if current is None:
         abort(404)
-    if assessment.status != "draft":
+    if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     form_class = section_form(definition, section_id)
     if request.method == "GET":
@@ -187,7 +203,7 @@ def _conflict(assessment_id: int, section_id: str, mine):
 @roles_required(*access.CASEWORK_ROLES)
 def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
-    if assessment.status != "draft":
+    if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     form = SubmitForm(data={"version": assessment.version, "submission_key": uuid.uuid4().hex})
     return render_template("casework/check.html", **_check_context(assessment), form=form, missing=[])
@@ -213,7 +229,7 @@ def _check_context(assessment: Assessment) -> dict:
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     form = SubmitForm()
-    if assessment.status == "submitted":
+    if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
@@ -225,6 +241,7 @@ def submit(assessment_id: int):
     except svc.EditConflict:
         db.session.rollback()
         return render_template("casework/check.html", **_check_context(assessment), form=SubmitForm(data={"version": assessment.version, "submission_key": form.submission_key.data}), missing=[], stale=True), 409
+    oversight.refresh_children_of(assessment)
     audit.record("assessment_submitted", user=current_user, assessment_id=assessment.id)
     db.session.commit()
     return redirect(url_for("casework.assessment", assessment_id=assessment.id))
@@ -241,10 +258,10 @@ def _int(value) -> int:
 @roles_required(*CASE_ROLES)
 def assessment_pdf(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
-    if assessment.status != "submitted":
+    if assessment.status not in RECORDED:
         abort(404)
     document = pdf.render_pdf(
-        "reports/assessment.html", generated_by=current_user.name, generated_at=utcnow(), **_result_context(assessment)
+        "reports/assessment.html", generated_by=current_user.name, generated_at=utcnow(), **result_context(assessment)
     )
     audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id)
     db.session.commit()

@@ -1,0 +1,74 @@
+"""Supervisor decisions, plan changes, handovers, chronology entries, exports and audit search."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired, ValidationError
+
+from forms.assessment import MIN_YEAR
+from forms.fields import GovDateField, NeededToComplete, checkboxes, choice, long_text, not_before, not_in_future, select, submit, text
+from heat.models import CHRONOLOGY_SOURCES, CP_CATEGORIES, DECISIONS, PLAN_STATUSES
+
+
+class ReviewForm(FlaskForm):
+    decision = choice("Decision", DECISIONS, InputRequired("Select a decision"))
+    rationale = long_text("Rationale", NeededToComplete("Enter the rationale for your decision"), hint="Why you made this decision. If you return it, say what must change.")
+    submit = submit("Record decision")
+
+
+class PlanChangeForm(FlaskForm):
+    plan_status = choice("New plan", PLAN_STATUSES, InputRequired("Select the new plan"))
+    plan_category = select("Child Protection category", {"": "Choose a category", **CP_CATEGORIES})
+    effective_date = GovDateField("Date the plan changed", [NeededToComplete("Enter the date the plan changed"), not_in_future, not_before(MIN_YEAR)])
+    note = long_text("Note", hint="For example, the conference or meeting that decided it.", max_length=2000)
+    submit = submit("Record plan change")
+
+    def validate_plan_category(self, field):
+        if self.plan_status.data == "cp" and not field.data:
+            raise ValidationError("Select the Child Protection category")
+
+
+class HandoverForm(FlaskForm):
+    to_worker = select("Hand over to", {})
+    note = long_text("Handover note", NeededToComplete("Enter a handover note"), hint="What the new worker needs to know: risks, actions due, who else is involved.")
+    submit = submit("Record handover")
+
+    def validate_to_worker(self, field):
+        if not field.data:
+            raise ValidationError("Select who the child is handed over to")
+
+
+class ChronologyEntryForm(FlaskForm):
+    occurred_on = GovDateField("Date", [NeededToComplete("Enter the date"), not_in_future, not_before(MIN_YEAR)])
+    source_kind = choice("Where the information came from", CHRONOLOGY_SOURCES, InputRequired("Select where the information came from"))
+    source = text("Source", NeededToComplete("Enter the source, for example the agency, area and contact"), hint="Agency, area and contact, for example: Health visiting, Northshire, J. Smith.")
+    summary = long_text("What happened or what you were told", NeededToComplete("Enter what happened or what you were told"), max_length=3000)
+    submit = submit("Add to chronology")
+
+
+class ExportForm(FlaskForm):
+    teams = checkboxes("Teams", {})
+    date_from = GovDateField("From", [NeededToComplete("Enter the first visit date to include"), not_before(MIN_YEAR)])
+    date_to = GovDateField("To", [NeededToComplete("Enter the last visit date to include"), not_before(MIN_YEAR)])
+    submit = submit("Create export")
+
+    def validate_teams(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one team")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must be the same as or after the start date")
+
+
+class AuditSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search: it changes nothing
+
+    user = text("User's email address")
+    child = text("Child's reference")
+    date_from = GovDateField("From", [not_before(MIN_YEAR)])
+    date_to = GovDateField("To", [not_before(MIN_YEAR)])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must be the same as or after the start date")

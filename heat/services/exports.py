@@ -1,0 +1,115 @@
+"""Auditor exports: a ZIP of one PDF per assessment, a CSV of every item grade and a CSV of review
+decisions, built outside the request by the task queue with its progress stored as it goes."""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from heat.extensions import db
+from heat.models import EVIDENCE_SOURCES, RECORDED, Assessment, Export, Team, User, utcnow
+from heat.reports.csv_export import csv_bytes
+from heat.reports.pdf import render_pdf
+from heat.services import audit
+from heat.services.assessments import definition_for, score_of
+
+PROGRESS_EVERY = 5
+
+
+class ExportError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _assessments(team_ids: list[int], date_from: dt.date, date_to: dt.date):
+    return select(Assessment).where(
+        Assessment.team_id.in_(team_ids),
+        Assessment.status.in_(RECORDED),
+        Assessment.visit_date >= date_from,
+        Assessment.visit_date <= date_to,
+    )
+
+
+def create(user: User, team_ids: list[int], date_from: dt.date, date_to: dt.date) -> Export:
+    """Record an export request; the caller commits and then queues build_export."""
+    if date_to < date_from:
+        raise ExportError("date_to", "The end date must be the same as or after the start date")
+    known = set(db.session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
+    if not team_ids or known != set(team_ids):
+        raise ExportError("teams", "Select at least one team from the list")
+    if db.session.scalar(_assessments(team_ids, date_from, date_to).with_only_columns(Assessment.id).limit(1)) is None:
+        raise ExportError("date_from", "There are no submitted assessments for those teams and dates. Choose other dates or teams")
+    export = Export(requested_by=user, team_ids=sorted(team_ids), date_from=date_from, date_to=date_to, status="queued")
+    db.session.add(export)
+    db.session.flush()
+    audit.record("export_requested", user=user, detail=f"export {export.id}: teams {sorted(team_ids)} {date_from}..{date_to}")
+    return export
+
+
+def export_path(export: Export) -> Path:
+    return Path(current_app.config["HEAT_EXPORT_DIR"]) / f"export-{export.id}.zip"
+
+
+def build(export_id: int) -> None:
+    export = db.session.get(Export, export_id)
+    if export is None or export.status not in ("queued", "failed"):
+        return
+    try:
+        _build(export)
+    except Exception as exc:  # recorded for the auditor to see, then re-raised for the worker's log
+        db.session.rollback()
+        export = db.session.get(Export, export_id)
+        export.status, export.error = "failed", type(exc).__name__
+        db.session.commit()
+        raise
+
+
+def _build(export: Export) -> None:
+    ids = list(db.session.scalars(_assessments(export.team_ids, export.date_from, export.date_to).with_only_columns(Assessment.id).order_by(Assessment.visit_date, Assessment.id)))
+    export.status, export.total, export.done = "running", len(ids), 0
+    db.session.commit()
+    path = export_path(export)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    items = [["assessment_id", "child_identifier", "visit_date", "domain", "item_id", "grade", "evidence_source", "rating", "checklist_version"]]
+    decisions = [["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]]
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for n in range(0, len(ids), PROGRESS_EVERY):
+            batch = db.session.scalars(
+                select(Assessment).where(Assessment.id.in_(ids[n : n + PROGRESS_EVERY])).order_by(Assessment.visit_date, Assessment.id)
+                .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.children), selectinload(Assessment.decisions))
+            ).all()
+            for assessment in batch:
+                definition = definition_for(assessment)
+                references = ";".join(c.reference for c in assessment.children)
+                archive.writestr(
+                    f"assessments/assessment-{assessment.id}.pdf",
+                    render_pdf("reports/assessment.html", generated_by=export.requested_by.name, generated_at=utcnow(),
+                               assessment=assessment, definition=definition, score=score_of(assessment),
+                               grades={g.item_id: g for g in assessment.grades}, rooms={r.room_id: r for r in assessment.rooms}),
+                )
+                grades = {g.item_id: g for g in assessment.grades}
+                for child in assessment.children:
+                    for item in definition.items:
+                        g = grades.get(item.id)
+                        items.append([assessment.id, child.reference, assessment.visit_date.isoformat(), item.domain_id, item.id,
+                                      g.grade if g else "NS", EVIDENCE_SOURCES.get(g.evidence_source, "") if g else "", assessment.rating, assessment.checklist_version])
+                for d in assessment.decisions:
+                    decisions.append([assessment.id, references, assessment.visit_date.isoformat(), d.label, d.reviewer.name, d.decided_at.isoformat(), d.rationale])
+            export.done = min(len(ids), n + PROGRESS_EVERY)
+            db.session.commit()
+        archive.writestr("items.csv", csv_bytes(items))
+        archive.writestr("review-decisions.csv", csv_bytes(decisions))
+    partial.replace(path)
+    export.status, export.filename, export.finished_at = "done", path.name, utcnow()
+    db.session.commit()
+
+
+def exports_of(user: User) -> list[Export]:
+    return list(db.session.scalars(select(Export).where(Export.requested_by_id == user.id).order_by(Export.requested_at.desc()).limit(20)))
+
