@@ -20,7 +20,9 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# Views write their audit row and commit before rendering; objects already loaded stay usable
+# instead of being re-read one by one (an N+1 on every list page).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

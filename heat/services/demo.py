@@ -77,8 +77,21 @@ def load(today: dt.date | None = None) -> None:
     db.session.flush()
 
     # Mia's home slips a little at each visit: Green, then Amber, with a Serious grade by the fourth.
-    for visit, months_back in enumerate((4, 3, 2, 1)):
-        _visit(north_worker, mia, today - dt.timedelta(days=30 * months_back), visit)
+    # She stepped down from a Child Protection plan to Child in Need after the first visit; the
+    # supervisor agreed the first three visits and the fourth is waiting for review.
+    supervisor = users["north-supervisor@example.org"]
+    days = [today - dt.timedelta(days=30 * months_back) for months_back in (4, 3, 2, 1)]
+    for visit, day in enumerate(days):
+        assessment = _visit(north_worker, mia, day, visit, plan="cp" if visit == 0 else "cin")
+        if visit == 0:
+            mia.plan_status, mia.plan_category = "cp", "neglect"
+            oversight.change_plan(mia, supervisor, "cin", None, day + dt.timedelta(days=10), "Child Protection conference: stepped down to a Child in Need plan.")
+        if visit < 3:
+            oversight.record_decision(assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit.")
+    oversight.add_entry(
+        mia, north_worker, days[1] + dt.timedelta(days=3), "out_of_area", "Health visiting, Westshire (invented), by phone",
+        "Previous health visitor says the family moved from Westshire in the spring; two missed health reviews there.",
+    )
 
 
 def _grade_for(item_id: str, visit: int) -> str:
@@ -98,7 +111,7 @@ def _grade_for(item_id: str, visit: int) -> str:
     return "NA" if item_id.startswith("outside") else ["1", "2", "2", "2"][visit]
 
 
-def _visit(worker: User, child: Child, day: dt.date, visit: int) -> None:
+def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     assessment = svc.start(worker, [child], f"demo-{child.reference}-{visit}")
     definition = svc.definition_for(assessment)
 
@@ -107,7 +120,7 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int) -> None:
 
     save("visit", {
         "visit_date": day, "visit_time": "10:30", "announced": "yes" if visit % 2 == 0 else "no",
-        "visit_type": "cin", "plan_status": "cin", "plan_category": None, "joint_visitor": None,
+        "visit_type": plan, "plan_status": plan, "plan_category": "neglect" if plan == "cp" else None, "joint_visitor": None,
         "joint_visitor_agency": None, "handover_from": None, "handover_to": None,
     })
     save("people", {
@@ -151,3 +164,4 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int) -> None:
     })
     svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)
     oversight.refresh_children_of(assessment)
+    return assessment

@@ -1,0 +1,261 @@
+"""Trends, flags, chronology, supervisor review, the team dashboard and the history PDF."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import event, func, select
+
+from heat.extensions import db
+from heat.models import Assessment, AuditEvent, Child, ReviewDecision
+from heat.services import oversight
+from tests import helpers
+from tests.test_assessment_flow import count, definition, stored
+
+
+def day_parts(day: dt.date) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def submitted_visit(app, client, child_id: int, day: dt.date, grades: dict | None = None, rooms: dict | None = None, plan: str = "cp") -> int:
+    assessment_id = helpers.start(client, child_id)
+    helpers.complete(client, assessment_id, definition(app), grades=grades, rooms=rooms)
+    visit = {**helpers.visit_data(day), "plan_status": plan, "visit_type": plan}
+    assert helpers.save(client, assessment_id, "visit", visit).status_code == 302
+    assert helpers.submit(client, assessment_id).status_code == 302
+    return assessment_id
+
+
+@pytest.fixture
+def team_world(app, make, signed_in):
+    team = make.team("Riverside")
+    worker = make.user("practitioner", team)
+    supervisor = make.user("supervisor", team)
+    child = make.child(team, "Ivy", "Invented", months=5)
+    return {"team": team, "worker": worker, "supervisor": supervisor, "child": child, "w": signed_in(worker), "s": signed_in(supervisor)}
+
+
+def three_slipping_visits(app, world) -> list[int]:
+    today = dt.date.today()
+    return [
+        submitted_visit(app, world["w"], world["child"].id, today - dt.timedelta(days=d), grades={"kitchen.food": g, "general.smell": s})
+        for d, g, s in ((60, "3", "2"), (30, "3", "3"), (1, "4", "3"))
+    ]
+
+
+def test_child_page_shows_trend_chart_table_and_flags_linking_to_visits(app, team_world):
+    ids = three_slipping_visits(app, team_world)
+    page = team_world["w"].get(f"/children/{team_world['child'].id}").get_data(as_text=True)
+    svg = re.search(r"<svg[^>]*role=\"img\".*?</svg>", page, re.S).group(0)
+    assert "Trend over visits" in svg and "polyline" in svg
+    assert svg.count("<polygon") + svg.count("<rect") + svg.count('r="7.5"') >= 3  # a rating marker per visit
+    assert "Trend data: rating, average and worst grade per area at each visit" in page
+    assert "Active: Food for the child: 3 or worse at 3 visits running" in page
+    assert "Active: Getting worse over 3 visits" in page
+    for assessment_id in ids:
+        assert f'href="/assessments/{assessment_id}"' in page
+    assert "Download history PDF" in page
+
+
+def test_chronology_lists_records_and_filters_by_kind(app, team_world):
+    three_slipping_visits(app, team_world)
+    w, child = team_world["w"], team_world["child"]
+    today = dt.date.today()
+    response = w.post(f"/children/{child.id}/chronology/new", data={"csrf_token": w.token, "occurred_on": day_parts(today), "source_kind": "out_of_area", "source": "Health visiting, Eastshire (invented)", "summary": "Two missed health reviews before the move."})
+    assert response.status_code == 302
+    response = w.post(f"/children/{child.id}/plan", data={"csrf_token": w.token, "plan_status": "cin", "effective_date": day_parts(today), "note": "Conference decision."})
+    assert response.status_code == 302
+    page = w.get(f"/children/{child.id}").get_data(as_text=True)
+    for text in ["Information from Health visiting, Eastshire (invented)", "Plan changed to Child in Need plan", "Home visit: Amber", "Flag: Getting worse over 3 visits"]:
+        assert text in page
+    only_plans = w.get(f"/children/{child.id}?kind=plan").get_data(as_text=True)
+    chronology = only_plans.split('id="chronology"')[1]
+    assert "Plan changed to Child in Need plan" in chronology and "Home visit:" not in chronology
+    with app.app_context():
+        assert db.session.get(Child, child.id).plan_status == "cin"
+
+
+def test_handover_reallocates_the_child_and_is_in_the_chronology(app, make, team_world):
+    colleague = make.user("practitioner", team_world["team"])
+    w, child = team_world["w"], team_world["child"]
+    page = w.get(f"/children/{child.id}/handover").get_data(as_text=True)
+    assert colleague.name in page
+    missing = w.post(f"/children/{child.id}/handover", data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": ""})
+    assert "Enter a handover note" in missing.get_data(as_text=True)
+    response = w.post(f"/children/{child.id}/handover", data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": "Mother prefers morning visits."})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Child, child.id).allocated_worker_id == colleague.id
+    assert f"Handed over to {colleague.name}" in w.get(f"/children/{child.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path, data, message",
+    [
+        ("plan", {"plan_status": "cp", "plan_category": "", "effective_date": ["1", "1", "2026"]}, "Select the Child Protection category"),
+        ("plan", {"plan_status": "cin", "effective_date": ["31", "2", "2026"]}, "must be a real date"),
+        ("chronology/new", {"occurred_on": ["1", "1", "2026"], "source_kind": "agency", "source": "", "summary": "x"}, "Enter the source"),
+        ("chronology/new", {"occurred_on": ["1", "1", "2999"], "source_kind": "agency", "source": "GP", "summary": "x"}, "must be today or in the past"),
+    ],
+)
+def test_history_forms_reject_bad_input(app, team_world, path, data, message):
+    w, child = team_world["w"], team_world["child"]
+    response = w.post(f"/children/{child.id}/{path}", data={"csrf_token": w.token, **data})
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert "There is a problem" in response.get_data(as_text=True)
+
+
+def test_review_queue_oldest_first_and_decision_needs_a_rationale(app, team_world):
+    first, second, third = three_slipping_visits(app, team_world)
+    s = team_world["s"]
+    queue = s.get("/reviews").get_data(as_text=True)
+    positions = [queue.index(f"/assessments/{i}/review") for i in (first, second, third)]
+    assert positions == sorted(positions)
+    page = s.get(f"/assessments/{third}/review").get_data(as_text=True)
+    for words in ["Agreed", "Returned for changes", "Escalated", "Rationale", "Record decision", "Getting worse over 3 visits", "<svg"]:
+        assert words in page
+    response = s.post(f"/assessments/{third}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "   "})
+    assert response.status_code == 200 and "Enter the rationale for your decision" in response.get_data(as_text=True)
+    assert stored(app, third).status == "submitted"
+    assert count(app, ReviewDecision) == 0
+
+
+def test_agreed_decision_shows_on_the_assessment_chronology_and_pdf(app, team_world):
+    assessment_id = three_slipping_visits(app, team_world)[-1]
+    s = team_world["s"]
+    response = s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "escalated", "rationale": "Escalated to the service manager: a third worsening visit."})
+    assert response.status_code == 302
+    assert stored(app, assessment_id).status == "escalated"
+    result = s.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert "Escalated" in result and "a third worsening visit" in result and team_world["supervisor"].name in result
+    assert "Supervisor decision: Escalated" in s.get(f"/children/{team_world['child'].id}").get_data(as_text=True)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(s.get(f"/assessments/{assessment_id}/pdf").data)).pages)
+    assert "Review and sign-off" in text and "Escalated" in text
+    assert count(app, AuditEvent, AuditEvent.action == "review_decision", AuditEvent.assessment_id == assessment_id) == 1
+    assert f"/assessments/{assessment_id}/review" not in s.get("/reviews").get_data(as_text=True)
+
+
+def test_returned_assessment_goes_back_to_the_practitioner_to_change_and_resubmit(app, team_world):
+    assessment_id = three_slipping_visits(app, team_world)[-1]
+    s, w = team_world["s"], team_world["w"]
+    s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "returned", "rationale": "Say who was supervising the baby."})
+    task_list = w.get(f"/assessments/{assessment_id}").get_data(as_text=True)
+    assert "Returned for changes" in task_list and "Say who was supervising the baby." in task_list
+    response = helpers.save(w, assessment_id, "voice", {**helpers.voice_data(), "child_voice": "Grandmother held the baby throughout."})
+    assert response.status_code == 302
+    assert helpers.submit(w, assessment_id, key="resubmission-key").status_code == 302
+    assert stored(app, assessment_id).status == "submitted"
+    assert f"/assessments/{assessment_id}/review" in s.get("/reviews").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["practitioner", "auditor"])
+def test_only_supervisors_review(app, make, signed_in, team_world, role):
+    assessment_id = submitted_visit(app, team_world["w"], team_world["child"].id, dt.date.today())
+    client = signed_in(make.user(role, team_world["team"] if role == "practitioner" else None))
+    assert client.get(f"/assessments/{assessment_id}/review").status_code == 404
+    assert client.post(f"/assessments/{assessment_id}/review", data={"csrf_token": client.token, "decision": "agreed", "rationale": "x"}).status_code == 404
+    assert client.get("/reviews").status_code == 404
+    assert stored(app, assessment_id).status == "submitted"
+
+
+def test_dashboard_shows_each_childs_summary(app, make, team_world):
+    three_slipping_visits(app, team_world)
+    never = make.child(team_world["team"], "Otto", "Nevervisited", plan="cin")
+    page = team_world["s"].get("/dashboard").get_data(as_text=True)
+    assert "Riverside team dashboard" in page
+    row = page.split("Ivy Invented")[1].split("</tr>")[0]
+    assert "Red" in row or "Amber" in row
+    assert "▲ Worse" in row
+    assert "Getting worse over 3 visits" in row
+    assert "working day" in row and "due every 10" in row
+    assert "Otto Nevervisited" in page and "Never visited" in page
+    flagged = team_world["s"].get("/dashboard?show=flagged").get_data(as_text=True)
+    assert "Ivy Invented" in flagged and "Otto Nevervisited" not in flagged
+    by_name = team_world["s"].get("/dashboard?sort=name").get_data(as_text=True)
+    assert by_name.index("Ivy Invented") < by_name.index("Otto Nevervisited")
+    assert never.id
+
+
+def test_dashboard_counts_rooms_never_seen_and_overdue_actions(app, team_world):
+    old = dt.date.today() - dt.timedelta(days=40)
+    submitted_visit(app, team_world["w"], team_world["child"].id, old, rooms={"outside": "not_seen"})
+    row = team_world["s"].get("/dashboard").get_data(as_text=True).split("Ivy Invented")[1].split("</tr>")[0]
+    assert "Garden or outside space" in row
+    assert "Overdue" in row  # 40 days is more than 10 working days for a CP plan
+    assert re.search(r"numeric\">\s*0\s*</td>", row)  # the action is due 14 days after today, not overdue
+
+
+def test_auditors_see_every_teams_dashboard_read_only(app, make, signed_in, team_world):
+    other = make.team("Hillside")
+    make.child(other, "Hal", "Hillside")
+    auditor = signed_in(make.user("auditor"))
+    page = auditor.get(f"/dashboard?team={other.id}").get_data(as_text=True)
+    assert "Hillside team dashboard" in page and "Hal Hillside" in page
+    assert "Riverside" in page  # the team chooser
+    assert "Start a new assessment" not in auditor.get(f"/children/{team_world['child'].id}").get_data(as_text=True)
+    # Practitioners cannot ask for another team's dashboard.
+    assert "Hal Hillside" not in team_world["w"].get(f"/dashboard?team={other.id}").get_data(as_text=True)
+
+
+def test_dashboard_query_count_does_not_grow_with_the_number_of_children(app, make, team_world):
+    def queries_for(client) -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/dashboard").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    three_slipping_visits(app, team_world)
+    few = queries_for(team_world["s"])
+    for n in range(30):
+        make.child(team_world["team"], f"Extra{n}", "Invented")
+    after = queries_for(team_world["s"])
+    assert after == few
+
+
+def test_history_pdf_has_summary_chart_pages_and_a_checkable_hash(app, team_world):
+    three_slipping_visits(app, team_world)
+    s, child = team_world["s"], team_world["child"]
+    response = s.get(f"/children/{child.id}/history.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "Ivy" not in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    pages = [p.extract_text() for p in reader.pages]
+    total = len(pages)
+    for n, text in enumerate(pages, start=1):
+        assert f"Page {n} of {total}" in text
+        assert f"Generated by {team_world['supervisor'].name}" in text
+        assert "checklist version 2026.1" in text
+    text = " ".join(pages)
+    digest = re.search(r"SHA-256\s*([0-9a-f]{64})", text.replace("\n", "")).group(1)
+    with app.app_context():
+        record_child = db.session.get(Child, child.id)
+        record = oversight.history(record_child)
+        assert digest == oversight.content_hash(record_child, record, oversight.chronology(record_child, record))
+    for words in ["Home environment history: Ivy Invented", "Getting worse over 3 visits", "Trend data", "Every assessment", "Chronology", "Latest profile"]:
+        assert words in text
+    assert count(app, AuditEvent, AuditEvent.action == "history_pdf", AuditEvent.child_id == child.id) == 1
+
+
+def test_content_hash_changes_when_the_record_changes(app, team_world):
+    assessment_id = three_slipping_visits(app, team_world)[-1]
+    with app.app_context():
+        child = db.session.get(Child, team_world["child"].id)
+        record = oversight.history(child)
+        before = oversight.content_hash(child, record, oversight.chronology(child, record))
+    s = team_world["s"]
+    s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "ok"})
+    with app.app_context():
+        child = db.session.get(Child, team_world["child"].id)
+        record = oversight.history(child)
+        assert oversight.content_hash(child, record, oversight.chronology(child, record)) != before
+    assert len(before) == len(hashlib.sha256().hexdigest())
