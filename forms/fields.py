@@ -137,6 +137,15 @@ class DropdownField(KnownChoice, SelectField):
     widget = GovSelect()
 
 
+class CheckboxesField(SelectMultipleField):
+    widget = CheckboxesWidget()
+
+    def pre_validate(self, form):
+        known = {value for value, _ in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError(f"Select one of the options for {self.label.text}")
+
+
 def choice(label: str, choices: dict[str, str], *validators, hint: str | None = None) -> ChoiceField:
     return ChoiceField(label, choices=list(choices.items()), validators=list(validators), description=hint or "")
 
@@ -145,8 +154,8 @@ def select(label: str, choices: dict[str, str], *validators, hint: str | None = 
     return DropdownField(label, choices=list(choices.items()), validators=list(validators), description=hint or "")
 
 
-def checkboxes(label: str, choices: dict[str, str], hint: str | None = None) -> SelectMultipleField:
-    return SelectMultipleField(label, choices=list(choices.items()), description=hint or "", widget=CheckboxesWidget())
+def checkboxes(label: str, choices: dict[str, str], hint: str | None = None) -> CheckboxesField:
+    return CheckboxesField(label, choices=list(choices.items()), description=hint or "")
 
 
 def submit(label: str) -> SubmitField:

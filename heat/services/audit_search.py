@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
-from heat.models import AuditEvent, Child, User
+from heat.models import AuditEvent, Child, User, assessment_children
 
 
 def search_query(*, user_email: str | None, child_reference: str | None, date_from: dt.date | None, date_to: dt.date | None) -> Select:
@@ -20,7 +20,10 @@ def search_query(*, user_email: str | None, child_reference: str | None, date_fr
     if user_email:
         query = query.where(func.lower(actor.email) == user_email.strip().lower())
     if child_reference:
-        query = query.where(Child.reference == child_reference.strip())
+        # The child's own record, and every assessment that covers them.
+        child_id = select(Child.id).where(Child.reference == child_reference.strip()).scalar_subquery()
+        covering = select(assessment_children.c.assessment_id).where(assessment_children.c.child_id == child_id)
+        query = query.where(or_(AuditEvent.child_id == child_id, AuditEvent.assessment_id.in_(covering)))
     if date_from:
         query = query.where(AuditEvent.at >= dt.datetime.combine(date_from, dt.time.min))
     if date_to:
