@@ -47,3 +47,4 @@ clean:
 
 bench: install assets
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/scale.py

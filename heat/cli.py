@@ -10,6 +10,7 @@ from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
 from heat.services import accounts, demo
+from heat.services.scale import generate
 
 users = AppGroup("users", help="Create and change user accounts.")
 teams = AppGroup("teams", help="Create teams.")
@@ -80,7 +81,26 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"Loaded demo data. Every demo account's password is {demo.DEMO_PASSWORD}")
 
 
+@click.command("seed-scale")
+@with_appcontext
+@click.option("--teams", default=50, show_default=True)
+@click.option("--children", default=5000, show_default=True)
+@click.option("--visits", default=100_000, show_default=True)
+def seed_scale(teams: int, children: int, visits: int) -> None:
+    """Load a large synthetic, invented caseload for benchmarks (never in production)."""
+    if current_app.config["HEAT_ENV"] == "production":
+        raise click.ClickException("synthetic data is never loaded when HEAT_ENV=production")
+    if db.session.scalar(select(User).limit(1)) is not None:
+        raise click.ClickException("seed-scale needs an empty database")
+    if teams < 1 or children < teams or visits < 1:
+        raise click.ClickException("need at least one team, a child per team and one visit")
+    with writing():
+        generate(teams=teams, children=children, visits=visits)
+    click.echo(f"Loaded {teams} teams, {children} children and {visits} scored visits.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(teams)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_scale)

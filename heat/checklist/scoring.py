@@ -79,12 +79,11 @@ def _describe(definition: Definition, item_id: str, grade: int) -> Finding:
 
 
 def _graded_at_least(definition, grades, threshold, domain_ids=None) -> list[Finding]:
+    numeric = _numeric(grades)
     return [
-        _describe(definition, item.id, grade)
+        _describe(definition, item.id, numeric[item.id])
         for item in definition.items
-        if (grade := _numeric(grades).get(item.id)) is not None
-        and grade >= threshold
-        and (domain_ids is None or item.domain_id in domain_ids)
+        if numeric.get(item.id, 0) >= threshold and (domain_ids is None or item.domain_id in domain_ids)
     ]
 
 

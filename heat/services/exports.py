@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from heat.database import writing
 from heat.extensions import db
 from heat.models import EVIDENCE_SOURCES, RECORDED, Assessment, Export, Team, User, utcnow
 from heat.reports.csv_export import csv_bytes
@@ -63,16 +64,23 @@ def build(export_id: int) -> None:
         _build(export)
     except Exception as exc:  # recorded for the auditor to see, then re-raised for the worker's log
         db.session.rollback()
-        export = db.session.get(Export, export_id)
-        export.status, export.error = "failed", type(exc).__name__
-        db.session.commit()
+        _save(db.session.get(Export, export_id), status="failed", error=type(exc).__name__)
         raise
+
+
+def _save(export: Export, **values) -> None:
+    """Store progress in a short write transaction of its own. The read transaction left open by
+    loading and rendering ends first: upgrading it to a write could fail if another writer went first."""
+    db.session.commit()
+    with writing():
+        for name, value in values.items():
+            setattr(export, name, value)
+        db.session.commit()
 
 
 def _build(export: Export) -> None:
     ids = list(db.session.scalars(_assessments(export.team_ids, export.date_from, export.date_to).with_only_columns(Assessment.id).order_by(Assessment.visit_date, Assessment.id)))
-    export.status, export.total, export.done = "running", len(ids), 0
-    db.session.commit()
+    _save(export, status="running", total=len(ids), done=0)
     path = export_path(export)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
@@ -101,13 +109,11 @@ def _build(export: Export) -> None:
                                       g.grade if g else "NS", EVIDENCE_SOURCES.get(g.evidence_source, "") if g else "", assessment.rating, assessment.checklist_version])
                 for d in assessment.decisions:
                     decisions.append([assessment.id, references, assessment.visit_date.isoformat(), d.label, d.reviewer.name, d.decided_at.isoformat(), d.rationale])
-            export.done = min(len(ids), n + PROGRESS_EVERY)
-            db.session.commit()
+            _save(export, done=min(len(ids), n + PROGRESS_EVERY))
         archive.writestr("items.csv", csv_bytes(items))
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
     partial.replace(path)
-    export.status, export.filename, export.finished_at = "done", path.name, utcnow()
-    db.session.commit()
+    _save(export, status="done", filename=path.name, finished_at=utcnow())
 
 
 def exports_of(user: User) -> list[Export]:

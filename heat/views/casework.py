@@ -8,10 +8,11 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from forms.assessment import StartForm, SubmitForm, section_form
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, Child, assessment_children, utcnow
+from heat.models import EDITABLE, RECORDED, Assessment, Child, utcnow
 from heat.reports import pdf
 from heat.services import access, audit, oversight
 from heat.services import assessments as svc
@@ -34,26 +35,14 @@ def home():
 @roles_required(*CASE_ROLES)
 def caseload():
     page = request.args.get("page", 1, type=int)
-    last_visit = (
-        select(assessment_children.c.child_id, func.max(Assessment.visit_date).label("last_visit"))
-        .join(Assessment, Assessment.id == assessment_children.c.assessment_id)
-        .where(Assessment.status.in_(RECORDED))
-        .group_by(assessment_children.c.child_id)
-        .subquery()
-    )
-    query = (
-        access.children_query(current_user)
-        .add_columns(last_visit.c.last_visit)
-        .outerjoin(last_visit, last_visit.c.child_id == Child.id)
-        .order_by(Child.last_name, Child.first_name, Child.id)
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    query = access.children_query(current_user).options(selectinload(Child.team)).order_by(Child.last_name, Child.first_name, Child.id)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(1, min(page, (total + PAGE_SIZE - 1) // PAGE_SIZE or 1))
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    children = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     audit.record("caseload_viewed", user=current_user)
     db.session.commit()
     return render_template(
-        "casework/caseload.html", rows=rows, page=page, pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, total=total
+        "casework/caseload.html", children=children, page=page, pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, total=total
     )
 
 
