@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from heat.extensions import db
-from heat.models import AuditEvent, User
+from heat.models import AuditEvent
 from heat.services import passwords
 from tests.conftest import PASSWORD, csrf_token, sign_in
 

@@ -1,14 +1,13 @@
 """Commands (flask users, teams, seed-demo) and the admin pages."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
 from heat.checklist import score
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, Child, User
+from heat.models import AuditEvent, Child, User
 from heat.services import assessments as svc
 from tests.conftest import sign_in
 

@@ -8,10 +8,10 @@ import re
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, Child, ReviewDecision
+from heat.models import AuditEvent, Child, ReviewDecision
 from heat.services import oversight
 from tests import helpers
 from tests.test_assessment_flow import count, definition, stored
@@ -259,3 +259,26 @@ def test_content_hash_changes_when_the_record_changes(app, team_world):
         record = oversight.history(child)
         assert oversight.content_hash(child, record, oversight.chronology(child, record)) != before
     assert len(before) == len(hashlib.sha256().hexdigest())
+
+
+def test_child_page_query_count_does_not_grow_with_the_number_of_visits(app, make, signed_in, team_world):
+    def queries(child_id) -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert team_world["s"].get(f"/children/{child_id}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    today = dt.date.today()
+    two = make.child(team_world["team"], "Two", "Visits")
+    five = make.child(team_world["team"], "Five", "Visits")
+    for n in range(2):
+        submitted_visit(app, team_world["w"], two.id, today - dt.timedelta(days=n))
+    for n in range(5):
+        submitted_visit(app, team_world["w"], five.id, today - dt.timedelta(days=n))
+    assert queries(two.id) == queries(five.id)

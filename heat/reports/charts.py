@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 92, 150, 46, 56
+LEFT, RIGHT, TOP, BOTTOM = 112, 150, 46, 56
 RATING_STYLE = {
     # rating: (colour, letter, shape)
     "red": ("#d4351c", "R", "triangle"),

@@ -38,14 +38,21 @@ RATING_ORDER = {"red": 0, "incomplete": 1, "amber": 2, "green": 3}
 
 
 def recorded_visits(child_id: int) -> list[Assessment]:
-    """Submitted (and reviewed) visits covering the child, oldest first, loaded in four queries."""
+    """Submitted (and reviewed) visits covering the child, oldest first, with what the page and
+    the chronology read of them loaded up front (a fixed number of queries, however many visits)."""
     return list(
         db.session.scalars(
             select(Assessment)
             .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
             .where(assessment_children.c.child_id == child_id, Assessment.status.in_(RECORDED))
             .order_by(Assessment.visit_date, Assessment.submitted_at, Assessment.id)
-            .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions))
+            .options(
+                selectinload(Assessment.grades),
+                selectinload(Assessment.rooms),
+                selectinload(Assessment.actions),
+                selectinload(Assessment.created_by),
+                selectinload(Assessment.decisions).selectinload(ReviewDecision.reviewer),
+            )
         )
     )
 
