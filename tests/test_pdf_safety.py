@@ -74,3 +74,27 @@ def test_fetcher_refuses_everything_but_packaged_print_assets():
             continue
         raise AssertionError(f"{url} was fetched")
     assert fetcher.fetch("heat-asset:///print.css").read().startswith(b"/* Print styles")
+
+
+def test_history_pdf_prints_typed_payloads_as_text_and_fetches_nothing(app, make, signed_in, monkeypatch):
+    import datetime as dt
+
+    fetched = []
+    real_fetch = pdf.PackagedAssetFetcher.fetch
+    monkeypatch.setattr(pdf.PackagedAssetFetcher, "fetch", lambda self, url, headers=None: fetched.append(url) or real_fetch(self, url, headers))
+    team = make.team()
+    client = signed_in(make.user("practitioner", team))
+    child = make.child(team)
+    assessment_id = helpers.start(client, child.id)
+    helpers.complete(client, assessment_id, definition(app))
+    helpers.save(client, assessment_id, "actions", {**helpers.actions_data(), "worries": PAYLOADS[2] + " " + "x" * 400})
+    helpers.submit(client, assessment_id)
+    today = dt.date.today()
+    for payload in PAYLOADS:
+        response = client.post(f"/children/{child.id}/chronology/new", data={"csrf_token": client.token, "occurred_on": [str(today.day), str(today.month), str(today.year)], "source_kind": "agency", "source": payload[:200], "summary": payload})
+        assert response.status_code == 302
+    response = client.get(f"/children/{child.id}/history.pdf")
+    assert response.status_code == 200
+    assert fetched == ["heat-asset:///print.css"]
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages).replace("\n", " ")
+    assert "file:///etc/hostname" in text and "@import" in text and "Injected heading" in text
