@@ -13,8 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
 
 TARGET_KB = 100
 

@@ -5,7 +5,18 @@ from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, ValidationError
 
 from forms.assessment import MIN_YEAR
-from forms.fields import GovDateField, NeededToComplete, checkboxes, choice, long_text, not_before, not_in_future, select, submit, text
+from forms.fields import (
+    GovDateField,
+    NeededToComplete,
+    checkboxes,
+    choice,
+    long_text,
+    not_before,
+    not_in_future,
+    select,
+    submit,
+    text,
+)
 from heat.models import CHRONOLOGY_SOURCES, CP_CATEGORIES, DECISIONS, PLAN_STATUSES
 
 

@@ -1,7 +1,6 @@
 """Commands (flask users, teams, seed-demo) and the admin pages."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
 

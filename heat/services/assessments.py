@@ -9,7 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from heat.checklist import Definition, Score, score
-from heat.checklist.definition import BUILTIN_DIR, GRADED, current_version, load_definitions
+from heat.checklist.definition import (
+    BUILTIN_DIR,
+    GRADED,
+    current_version,
+    load_definitions,
+)
 from heat.extensions import db
 from heat.models import (
     EDITABLE,

@@ -12,7 +12,15 @@ from sqlalchemy.orm import selectinload
 
 from heat.database import writing
 from heat.extensions import db
-from heat.models import EVIDENCE_SOURCES, RECORDED, Assessment, Export, Team, User, utcnow
+from heat.models import (
+    EVIDENCE_SOURCES,
+    RECORDED,
+    Assessment,
+    Export,
+    Team,
+    User,
+    utcnow,
+)
 from heat.reports.csv_export import csv_bytes
 from heat.reports.pdf import render_pdf
 from heat.services import audit

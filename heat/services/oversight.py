@@ -3,9 +3,12 @@ supervisor decisions, plan changes, handovers and the chronology."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +31,8 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
+from heat.reports.charts import ChartVisit, trend_svg
+from heat.reports.pdf import render_pdf
 from heat.services import audit
 from heat.services.assessments import definition_for, score_of
 
@@ -326,10 +331,7 @@ def trend_rows(record: History) -> tuple[list[str], list[TrendRow]]:
     return [d.title for d in latest.domains], rows
 
 
-def trend_chart(record: History) -> str:
-    from heat.reports.charts import ChartVisit, trend_svg
-
-    titles, rows = trend_rows(record)
+def trend_chart(titles: list[str], rows: list[TrendRow]) -> str:
     if not rows:
         return ""
     visits = [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
@@ -341,9 +343,6 @@ def trend_chart(record: History) -> str:
 
 def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> str:
     """SHA-256 of the record data a printed history shows, so a printed copy can be checked."""
-    import hashlib
-    import json
-
     data = {
         "child": [child.id, child.reference, child.first_name, child.last_name, child.date_of_birth.isoformat(), child.plan_status, child.plan_category],
         "visits": [
@@ -357,10 +356,6 @@ def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> 
 
 
 def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -> bytes:
-    from markupsafe import Markup
-
-    from heat.reports.pdf import render_pdf
-
     record = history(child)
     items = chronology(child, record)
     titles, rows = trend_rows(record)
@@ -372,7 +367,7 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         items=items,
         titles=titles,
         rows=rows,
-        chart=Markup(trend_chart(record)),
+        chart=Markup(trend_chart(titles, rows)),
         latest=latest,
         latest_score=score_of(latest) if latest else None,
         versions=sorted({v.checklist_version for v in record.visits}),

@@ -11,7 +11,15 @@ from sqlalchemy import insert, select, update
 from heat.checklist import score, trends
 from heat.checklist.trends import VisitSummary
 from heat.extensions import db
-from heat.models import Assessment, Child, ItemGrade, RoomCheck, Team, User, assessment_children
+from heat.models import (
+    Assessment,
+    Child,
+    ItemGrade,
+    RoomCheck,
+    Team,
+    User,
+    assessment_children,
+)
 from heat.services.oversight import add_working_days
 from heat.services.passwords import hash_password
 

@@ -3,7 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wtforms import FieldList, FormField, HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms import (
+    FieldList,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
 from wtforms.csrf.core import CSRFTokenField
 
 

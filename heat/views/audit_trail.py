@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from forms.oversight import AuditSearchForm
 from heat.extensions import db
-from heat.services import audit, audit_search
 from heat.reports.csv_export import csv_bytes
+from heat.services import audit, audit_search
 from heat.views import roles_required
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")

@@ -4,7 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -61,7 +69,7 @@ def child(child_id: int):
         history=svc.child_assessments(child),
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
-        chart=Markup(oversight.trend_chart(record)),
+        chart=Markup(oversight.trend_chart(titles, rows)),
         titles=titles,
         rows=rows,
         items=oversight.chronology(child, record, kind),

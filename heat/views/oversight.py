@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from forms.oversight import ChronologyEntryForm, HandoverForm, PlanChangeForm, ReviewForm
+from forms.oversight import (
+    ChronologyEntryForm,
+    HandoverForm,
+    PlanChangeForm,
+    ReviewForm,
+)
 from heat.extensions import db
 from heat.models import Child, Team, User, utcnow
 from heat.services import access, audit, oversight
@@ -60,7 +74,7 @@ def review(assessment_id: int):
         child=child,
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
-        chart=Markup(oversight.trend_chart(record)),
+        chart=Markup(oversight.trend_chart(*oversight.trend_rows(record))),
         **result_context(assessment),
     )
 
