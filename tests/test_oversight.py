@@ -201,25 +201,26 @@ def test_auditors_see_every_teams_dashboard_read_only(app, make, signed_in, team
     assert "Hal Hillside" not in team_world["w"].get(f"/dashboard?team={other.id}").get_data(as_text=True)
 
 
-def test_dashboard_query_count_does_not_grow_with_the_number_of_children(app, make, team_world):
-    def queries_for(client) -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/dashboard").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+def queries_for(app, client, url: str) -> int:
+    """How many SQL statements one page view runs."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
 
+
+def test_dashboard_query_count_does_not_grow_with_the_number_of_children(app, make, team_world):
     three_slipping_visits(app, team_world)
-    few = queries_for(team_world["s"])
+    few = queries_for(app, team_world["s"], "/dashboard")
     for n in range(30):
         make.child(team_world["team"], f"Extra{n}", "Invented")
-    after = queries_for(team_world["s"])
-    assert after == few
+    assert queries_for(app, team_world["s"], "/dashboard") == few
 
 
 def test_history_pdf_has_summary_chart_pages_and_a_checkable_hash(app, team_world):
@@ -262,18 +263,6 @@ def test_content_hash_changes_when_the_record_changes(app, team_world):
 
 
 def test_child_page_query_count_does_not_grow_with_the_number_of_visits(app, make, signed_in, team_world):
-    def queries(child_id) -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert team_world["s"].get(f"/children/{child_id}").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
-
     today = dt.date.today()
     two = make.child(team_world["team"], "Two", "Visits")
     five = make.child(team_world["team"], "Five", "Visits")
@@ -281,4 +270,4 @@ def test_child_page_query_count_does_not_grow_with_the_number_of_visits(app, mak
         submitted_visit(app, team_world["w"], two.id, today - dt.timedelta(days=n))
     for n in range(5):
         submitted_visit(app, team_world["w"], five.id, today - dt.timedelta(days=n))
-    assert queries(two.id) == queries(five.id)
+    assert queries_for(app, team_world["s"], f"/children/{two.id}") == queries_for(app, team_world["s"], f"/children/{five.id}")
