@@ -6,7 +6,7 @@ PORT ?= 5000
 WORKERS ?= 3
 export FLASK_APP := app:create_app
 
-.PHONY: run test install assets migrate bench clean
+.PHONY: run test install assets migrate bench clean chromium
 
 # The export worker (Huey) runs beside the web server and stops with it.
 run: install assets migrate
@@ -34,8 +34,14 @@ migrate: install
 	mkdir -p instance
 	$(BIN)/flask db upgrade
 
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "The browser tests need Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
 # The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
-test: install assets
+test: install assets chromium
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
