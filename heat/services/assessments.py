@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from forms.assessment import field_key
 from heat.checklist import Definition, Score, score
 from heat.checklist.definition import (
     BUILTIN_DIR,
@@ -208,7 +209,7 @@ def section_data(assessment: Assessment, section_id: str) -> dict:
     stored = {g.item_id: g for g in a.grades}
     data = {}
     for item in domain.items:
-        key = item.id.replace(".", "__")
+        key = field_key(item.id)
         g = stored.get(item.id)
         data[f"grade_{key}"] = g.grade if g else None
         data[f"source_{key}"] = g.evidence_source if g else None
@@ -288,7 +289,7 @@ def _store(assessment: Assessment, section_id: str, data: dict) -> None:
     else:
         existing = {g.item_id: g for g in a.grades}
         for item in definition_for(a).domain(section_id).items:
-            key = item.id.replace(".", "__")
+            key = field_key(item.id)
             grade = _clean(data[f"grade_{key}"])
             row = existing.get(item.id)
             if grade is None:

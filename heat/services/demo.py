@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from forms.assessment import field_key
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import assessments as svc
@@ -141,7 +142,7 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     for domain in definition.domains:
         data = {}
         for item in domain.items:
-            key = item.id.replace(".", "__")
+            key = field_key(item.id)
             grade = _grade_for(item.id, visit)
             data[f"grade_{key}"] = grade
             data[f"source_{key}"] = "observed" if grade not in ("NS", "NA") else None

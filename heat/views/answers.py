@@ -24,7 +24,7 @@ def _display(field) -> str:
         return ", ".join(labels.get(v, v) for v in data)
     if isinstance(field, (RadioField, SelectField)):
         return dict(field.choices).get(data, str(data))
-    if isinstance(field, dt.date) or isinstance(data, dt.date):
+    if isinstance(data, dt.date):
         return f"{data.day} {data:%B %Y}"
     return str(data)
 

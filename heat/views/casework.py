@@ -146,11 +146,7 @@ def section(assessment_id: int, section_id: str):
         completing = not form.save_later.data
         if form.validate_for(completing):
             try:
-                seen = int(form.version.data or 0)
-            except ValueError:
-                seen = 0
-            try:
-                svc.save_section(assessment, section_id, form.data, completing=completing, seen_version=seen)
+                svc.save_section(assessment, section_id, form.data, completing=completing, seen_version=_int(form.version.data))
             except svc.EditConflict:
                 db.session.rollback()
                 return _conflict(assessment_id, section_id, form)

@@ -26,6 +26,13 @@ def mean(value) -> str:
 
 def register(app) -> None:
     from heat.checklist.scoring import RATING_LABELS
+    from heat.models import (
+        EVIDENCE_SOURCES,
+        RESIDENCE,
+        ROOM_STATUSES,
+        VISIT_TYPES,
+        YES_NO_UNKNOWN,
+    )
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
@@ -33,4 +40,9 @@ def register(app) -> None:
     app.add_template_filter(mean)
     app.add_template_global(RATING_LABELS, "rating_labels")
     app.add_template_global(RATING_TAG, "rating_tags")
+    # The words stored codes stand for, from the one place that defines them.
+    app.add_template_global(
+        {"visit_type": VISIT_TYPES, "room": ROOM_STATUSES, "evidence": EVIDENCE_SOURCES, "residence": RESIDENCE, "yes_no": YES_NO_UNKNOWN},
+        "labels",
+    )
     app.add_template_global(dt.date.today, "today")

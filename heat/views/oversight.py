@@ -85,8 +85,8 @@ def dashboard():
     teams = db.session.scalars(select(Team).order_by(Team.name)).all() if access.sees_all_teams(current_user) else []
     team_id = request.args.get("team", type=int) if teams else current_user.team_id
     team = db.session.get(Team, team_id) if team_id else None
-    if teams and team is None:
-        team = teams[0] if teams else None
+    if team is None and teams:
+        team = teams[0]
     if team is None:
         abort(404)
     sort = request.args.get("sort", "rating")
