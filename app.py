@@ -1,4 +1,5 @@
 """HEAT application factory: configuration, extensions, blueprints, commands, error pages."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Target (../shared/targets.md): at most 100 KB gzipped, fonts aside. Prints figures; asserts nothing.
 Run: make bench
 """
+
 from __future__ import annotations
 
 import gzip
@@ -22,18 +23,25 @@ TARGET_KB = 100
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench", "HEAT_ENV": "bench"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench", "HEAT_ENV": "bench"}
+        )
         with app.app_context():
             upgrade()
         assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
         client = app.test_client()
         page = client.get("/sign-in").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)"', page).group(1)
-        client.post("/sign-in", data={"csrf_token": token, "email": "north-worker@example.org", "password": "heat-demo-password"})
+        client.post(
+            "/sign-in",
+            data={"csrf_token": token, "email": "north-worker@example.org", "password": "heat-demo-password"},
+        )
         child = client.get("/children/3/assessments/new").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', child).group(1)
         key = re.search(r'name="start_key" type="hidden" value="([^"]+)"', child).group(1)
-        draft = client.post("/children/3/assessments/new", data={"csrf_token": token, "start_key": key, "children": ["3"]}).headers["Location"]
+        draft = client.post(
+            "/children/3/assessments/new", data={"csrf_token": token, "start_key": key, "children": ["3"]}
+        ).headers["Location"]
 
         rows = []
         for section in ["visit", "people", "rooms", "general", "safety", "actions"]:
@@ -49,7 +57,9 @@ def main() -> None:
         for section, html in rows:
             html_gz = len(gzip.compress(html, 9))
             total = html_gz + asset_gz
-            print(f"{'section ' + section:<28}{len(html) / 1024:>9.1f}K{html_gz / 1024:>9.1f}K{asset_gz / 1024:>11.1f}K{total / 1024:>9.1f}K  {total / 1024 / TARGET_KB:.0%} of target")
+            print(
+                f"{'section ' + section:<28}{len(html) / 1024:>9.1f}K{html_gz / 1024:>9.1f}K{asset_gz / 1024:>11.1f}K{total / 1024:>9.1f}K  {total / 1024 / TARGET_KB:.0%} of target"
+            )
         for path, body in assets.items():
             print(f"  {path}: {len(body) / 1024:.1f} KB raw, {len(gzip.compress(body, 9)) / 1024:.1f} KB gzipped")
 

@@ -5,6 +5,7 @@ and export throughput. Prints figures (ratios within one run); asserts nothing.
 (100 children a team either way: pages are paginated, so 10x data should cost no more).
 Run: make bench   (or: .venv/bin/python bench/scale.py [--small] for a quick look)
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,15 @@ RUNS = 15
 
 
 def make_app(path: str):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "HEAT_ENV": "bench",
-                      "HEAT_EXPORT_DIR": str(Path(path).parent / "exports"), "HEAT_LOGIN_FAILURES_PER_ADDRESS": 10_000})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "SECRET_KEY": "bench",
+            "HEAT_ENV": "bench",
+            "HEAT_EXPORT_DIR": str(Path(path).parent / "exports"),
+            "HEAT_LOGIN_FAILURES_PER_ADDRESS": 10_000,
+        }
+    )
     return app
 
 
@@ -42,7 +50,12 @@ def signed_in(app, email: str):
     client = app.test_client()
     html = client.get("/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert client.post("/sign-in", data={"csrf_token": token, "email": email, "password": "scale-test-password"}).status_code == 302
+    assert (
+        client.post(
+            "/sign-in", data={"csrf_token": token, "email": email, "password": "scale-test-password"}
+        ).status_code
+        == 302
+    )
     return client
 
 
@@ -72,7 +85,12 @@ def measure(factor: int, sizes, tmp: str) -> dict:
             info = scale.generate(teams=sizes[0], children=sizes[1], visits=sizes[2])
         generated = time.perf_counter() - started
         engine = db.engine
-        typical = db.session.scalar(select(Child.id).where(Child.team_id == info["team"], Child.id != info["long_history_child"]).order_by(Child.id).limit(1))
+        typical = db.session.scalar(
+            select(Child.id)
+            .where(Child.team_id == info["team"], Child.id != info["long_history_child"])
+            .order_by(Child.id)
+            .limit(1)
+        )
     supervisor = signed_in(app, info["supervisor"])
     auditor = signed_in(app, "auditor@scale.example.org")
     results = {"generated": generated, "app": app, "info": info}
@@ -132,9 +150,15 @@ def main() -> None:
     sizes = SMALL if "--small" in sys.argv else SCALES
     with tempfile.TemporaryDirectory() as tmp:
         results = {factor: measure(factor, s, tmp) for factor, s in sizes.items()}
-        print(f"\nData: 1x = {sizes[1][0]} teams / {sizes[1][1]} children / {sizes[1][2]} visits; 10x = {sizes[10][0]} / {sizes[10][1]} / {sizes[10][2]}")
-        print(f"Generated (real scoring and trend rules): 1x {results[1]['generated']:.1f} s, 10x {results[10]['generated']:.1f} s\n")
-        print(f"{'page':<34}{'1x ms':>9}{'10x ms':>9}{'10x/1x':>9}{'queries 1x':>12}{'10x':>6}   target: ratio <= 1.5, queries equal")
+        print(
+            f"\nData: 1x = {sizes[1][0]} teams / {sizes[1][1]} children / {sizes[1][2]} visits; 10x = {sizes[10][0]} / {sizes[10][1]} / {sizes[10][2]}"
+        )
+        print(
+            f"Generated (real scoring and trend rules): 1x {results[1]['generated']:.1f} s, 10x {results[10]['generated']:.1f} s\n"
+        )
+        print(
+            f"{'page':<34}{'1x ms':>9}{'10x ms':>9}{'10x/1x':>9}{'queries 1x':>12}{'10x':>6}   target: ratio <= 1.5, queries equal"
+        )
         for page in ("dashboard", "dashboard_flagged", "auditor_dashboard", "child", "caseload"):
             (t1, q1), (t10, q10) = results[1][page], results[10][page]
             print(f"{page:<34}{t1 * 1000:>9.1f}{t10 * 1000:>9.1f}{t10 / t1:>9.2f}{q1:>12}{q10:>6}")
@@ -142,7 +166,9 @@ def main() -> None:
         print(f"\nPDF, one visit: {single:.2f} s (target < 1 s)")
         print(f"PDF, child history of 50 visits: {history:.2f} s, {size / 1024:.0f} KB (target < 5 s)")
         total, elapsed = export_throughput(results[10]["app"], f"{tmp}/scale-10.db")
-        print(f"Export on 2 worker processes (2 cores): {total} assessments in {elapsed:.1f} s = {total / elapsed:.1f} assessments/s")
+        print(
+            f"Export on 2 worker processes (2 cores): {total} assessments in {elapsed:.1f} s = {total / elapsed:.1f} assessments/s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Administration: users and teams."""
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
 from wtforms import PasswordField
@@ -17,7 +18,12 @@ class UserForm(FlaskForm):
     """Create or change a user. Team choices are filled in by the view from the database."""
 
     name = text("Full name", InputRequired("Enter the person's full name"), max_length=100)
-    email = text("Email address", InputRequired("Enter an email address"), Email("Enter an email address in the correct format, like name@example.org"), max_length=254)
+    email = text(
+        "Email address",
+        InputRequired("Enter an email address"),
+        Email("Enter an email address in the correct format, like name@example.org"),
+        max_length=254,
+    )
     role = choice("Role", ROLES, InputRequired("Select a role"))
     team_id = select("Team", {}, Optional(), hint="Practitioners and supervisors must belong to a team.")
     password = PasswordField(
@@ -26,5 +32,9 @@ class UserForm(FlaskForm):
         description="At least 8 characters. Leave blank to keep the current password.",
         widget=GovPasswordInput(),
     )
-    active = choice("Account", {"active": "Active", "deactivated": "Deactivated"}, InputRequired("Select whether the account is active"))
+    active = choice(
+        "Account",
+        {"active": "Active", "deactivated": "Deactivated"},
+        InputRequired("Select whether the account is active"),
+    )
     submit = submit("Save user")

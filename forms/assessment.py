@@ -1,4 +1,5 @@
 """The assessment, one form per section. Checklist domain forms are built from the definition."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,7 +62,9 @@ class SectionForm(FlaskForm):
 
 class StartForm(FlaskForm):
     start_key = HiddenField()
-    children = checkboxes("Which children does this visit cover?", {}, hint="Grade for the most vulnerable child in the home.")
+    children = checkboxes(
+        "Which children does this visit cover?", {}, hint="Grade for the most vulnerable child in the home."
+    )
     submit = submit("Start a new assessment")
 
     def validate_children(self, field):
@@ -76,11 +79,26 @@ class SubmitForm(FlaskForm):
 
 
 class VisitForm(SectionForm):
-    visit_date = GovDateField("Date of visit", [NeededToComplete("Enter the date of the visit"), not_in_future, not_before(MIN_YEAR)], description="For example, 27 3 2026")
-    visit_time = text("Time of visit", NeededToComplete("Enter the time of the visit"), hint="24-hour clock, for example 14:30", max_length=5)
-    announced = choice("Was the visit announced?", {"yes": "Announced", "no": "Unannounced"}, NeededToComplete("Select whether the visit was announced"))
+    visit_date = GovDateField(
+        "Date of visit",
+        [NeededToComplete("Enter the date of the visit"), not_in_future, not_before(MIN_YEAR)],
+        description="For example, 27 3 2026",
+    )
+    visit_time = text(
+        "Time of visit",
+        NeededToComplete("Enter the time of the visit"),
+        hint="24-hour clock, for example 14:30",
+        max_length=5,
+    )
+    announced = choice(
+        "Was the visit announced?",
+        {"yes": "Announced", "no": "Unannounced"},
+        NeededToComplete("Select whether the visit was announced"),
+    )
     visit_type = choice("Visit type", VISIT_TYPES, NeededToComplete("Select the visit type"))
-    plan_status = choice("Child's plan on the day of the visit", PLAN_STATUSES, NeededToComplete("Select the child's plan on the day"))
+    plan_status = choice(
+        "Child's plan on the day of the visit", PLAN_STATUSES, NeededToComplete("Select the child's plan on the day")
+    )
     plan_category = select("Child Protection category", {"": "Choose a category", **CP_CATEGORIES})
     joint_visitor = text("Joint visitor (if any)", hint="Name of anyone who visited with you")
     joint_visitor_agency = text("Joint visitor's agency")
@@ -119,8 +137,14 @@ class PersonForm(Form):
 
 class PeopleForm(SectionForm):
     people = FieldList(FormField(PersonForm), min_entries=PEOPLE_ROWS, max_entries=PEOPLE_ROWS)
-    absent_members = long_text("Household members who were not present", hint="Include anyone who lives here or stays overnight but was out.")
-    new_partner = choice("Does a parent or carer have a new partner?", YES_NO_UNKNOWN, NeededToComplete("Select whether there is a new partner"))
+    absent_members = long_text(
+        "Household members who were not present", hint="Include anyone who lives here or stays overnight but was out."
+    )
+    new_partner = choice(
+        "Does a parent or carer have a new partner?",
+        YES_NO_UNKNOWN,
+        NeededToComplete("Select whether there is a new partner"),
+    )
     father_involvement = long_text(
         "The child's father and other men in the child's life",
         NeededToComplete("Say what you know about the child's father and other men in the child's life"),
@@ -135,7 +159,9 @@ class PeopleForm(SectionForm):
 def _room_fields(definition: Definition) -> dict:
     fields = {}
     for room in definition.rooms:
-        fields[f"status_{room.id}"] = choice(room.label, ROOM_STATUSES, NeededToComplete(f"Select whether the {room.label.lower()} was seen"))
+        fields[f"status_{room.id}"] = choice(
+            room.label, ROOM_STATUSES, NeededToComplete(f"Select whether the {room.label.lower()} was seen")
+        )
         fields[f"reason_{room.id}"] = text(f"Why was the {room.label.lower()} not seen?", max_length=500)
     return fields
 
@@ -166,7 +192,9 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
     fields = {}
     for item in domain.items:
         key = field_key(item.id)
-        fields[f"grade_{key}"] = choice(item.text, grade_choices, NeededToComplete(f"Select a grade for {item.text.lower()}"), hint=item.hint)
+        fields[f"grade_{key}"] = choice(
+            item.text, grade_choices, NeededToComplete(f"Select a grade for {item.text.lower()}"), hint=item.hint
+        )
         fields[f"source_{key}"] = choice(f"How do you know? ({item.text})", EVIDENCE_SOURCES)
         fields[f"comment_{key}"] = long_text(f"Comment on {item.text.lower()}", max_length=2000)
 
@@ -185,11 +213,23 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
 
 class VoiceForm(SectionForm):
     child_seen = choice("Was the child seen?", YES_NO, NeededToComplete("Select whether the child was seen"))
-    child_seen_alone = choice("Was the child seen alone?", SEEN_ALONE, NeededToComplete("Select whether the child was seen alone"))
-    infant_seen_awake = choice("If an infant, were they seen awake?", INFANT_AWAKE, NeededToComplete("Select whether an infant was seen awake"))
-    child_voice = long_text("The child's voice", NeededToComplete("Record the child's voice: their words, or what their behaviour told you"), hint="What the child said, or what their behaviour and presentation told you.")
+    child_seen_alone = choice(
+        "Was the child seen alone?", SEEN_ALONE, NeededToComplete("Select whether the child was seen alone")
+    )
+    infant_seen_awake = choice(
+        "If an infant, were they seen awake?", INFANT_AWAKE, NeededToComplete("Select whether an infant was seen awake")
+    )
+    child_voice = long_text(
+        "The child's voice",
+        NeededToComplete("Record the child's voice: their words, or what their behaviour told you"),
+        hint="What the child said, or what their behaviour and presentation told you.",
+    )
     parent_view = long_text("Parent or carer's view", NeededToComplete("Record the parent or carer's view"))
-    shown_scores = choice("Were the parent or carers shown the scores?", YES_NO, NeededToComplete("Select whether the parent or carers were shown the scores"))
+    shown_scores = choice(
+        "Were the parent or carers shown the scores?",
+        YES_NO,
+        NeededToComplete("Select whether the parent or carers were shown the scores"),
+    )
     practitioner_notes = long_text("Practitioner-only notes", hint="Not shared with the family.")
 
 
@@ -213,7 +253,9 @@ class ActionsForm(SectionForm):
     worries = long_text("Worries", NeededToComplete("Record your worries, or say there are none"))
     advice_given = checkboxes("Advice given", ADVICE)
     actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=ACTION_ROWS)
-    next_visit_date = GovDateField("Next visit date", [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)])
+    next_visit_date = GovDateField(
+        "Next visit date", [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)]
+    )
 
 
 FIXED_SECTIONS = {"visit": VisitForm, "people": PeopleForm, "voice": VoiceForm, "actions": ActionsForm}

@@ -1,4 +1,5 @@
 """Sign-in."""
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
@@ -10,7 +11,10 @@ from forms.fields import submit
 class SignInForm(FlaskForm):
     email = StringField(
         "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=254, message="Enter a shorter email address")],
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=254, message="Enter a shorter email address"),
+        ],
         widget=GovTextInput(),
     )
     password = PasswordField(

@@ -1,4 +1,5 @@
 """Field helpers shared by every form: GOV.UK widgets and validators with plain messages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,7 +113,11 @@ class GovDateField(DateField):
 def text(label: str, *validators, hint: str | None = None, max_length: int = TEXT_MAX) -> StringField:
     return StringField(
         label,
-        validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        validators=[
+            *validators,
+            Optional(),
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+        ],
         description=hint or "",
         widget=GovTextInput(),
     )
@@ -121,7 +126,11 @@ def text(label: str, *validators, hint: str | None = None, max_length: int = TEX
 def long_text(label: str, *validators, hint: str | None = None, max_length: int = LONG_TEXT_MAX) -> TextAreaField:
     return TextAreaField(
         label,
-        validators=[*validators, Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        validators=[
+            *validators,
+            Optional(),
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+        ],
         description=hint or "",
         widget=GovTextArea(),
     )

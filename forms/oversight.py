@@ -1,4 +1,5 @@
 """Supervisor decisions, plan changes, handovers, chronology entries, exports and audit search."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -22,14 +23,21 @@ from heat.models import CHRONOLOGY_SOURCES, CP_CATEGORIES, DECISIONS, PLAN_STATU
 
 class ReviewForm(FlaskForm):
     decision = choice("Decision", DECISIONS, InputRequired("Select a decision"))
-    rationale = long_text("Rationale", NeededToComplete("Enter the rationale for your decision"), hint="Why you made this decision. If you return it, say what must change.")
+    rationale = long_text(
+        "Rationale",
+        NeededToComplete("Enter the rationale for your decision"),
+        hint="Why you made this decision. If you return it, say what must change.",
+    )
     submit = submit("Record decision")
 
 
 class PlanChangeForm(FlaskForm):
     plan_status = choice("New plan", PLAN_STATUSES, InputRequired("Select the new plan"))
     plan_category = select("Child Protection category", {"": "Choose a category", **CP_CATEGORIES})
-    effective_date = GovDateField("Date the plan changed", [NeededToComplete("Enter the date the plan changed"), not_in_future, not_before(MIN_YEAR)])
+    effective_date = GovDateField(
+        "Date the plan changed",
+        [NeededToComplete("Enter the date the plan changed"), not_in_future, not_before(MIN_YEAR)],
+    )
     note = long_text("Note", hint="For example, the conference or meeting that decided it.", max_length=2000)
     submit = submit("Record plan change")
 
@@ -40,7 +48,11 @@ class PlanChangeForm(FlaskForm):
 
 class HandoverForm(FlaskForm):
     to_worker = select("Hand over to", {})
-    note = long_text("Handover note", NeededToComplete("Enter a handover note"), hint="What the new worker needs to know: risks, actions due, who else is involved.")
+    note = long_text(
+        "Handover note",
+        NeededToComplete("Enter a handover note"),
+        hint="What the new worker needs to know: risks, actions due, who else is involved.",
+    )
     submit = submit("Record handover")
 
     def validate_to_worker(self, field):
@@ -50,9 +62,19 @@ class HandoverForm(FlaskForm):
 
 class ChronologyEntryForm(FlaskForm):
     occurred_on = GovDateField("Date", [NeededToComplete("Enter the date"), not_in_future, not_before(MIN_YEAR)])
-    source_kind = choice("Where the information came from", CHRONOLOGY_SOURCES, InputRequired("Select where the information came from"))
-    source = text("Source", NeededToComplete("Enter the source, for example the agency, area and contact"), hint="Agency, area and contact, for example: Health visiting, Northshire, J. Smith.")
-    summary = long_text("What happened or what you were told", NeededToComplete("Enter what happened or what you were told"), max_length=3000)
+    source_kind = choice(
+        "Where the information came from", CHRONOLOGY_SOURCES, InputRequired("Select where the information came from")
+    )
+    source = text(
+        "Source",
+        NeededToComplete("Enter the source, for example the agency, area and contact"),
+        hint="Agency, area and contact, for example: Health visiting, Northshire, J. Smith.",
+    )
+    summary = long_text(
+        "What happened or what you were told",
+        NeededToComplete("Enter what happened or what you were told"),
+        max_length=3000,
+    )
     submit = submit("Add to chronology")
 
 

@@ -1,4 +1,5 @@
 """Flask commands: user accounts, teams, demo data."""
+
 from __future__ import annotations
 
 import click
@@ -41,7 +42,9 @@ def create_user(email: str, name: str, role: str, team_name: str | None, passwor
         if team_name and team is None:
             raise click.ClickException(f"no team called {team_name!r}; create it with `flask teams create`")
         try:
-            accounts.save_user(None, None, name=name, email=email, role=role, team_id=team.id if team else None, password=password)
+            accounts.save_user(
+                None, None, name=name, email=email, role=role, team_id=team.id if team else None, password=password
+            )
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
         db.session.commit()
@@ -56,7 +59,16 @@ def deactivate_user(email: str) -> None:
         user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise click.ClickException(f"no user {email}")
-        accounts.save_user(None, user, name=user.name, email=user.email, role=user.role, team_id=user.team_id, password=None, active=False)
+        accounts.save_user(
+            None,
+            user,
+            name=user.name,
+            email=user.email,
+            role=user.role,
+            team_id=user.team_id,
+            password=None,
+            active=False,
+        )
         db.session.commit()
     click.echo(f"Deactivated {email}")
 

@@ -1,4 +1,5 @@
 """Settings from environment variables, with safe defaults. Tests pass overrides to create_app."""
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ def database_url(instance_path: str) -> str:
     # Hosting platforms hand out postgres:// URLs; we use the psycopg 3 driver.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

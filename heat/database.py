@@ -4,6 +4,7 @@ SQLite runs in WAL mode with a busy timeout and foreign keys on. A deferred tran
 and then writes fails with SQLITE_BUSY when another writer got there first, so every transaction
 of a state-changing request (or inside `writing()`) begins IMMEDIATE and waits its turn instead.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

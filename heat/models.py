@@ -1,4 +1,5 @@
 """The stored records: teams, users, children, assessments and the audit trail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,7 +53,12 @@ ASSESSMENT_STATUSES = {
 }
 EDITABLE = ("draft", "returned")
 RECORDED = ("submitted", "agreed", "escalated")
-CHRONOLOGY_SOURCES = {"agency": "Another agency", "out_of_area": "An out-of-area agency", "family": "Family", "other": "Other"}
+CHRONOLOGY_SOURCES = {
+    "agency": "Another agency",
+    "out_of_area": "An out-of-area agency",
+    "family": "Family",
+    "other": "Other",
+}
 RESIDENCE = {"lives_here": "Lives here", "stays_overnight": "Stays overnight", "visiting": "Visiting"}
 SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
@@ -220,15 +226,15 @@ class Assessment(db.Model):
 
     created_by: Mapped[User] = relationship()
     team: Mapped[Team] = relationship()
-    decisions: Mapped[list[ReviewDecision]] = relationship(order_by="ReviewDecision.decided_at", cascade="all, delete-orphan")
+    decisions: Mapped[list[ReviewDecision]] = relationship(
+        order_by="ReviewDecision.decided_at", cascade="all, delete-orphan"
+    )
     children: Mapped[list[Child]] = relationship(
         secondary=assessment_children, back_populates="assessments", order_by="Child.date_of_birth.desc()"
     )
     grades: Mapped[list[ItemGrade]] = relationship(cascade="all, delete-orphan", back_populates="assessment")
     rooms: Mapped[list[RoomCheck]] = relationship(cascade="all, delete-orphan", order_by="RoomCheck.id")
-    people: Mapped[list[PersonPresent]] = relationship(
-        cascade="all, delete-orphan", order_by="PersonPresent.position"
-    )
+    people: Mapped[list[PersonPresent]] = relationship(cascade="all, delete-orphan", order_by="PersonPresent.position")
     actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", order_by="Action.position")
 
     __mapper_args__ = {"version_id_col": version}

@@ -3,6 +3,7 @@
 Sessions are revocable: the cookie carries the user's session token, rotated at sign-out and
 deactivation. Idle (30 minutes) and absolute (12 hours) limits are checked on every request.
 """
+
 from __future__ import annotations
 
 import secrets

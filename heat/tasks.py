@@ -2,6 +2,7 @@
 HEAT_HUEY_REDIS_URL to share one queue between machines. Run workers with:
     .venv/bin/huey_consumer heat.tasks.huey --workers 2
 """
+
 from __future__ import annotations
 
 import os

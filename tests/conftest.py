@@ -1,5 +1,6 @@
 """Shared fixtures: one migrated database per run (SQLite, or PostgreSQL when asked), emptied
 after every test; factories for teams, users and children; a CSRF-aware signed-in client."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -98,27 +99,41 @@ class Factory:
     def team(self, name: str | None = None) -> Team:
         return self._save(Team(name=name or f"Team {uuid.uuid4().hex[:6]}"))
 
-    def user(self, role: str = "practitioner", team: Team | None = None, email: str | None = None, active: bool = True) -> User:
-        return self._save(User(
-            email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.org",
-            name=f"Test {role.title()}",
-            role=role,
-            team_id=team.id if team else None,
-            password_hash=passwords.hash_password(PASSWORD),
-            active=active,
-        ))
+    def user(
+        self, role: str = "practitioner", team: Team | None = None, email: str | None = None, active: bool = True
+    ) -> User:
+        return self._save(
+            User(
+                email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.org",
+                name=f"Test {role.title()}",
+                role=role,
+                team_id=team.id if team else None,
+                password_hash=passwords.hash_password(PASSWORD),
+                active=active,
+            )
+        )
 
-    def child(self, team: Team, first_name: str = "Ava", last_name: str = "Testchild", months: int = 8, household: Household | None = None, plan: str = "cp") -> Child:
-        return self._save(Child(
-            reference=f"T-{uuid.uuid4().hex[:8]}",
-            first_name=first_name,
-            last_name=last_name,
-            date_of_birth=dt.date.today() - dt.timedelta(days=30 * months),
-            team_id=team.id,
-            household_id=household.id if household else None,
-            plan_status=plan,
-            plan_category="neglect" if plan == "cp" else None,
-        ))
+    def child(
+        self,
+        team: Team,
+        first_name: str = "Ava",
+        last_name: str = "Testchild",
+        months: int = 8,
+        household: Household | None = None,
+        plan: str = "cp",
+    ) -> Child:
+        return self._save(
+            Child(
+                reference=f"T-{uuid.uuid4().hex[:8]}",
+                first_name=first_name,
+                last_name=last_name,
+                date_of_birth=dt.date.today() - dt.timedelta(days=30 * months),
+                team_id=team.id,
+                household_id=household.id if household else None,
+                plan_status=plan,
+                plan_category="neglect" if plan == "cp" else None,
+            )
+        )
 
     def household(self, team: Team) -> Household:
         return self._save(Household(team_id=team.id))

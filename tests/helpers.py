@@ -1,4 +1,5 @@
 """Posting a whole assessment through the real forms, as a practitioner's tablet would."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,9 @@ import re
 from heat.checklist import Definition
 
 VERSION = re.compile(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"')
-KEY = re.compile(r'name="(submission_key|start_key)"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="(submission_key|start_key)"')
+KEY = re.compile(
+    r'name="(submission_key|start_key)"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="(submission_key|start_key)"'
+)
 
 
 def hidden(html: str, pattern: re.Pattern) -> str:
@@ -65,7 +68,9 @@ def rooms_data(definition: Definition, **statuses) -> dict:
     return data
 
 
-def domain_data(definition: Definition, domain_id: str, grades: dict[str, str] | None = None, default: str = "2") -> dict:
+def domain_data(
+    definition: Definition, domain_id: str, grades: dict[str, str] | None = None, default: str = "2"
+) -> dict:
     data = {}
     for item in definition.domain(domain_id).items:
         key = item.id.replace(".", "__")
@@ -115,7 +120,9 @@ def save(client, assessment_id: int, section_id: str, data: dict, button: str = 
     )
 
 
-def complete(client, assessment_id: int, definition: Definition, grades: dict[str, str] | None = None, rooms: dict | None = None) -> None:
+def complete(
+    client, assessment_id: int, definition: Definition, grades: dict[str, str] | None = None, rooms: dict | None = None
+) -> None:
     """Complete every section with valid answers."""
     sections = [("visit", visit_data()), ("people", people_data()), ("rooms", rooms_data(definition, **(rooms or {})))]
     sections += [(d.id, domain_data(definition, d.id, grades)) for d in definition.domains]

@@ -1,5 +1,6 @@
 """Who can reach what: every route x every role against another team's records, the CSRF walk,
 security headers, audit rows and URLs free of personal data."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,20 @@ CASEWORK = [
     ("GET", "/children/{child}/chronology/new"),
     ("POST", "/children/{child}/chronology/new"),
 ]
-READ_ONLY = {"/children/{child}", "/assessments/{submitted}", "/assessments/{draft}", "/assessments/{submitted}/pdf", "/children/{child}/history.pdf"}
-AUDITOR_ONLY = [("GET", "/exports"), ("POST", "/exports"), ("GET", "/exports/1/download"), ("GET", "/audit"), ("GET", "/audit/export.csv")]
+READ_ONLY = {
+    "/children/{child}",
+    "/assessments/{submitted}",
+    "/assessments/{draft}",
+    "/assessments/{submitted}/pdf",
+    "/children/{child}/history.pdf",
+}
+AUDITOR_ONLY = [
+    ("GET", "/exports"),
+    ("POST", "/exports"),
+    ("GET", "/exports/1/download"),
+    ("GET", "/audit"),
+    ("GET", "/audit/export.csv"),
+]
 ADMIN = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/new"),
@@ -57,13 +70,31 @@ def world(app, make, signed_in):
     helpers.complete(client, submitted, definition(app))
     helpers.submit(client, submitted)
     draft = helpers.start(client, child.id)
-    return {"mine": mine, "other": other, "child": child.id, "submitted": submitted, "draft": draft, "user": other_worker.id}
+    return {
+        "mine": mine,
+        "other": other,
+        "child": child.id,
+        "submitted": submitted,
+        "draft": draft,
+        "user": other_worker.id,
+    }
 
 
 def request_as(client, method: str, url: str):
     if method == "GET":
         return client.get(url)
-    return client.post(url, data={"csrf_token": client.token, "version": "1", "save": "x", "submission_key": "k", "start_key": "k", "children": ["1"], "name": "x"})
+    return client.post(
+        url,
+        data={
+            "csrf_token": client.token,
+            "version": "1",
+            "save": "x",
+            "submission_key": "k",
+            "start_key": "k",
+            "children": ["1"],
+            "name": "x",
+        },
+    )
 
 
 def denied_rows(app) -> int:
@@ -93,13 +124,18 @@ def test_auditors_read_every_team_and_change_nothing(app, make, signed_in, world
         assert denied_rows(app) == before + 1
 
 
-@pytest.mark.parametrize("method, route", CASEWORK + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")])
+@pytest.mark.parametrize(
+    "method, route", CASEWORK + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")]
+)
 def test_admins_manage_accounts_not_casework(app, make, signed_in, world, method, route):
     client = signed_in(make.user("admin"))
     assert request_as(client, method, route.format(**world)).status_code == 404
 
 
-@pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")])
+@pytest.mark.parametrize(
+    "method, route",
+    CASEWORK + ADMIN + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")],
+)
 def test_signed_out_visitors_are_sent_to_sign_in(app, world, method, route):
     response = app.test_client().open(route.format(**world), method=method)
     assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else
@@ -130,12 +166,34 @@ def test_views_and_exports_each_write_exactly_one_audit_row(app, make, signed_in
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, make, signed_in, world):
-    clients = {"admin": signed_in(make.user("admin")), "casework": signed_in(make.user("supervisor", world["other"])), "audit": signed_in(make.user("auditor"))}
+    clients = {
+        "admin": signed_in(make.user("admin")),
+        "casework": signed_in(make.user("supervisor", world["other"])),
+        "audit": signed_in(make.user("auditor")),
+    }
     checked = 0
     for rule in app.url_map.iter_rules():
         for method in rule.methods - {"GET", "HEAD", "OPTIONS"}:
-            url = re.sub(r"<(?:int:)?(\w+)>", lambda m: str({"child_id": world["child"], "assessment_id": world["draft"], "user_id": world["user"], "section_id": "kitchen", "export_id": 1}[m.group(1)]), rule.rule)
-            client = clients["admin" if rule.rule.startswith("/admin") else "audit" if rule.rule.startswith("/exports") else "casework"]
+            url = re.sub(
+                r"<(?:int:)?(\w+)>",
+                lambda m: str(
+                    {
+                        "child_id": world["child"],
+                        "assessment_id": world["draft"],
+                        "user_id": world["user"],
+                        "section_id": "kitchen",
+                        "export_id": 1,
+                    }[m.group(1)]
+                ),
+                rule.rule,
+            )
+            client = clients[
+                "admin"
+                if rule.rule.startswith("/admin")
+                else "audit"
+                if rule.rule.startswith("/exports")
+                else "casework"
+            ]
             response = client.open(url, method=method, data={"name": "x", "save": "x"})
             assert response.status_code == 400, (method, url)
             assert "This page has expired" in response.get_data(as_text=True)
@@ -147,16 +205,35 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
 def test_no_get_route_changes_an_assessment(app, make, signed_in, world):
     client = signed_in(make.user("practitioner", world["other"]))
     before = stored(app, world["draft"]).version
-    for url in [f"/assessments/{world['draft']}", f"/assessments/{world['draft']}/check", f"/assessments/{world['draft']}/sections/visit", f"/children/{world['child']}/assessments/new"]:
+    for url in [
+        f"/assessments/{world['draft']}",
+        f"/assessments/{world['draft']}/check",
+        f"/assessments/{world['draft']}/sections/visit",
+        f"/children/{world['child']}/assessments/new",
+    ]:
         client.get(url)
     assert stored(app, world["draft"]).version == before
     assert count(app, Assessment) == 2
 
 
-@pytest.mark.parametrize("path", ["/sign-in", "/caseload", "/children/{child}", "/assessments/{submitted}", "/assessments/{draft}/sections/sleep", "/admin/users"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sign-in",
+        "/caseload",
+        "/children/{child}",
+        "/assessments/{submitted}",
+        "/assessments/{draft}/sections/sleep",
+        "/admin/users",
+    ],
+)
 def test_security_headers_on_every_page(app, make, signed_in, world, path):
     role = "admin" if path.startswith("/admin") else "practitioner"
-    client = signed_in(make.user(role, world["other"] if role != "admin" else None)) if path != "/sign-in" else app.test_client()
+    client = (
+        signed_in(make.user(role, world["other"] if role != "admin" else None))
+        if path != "/sign-in"
+        else app.test_client()
+    )
     response = client.get(path.format(**world))
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
@@ -175,7 +252,9 @@ def test_security_headers_on_every_page(app, make, signed_in, world, path):
 
 def test_urls_carry_ids_never_names(app, make, signed_in, world):
     for rule in app.url_map.iter_rules():
-        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "export_id", "filename"}, rule.rule
+        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "export_id", "filename"}, (
+            rule.rule
+        )
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:
         hrefs = re.findall(r'(?:href|action)="([^"]*)"', client.get(path).get_data(as_text=True))
@@ -188,7 +267,13 @@ def test_posted_fields_the_form_does_not_have_are_ignored(app, make, signed_in, 
         client,
         world["draft"],
         "kitchen",
-        {**helpers.domain_data(definition(app), "kitchen"), "team_id": str(world["mine"].id), "status": "submitted", "created_by_id": "1", "rating": "green"},
+        {
+            **helpers.domain_data(definition(app), "kitchen"),
+            "team_id": str(world["mine"].id),
+            "status": "submitted",
+            "created_by_id": "1",
+            "rating": "green",
+        },
     )
     assert response.status_code == 302
     with app.app_context():

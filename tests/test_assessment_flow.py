@@ -1,4 +1,5 @@
 """A practitioner completes an assessment through the real forms, with CSRF on."""
+
 from __future__ import annotations
 
 import io
@@ -61,7 +62,9 @@ def test_start_complete_submit_and_read_the_result(app, make, signed_in):
         stored = db.session.get(Assessment, assessment_id)
         assert stored.status == "submitted" and stored.rating == "red"
         assert stored.checklist_version == "2026.1"
-        assert db.session.scalar(select(func.count()).select_from(ItemGrade).where(ItemGrade.assessment_id == assessment_id)) == len(definition(app).items)
+        assert db.session.scalar(
+            select(func.count()).select_from(ItemGrade).where(ItemGrade.assessment_id == assessment_id)
+        ) == len(definition(app).items)
 
 
 def test_pdf_is_a_pdf_naming_the_child_with_page_numbers(app, make, signed_in):
@@ -111,7 +114,11 @@ def test_submitting_twice_with_the_same_key_makes_one_result(app, make, signed_i
     assessment_id = helpers.start(client, child.id)
     helpers.complete(client, assessment_id, definition(app))
     check = client.get(f"/assessments/{assessment_id}/check").get_data(as_text=True)
-    form = {"csrf_token": client.token, "version": helpers.hidden(check, helpers.VERSION), "submission_key": helpers.hidden(check, helpers.KEY)}
+    form = {
+        "csrf_token": client.token,
+        "version": helpers.hidden(check, helpers.VERSION),
+        "submission_key": helpers.hidden(check, helpers.KEY),
+    }
 
     first = client.post(f"/assessments/{assessment_id}/submit", data=form)
     retry = client.post(f"/assessments/{assessment_id}/submit", data=form)  # the connection dropped after commit
@@ -154,7 +161,13 @@ def test_save_and_come_back_later_keeps_partial_answers_in_progress(app, make, s
     client = signed_in(make.user("practitioner", team))
     child = make.child(team)
     assessment_id = helpers.start(client, child.id)
-    response = helpers.save(client, assessment_id, "kitchen", {"grade_kitchen__food": "3", "source_kitchen__food": "observed"}, button="save_later")
+    response = helpers.save(
+        client,
+        assessment_id,
+        "kitchen",
+        {"grade_kitchen__food": "3", "source_kitchen__food": "observed"},
+        button="save_later",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/assessments/{assessment_id}")
     assert "In progress" in client.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     assert stored(app, assessment_id).grade_map == {"kitchen.food": "3"}
@@ -168,7 +181,7 @@ def test_cannot_submit_until_every_section_is_complete(app, make, signed_in):
     response = helpers.submit(client, assessment_id)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "There is a problem" in page and 'Complete the section &#34;People present&#34;' in page
+    assert "There is a problem" in page and "Complete the section &#34;People present&#34;" in page
     assert stored(app, assessment_id).status == "draft"
 
 
@@ -184,8 +197,14 @@ def test_two_people_saving_the_same_section_never_overwrite_each_other(app, make
 
     mine = helpers.domain_data(definition(app), "kitchen", default="2")
     theirs = helpers.domain_data(definition(app), "kitchen", default="4")
-    ok = first.post(helpers.section_url(assessment_id, "kitchen"), data={"csrf_token": first.token, "version": version, "save": "x", **mine})
-    lost = second.post(helpers.section_url(assessment_id, "kitchen"), data={"csrf_token": second.token, "version": version, "save": "x", **theirs})
+    ok = first.post(
+        helpers.section_url(assessment_id, "kitchen"),
+        data={"csrf_token": first.token, "version": version, "save": "x", **mine},
+    )
+    lost = second.post(
+        helpers.section_url(assessment_id, "kitchen"),
+        data={"csrf_token": second.token, "version": version, "save": "x", **theirs},
+    )
     assert ok.status_code == 302
     assert lost.status_code == 409
     conflict = lost.get_data(as_text=True)
@@ -202,7 +221,12 @@ def test_a_submitted_assessment_cannot_be_changed(app, make, signed_in):
     helpers.submit(client, assessment_id)
     response = client.post(
         helpers.section_url(assessment_id, "kitchen"),
-        data={"csrf_token": client.token, "version": "99", "save": "x", **helpers.domain_data(definition(app), "kitchen", default="5")},
+        data={
+            "csrf_token": client.token,
+            "version": "99",
+            "save": "x",
+            **helpers.domain_data(definition(app), "kitchen", default="5"),
+        },
     )
     assert response.status_code == 302
     assert "5" not in stored(app, assessment_id).grade_map.values()

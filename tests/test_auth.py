@@ -1,4 +1,5 @@
 """Sign-in, passwords, throttling and sessions (targets.md, security)."""
+
 from __future__ import annotations
 
 import pytest
@@ -76,7 +77,9 @@ def test_stored_hash_is_argon2id_with_library_defaults(app, make):
     finally:
         passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     defaults = PasswordHasher()
-    assert stored.startswith(f"$argon2id$v=19$m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}$")
+    assert stored.startswith(
+        f"$argon2id$v=19$m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}$"
+    )
 
 
 @pytest.mark.parametrize(
@@ -153,7 +156,14 @@ def test_deactivating_an_account_ends_its_sessions(app, make, signed_in):
     admin = signed_in(make.user("admin"))
     response = admin.post(
         f"/admin/users/{worker.id}",
-        data={"csrf_token": admin.token, "name": worker.name, "email": worker.email, "role": "practitioner", "team_id": str(team.id), "active": "deactivated"},
+        data={
+            "csrf_token": admin.token,
+            "name": worker.name,
+            "email": worker.email,
+            "role": "practitioner",
+            "team_id": str(team.id),
+            "active": "deactivated",
+        },
     )
     assert response.status_code == 302
     assert client.get("/caseload").status_code == 302

@@ -1,4 +1,5 @@
 """Bad input of any shape: a clear message on the page, stored data unchanged, never a 500."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,12 @@ def draft(app, make, signed_in):
     team = make.team()
     client = signed_in(make.user("practitioner", team))
     assessment_id = helpers.start(client, make.child(team).id)
-    assert helpers.save(client, assessment_id, "kitchen", helpers.domain_data(definition(app), "kitchen", default="3")).status_code == 302
+    assert (
+        helpers.save(
+            client, assessment_id, "kitchen", helpers.domain_data(definition(app), "kitchen", default="3")
+        ).status_code
+        == 302
+    )
     return client, assessment_id
 
 
@@ -72,20 +78,43 @@ def test_a_stale_or_garbled_version_is_a_conflict_not_a_500(app, draft):
     for version in ["0", "abc", "", "99999999999999999999"]:
         response = client.post(
             helpers.section_url(assessment_id, "kitchen"),
-            data={"csrf_token": client.token, "version": version, "save": "x", **helpers.domain_data(definition(app), "kitchen", default="1")},
+            data={
+                "csrf_token": client.token,
+                "version": version,
+                "save": "x",
+                **helpers.domain_data(definition(app), "kitchen", default="1"),
+            },
         )
         assert response.status_code == 409, version
     assert set(stored(app, assessment_id).grade_map.values()) == {"3"}
 
 
 FIELD_NAMES = st.sampled_from(
-    ["grade_kitchen__food", "source_kitchen__food", "comment_kitchen__food", "version", "save", "save_later", "visit_date", "visit_time", "people-0-name", "actions-9-task", "status_kitchen", "team_id"]
+    [
+        "grade_kitchen__food",
+        "source_kitchen__food",
+        "comment_kitchen__food",
+        "version",
+        "save",
+        "save_later",
+        "visit_date",
+        "visit_time",
+        "people-0-name",
+        "actions-9-task",
+        "status_kitchen",
+        "team_id",
+    ]
 )
-VALUES = st.one_of(st.text(max_size=300), st.sampled_from(["1", "5", "NS", "NA", "observed", "", "-1", "\x00", "31", "2026"]))
+VALUES = st.one_of(
+    st.text(max_size=300), st.sampled_from(["1", "5", "NS", "NA", "observed", "", "-1", "\x00", "31", "2026"])
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(section=st.sampled_from(["kitchen", "visit", "people", "rooms", "voice", "actions", "sleep"]), form=st.dictionaries(FIELD_NAMES, st.one_of(VALUES, st.lists(VALUES, max_size=4)), max_size=8))
+@given(
+    section=st.sampled_from(["kitchen", "visit", "people", "rooms", "voice", "actions", "sleep"]),
+    form=st.dictionaries(FIELD_NAMES, st.one_of(VALUES, st.lists(VALUES, max_size=4)), max_size=8),
+)
 def test_any_posted_form_gets_a_page_never_a_500(app, draft, section, form):
     client, assessment_id = draft
     response = client.post(helpers.section_url(assessment_id, section), data={"csrf_token": client.token, **form})

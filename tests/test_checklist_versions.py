@@ -1,4 +1,5 @@
 """Each assessment keeps the checklist version it was made with, after a newer version is published."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Commands (flask users, teams, seed-demo) and the admin pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,7 +18,21 @@ def run(app, *args, input=None):
 
 def test_create_a_team_and_a_user_from_the_command_line(app):
     assert run(app, "teams", "create", "East").exit_code == 0
-    result = run(app, "users", "create", "--email", "New.Worker@example.org", "--name", "New Worker", "--role", "practitioner", "--team", "East", "--password", "a kettle and two mugs")
+    result = run(
+        app,
+        "users",
+        "create",
+        "--email",
+        "New.Worker@example.org",
+        "--name",
+        "New Worker",
+        "--role",
+        "practitioner",
+        "--team",
+        "East",
+        "--password",
+        "a kettle and two mugs",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "new.worker@example.org"))
@@ -53,8 +68,12 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
     with app.app_context():
         emails = set(db.session.scalars(select(User.email)))
         assert emails == {
-            "north-worker@example.org", "north-supervisor@example.org", "south-worker@example.org",
-            "south-supervisor@example.org", "auditor@example.org", "admin@example.org",
+            "north-worker@example.org",
+            "north-supervisor@example.org",
+            "south-worker@example.org",
+            "south-supervisor@example.org",
+            "auditor@example.org",
+            "admin@example.org",
         }
         children = {c.name: c for c in db.session.scalars(select(Child))}
         assert set(children) == {"Lily Carter", "Noah Carter", "Mia Hughes", "Leo Walsh"}
@@ -62,7 +81,12 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         assert children["Lily Carter"].plan_status == "cp" and children["Mia Hughes"].plan_status == "cin"
         assert children["Leo Walsh"].team.name == "South"
         mia = svc.child_assessments(children["Mia Hughes"])
-        assert [a.status for a in sorted(mia, key=lambda a: a.visit_date)] == ["agreed", "agreed", "agreed", "submitted"]
+        assert [a.status for a in sorted(mia, key=lambda a: a.visit_date)] == [
+            "agreed",
+            "agreed",
+            "agreed",
+            "submitted",
+        ]
         # Real rows, scored by the real code: re-scoring gives the stored rating, and the home slips.
         for a in mia:
             assert score(svc.definition_for(a), a.grade_map, a.room_map).rating == a.rating
@@ -88,12 +112,34 @@ def test_admin_creates_changes_and_deactivates_users(app, make, signed_in):
     admin = signed_in(make.user("admin"))
     page = admin.get("/admin/users/new").get_data(as_text=True)
     assert "West" in page
-    response = admin.post("/admin/users/new", data={"csrf_token": admin.token, "name": "Pat Invented", "email": "pat@example.org", "role": "practitioner", "team_id": str(team.id), "password": "windows open in summer", "active": "active"})
+    response = admin.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": admin.token,
+            "name": "Pat Invented",
+            "email": "pat@example.org",
+            "role": "practitioner",
+            "team_id": str(team.id),
+            "password": "windows open in summer",
+            "active": "active",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         pat = db.session.scalar(select(User).where(User.email == "pat@example.org"))
         pat_id = pat.id
-    response = admin.post(f"/admin/users/{pat_id}", data={"csrf_token": admin.token, "name": "Pat Invented", "email": "pat@example.org", "role": "supervisor", "team_id": str(team.id), "password": "", "active": "active"})
+    response = admin.post(
+        f"/admin/users/{pat_id}",
+        data={
+            "csrf_token": admin.token,
+            "name": "Pat Invented",
+            "email": "pat@example.org",
+            "role": "supervisor",
+            "team_id": str(team.id),
+            "password": "",
+            "active": "active",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(User, pat_id).role == "supervisor"
@@ -116,7 +162,15 @@ def test_admin_creates_changes_and_deactivates_users(app, make, signed_in):
 def test_admin_user_form_errors(app, make, signed_in, change, message):
     team = make.team()
     admin = signed_in(make.user("admin"))
-    data = {"csrf_token": admin.token, "name": "Sam", "email": "sam@example.org", "role": "practitioner", "team_id": str(team.id), "password": "windows open in summer", "active": "active"}
+    data = {
+        "csrf_token": admin.token,
+        "name": "Sam",
+        "email": "sam@example.org",
+        "role": "practitioner",
+        "team_id": str(team.id),
+        "password": "windows open in summer",
+        "active": "active",
+    }
     response = admin.post("/admin/users/new", data={**data, **change})
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The database under the app: SQLite settings, concurrent writers, and migrations on both engines."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -64,7 +65,10 @@ def test_concurrent_writer_processes_never_hit_database_busy(app, settings):
     messages = [o for o in outcomes if isinstance(o, str)]
     assert messages == [] and outcomes == [0] * WRITERS
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "load_test")) == WRITERS * WRITES_EACH
+        assert (
+            db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "load_test"))
+            == WRITERS * WRITES_EACH
+        )
 
 
 def test_migrations_have_one_head(app):

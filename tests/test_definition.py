@@ -1,5 +1,6 @@
 """The checklist definition loader: the shipped file is valid, and every malformed file is refused
 with a message naming the problem."""
+
 import re
 
 import pytest
@@ -17,7 +18,13 @@ def test_shipped_definition_has_eight_domains_of_four_to_eight_items():
     assert {d.id for d in definition.domains if d.safety_critical} == {"sleep", "bathing", "safety"}
     assert {r.domain for r in definition.rooms if r.must_be_seen} == {"kitchen", "bathing", "sleep"}
     assert [g.display for g in definition.grades] == [
-        "1 Good", "2 Adequate", "3 Some concern", "4 Serious", "5 Dangerous", "Not seen", "Not applicable",
+        "1 Good",
+        "2 Adequate",
+        "3 Some concern",
+        "4 Serious",
+        "5 Dangerous",
+        "Not seen",
+        "Not applicable",
     ]
     assert all(item.hint for item in definition.items)
 
@@ -31,11 +38,21 @@ def test_shipped_definition_has_eight_domains_of_four_to_eight_items():
         (lambda s: s.replace("mean = 3.0", "mean = 0.5"), "'mean' must be a number from 1 to 5"),
         (lambda s: s.replace("count = 3", "count = 0", 1), "'count' must be a number from 1 to 100"),
         (lambda s: s.replace('rating = "amber"', 'rating = "purple"', 1), "rating 'purple' must be one of"),
-        (lambda s: s.replace('domain = "sleep"', 'domain = "bedroom"'), "room 'sleeping_place' names unknown domain 'bedroom'"),
+        (
+            lambda s: s.replace('domain = "sleep"', 'domain = "bedroom"'),
+            "room 'sleeping_place' names unknown domain 'bedroom'",
+        ),
         (lambda s: s.replace('value = "NA"', 'value = "N/A"'), "grades must be exactly"),
         (lambda s: s.replace('version = "2026.1"', 'version = ""'), "'version' must be non-empty text"),
         (lambda s: s.replace("published = 2026-11-01", 'published = "soon"'), "'published' must be a date"),
-        (lambda s: re.sub(r'\n  \[\[domains\.items\]\]\n  id = "outside\.(water|boundary|play)"\n  text = "[^"]*"\n  hint = "[^"]*"\n', "\n", s), "domain 'outside' has 1 items; it needs 4 to 8"),
+        (
+            lambda s: re.sub(
+                r'\n  \[\[domains\.items\]\]\n  id = "outside\.(water|boundary|play)"\n  text = "[^"]*"\n  hint = "[^"]*"\n',
+                "\n",
+                s,
+            ),
+            "domain 'outside' has 1 items; it needs 4 to 8",
+        ),
         (lambda s: s.replace("[[rules]]", "[[rules_off]]"), "no rating rules defined"),
         (lambda s: s + "\n[[nonsense", "cannot be read"),
     ],

@@ -1,4 +1,5 @@
 """Auditor exports (ZIP of PDFs and CSVs, built on the task queue) and the audit trail."""
+
 from __future__ import annotations
 
 import csv
@@ -23,9 +24,20 @@ def exported_world(app, make, signed_in):
     today = dt.date.today()
     ids = [submitted_visit(app, client, child.id, today - dt.timedelta(days=d)) for d in (20, 5)]
     supervisor = signed_in(make.user("supervisor", north))
-    supervisor.post(f"/assessments/{ids[0]}/review", data={"csrf_token": supervisor.token, "decision": "agreed", "rationale": "=1+1 looks fine"})
+    supervisor.post(
+        f"/assessments/{ids[0]}/review",
+        data={"csrf_token": supervisor.token, "decision": "agreed", "rationale": "=1+1 looks fine"},
+    )
     auditor_user = make.user("auditor")
-    return {"north": north, "south": south, "child": child, "ids": ids, "auditor": signed_in(auditor_user), "auditor_user": auditor_user, "worker": worker}
+    return {
+        "north": north,
+        "south": south,
+        "child": child,
+        "ids": ids,
+        "auditor": signed_in(auditor_user),
+        "auditor_user": auditor_user,
+        "worker": worker,
+    }
 
 
 def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
@@ -33,7 +45,15 @@ def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
     today = dt.date.today()
     page = auditor.get("/exports").get_data(as_text=True)
     assert "Create export" in page and "Northern" in page
-    response = auditor.post("/exports", data={"csrf_token": auditor.token, "teams": [str(world["north"].id)], "date_from": day_parts(today - dt.timedelta(days=30)), "date_to": day_parts(today)})
+    response = auditor.post(
+        "/exports",
+        data={
+            "csrf_token": auditor.token,
+            "teams": [str(world["north"].id)],
+            "date_from": day_parts(today - dt.timedelta(days=30)),
+            "date_to": day_parts(today),
+        },
+    )
     assert response.status_code == 302
     page = auditor.get("/exports").get_data(as_text=True)
     assert "Ready" in page and "Download export" in page
@@ -46,7 +66,15 @@ def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
     assert archive.read(f"assessments/assessment-{world['ids'][0]}.pdf").startswith(b"%PDF")
     items = list(csv.DictReader(io.StringIO(archive.read("items.csv").decode("utf-8-sig"))))
     assert len(items) == 2 * len(definition(app).items)
-    assert set(items[0]) >= {"child_identifier", "visit_date", "domain", "item_id", "grade", "evidence_source", "rating"}
+    assert set(items[0]) >= {
+        "child_identifier",
+        "visit_date",
+        "domain",
+        "item_id",
+        "grade",
+        "evidence_source",
+        "rating",
+    }
     assert {row["child_identifier"] for row in items} == {world["child"].reference}
     assert "Eve" not in archive.read("items.csv").decode()
     decisions = list(csv.DictReader(io.StringIO(archive.read("review-decisions.csv").decode("utf-8-sig"))))
@@ -60,15 +88,27 @@ def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
     "change, message",
     [
         ({"teams": []}, "Select at least one team"),
-        ({"date_from": ["10", "5", "2026"], "date_to": ["1", "5", "2026"]}, "The end date must be the same as or after the start date"),
-        ({"date_from": ["1", "1", "2001"], "date_to": ["2", "1", "2001"]}, "There are no submitted assessments for those teams and dates"),
-        ({"teams": ["south"]}, "Select one of the options" ),
+        (
+            {"date_from": ["10", "5", "2026"], "date_to": ["1", "5", "2026"]},
+            "The end date must be the same as or after the start date",
+        ),
+        (
+            {"date_from": ["1", "1", "2001"], "date_to": ["2", "1", "2001"]},
+            "There are no submitted assessments for those teams and dates",
+        ),
+        ({"teams": ["south"]}, "Select one of the options"),
         ({"date_to": ["31", "2", "2026"]}, "To must be a real date"),
     ],
 )
 def test_export_form_errors_change_nothing(app, exported_world, change, message):
     auditor, today = exported_world["auditor"], dt.date.today()
-    data = {"csrf_token": auditor.token, "teams": [str(exported_world["north"].id)], "date_from": day_parts(today - dt.timedelta(days=30)), "date_to": day_parts(today), **change}
+    data = {
+        "csrf_token": auditor.token,
+        "teams": [str(exported_world["north"].id)],
+        "date_from": day_parts(today - dt.timedelta(days=30)),
+        "date_to": day_parts(today),
+        **change,
+    }
     response = auditor.post("/exports", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in page and message in page
@@ -77,7 +117,15 @@ def test_export_form_errors_change_nothing(app, exported_world, change, message)
 
 def test_exports_are_for_auditors_and_only_their_own(app, make, signed_in, exported_world):
     auditor, today = exported_world["auditor"], dt.date.today()
-    auditor.post("/exports", data={"csrf_token": auditor.token, "teams": [str(exported_world["north"].id)], "date_from": day_parts(today - dt.timedelta(days=30)), "date_to": day_parts(today)})
+    auditor.post(
+        "/exports",
+        data={
+            "csrf_token": auditor.token,
+            "teams": [str(exported_world["north"].id)],
+            "date_from": day_parts(today - dt.timedelta(days=30)),
+            "date_to": day_parts(today),
+        },
+    )
     other_auditor = signed_in(make.user("auditor"))
     assert other_auditor.get("/exports/1/download").status_code == 404
     supervisor = signed_in(make.user("supervisor", exported_world["north"]))
@@ -86,7 +134,15 @@ def test_exports_are_for_auditors_and_only_their_own(app, make, signed_in, expor
 
 
 def test_safe_cell_neutralises_formulas():
-    assert [safe_cell(v) for v in ["=SUM(A1)", "+1", "-2", "@x", "plain", None, 3]] == ["'=SUM(A1)", "'+1", "'-2", "'@x", "plain", "", "3"]
+    assert [safe_cell(v) for v in ["=SUM(A1)", "+1", "-2", "@x", "plain", None, 3]] == [
+        "'=SUM(A1)",
+        "'+1",
+        "'-2",
+        "'@x",
+        "plain",
+        "",
+        "3",
+    ]
 
 
 def test_audit_trail_search_by_user_child_and_date_and_csv(app, exported_world):
@@ -98,7 +154,9 @@ def test_audit_trail_search_by_user_child_and_date_and_csv(app, exported_world):
     assert f"Child {world['child'].reference}" in by_child  # the view of the child's page
     assert f"Assessment {world['ids'][0]}" in by_child  # and events on assessments that cover the child
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    future = auditor.get(f"/audit?date_from={tomorrow.day}&date_from={tomorrow.month}&date_from={tomorrow.year}").get_data(as_text=True)
+    future = auditor.get(
+        f"/audit?date_from={tomorrow.day}&date_from={tomorrow.month}&date_from={tomorrow.year}"
+    ).get_data(as_text=True)
     assert "0 events" in future
     wrong_way = auditor.get("/audit?date_from=10&date_from=5&date_from=2026&date_to=1&date_to=5&date_to=2026")
     assert "The end date must be the same as or after the start date" in wrong_way.get_data(as_text=True)

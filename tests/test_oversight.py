@@ -1,4 +1,5 @@
 """Trends, flags, chronology, supervisor review, the team dashboard and the history PDF."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,9 @@ def day_parts(day: dt.date) -> list[str]:
     return [str(day.day), str(day.month), str(day.year)]
 
 
-def submitted_visit(app, client, child_id: int, day: dt.date, grades: dict | None = None, rooms: dict | None = None, plan: str = "cp") -> int:
+def submitted_visit(
+    app, client, child_id: int, day: dt.date, grades: dict | None = None, rooms: dict | None = None, plan: str = "cp"
+) -> int:
     assessment_id = helpers.start(client, child_id)
     helpers.complete(client, assessment_id, definition(app), grades=grades, rooms=rooms)
     visit = {**helpers.visit_data(day), "plan_status": plan, "visit_type": plan}
@@ -36,13 +39,26 @@ def team_world(app, make, signed_in):
     worker = make.user("practitioner", team)
     supervisor = make.user("supervisor", team)
     child = make.child(team, "Ivy", "Invented", months=5)
-    return {"team": team, "worker": worker, "supervisor": supervisor, "child": child, "w": signed_in(worker), "s": signed_in(supervisor)}
+    return {
+        "team": team,
+        "worker": worker,
+        "supervisor": supervisor,
+        "child": child,
+        "w": signed_in(worker),
+        "s": signed_in(supervisor),
+    }
 
 
 def three_slipping_visits(app, world) -> list[int]:
     today = dt.date.today()
     return [
-        submitted_visit(app, world["w"], world["child"].id, today - dt.timedelta(days=d), grades={"kitchen.food": g, "general.smell": s})
+        submitted_visit(
+            app,
+            world["w"],
+            world["child"].id,
+            today - dt.timedelta(days=d),
+            grades={"kitchen.food": g, "general.smell": s},
+        )
         for d, g, s in ((60, "3", "2"), (30, "3", "3"), (1, "4", "3"))
     ]
 
@@ -65,12 +81,34 @@ def test_chronology_lists_records_and_filters_by_kind(app, team_world):
     three_slipping_visits(app, team_world)
     w, child = team_world["w"], team_world["child"]
     today = dt.date.today()
-    response = w.post(f"/children/{child.id}/chronology/new", data={"csrf_token": w.token, "occurred_on": day_parts(today), "source_kind": "out_of_area", "source": "Health visiting, Eastshire (invented)", "summary": "Two missed health reviews before the move."})
+    response = w.post(
+        f"/children/{child.id}/chronology/new",
+        data={
+            "csrf_token": w.token,
+            "occurred_on": day_parts(today),
+            "source_kind": "out_of_area",
+            "source": "Health visiting, Eastshire (invented)",
+            "summary": "Two missed health reviews before the move.",
+        },
+    )
     assert response.status_code == 302
-    response = w.post(f"/children/{child.id}/plan", data={"csrf_token": w.token, "plan_status": "cin", "effective_date": day_parts(today), "note": "Conference decision."})
+    response = w.post(
+        f"/children/{child.id}/plan",
+        data={
+            "csrf_token": w.token,
+            "plan_status": "cin",
+            "effective_date": day_parts(today),
+            "note": "Conference decision.",
+        },
+    )
     assert response.status_code == 302
     page = w.get(f"/children/{child.id}").get_data(as_text=True)
-    for text in ["Information from Health visiting, Eastshire (invented)", "Plan changed to Child in Need plan", "Home visit: Amber", "Flag: Getting worse over 3 visits"]:
+    for text in [
+        "Information from Health visiting, Eastshire (invented)",
+        "Plan changed to Child in Need plan",
+        "Home visit: Amber",
+        "Flag: Getting worse over 3 visits",
+    ]:
         assert text in page
     only_plans = w.get(f"/children/{child.id}?kind=plan").get_data(as_text=True)
     chronology = only_plans.split('id="chronology"')[1]
@@ -84,9 +122,14 @@ def test_handover_reallocates_the_child_and_is_in_the_chronology(app, make, team
     w, child = team_world["w"], team_world["child"]
     page = w.get(f"/children/{child.id}/handover").get_data(as_text=True)
     assert colleague.name in page
-    missing = w.post(f"/children/{child.id}/handover", data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": ""})
+    missing = w.post(
+        f"/children/{child.id}/handover", data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": ""}
+    )
     assert "Enter a handover note" in missing.get_data(as_text=True)
-    response = w.post(f"/children/{child.id}/handover", data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": "Mother prefers morning visits."})
+    response = w.post(
+        f"/children/{child.id}/handover",
+        data={"csrf_token": w.token, "to_worker": str(colleague.id), "note": "Mother prefers morning visits."},
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Child, child.id).allocated_worker_id == colleague.id
@@ -96,10 +139,22 @@ def test_handover_reallocates_the_child_and_is_in_the_chronology(app, make, team
 @pytest.mark.parametrize(
     "path, data, message",
     [
-        ("plan", {"plan_status": "cp", "plan_category": "", "effective_date": ["1", "1", "2026"]}, "Select the Child Protection category"),
+        (
+            "plan",
+            {"plan_status": "cp", "plan_category": "", "effective_date": ["1", "1", "2026"]},
+            "Select the Child Protection category",
+        ),
         ("plan", {"plan_status": "cin", "effective_date": ["31", "2", "2026"]}, "must be a real date"),
-        ("chronology/new", {"occurred_on": ["1", "1", "2026"], "source_kind": "agency", "source": "", "summary": "x"}, "Enter the source"),
-        ("chronology/new", {"occurred_on": ["1", "1", "2999"], "source_kind": "agency", "source": "GP", "summary": "x"}, "must be today or in the past"),
+        (
+            "chronology/new",
+            {"occurred_on": ["1", "1", "2026"], "source_kind": "agency", "source": "", "summary": "x"},
+            "Enter the source",
+        ),
+        (
+            "chronology/new",
+            {"occurred_on": ["1", "1", "2999"], "source_kind": "agency", "source": "GP", "summary": "x"},
+            "must be today or in the past",
+        ),
     ],
 )
 def test_history_forms_reject_bad_input(app, team_world, path, data, message):
@@ -116,9 +171,19 @@ def test_review_queue_oldest_first_and_decision_needs_a_rationale(app, team_worl
     positions = [queue.index(f"/assessments/{i}/review") for i in (first, second, third)]
     assert positions == sorted(positions)
     page = s.get(f"/assessments/{third}/review").get_data(as_text=True)
-    for words in ["Agreed", "Returned for changes", "Escalated", "Rationale", "Record decision", "Getting worse over 3 visits", "<svg"]:
+    for words in [
+        "Agreed",
+        "Returned for changes",
+        "Escalated",
+        "Rationale",
+        "Record decision",
+        "Getting worse over 3 visits",
+        "<svg",
+    ]:
         assert words in page
-    response = s.post(f"/assessments/{third}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "   "})
+    response = s.post(
+        f"/assessments/{third}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "   "}
+    )
     assert response.status_code == 200 and "Enter the rationale for your decision" in response.get_data(as_text=True)
     assert stored(app, third).status == "submitted"
     assert count(app, ReviewDecision) == 0
@@ -127,25 +192,41 @@ def test_review_queue_oldest_first_and_decision_needs_a_rationale(app, team_worl
 def test_agreed_decision_shows_on_the_assessment_chronology_and_pdf(app, team_world):
     assessment_id = three_slipping_visits(app, team_world)[-1]
     s = team_world["s"]
-    response = s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "escalated", "rationale": "Escalated to the service manager: a third worsening visit."})
+    response = s.post(
+        f"/assessments/{assessment_id}/review",
+        data={
+            "csrf_token": s.token,
+            "decision": "escalated",
+            "rationale": "Escalated to the service manager: a third worsening visit.",
+        },
+    )
     assert response.status_code == 302
     assert stored(app, assessment_id).status == "escalated"
     result = s.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     assert "Escalated" in result and "a third worsening visit" in result and team_world["supervisor"].name in result
     assert "Supervisor decision: Escalated" in s.get(f"/children/{team_world['child'].id}").get_data(as_text=True)
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(s.get(f"/assessments/{assessment_id}/pdf").data)).pages)
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(s.get(f"/assessments/{assessment_id}/pdf").data)).pages
+    )
     assert "Review and sign-off" in text and "Escalated" in text
-    assert count(app, AuditEvent, AuditEvent.action == "review_decision", AuditEvent.assessment_id == assessment_id) == 1
+    assert (
+        count(app, AuditEvent, AuditEvent.action == "review_decision", AuditEvent.assessment_id == assessment_id) == 1
+    )
     assert f"/assessments/{assessment_id}/review" not in s.get("/reviews").get_data(as_text=True)
 
 
 def test_returned_assessment_goes_back_to_the_practitioner_to_change_and_resubmit(app, team_world):
     assessment_id = three_slipping_visits(app, team_world)[-1]
     s, w = team_world["s"], team_world["w"]
-    s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "returned", "rationale": "Say who was supervising the baby."})
+    s.post(
+        f"/assessments/{assessment_id}/review",
+        data={"csrf_token": s.token, "decision": "returned", "rationale": "Say who was supervising the baby."},
+    )
     task_list = w.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     assert "Returned for changes" in task_list and "Say who was supervising the baby." in task_list
-    response = helpers.save(w, assessment_id, "voice", {**helpers.voice_data(), "child_voice": "Grandmother held the baby throughout."})
+    response = helpers.save(
+        w, assessment_id, "voice", {**helpers.voice_data(), "child_voice": "Grandmother held the baby throughout."}
+    )
     assert response.status_code == 302
     assert helpers.submit(w, assessment_id, key="resubmission-key").status_code == 302
     assert stored(app, assessment_id).status == "submitted"
@@ -157,7 +238,13 @@ def test_only_supervisors_review(app, make, signed_in, team_world, role):
     assessment_id = submitted_visit(app, team_world["w"], team_world["child"].id, dt.date.today())
     client = signed_in(make.user(role, team_world["team"] if role == "practitioner" else None))
     assert client.get(f"/assessments/{assessment_id}/review").status_code == 404
-    assert client.post(f"/assessments/{assessment_id}/review", data={"csrf_token": client.token, "decision": "agreed", "rationale": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/assessments/{assessment_id}/review",
+            data={"csrf_token": client.token, "decision": "agreed", "rationale": "x"},
+        ).status_code
+        == 404
+    )
     assert client.get("/reviews").status_code == 404
     assert stored(app, assessment_id).status == "submitted"
 
@@ -242,7 +329,14 @@ def test_history_pdf_has_summary_chart_pages_and_a_checkable_hash(app, team_worl
         record_child = db.session.get(Child, child.id)
         record = oversight.history(record_child)
         assert digest == oversight.content_hash(record_child, record, oversight.chronology(record_child, record))
-    for words in ["Home environment history: Ivy Invented", "Getting worse over 3 visits", "Trend data", "Every assessment", "Chronology", "Latest profile"]:
+    for words in [
+        "Home environment history: Ivy Invented",
+        "Getting worse over 3 visits",
+        "Trend data",
+        "Every assessment",
+        "Chronology",
+        "Latest profile",
+    ]:
         assert words in text
     assert count(app, AuditEvent, AuditEvent.action == "history_pdf", AuditEvent.child_id == child.id) == 1
 
@@ -254,7 +348,9 @@ def test_content_hash_changes_when_the_record_changes(app, team_world):
         record = oversight.history(child)
         before = oversight.content_hash(child, record, oversight.chronology(child, record))
     s = team_world["s"]
-    s.post(f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "ok"})
+    s.post(
+        f"/assessments/{assessment_id}/review", data={"csrf_token": s.token, "decision": "agreed", "rationale": "ok"}
+    )
     with app.app_context():
         child = db.session.get(Child, team_world["child"].id)
         record = oversight.history(child)
@@ -270,4 +366,6 @@ def test_child_page_query_count_does_not_grow_with_the_number_of_visits(app, mak
         submitted_visit(app, team_world["w"], two.id, today - dt.timedelta(days=n))
     for n in range(5):
         submitted_visit(app, team_world["w"], five.id, today - dt.timedelta(days=n))
-    assert queries_for(app, team_world["s"], f"/children/{two.id}") == queries_for(app, team_world["s"], f"/children/{five.id}")
+    assert queries_for(app, team_world["s"], f"/children/{two.id}") == queries_for(
+        app, team_world["s"], f"/children/{five.id}"
+    )

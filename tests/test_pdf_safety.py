@@ -1,4 +1,5 @@
 """Text anyone typed goes into the PDF as text: it cannot fetch, embed or restyle anything."""
+
 from __future__ import annotations
 
 import io
@@ -36,7 +37,10 @@ def test_payloads_in_free_text_are_printed_as_text_and_nothing_is_fetched(app, m
     client = signed_in(make.user("practitioner", team))
     assessment_id = helpers.start(client, make.child(team).id)
     helpers.complete(client, assessment_id, definition(app))
-    comments = {f"comment_kitchen__{item.id.split('.')[1]}": payload for item, payload in zip(definition(app).domain("kitchen").items, PAYLOADS)}
+    comments = {
+        f"comment_kitchen__{item.id.split('.')[1]}": payload
+        for item, payload in zip(definition(app).domain("kitchen").items, PAYLOADS)
+    }
     helpers.save(client, assessment_id, "kitchen", {**helpers.domain_data(definition(app), "kitchen"), **comments})
     helpers.save(client, assessment_id, "voice", {**helpers.voice_data(), "child_voice": PAYLOADS[0]})
     helpers.submit(client, assessment_id)
@@ -81,7 +85,11 @@ def test_history_pdf_prints_typed_payloads_as_text_and_fetches_nothing(app, make
 
     fetched = []
     real_fetch = pdf.PackagedAssetFetcher.fetch
-    monkeypatch.setattr(pdf.PackagedAssetFetcher, "fetch", lambda self, url, headers=None: fetched.append(url) or real_fetch(self, url, headers))
+    monkeypatch.setattr(
+        pdf.PackagedAssetFetcher,
+        "fetch",
+        lambda self, url, headers=None: fetched.append(url) or real_fetch(self, url, headers),
+    )
     team = make.team()
     client = signed_in(make.user("practitioner", team))
     child = make.child(team)
@@ -91,7 +99,16 @@ def test_history_pdf_prints_typed_payloads_as_text_and_fetches_nothing(app, make
     helpers.submit(client, assessment_id)
     today = dt.date.today()
     for payload in PAYLOADS:
-        response = client.post(f"/children/{child.id}/chronology/new", data={"csrf_token": client.token, "occurred_on": [str(today.day), str(today.month), str(today.year)], "source_kind": "agency", "source": payload[:200], "summary": payload})
+        response = client.post(
+            f"/children/{child.id}/chronology/new",
+            data={
+                "csrf_token": client.token,
+                "occurred_on": [str(today.day), str(today.month), str(today.year)],
+                "source_kind": "agency",
+                "source": payload[:200],
+                "summary": payload,
+            },
+        )
         assert response.status_code == 302
     response = client.get(f"/children/{child.id}/history.pdf")
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 """The rating rules of ../shared/domain.md, one row per rule and edge, read as a specification."""
+
 import pytest
 
 from heat.checklist import load_definitions, score
@@ -26,25 +27,121 @@ def domain_all(domain_id, value, base=None):
         ("all good", grades("1"), ALL_ROOMS_SEEN, "green", None),
         ("all adequate", grades("2"), ALL_ROOMS_SEEN, "green", None),
         ("one 5 anywhere is Red", grades(general__smell="5"), ALL_ROOMS_SEEN, "red", "any_item_at_least"),
-        ("a 5 in a non-critical domain is still Red", grades(outside__water="5"), ALL_ROOMS_SEEN, "red", "any_item_at_least"),
-        ("a 4 in sleep is Red", grades(sleep__mattress="4"), ALL_ROOMS_SEEN, "red", "any_item_at_least_in_safety_critical"),
-        ("a 4 in bathing is Red", grades(bathing__never_alone="4"), ALL_ROOMS_SEEN, "red", "any_item_at_least_in_safety_critical"),
-        ("a 4 in safety hazards is Red", grades(safety__smoke_alarm="4"), ALL_ROOMS_SEEN, "red", "any_item_at_least_in_safety_critical"),
-        ("three 4s anywhere are Red", grades(general__smell="4", kitchen__food="4", warmth__toys="4"), ALL_ROOMS_SEEN, "red", "count_at_least"),
-        ("two 4s outside critical domains are Amber", grades(general__smell="4", kitchen__food="4"), ALL_ROOMS_SEEN, "amber", "any_item_at_least"),
-        ("one 4 outside critical domains is Amber", grades(kitchen__knives="4"), ALL_ROOMS_SEEN, "amber", "any_item_at_least"),
-        ("three 3s are Amber", grades(general__smell="3", kitchen__food="3", sleep__position="3"), ALL_ROOMS_SEEN, "amber", "count_at_least"),
+        (
+            "a 5 in a non-critical domain is still Red",
+            grades(outside__water="5"),
+            ALL_ROOMS_SEEN,
+            "red",
+            "any_item_at_least",
+        ),
+        (
+            "a 4 in sleep is Red",
+            grades(sleep__mattress="4"),
+            ALL_ROOMS_SEEN,
+            "red",
+            "any_item_at_least_in_safety_critical",
+        ),
+        (
+            "a 4 in bathing is Red",
+            grades(bathing__never_alone="4"),
+            ALL_ROOMS_SEEN,
+            "red",
+            "any_item_at_least_in_safety_critical",
+        ),
+        (
+            "a 4 in safety hazards is Red",
+            grades(safety__smoke_alarm="4"),
+            ALL_ROOMS_SEEN,
+            "red",
+            "any_item_at_least_in_safety_critical",
+        ),
+        (
+            "three 4s anywhere are Red",
+            grades(general__smell="4", kitchen__food="4", warmth__toys="4"),
+            ALL_ROOMS_SEEN,
+            "red",
+            "count_at_least",
+        ),
+        (
+            "two 4s outside critical domains are Amber",
+            grades(general__smell="4", kitchen__food="4"),
+            ALL_ROOMS_SEEN,
+            "amber",
+            "any_item_at_least",
+        ),
+        (
+            "one 4 outside critical domains is Amber",
+            grades(kitchen__knives="4"),
+            ALL_ROOMS_SEEN,
+            "amber",
+            "any_item_at_least",
+        ),
+        (
+            "three 3s are Amber",
+            grades(general__smell="3", kitchen__food="3", sleep__position="3"),
+            ALL_ROOMS_SEEN,
+            "amber",
+            "count_at_least",
+        ),
         ("two 3s are Green", grades(general__smell="3", kitchen__food="3"), ALL_ROOMS_SEEN, "green", None),
-        ("domain mean of exactly 3 is Amber", domain_all("carer", "3", grades("1")), ALL_ROOMS_SEEN, "amber", "domain_mean_at_least"),
-        ("kitchen room not seen is Incomplete", grades(), {**ALL_ROOMS_SEEN, "kitchen": "not_seen"}, "incomplete", "required_room_not_seen"),
-        ("sleeping place refused is Incomplete", grades(), {**ALL_ROOMS_SEEN, "sleeping_place": "refused"}, "incomplete", "required_room_not_seen"),
-        ("every bathing item Not seen is Incomplete", domain_all("bathing", "NS"), ALL_ROOMS_SEEN, "incomplete", "required_room_not_seen"),
+        (
+            "domain mean of exactly 3 is Amber",
+            domain_all("carer", "3", grades("1")),
+            ALL_ROOMS_SEEN,
+            "amber",
+            "domain_mean_at_least",
+        ),
+        (
+            "kitchen room not seen is Incomplete",
+            grades(),
+            {**ALL_ROOMS_SEEN, "kitchen": "not_seen"},
+            "incomplete",
+            "required_room_not_seen",
+        ),
+        (
+            "sleeping place refused is Incomplete",
+            grades(),
+            {**ALL_ROOMS_SEEN, "sleeping_place": "refused"},
+            "incomplete",
+            "required_room_not_seen",
+        ),
+        (
+            "every bathing item Not seen is Incomplete",
+            domain_all("bathing", "NS"),
+            ALL_ROOMS_SEEN,
+            "incomplete",
+            "required_room_not_seen",
+        ),
         ("one sleep item Not seen is not Incomplete", grades(sleep__mattress="NS"), ALL_ROOMS_SEEN, "green", None),
-        ("living room not seen does not matter", grades(), {**ALL_ROOMS_SEEN, "living_room": "not_seen"}, "green", None),
-        ("Red beats Incomplete", grades(safety__drugs_weapons="5"), {**ALL_ROOMS_SEEN, "kitchen": "not_seen"}, "red", "any_item_at_least"),
-        ("Incomplete beats Amber: never Green either", grades(kitchen__knives="4"), {**ALL_ROOMS_SEEN, "bathroom": "not_seen"}, "incomplete", "required_room_not_seen"),
+        (
+            "living room not seen does not matter",
+            grades(),
+            {**ALL_ROOMS_SEEN, "living_room": "not_seen"},
+            "green",
+            None,
+        ),
+        (
+            "Red beats Incomplete",
+            grades(safety__drugs_weapons="5"),
+            {**ALL_ROOMS_SEEN, "kitchen": "not_seen"},
+            "red",
+            "any_item_at_least",
+        ),
+        (
+            "Incomplete beats Amber: never Green either",
+            grades(kitchen__knives="4"),
+            {**ALL_ROOMS_SEEN, "bathroom": "not_seen"},
+            "incomplete",
+            "required_room_not_seen",
+        ),
         ("Not applicable is not a concern", domain_all("outside", "NA"), ALL_ROOMS_SEEN, "green", None),
-        ("a missing grade counts as Not seen", {k: v for k, v in grades().items() if not k.startswith("kitchen.")}, ALL_ROOMS_SEEN, "incomplete", "required_room_not_seen"),
+        (
+            "a missing grade counts as Not seen",
+            {k: v for k, v in grades().items() if not k.startswith("kitchen.")},
+            ALL_ROOMS_SEEN,
+            "incomplete",
+            "required_room_not_seen",
+        ),
     ],
 )
 def test_overall_rating(case, item_grades, rooms, rating, rule):
@@ -75,7 +172,9 @@ def test_domain_profile_excludes_not_seen_and_not_applicable_from_the_mean():
 
 
 def test_profile_of_a_domain_with_nothing_graded_is_empty():
-    outside = next(p for p in score(DEFINITION, domain_all("outside", "NA"), ALL_ROOMS_SEEN).profile if p.domain_id == "outside")
+    outside = next(
+        p for p in score(DEFINITION, domain_all("outside", "NA"), ALL_ROOMS_SEEN).profile if p.domain_id == "outside"
+    )
     assert (outside.worst, outside.mean, outside.graded) == (None, None, 0)
 
 

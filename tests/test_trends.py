@@ -1,4 +1,5 @@
 """Cumulative-harm flags of ../shared/domain.md, one table row per rule and edge."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,24 +42,90 @@ def rules(found):
     [
         ("nothing to see", visits({}, {}, {}), [], None),
         ("one visit", visits({"grade": "4"}), [], None),
-        ("item at 3 three visits running", visits({"grade": "3"}, {"grade": "3"}, {"grade": "4"}), ["repeated_concern"], True),
-        ("item at 3 only twice running", visits({"grade": "3"}, {"grade": "3"}, {"grade": "2"}, {"grade": "3"}), [], None),
+        (
+            "item at 3 three visits running",
+            visits({"grade": "3"}, {"grade": "3"}, {"grade": "4"}),
+            ["repeated_concern"],
+            True,
+        ),
+        (
+            "item at 3 only twice running",
+            visits({"grade": "3"}, {"grade": "3"}, {"grade": "2"}, {"grade": "3"}),
+            [],
+            None,
+        ),
         ("Not seen breaks a run", visits({"grade": "3"}, {"grade": "NS"}, {"grade": "3"}, {"grade": "3"}), [], None),
-        ("an old run is shown but not active", visits({"grade": "3"}, {"grade": "3"}, {"grade": "3"}, {"grade": "1"}), ["repeated_concern"], False),
-        ("mean worsening over three visits", visits({"mean": 1.5}, {"mean": 1.8}, {"mean": 2.1}), ["worsening_mean"], True),
+        (
+            "an old run is shown but not active",
+            visits({"grade": "3"}, {"grade": "3"}, {"grade": "3"}, {"grade": "1"}),
+            ["repeated_concern"],
+            False,
+        ),
+        (
+            "mean worsening over three visits",
+            visits({"mean": 1.5}, {"mean": 1.8}, {"mean": 2.1}),
+            ["worsening_mean"],
+            True,
+        ),
         ("flat mean is not worsening", visits({"mean": 1.5}, {"mean": 1.5}, {"mean": 2.1}), [], None),
-        ("two improve-then-slip cycles in six months", visits({"mean": 2.5}, {"mean": 2.0}, {"mean": 2.4}, {"mean": 1.9}, {"mean": 2.3}), ["improve_then_slip"], True),
+        (
+            "two improve-then-slip cycles in six months",
+            visits({"mean": 2.5}, {"mean": 2.0}, {"mean": 2.4}, {"mean": 1.9}, {"mean": 2.3}),
+            ["improve_then_slip"],
+            True,
+        ),
         ("one cycle is not enough", visits({"mean": 2.5}, {"mean": 2.0}, {"mean": 2.4}, {"mean": 2.4}), [], None),
-        ("cycles spread over more than six months", visits({"mean": 2.5}, {"mean": 2.0}, {"mean": 2.4}, {"mean": 1.9}, {"mean": 2.3}, gap_days=70), [], None),
+        (
+            "cycles spread over more than six months",
+            visits({"mean": 2.5}, {"mean": 2.0}, {"mean": 2.4}, {"mean": 1.9}, {"mean": 2.3}, gap_days=70),
+            [],
+            None,
+        ),
         ("actions not done twice running", visits({"not_done": 1}, {"not_done": 2}), ["actions_not_done"], True),
         ("actions not done, then done, then not done", visits({"not_done": 1}, {}, {"not_done": 1}), [], None),
-        ("sleeping place not seen twice running", visits({"sleep_seen": False}, {"sleep_seen": False}), ["sleep_not_seen"], True),
+        (
+            "sleeping place not seen twice running",
+            visits({"sleep_seen": False}, {"sleep_seen": False}),
+            ["sleep_not_seen"],
+            True,
+        ),
         ("sleeping place not seen once", visits({"sleep_seen": False}, {}), [], None),
-        ("worse after step-down from CP", visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.9}), ["after_step_down"], True),
-        ("worse rating after step-down even with a better mean", visits({"plan": "cp"}, {"plan": "cin", "mean": 2.0}, {"plan": "cin", "mean": 1.9, "rating": "amber"}), ["after_step_down"], True),
-        ("no worse after step-down", visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.6}), [], None),
-        ("worse on CP is not a step-down flag", visits({"plan": "cp", "mean": 1.0}, {"plan": "cp", "mean": 1.6}), [], None),
-        ("baseline is the first visit after the latest step-down", visits({"plan": "cp", "mean": 3.0}, {"plan": "cin", "mean": 1.0}, {"plan": "cp", "mean": 1.0}, {"plan": "cin", "mean": 1.2}, {"plan": "cin", "mean": 1.1}), [], None),
+        (
+            "worse after step-down from CP",
+            visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.9}),
+            ["after_step_down"],
+            True,
+        ),
+        (
+            "worse rating after step-down even with a better mean",
+            visits({"plan": "cp"}, {"plan": "cin", "mean": 2.0}, {"plan": "cin", "mean": 1.9, "rating": "amber"}),
+            ["after_step_down"],
+            True,
+        ),
+        (
+            "no worse after step-down",
+            visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.6}),
+            [],
+            None,
+        ),
+        (
+            "worse on CP is not a step-down flag",
+            visits({"plan": "cp", "mean": 1.0}, {"plan": "cp", "mean": 1.6}),
+            [],
+            None,
+        ),
+        (
+            "baseline is the first visit after the latest step-down",
+            visits(
+                {"plan": "cp", "mean": 3.0},
+                {"plan": "cin", "mean": 1.0},
+                {"plan": "cp", "mean": 1.0},
+                {"plan": "cin", "mean": 1.2},
+                {"plan": "cin", "mean": 1.1},
+            ),
+            [],
+            None,
+        ),
     ],
 )
 def test_flags(case, history, expected, active):

@@ -2,6 +2,7 @@
 
 Plain values in, plain values out. This package imports neither Flask nor SQLAlchemy.
 """
+
 from heat.checklist.definition import (
     Definition,
     DefinitionError,

@@ -3,6 +3,7 @@
 A definition is data: partnerships tune items, thresholds, safety-critical domains and the rooms
 that must be seen without touching code. Loading fails with a message naming the problem.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -244,7 +245,10 @@ def _build(raw: dict) -> Definition:
     for key, value in trends.items():
         _require(key in TREND_LIMITS, f"trends: unknown setting '{key}'")
         low, high = TREND_LIMITS[key]
-        _require(isinstance(value, int) and not isinstance(value, bool) and low <= value <= high, f"trends: '{key}' must be a whole number from {low} to {high}")
+        _require(
+            isinstance(value, int) and not isinstance(value, bool) and low <= value <= high,
+            f"trends: '{key}' must be a whole number from {low} to {high}",
+        )
 
     return Definition(
         trends=TrendSettings(**trends),

@@ -3,6 +3,7 @@
 The headline is a profile, never a mean: one Dangerous grade makes the visit Red however good the
 rest of the home is. Rules are named functions chosen, in order, by the definition file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

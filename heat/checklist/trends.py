@@ -5,6 +5,7 @@ summaries and says in words what it saw, naming the visits behind it. A flag is 
 its evidence reaches the child's latest visit. Thresholds come from the definition's [trends]
 table (defaults below), not from code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,16 +77,22 @@ def repeated_concern(visits, s: TrendSettings) -> list[Flag]:
     flags = []
     item_ids = sorted({i for v in visits for i in v.grades})
     for item_id in item_ids:
+
         def bad(v, item_id=item_id):
             g = v.grades.get(item_id)
             return g in GRADED and int(g) >= s.repeat_grade
 
         for run in _runs(visits, bad, s.repeat_visits)[-1:]:
             label = run[-1].item_labels.get(item_id, item_id)
-            flags.append(_flag(
-                "repeated_concern", f"{label}: {s.repeat_grade} or worse at {len(run)} visits running",
-                f"{label} was graded {s.repeat_grade} or worse at {len(run)} visits in a row ({_dates(run)}).",
-                run, visits[-1]))
+            flags.append(
+                _flag(
+                    "repeated_concern",
+                    f"{label}: {s.repeat_grade} or worse at {len(run)} visits running",
+                    f"{label} was graded {s.repeat_grade} or worse at {len(run)} visits in a row ({_dates(run)}).",
+                    run,
+                    visits[-1],
+                )
+            )
     return flags
 
 
@@ -99,8 +106,15 @@ def worsening_mean(visits, s: TrendSettings) -> list[Flag]:
     if best is None:
         return []
     means = " → ".join(f"{v.mean:.1f}" for v in best)
-    return [_flag("worsening_mean", f"Getting worse over {len(best)} visits",
-                  f"The average grade worsened at {len(best)} visits in a row: {means} ({_dates(best)}).", best, visits[-1])]
+    return [
+        _flag(
+            "worsening_mean",
+            f"Getting worse over {len(best)} visits",
+            f"The average grade worsened at {len(best)} visits in a row: {means} ({_dates(best)}).",
+            best,
+            visits[-1],
+        )
+    ]
 
 
 def improve_then_slip(visits, s: TrendSettings) -> list[Flag]:
@@ -122,23 +136,39 @@ def improve_then_slip(visits, s: TrendSettings) -> list[Flag]:
     if found is None:
         return []
     run, cycles = found
-    return [_flag("improve_then_slip", f"Improved then slipped back {cycles} times",
-                  f"The home improved and then slipped back {cycles} times within six months ({_dates(run)}).", run, visits[-1])]
+    return [
+        _flag(
+            "improve_then_slip",
+            f"Improved then slipped back {cycles} times",
+            f"The home improved and then slipped back {cycles} times within six months ({_dates(run)}).",
+            run,
+            visits[-1],
+        )
+    ]
 
 
 def actions_not_done(visits, s: TrendSettings) -> list[Flag]:
     return [
-        _flag("actions_not_done", f"Agreed actions not done at {len(run)} visits running",
-              f"Actions agreed at an earlier visit were recorded as not done at {len(run)} visits in a row ({_dates(run)}).",
-              run, visits[-1])
+        _flag(
+            "actions_not_done",
+            f"Agreed actions not done at {len(run)} visits running",
+            f"Actions agreed at an earlier visit were recorded as not done at {len(run)} visits in a row ({_dates(run)}).",
+            run,
+            visits[-1],
+        )
         for run in _runs(visits, lambda v: v.actions_not_done > 0, s.actions_visits)[-1:]
     ]
 
 
 def sleeping_place_not_seen(visits, s: TrendSettings) -> list[Flag]:
     return [
-        _flag("sleep_not_seen", f"Sleeping place not seen at {len(run)} visits running",
-              f"Where the child sleeps was not seen at {len(run)} visits in a row ({_dates(run)}).", run, visits[-1])
+        _flag(
+            "sleep_not_seen",
+            f"Sleeping place not seen at {len(run)} visits running",
+            f"Where the child sleeps was not seen at {len(run)} visits in a row ({_dates(run)}).",
+            run,
+            visits[-1],
+        )
         for run in _runs(visits, lambda v: not v.sleeping_place_seen, s.sleep_visits)[-1:]
     ]
 
@@ -151,20 +181,31 @@ def after_step_down(visits, s: TrendSettings) -> list[Flag]:
             baseline = visit
     if baseline is None:
         return []
-    later = [v for v in visits if v.date > baseline.date or (v.date == baseline.date and visits.index(v) > visits.index(baseline))]
+    later = [
+        v
+        for v in visits
+        if v.date > baseline.date or (v.date == baseline.date and visits.index(v) > visits.index(baseline))
+    ]
     worse = [
-        v for v in later
+        v
+        for v in later
         if RATING_RANK.get(v.rating, 0) > RATING_RANK.get(baseline.rating, 0)
         or (v.mean is not None and baseline.mean is not None and v.mean > baseline.mean)
     ]
     if not worse:
         return []
     run = [baseline, *worse]
-    return [_flag("after_step_down", "Worse since stepping down from Child Protection",
-                  f"Since the step-down to a Child in Need plan (baseline {baseline.date.day} {baseline.date:%b %Y}, "
-                  f"{baseline.rating}, average {baseline.mean if baseline.mean is not None else '–'}), "
-                  f"{len(worse)} visit{'s were' if len(worse) > 1 else ' was'} worse ({_dates(worse)}).",
-                  run, visits[-1])]
+    return [
+        _flag(
+            "after_step_down",
+            "Worse since stepping down from Child Protection",
+            f"Since the step-down to a Child in Need plan (baseline {baseline.date.day} {baseline.date:%b %Y}, "
+            f"{baseline.rating}, average {baseline.mean if baseline.mean is not None else '–'}), "
+            f"{len(worse)} visit{'s were' if len(worse) > 1 else ' was'} worse ({_dates(worse)}).",
+            run,
+            visits[-1],
+        )
+    ]
 
 
 TREND_RULES: dict[str, Callable[[list[VisitSummary], TrendSettings], list[Flag]]] = {

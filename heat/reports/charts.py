@@ -1,5 +1,6 @@
 """Trend charts as inline SVG strings: no JavaScript, fine under a strict CSP, the same markup in
 the page and the PDF. Worse is higher up. Ratings are marked by colour, shape and a letter."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ class ChartVisit:
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
     if shape == "triangle":
-        return f'<polygon points="{x:.1f},{y - 8:.1f} {x + 8:.1f},{y + 6:.1f} {x - 8:.1f},{y + 6:.1f}" fill="{colour}"/>'
+        return (
+            f'<polygon points="{x:.1f},{y - 8:.1f} {x + 8:.1f},{y + 6:.1f} {x - 8:.1f},{y + 6:.1f}" fill="{colour}"/>'
+        )
     if shape == "diamond":
         return f'<polygon points="{x:.1f},{y - 8:.1f} {x + 8:.1f},{y:.1f} {x:.1f},{y + 8:.1f} {x - 8:.1f},{y:.1f}" fill="{colour}"/>'
     if shape == "square":
@@ -55,36 +58,64 @@ def trend_svg(visits: list[ChartVisit], domain_titles: list[str], title: str = "
         f'<text x="{LEFT}" y="16" font-weight="bold">Worse ↑</text>',
     ]
     for grade, label in GRADE_LABELS.items():
-        parts.append(f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(grade):.1f}" y2="{y(grade):.1f}" stroke="#b1b4b6" stroke-width="1"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(grade) + 4:.1f}" text-anchor="end" fill="#505a5f">{escape(label)}</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(grade):.1f}" y2="{y(grade):.1f}" stroke="#b1b4b6" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(grade) + 4:.1f}" text-anchor="end" fill="#505a5f">{escape(label)}</text>'
+        )
     step = max(1, (n + 7) // 8)
     for i, visit in enumerate(visits):
         if i % step == 0 or i == n - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" fill="#0b0c0c">{escape(visit.label)}</text>')
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" fill="#0b0c0c">{escape(visit.label)}</text>'
+            )
     for d, domain in enumerate(domain_titles):
-        points = [(x(i), y(v.domain_worst[d])) for i, v in enumerate(visits) if d < len(v.domain_worst) and v.domain_worst[d] is not None]
+        points = [
+            (x(i), y(v.domain_worst[d]))
+            for i, v in enumerate(visits)
+            if d < len(v.domain_worst) and v.domain_worst[d] is not None
+        ]
         colour, dash = DOMAIN_COLOURS[d % len(DOMAIN_COLOURS)], DASHES[d % len(DASHES)]
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}" opacity="0.85"/>')
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}" opacity="0.85"/>'
+            )
         for px, py in points:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}"/>')
         label_y = TOP + 4 + d * 15
-        parts.append(f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{label_y - 4}" y2="{label_y - 4}" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>')
-        parts.append(f'<text x="{WIDTH - RIGHT + 36}" y="{label_y}" fill="#0b0c0c" font-size="10">{escape(domain[:22])}</text>')
+        parts.append(
+            f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{label_y - 4}" y2="{label_y - 4}" stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+        )
+        parts.append(
+            f'<text x="{WIDTH - RIGHT + 36}" y="{label_y}" fill="#0b0c0c" font-size="10">{escape(domain[:22])}</text>'
+        )
     means = [(x(i), y(v.mean)) for i, v in enumerate(visits) if v.mean is not None]
     if len(means) > 1:
-        parts.append('<polyline points="' + " ".join(f"{px:.1f},{py:.1f}" for px, py in means) + '" fill="none" stroke="#0b0c0c" stroke-width="3.5"/>')
+        parts.append(
+            '<polyline points="'
+            + " ".join(f"{px:.1f},{py:.1f}" for px, py in means)
+            + '" fill="none" stroke="#0b0c0c" stroke-width="3.5"/>'
+        )
     for px, py in means:
         parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="#0b0c0c"/>')
     legend_y = TOP + 4 + len(domain_titles) * 15 + 6
-    parts.append(f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="#0b0c0c" stroke-width="3.5"/>')
-    parts.append(f'<text x="{WIDTH - RIGHT + 36}" y="{legend_y}" font-size="10" font-weight="bold">Average grade</text>')
+    parts.append(
+        f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="#0b0c0c" stroke-width="3.5"/>'
+    )
+    parts.append(
+        f'<text x="{WIDTH - RIGHT + 36}" y="{legend_y}" font-size="10" font-weight="bold">Average grade</text>'
+    )
     # Rating of each visit: colour, shape and letter along the top, never colour alone.
     for i, visit in enumerate(visits):
         colour, letter, shape = RATING_STYLE.get(visit.rating, RATING_STYLE["incomplete"])
         parts.append(_marker(shape, x(i), 30, colour))
-        parts.append(f'<text x="{x(i):.1f}" y="{34:.1f}" text-anchor="middle" font-size="9" font-weight="bold" fill="#ffffff">{letter}</text>')
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 8}" fill="#505a5f" font-size="10">Markers: R Red (triangle), A Amber (diamond), G Green (circle), I Incomplete (square)</text>')
+        parts.append(
+            f'<text x="{x(i):.1f}" y="{34:.1f}" text-anchor="middle" font-size="9" font-weight="bold" fill="#ffffff">{letter}</text>'
+        )
+    parts.append(
+        f'<text x="{LEFT}" y="{HEIGHT - 8}" fill="#505a5f" font-size="10">Markers: R Red (triangle), A Amber (diamond), G Green (circle), I Incomplete (square)</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

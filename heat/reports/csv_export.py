@@ -1,4 +1,5 @@
 """CSV files for audits, safe to open in a spreadsheet."""
+
 from __future__ import annotations
 
 import csv

@@ -4,6 +4,7 @@ The print template gets plain data, autoescaped like every page. The URL fetcher
 files packaged under static/print/: no file:// paths, no network, no redirects, so text that
 anyone typed can never make a PDF fetch or embed anything.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

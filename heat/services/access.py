@@ -1,4 +1,5 @@
 """Who may see and change which records. Every view goes through these; another team's record is a 404."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, select

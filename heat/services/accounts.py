@@ -1,4 +1,5 @@
 """Signing in and out, throttling, and managing user accounts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,10 @@ class SignInResult:
 
 
 def _failures_since(since: dt.datetime, *, email: str | None = None, address: str | None = None) -> int:
-    query = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "sign_in_failed", AuditEvent.at >= since
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
     )
     query = query.where(AuditEvent.email_tried == email) if email else query.where(AuditEvent.address == address)
     return db.session.scalar(query)
@@ -101,7 +104,13 @@ def save_user(
         user = User(email=email, name=name.strip(), role=role, team_id=team_id, password_hash="")
         db.session.add(user)
     changes = []
-    for attr, value in (("name", name.strip()), ("email", email), ("role", role), ("team_id", team_id), ("active", active)):
+    for attr, value in (
+        ("name", name.strip()),
+        ("email", email),
+        ("role", role),
+        ("team_id", team_id),
+        ("active", active),
+    ):
         if getattr(user, attr) != value:
             changes.append(attr)
             setattr(user, attr, value)
@@ -118,4 +127,3 @@ def save_user(
         detail=", ".join(c for c in changes if c != "password") + (" password" if "password" in changes else ""),
     )
     return user
-

@@ -1,4 +1,5 @@
 """Assessments: start, save a section at a time, submit once, score with the version they were made with."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -183,7 +184,13 @@ def section_data(assessment: Assessment, section_id: str) -> dict:
     if section_id == "people":
         return {
             "people": [
-                {"name": p.name, "relationship": p.relationship_to_child, "sex": p.sex, "residence": p.residence, "cares_for_child": p.cares_for_child}
+                {
+                    "name": p.name,
+                    "relationship": p.relationship_to_child,
+                    "sex": p.sex,
+                    "residence": p.residence,
+                    "cares_for_child": p.cares_for_child,
+                }
                 for p in a.people
             ],
             **{k: getattr(a, k) for k in PEOPLE_TEXT},
@@ -199,7 +206,13 @@ def section_data(assessment: Assessment, section_id: str) -> dict:
     if section_id == "actions":
         return {
             "actions": [
-                {"task": x.task, "owner": x.owner, "due_date": x.due_date, "status": x.status, "carried_forward": "yes" if x.carried_forward else ""}
+                {
+                    "task": x.task,
+                    "owner": x.owner,
+                    "due_date": x.due_date,
+                    "status": x.status,
+                    "carried_forward": "yes" if x.carried_forward else "",
+                }
                 for x in a.actions
             ],
             "advice_given": list(a.advice_given or []),
@@ -217,9 +230,25 @@ def section_data(assessment: Assessment, section_id: str) -> dict:
     return data
 
 
-VISIT_TEXT = ("visit_type", "plan_status", "plan_category", "joint_visitor", "joint_visitor_agency", "handover_from", "handover_to")
+VISIT_TEXT = (
+    "visit_type",
+    "plan_status",
+    "plan_category",
+    "joint_visitor",
+    "joint_visitor_agency",
+    "handover_from",
+    "handover_to",
+)
 PEOPLE_TEXT = ("absent_members", "new_partner", "father_involvement")
-VOICE_TEXT = ("child_seen", "child_seen_alone", "infant_seen_awake", "child_voice", "parent_view", "shown_scores", "practitioner_notes")
+VOICE_TEXT = (
+    "child_seen",
+    "child_seen_alone",
+    "infant_seen_awake",
+    "child_voice",
+    "parent_view",
+    "shown_scores",
+    "practitioner_notes",
+)
 ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
 
 
@@ -312,7 +341,10 @@ def save_section(assessment: Assessment, section_id: str, data: dict, *, complet
     if seen_version != assessment.version:
         raise EditConflict()
     _store(assessment, section_id, data)
-    assessment.section_status = {**(assessment.section_status or {}), section_id: COMPLETED if completing else IN_PROGRESS}
+    assessment.section_status = {
+        **(assessment.section_status or {}),
+        section_id: COMPLETED if completing else IN_PROGRESS,
+    }
     assessment.updated_at = utcnow()  # always bumps the version, even when only child rows changed
     try:
         db.session.flush()

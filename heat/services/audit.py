@@ -1,4 +1,5 @@
 """The audit trail: one append-only row for every view, export, sign-in attempt and user change."""
+
 from __future__ import annotations
 
 from flask import has_request_context, request

@@ -1,4 +1,5 @@
 """Searching the audit trail, for auditors."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,9 @@ from sqlalchemy.orm import aliased
 from heat.models import AuditEvent, Child, User, assessment_children
 
 
-def search_query(*, user_email: str | None, child_reference: str | None, date_from: dt.date | None, date_to: dt.date | None) -> Select:
+def search_query(
+    *, user_email: str | None, child_reference: str | None, date_from: dt.date | None, date_to: dt.date | None
+) -> Select:
     actor = aliased(User)
     query = (
         select(AuditEvent, actor.email, Child.reference)

@@ -2,6 +2,7 @@
 
 Never loaded in production. Every name here is made up.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,11 +87,24 @@ def load(today: dt.date | None = None) -> None:
         assessment = _visit(north_worker, mia, day, visit, plan="cp" if visit == 0 else "cin")
         if visit == 0:
             mia.plan_status, mia.plan_category = "cp", "neglect"
-            oversight.change_plan(mia, supervisor, "cin", None, day + dt.timedelta(days=10), "Child Protection conference: stepped down to a Child in Need plan.")
+            oversight.change_plan(
+                mia,
+                supervisor,
+                "cin",
+                None,
+                day + dt.timedelta(days=10),
+                "Child Protection conference: stepped down to a Child in Need plan.",
+            )
         if visit < 3:
-            oversight.record_decision(assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit.")
+            oversight.record_decision(
+                assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit."
+            )
     oversight.add_entry(
-        mia, north_worker, days[1] + dt.timedelta(days=3), "out_of_area", "Health visiting, Westshire (invented), by phone",
+        mia,
+        north_worker,
+        days[1] + dt.timedelta(days=3),
+        "out_of_area",
+        "Health visiting, Westshire (invented), by phone",
         "Previous health visitor says the family moved from Westshire in the spring; two missed health reviews there.",
     )
 
@@ -119,26 +133,54 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     def save(section_id, data):
         svc.save_section(assessment, section_id, data, completing=True, seen_version=assessment.version)
 
-    save("visit", {
-        "visit_date": day, "visit_time": "10:30", "announced": "yes" if visit % 2 == 0 else "no",
-        "visit_type": plan, "plan_status": plan, "plan_category": "neglect" if plan == "cp" else None, "joint_visitor": None,
-        "joint_visitor_agency": None, "handover_from": None, "handover_to": None,
-    })
-    save("people", {
-        "people": [
-            {"name": "Kelly Hughes", "relationship": "Mother", "sex": "female", "residence": "lives_here", "cares_for_child": "yes"},
-            {"name": "Man introduced as 'Dan'", "relationship": "Mother's friend", "sex": "male", "residence": "stays_overnight" if visit >= 2 else "visiting", "cares_for_child": "no"},
-        ],
-        "absent_members": None,
-        "new_partner": "unknown" if visit >= 2 else "no",
-        "father_involvement": "Father lives in another area; no contact since the summer. Details requested from that area's children's services.",
-    })
-    save("rooms", {
-        **{f"status_{r.id}": "seen" for r in definition.rooms},
-        **{f"reason_{r.id}": None for r in definition.rooms},
-        "status_outside": "not_seen",
-        "reason_outside": "Flat has no garden.",
-    })
+    save(
+        "visit",
+        {
+            "visit_date": day,
+            "visit_time": "10:30",
+            "announced": "yes" if visit % 2 == 0 else "no",
+            "visit_type": plan,
+            "plan_status": plan,
+            "plan_category": "neglect" if plan == "cp" else None,
+            "joint_visitor": None,
+            "joint_visitor_agency": None,
+            "handover_from": None,
+            "handover_to": None,
+        },
+    )
+    save(
+        "people",
+        {
+            "people": [
+                {
+                    "name": "Kelly Hughes",
+                    "relationship": "Mother",
+                    "sex": "female",
+                    "residence": "lives_here",
+                    "cares_for_child": "yes",
+                },
+                {
+                    "name": "Man introduced as 'Dan'",
+                    "relationship": "Mother's friend",
+                    "sex": "male",
+                    "residence": "stays_overnight" if visit >= 2 else "visiting",
+                    "cares_for_child": "no",
+                },
+            ],
+            "absent_members": None,
+            "new_partner": "unknown" if visit >= 2 else "no",
+            "father_involvement": "Father lives in another area; no contact since the summer. Details requested from that area's children's services.",
+        },
+    )
+    save(
+        "rooms",
+        {
+            **{f"status_{r.id}": "seen" for r in definition.rooms},
+            **{f"reason_{r.id}": None for r in definition.rooms},
+            "status_outside": "not_seen",
+            "reason_outside": "Flat has no garden.",
+        },
+    )
     for domain in definition.domains:
         data = {}
         for item in domain.items:
@@ -148,21 +190,36 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
             data[f"source_{key}"] = "observed" if grade not in ("NS", "NA") else None
             data[f"comment_{key}"] = "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None
         save(domain.id, data)
-    save("voice", {
-        "child_seen": "yes", "child_seen_alone": "na", "infant_seen_awake": "yes",
-        "child_voice": "Mia crawled to the worker and babbled; she was grizzly and her nappy was heavy.",
-        "parent_view": "Kelly says she is tired and the flat is hard to keep on top of.",
-        "shown_scores": "yes", "practitioner_notes": None,
-    })
-    save("actions", {
-        "strengths": "Kelly is warm with Mia and engages with visits.",
-        "worries": "The home is getting dirtier at each visit and agreed actions are slipping.",
-        "advice_given": ["safer_sleep", "home_safety"],
-        "actions": [
-            {"task": "Clear rubbish bags from the hallway", "owner": "Kelly Hughes", "due_date": day + dt.timedelta(days=7), "status": "open", "carried_forward": ""},
-        ],
-        "next_visit_date": day + dt.timedelta(days=30),
-    })
+    save(
+        "voice",
+        {
+            "child_seen": "yes",
+            "child_seen_alone": "na",
+            "infant_seen_awake": "yes",
+            "child_voice": "Mia crawled to the worker and babbled; she was grizzly and her nappy was heavy.",
+            "parent_view": "Kelly says she is tired and the flat is hard to keep on top of.",
+            "shown_scores": "yes",
+            "practitioner_notes": None,
+        },
+    )
+    save(
+        "actions",
+        {
+            "strengths": "Kelly is warm with Mia and engages with visits.",
+            "worries": "The home is getting dirtier at each visit and agreed actions are slipping.",
+            "advice_given": ["safer_sleep", "home_safety"],
+            "actions": [
+                {
+                    "task": "Clear rubbish bags from the hallway",
+                    "owner": "Kelly Hughes",
+                    "due_date": day + dt.timedelta(days=7),
+                    "status": "open",
+                    "carried_forward": "",
+                },
+            ],
+            "next_visit_date": day + dt.timedelta(days=30),
+        },
+    )
     svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)
     oversight.refresh_children_of(assessment)
     return assessment

@@ -1,5 +1,6 @@
 """Auditor exports: a ZIP of one PDF per assessment, a CSV of every item grade and a CSV of review
 decisions, built outside the request by the task queue with its progress stored as it goes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,11 +53,15 @@ def create(user: User, team_ids: list[int], date_from: dt.date, date_to: dt.date
     if not team_ids or known != set(team_ids):
         raise ExportError("teams", "Select at least one team from the list")
     if db.session.scalar(_assessments(team_ids, date_from, date_to).with_only_columns(Assessment.id).limit(1)) is None:
-        raise ExportError("date_from", "There are no submitted assessments for those teams and dates. Choose other dates or teams")
+        raise ExportError(
+            "date_from", "There are no submitted assessments for those teams and dates. Choose other dates or teams"
+        )
     export = Export(requested_by=user, team_ids=sorted(team_ids), date_from=date_from, date_to=date_to, status="queued")
     db.session.add(export)
     db.session.flush()
-    audit.record("export_requested", user=user, detail=f"export {export.id}: teams {sorted(team_ids)} {date_from}..{date_to}")
+    audit.record(
+        "export_requested", user=user, detail=f"export {export.id}: teams {sorted(team_ids)} {date_from}..{date_to}"
+    )
     return export
 
 
@@ -87,36 +92,91 @@ def _save(export: Export, **values) -> None:
 
 
 def _build(export: Export) -> None:
-    ids = list(db.session.scalars(_assessments(export.team_ids, export.date_from, export.date_to).with_only_columns(Assessment.id).order_by(Assessment.visit_date, Assessment.id)))
+    ids = list(
+        db.session.scalars(
+            _assessments(export.team_ids, export.date_from, export.date_to)
+            .with_only_columns(Assessment.id)
+            .order_by(Assessment.visit_date, Assessment.id)
+        )
+    )
     _save(export, status="running", total=len(ids), done=0)
     path = export_path(export)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    items = [["assessment_id", "child_identifier", "visit_date", "domain", "item_id", "grade", "evidence_source", "rating", "checklist_version"]]
-    decisions = [["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]]
+    items = [
+        [
+            "assessment_id",
+            "child_identifier",
+            "visit_date",
+            "domain",
+            "item_id",
+            "grade",
+            "evidence_source",
+            "rating",
+            "checklist_version",
+        ]
+    ]
+    decisions = [
+        ["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]
+    ]
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n in range(0, len(ids), PROGRESS_EVERY):
             batch = db.session.scalars(
-                select(Assessment).where(Assessment.id.in_(ids[n : n + PROGRESS_EVERY])).order_by(Assessment.visit_date, Assessment.id)
-                .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.children), selectinload(Assessment.decisions))
+                select(Assessment)
+                .where(Assessment.id.in_(ids[n : n + PROGRESS_EVERY]))
+                .order_by(Assessment.visit_date, Assessment.id)
+                .options(
+                    selectinload(Assessment.grades),
+                    selectinload(Assessment.rooms),
+                    selectinload(Assessment.children),
+                    selectinload(Assessment.decisions),
+                )
             ).all()
             for assessment in batch:
                 definition = definition_for(assessment)
                 references = ";".join(c.reference for c in assessment.children)
                 archive.writestr(
                     f"assessments/assessment-{assessment.id}.pdf",
-                    render_pdf("reports/assessment.html", generated_by=export.requested_by.name, generated_at=utcnow(),
-                               assessment=assessment, definition=definition, score=score_of(assessment),
-                               grades={g.item_id: g for g in assessment.grades}, rooms={r.room_id: r for r in assessment.rooms}),
+                    render_pdf(
+                        "reports/assessment.html",
+                        generated_by=export.requested_by.name,
+                        generated_at=utcnow(),
+                        assessment=assessment,
+                        definition=definition,
+                        score=score_of(assessment),
+                        grades={g.item_id: g for g in assessment.grades},
+                        rooms={r.room_id: r for r in assessment.rooms},
+                    ),
                 )
                 grades = {g.item_id: g for g in assessment.grades}
                 for child in assessment.children:
                     for item in definition.items:
                         g = grades.get(item.id)
-                        items.append([assessment.id, child.reference, assessment.visit_date.isoformat(), item.domain_id, item.id,
-                                      g.grade if g else "NS", EVIDENCE_SOURCES.get(g.evidence_source, "") if g else "", assessment.rating, assessment.checklist_version])
+                        items.append(
+                            [
+                                assessment.id,
+                                child.reference,
+                                assessment.visit_date.isoformat(),
+                                item.domain_id,
+                                item.id,
+                                g.grade if g else "NS",
+                                EVIDENCE_SOURCES.get(g.evidence_source, "") if g else "",
+                                assessment.rating,
+                                assessment.checklist_version,
+                            ]
+                        )
                 for d in assessment.decisions:
-                    decisions.append([assessment.id, references, assessment.visit_date.isoformat(), d.label, d.reviewer.name, d.decided_at.isoformat(), d.rationale])
+                    decisions.append(
+                        [
+                            assessment.id,
+                            references,
+                            assessment.visit_date.isoformat(),
+                            d.label,
+                            d.reviewer.name,
+                            d.decided_at.isoformat(),
+                            d.rationale,
+                        ]
+                    )
             _save(export, done=min(len(ids), n + PROGRESS_EVERY))
         archive.writestr("items.csv", csv_bytes(items))
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
@@ -125,5 +185,8 @@ def _build(export: Export) -> None:
 
 
 def exports_of(user: User) -> list[Export]:
-    return list(db.session.scalars(select(Export).where(Export.requested_by_id == user.id).order_by(Export.requested_at.desc()).limit(20)))
-
+    return list(
+        db.session.scalars(
+            select(Export).where(Export.requested_by_id == user.id).order_by(Export.requested_at.desc()).limit(20)
+        )
+    )

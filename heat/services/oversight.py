@@ -1,5 +1,6 @@
 """Oversight over time: each child's visit history and flags, their summary for the dashboard,
 supervisor decisions, plan changes, handovers and the chronology."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -181,7 +182,9 @@ def record_decision(assessment: Assessment, reviewer: User, decision: str, ratio
 # --- plan changes, handovers and manual entries ---------------------------------------------
 
 
-def change_plan(child: Child, user: User, status: str, category: str | None, effective: dt.date, note: str | None) -> PlanChange:
+def change_plan(
+    child: Child, user: User, status: str, category: str | None, effective: dt.date, note: str | None
+) -> PlanChange:
     change = PlanChange(
         child_id=child.id,
         changed_by=user,
@@ -200,15 +203,26 @@ def change_plan(child: Child, user: User, status: str, category: str | None, eff
 
 
 def hand_over(child: Child, user: User, to_worker: User, note: str) -> Handover:
-    handover = Handover(child_id=child.id, from_worker_id=child.allocated_worker_id, to_worker=to_worker, by=user, note=note.strip())
+    handover = Handover(
+        child_id=child.id, from_worker_id=child.allocated_worker_id, to_worker=to_worker, by=user, note=note.strip()
+    )
     db.session.add(handover)
     child.allocated_worker_id = to_worker.id
     audit.record("handover", user=user, child_id=child.id, target_user_id=to_worker.id)
     return handover
 
 
-def add_entry(child: Child, user: User, occurred_on: dt.date, source_kind: str, source: str, summary: str) -> ChronologyEntry:
-    entry = ChronologyEntry(child_id=child.id, created_by=user, occurred_on=occurred_on, source_kind=source_kind, source=source.strip(), summary=summary.strip())
+def add_entry(
+    child: Child, user: User, occurred_on: dt.date, source_kind: str, source: str, summary: str
+) -> ChronologyEntry:
+    entry = ChronologyEntry(
+        child_id=child.id,
+        created_by=user,
+        occurred_on=occurred_on,
+        source_kind=source_kind,
+        source=source.strip(),
+        summary=summary.strip(),
+    )
     db.session.add(entry)
     audit.record("chronology_entry_added", user=user, child_id=child.id)
     return entry
@@ -250,21 +264,57 @@ def chronology(child: Child, record: History, kind: str | None = None) -> list[C
         .where(assessment_children.c.child_id == child.id, Assessment.status == "returned")
     ).all()
     for visit in [*record.visits, *drafts]:
-        items.append(ChronologyItem(visit.visit_date, "visit", f"Home visit: {visit.rating.title() if visit.rating else 'not rated'}",
-                                    f"{visit.status_label}. Visited by {visit.created_by.name}.", visit.id, visit.created_by.name))
+        items.append(
+            ChronologyItem(
+                visit.visit_date,
+                "visit",
+                f"Home visit: {visit.rating.title() if visit.rating else 'not rated'}",
+                f"{visit.status_label}. Visited by {visit.created_by.name}.",
+                visit.id,
+                visit.created_by.name,
+            )
+        )
         for d in visit.decisions:
-            items.append(ChronologyItem(d.decided_at.date(), "decision", f"Supervisor decision: {d.label}", d.rationale, visit.id, d.reviewer.name))
+            items.append(
+                ChronologyItem(
+                    d.decided_at.date(),
+                    "decision",
+                    f"Supervisor decision: {d.label}",
+                    d.rationale,
+                    visit.id,
+                    d.reviewer.name,
+                )
+            )
     dates = {v.id: v.visit_date for v in record.visits}
     for flag in record.flags:
-        items.append(ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1]))
+        items.append(
+            ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
+        )
     for change in db.session.scalars(select(PlanChange).where(PlanChange.child_id == child.id)):
-        items.append(ChronologyItem(change.effective_date, "plan", f"Plan changed to {_plan_label(change.to_status, change.to_category)}",
-                                    f"From {_plan_label(change.from_status, change.from_category)}." + (f" {change.note}" if change.note else ""), by=change.changed_by.name))
+        items.append(
+            ChronologyItem(
+                change.effective_date,
+                "plan",
+                f"Plan changed to {_plan_label(change.to_status, change.to_category)}",
+                f"From {_plan_label(change.from_status, change.from_category)}."
+                + (f" {change.note}" if change.note else ""),
+                by=change.changed_by.name,
+            )
+        )
     for h in db.session.scalars(select(Handover).where(Handover.child_id == child.id)):
-        items.append(ChronologyItem(h.at.date(), "handover", f"Handed over to {h.to_worker.name}",
-                                    (f"From {h.from_worker.name}. " if h.from_worker else "") + h.note, by=h.by.name))
+        items.append(
+            ChronologyItem(
+                h.at.date(),
+                "handover",
+                f"Handed over to {h.to_worker.name}",
+                (f"From {h.from_worker.name}. " if h.from_worker else "") + h.note,
+                by=h.by.name,
+            )
+        )
     for e in db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.child_id == child.id)):
-        items.append(ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.created_by.name))
+        items.append(
+            ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.created_by.name)
+        )
     if kind in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind]
     return sorted(items, key=lambda i: i.date, reverse=True)
@@ -298,7 +348,12 @@ def dashboard_query(children_query, *, sort: str, show: str | None, plan: str | 
     )
     query = children_query.add_columns(overdue.label("overdue_actions"))
     if show == "overdue_visit":
-        query = query.where(or_(Child.next_visit_due < today, and_(Child.last_visit_date.is_(None), Child.plan_status.in_(("cp", "cin")))))
+        query = query.where(
+            or_(
+                Child.next_visit_due < today,
+                and_(Child.last_visit_date.is_(None), Child.plan_status.in_(("cp", "cin"))),
+            )
+        )
     elif show in DASHBOARD_FILTERS:
         query = query.where(DASHBOARD_FILTERS[show])
     if plan in PLAN_STATUSES:
@@ -327,7 +382,11 @@ def trend_rows(record: History) -> tuple[list[str], list[TrendRow]]:
     rows = []
     for visit in record.visits:
         profile = {p.domain_id: p.worst for p in score_of(visit).profile}
-        rows.append(TrendRow(visit.id, visit.visit_date, visit.rating, visit.mean_grade, tuple(profile.get(d) for d in domain_ids)))
+        rows.append(
+            TrendRow(
+                visit.id, visit.visit_date, visit.rating, visit.mean_grade, tuple(profile.get(d) for d in domain_ids)
+            )
+        )
     return [d.title for d in latest.domains], rows
 
 
@@ -344,10 +403,26 @@ def trend_chart(titles: list[str], rows: list[TrendRow]) -> str:
 def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> str:
     """SHA-256 of the record data a printed history shows, so a printed copy can be checked."""
     data = {
-        "child": [child.id, child.reference, child.first_name, child.last_name, child.date_of_birth.isoformat(), child.plan_status, child.plan_category],
+        "child": [
+            child.id,
+            child.reference,
+            child.first_name,
+            child.last_name,
+            child.date_of_birth.isoformat(),
+            child.plan_status,
+            child.plan_category,
+        ],
         "visits": [
-            [v.id, v.checklist_version, v.visit_date.isoformat(), v.status, v.rating, sorted(v.grade_map.items()), sorted(v.room_map.items()),
-             [[d.decision, d.rationale, d.decided_at.isoformat()] for d in v.decisions]]
+            [
+                v.id,
+                v.checklist_version,
+                v.visit_date.isoformat(),
+                v.status,
+                v.rating,
+                sorted(v.grade_map.items()),
+                sorted(v.room_map.items()),
+                [[d.decision, d.rationale, d.decided_at.isoformat()] for d in v.decisions],
+            ]
             for v in record.visits
         ],
         "chronology": [[i.date.isoformat(), i.kind, i.title, i.text] for i in items],

@@ -1,4 +1,5 @@
 """Password hashing (argon2id, argon2-cffi defaults) and the password policy (ASVS level 2)."""
+
 from __future__ import annotations
 
 from functools import cache

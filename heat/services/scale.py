@@ -1,5 +1,6 @@
 """A synthetic load for benchmarks: many teams, children and visits, every visit scored by the
 real scoring code and every child's summary computed by the real trend rules. All invented."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,46 @@ from heat.models import (
 from heat.services.oversight import add_working_days
 from heat.services.passwords import hash_password
 
-FIRST = ["Amy", "Ben", "Cara", "Dev", "Ella", "Finn", "Gia", "Hari", "Isla", "Jay", "Kai", "Lola", "Milo", "Nia", "Omar", "Pia"]
-LAST = ["Abbot", "Brook", "Cole", "Dale", "Eden", "Frost", "Grove", "Hale", "Irons", "Jude", "Kemp", "Lowe", "Marsh", "Noble"]
+FIRST = [
+    "Amy",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Gia",
+    "Hari",
+    "Isla",
+    "Jay",
+    "Kai",
+    "Lola",
+    "Milo",
+    "Nia",
+    "Omar",
+    "Pia",
+]
+LAST = [
+    "Abbot",
+    "Brook",
+    "Cole",
+    "Dale",
+    "Eden",
+    "Frost",
+    "Grove",
+    "Hale",
+    "Irons",
+    "Jude",
+    "Kemp",
+    "Lowe",
+    "Marsh",
+    "Noble",
+]
 BATCH = 2000
 
 
-def generate(*, teams: int, children: int, visits: int, long_history: int = 50, seed: int = 7, today: dt.date | None = None) -> dict:
+def generate(
+    *, teams: int, children: int, visits: int, long_history: int = 50, seed: int = 7, today: dt.date | None = None
+) -> dict:
     """Insert the load into an empty database; returns ids useful to benchmarks. Commits."""
     rng = random.Random(seed)
     today = today or dt.date.today()
@@ -42,8 +77,18 @@ def generate(*, teams: int, children: int, visits: int, long_history: int = 50, 
     workers = []
     for team in team_rows:
         for role in ("practitioner", "supervisor"):
-            workers.append(User(email=f"{role}{team.id}@scale.example.org", name=f"Scale {role} {team.id}", role=role, team_id=team.id, password_hash=password))
-    db.session.add(User(email="auditor@scale.example.org", name="Scale auditor", role="auditor", password_hash=password))
+            workers.append(
+                User(
+                    email=f"{role}{team.id}@scale.example.org",
+                    name=f"Scale {role} {team.id}",
+                    role=role,
+                    team_id=team.id,
+                    password_hash=password,
+                )
+            )
+    db.session.add(
+        User(email="auditor@scale.example.org", name="Scale auditor", role="auditor", password_hash=password)
+    )
     db.session.add_all(workers)
     db.session.flush()
     practitioner_of = {u.team_id: u.id for u in workers if u.role == "practitioner"}
@@ -52,12 +97,21 @@ def generate(*, teams: int, children: int, visits: int, long_history: int = 50, 
     for n in range(children):
         team = team_rows[n % teams]
         plan = rng.choice(["cp", "cin", "cin", "early_help", "none"])
-        child_rows.append({
-            "reference": f"S-{n + 1:06d}", "first_name": rng.choice(FIRST), "last_name": rng.choice(LAST),
-            "date_of_birth": today - dt.timedelta(days=rng.randint(30, 365 * 6)), "team_id": team.id,
-            "allocated_worker_id": practitioner_of[team.id], "plan_status": plan, "plan_category": "neglect" if plan == "cp" else None,
-            "active_flags": [], "flag_count": 0, "rooms_never_seen": [],
-        })
+        child_rows.append(
+            {
+                "reference": f"S-{n + 1:06d}",
+                "first_name": rng.choice(FIRST),
+                "last_name": rng.choice(LAST),
+                "date_of_birth": today - dt.timedelta(days=rng.randint(30, 365 * 6)),
+                "team_id": team.id,
+                "allocated_worker_id": practitioner_of[team.id],
+                "plan_status": plan,
+                "plan_category": "neglect" if plan == "cp" else None,
+                "active_flags": [],
+                "flag_count": 0,
+                "rooms_never_seen": [],
+            }
+        )
     db.session.execute(insert(Child), child_rows)
     child_ids = list(db.session.scalars(select(Child.id).order_by(Child.id)))
     team_of = dict(db.session.execute(select(Child.id, Child.team_id)).all())
@@ -74,7 +128,12 @@ def generate(*, teams: int, children: int, visits: int, long_history: int = 50, 
     assessment_rows, grade_rows, room_rows, link_rows = [], [], [], []
 
     def flush():
-        for table, rows in ((Assessment.__table__, assessment_rows), (assessment_children, link_rows), (ItemGrade.__table__, grade_rows), (RoomCheck.__table__, room_rows)):
+        for table, rows in (
+            (Assessment.__table__, assessment_rows),
+            (assessment_children, link_rows),
+            (ItemGrade.__table__, grade_rows),
+            (RoomCheck.__table__, room_rows),
+        ):
             if rows:
                 db.session.execute(insert(table), rows)
                 rows.clear()
@@ -94,21 +153,59 @@ def generate(*, teams: int, children: int, visits: int, long_history: int = 50, 
             rooms = {r.id: ("not_seen" if rng.random() < 0.03 else "seen") for r in definition.rooms}
             result = score(definition, grades, rooms)
             plan = "cp" if v < count // 3 else "cin"
-            assessment_rows.append({
-                "id": next_id, "team_id": team_of[cid], "created_by_id": practitioner_of[team_of[cid]], "checklist_version": definition.version,
-                "status": "agreed" if v < count - 1 else "submitted", "version": 2, "start_key": f"scale-{next_id}", "submission_key": f"scale-s-{next_id}",
-                "section_status": {}, "created_at": dt.datetime.combine(day, dt.time(10)), "updated_at": dt.datetime.combine(day, dt.time(11)),
-                "submitted_at": dt.datetime.combine(day, dt.time(11)), "visit_date": day, "visit_time": dt.time(10, 30), "announced": v % 2 == 0,
-                "visit_type": plan, "plan_status": plan, "advice_given": [], "rating": result.rating, "mean_grade": result.mean,
-                "worries": "Synthetic benchmark visit.", "next_visit_date": day + dt.timedelta(days=14),
-            })
+            assessment_rows.append(
+                {
+                    "id": next_id,
+                    "team_id": team_of[cid],
+                    "created_by_id": practitioner_of[team_of[cid]],
+                    "checklist_version": definition.version,
+                    "status": "agreed" if v < count - 1 else "submitted",
+                    "version": 2,
+                    "start_key": f"scale-{next_id}",
+                    "submission_key": f"scale-s-{next_id}",
+                    "section_status": {},
+                    "created_at": dt.datetime.combine(day, dt.time(10)),
+                    "updated_at": dt.datetime.combine(day, dt.time(11)),
+                    "submitted_at": dt.datetime.combine(day, dt.time(11)),
+                    "visit_date": day,
+                    "visit_time": dt.time(10, 30),
+                    "announced": v % 2 == 0,
+                    "visit_type": plan,
+                    "plan_status": plan,
+                    "advice_given": [],
+                    "rating": result.rating,
+                    "mean_grade": result.mean,
+                    "worries": "Synthetic benchmark visit.",
+                    "next_visit_date": day + dt.timedelta(days=14),
+                }
+            )
             link_rows.append({"assessment_id": next_id, "child_id": cid})
-            grade_rows.extend({"assessment_id": next_id, "item_id": k, "grade": g, "evidence_source": "observed" if g != "NS" else None} for k, g in grades.items())
-            room_rows.extend({"assessment_id": next_id, "room_id": k, "status": s, "reason": "Not shown" if s != "seen" else None} for k, s in rooms.items())
-            summaries.setdefault(cid, []).append(VisitSummary(
-                id=next_id, date=day, rating=result.rating, mean=result.mean, grades=grades, plan_status=plan,
-                sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms), actions_not_done=0, item_labels=labels,
-            ))
+            grade_rows.extend(
+                {
+                    "assessment_id": next_id,
+                    "item_id": k,
+                    "grade": g,
+                    "evidence_source": "observed" if g != "NS" else None,
+                }
+                for k, g in grades.items()
+            )
+            room_rows.extend(
+                {"assessment_id": next_id, "room_id": k, "status": s, "reason": "Not shown" if s != "seen" else None}
+                for k, s in rooms.items()
+            )
+            summaries.setdefault(cid, []).append(
+                VisitSummary(
+                    id=next_id,
+                    date=day,
+                    rating=result.rating,
+                    mean=result.mean,
+                    grades=grades,
+                    plan_status=plan,
+                    sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms),
+                    actions_not_done=0,
+                    item_labels=labels,
+                )
+            )
             next_id += 1
             if len(grade_rows) >= BATCH * 20:
                 flush()
@@ -120,10 +217,23 @@ def generate(*, teams: int, children: int, visits: int, long_history: int = 50, 
         found = [f for f in trends.flags(history, definition.trends) if f.active]
         latest = history[-1]
         days = frequency.get(plans[cid])
-        db.session.execute(update(Child).where(Child.id == cid).values(
-            latest_assessment_id=latest.id, last_visit_date=latest.date, latest_rating=latest.rating,
-            direction=trends.direction(history), active_flags=[f.title for f in found], flag_count=len(found),
-            next_visit_due=add_working_days(latest.date, days) if days else None, rooms_never_seen=[],
-        ))
+        db.session.execute(
+            update(Child)
+            .where(Child.id == cid)
+            .values(
+                latest_assessment_id=latest.id,
+                last_visit_date=latest.date,
+                latest_rating=latest.rating,
+                direction=trends.direction(history),
+                active_flags=[f.title for f in found],
+                flag_count=len(found),
+                next_visit_due=add_working_days(latest.date, days) if days else None,
+                rooms_never_seen=[],
+            )
+        )
     db.session.commit()
-    return {"long_history_child": child_ids[0], "team": team_rows[0].id, "supervisor": f"supervisor{team_rows[0].id}@scale.example.org"}
+    return {
+        "long_history_child": child_ids[0],
+        "team": team_rows[0].id,
+        "supervisor": f"supervisor{team_rows[0].id}@scale.example.org",
+    }

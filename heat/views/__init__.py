@@ -1,4 +1,5 @@
 """Blueprints: thin views, request -> form -> service -> redirect."""
+
 from functools import wraps
 
 from flask import request

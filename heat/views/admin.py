@@ -1,4 +1,5 @@
 """Administration: user accounts and teams."""
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -87,4 +88,6 @@ def teams():
             db.session.commit()
             flash("Team added.", "success")
             return redirect(url_for("admin.teams"))
-    return render_template("admin/teams.html", form=form, teams=db.session.scalars(select(Team).order_by(Team.name)).all())
+    return render_template(
+        "admin/teams.html", form=form, teams=db.session.scalars(select(Team).order_by(Team.name)).all()
+    )

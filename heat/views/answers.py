@@ -1,4 +1,5 @@
 """A form's answers as label/value rows, for the check page and the edit-conflict page."""
+
 from __future__ import annotations
 
 import datetime as dt

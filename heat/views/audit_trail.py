@@ -1,4 +1,5 @@
 """The audit trail, searched and exported by auditors."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
@@ -35,7 +36,14 @@ def search():
         rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     audit.record("audit_searched", user=current_user)
     db.session.commit()
-    return render_template("audit/search.html", form=form, rows=rows, total=total, page=page, pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE))
+    return render_template(
+        "audit/search.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+    )
 
 
 @bp.route("/export.csv")
@@ -49,6 +57,20 @@ def export_csv():
     db.session.commit()
     body = csv_bytes(
         [["when_utc", "user", "action", "child_identifier", "assessment_id", "target_user_id", "address", "detail"]]
-        + [[e.at.isoformat(), email or e.email_tried or "", e.action, reference or "", e.assessment_id or "", e.target_user_id or "", e.address or "", e.detail or ""] for e, email, reference in rows]
+        + [
+            [
+                e.at.isoformat(),
+                email or e.email_tried or "",
+                e.action,
+                reference or "",
+                e.assessment_id or "",
+                e.target_user_id or "",
+                e.address or "",
+                e.detail or "",
+            ]
+            for e, email, reference in rows
+        ]
     )
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="heat-audit-trail.csv"'})
+    return Response(
+        body, mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="heat-audit-trail.csv"'}
+    )

@@ -1,4 +1,5 @@
 """Caseload, children and assessments: what practitioners, supervisors and auditors work with."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,11 @@ def home():
 @roles_required(*CASE_ROLES)
 def caseload():
     page = request.args.get("page", 1, type=int)
-    query = access.children_query(current_user).options(selectinload(Child.team)).order_by(Child.last_name, Child.first_name, Child.id)
+    query = (
+        access.children_query(current_user)
+        .options(selectinload(Child.team))
+        .order_by(Child.last_name, Child.first_name, Child.id)
+    )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = max(1, min(page, (total + PAGE_SIZE - 1) // PAGE_SIZE or 1))
     children = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
@@ -146,7 +151,9 @@ def section(assessment_id: int, section_id: str):
         completing = not form.save_later.data
         if form.validate_for(completing):
             try:
-                svc.save_section(assessment, section_id, form.data, completing=completing, seen_version=_int(form.version.data))
+                svc.save_section(
+                    assessment, section_id, form.data, completing=completing, seen_version=_int(form.version.data)
+                )
             except svc.EditConflict:
                 db.session.rollback()
                 return _conflict(assessment_id, section_id, form)
@@ -206,7 +213,9 @@ def _check_context(assessment: Assessment) -> dict:
     definition = svc.definition_for(assessment)
     summaries = []
     for s in svc.sections(definition):
-        form = section_form(definition, s.id)(formdata=None, data=svc.section_data(assessment, s.id), meta={"csrf": False})
+        form = section_form(definition, s.id)(
+            formdata=None, data=svc.section_data(assessment, s.id), meta={"csrf": False}
+        )
         summaries.append((s, answers.rows(form)))
     return {
         "assessment": assessment,
@@ -230,10 +239,18 @@ def submit(assessment_id: int):
         svc.submit(assessment, form.submission_key.data.strip()[:64], _int(form.version.data))
     except svc.NotReadyToSubmit as exc:
         db.session.rollback()
-        return render_template("casework/check.html", **_check_context(assessment), form=form, missing=exc.sections), 400
+        return render_template(
+            "casework/check.html", **_check_context(assessment), form=form, missing=exc.sections
+        ), 400
     except svc.EditConflict:
         db.session.rollback()
-        return render_template("casework/check.html", **_check_context(assessment), form=SubmitForm(data={"version": assessment.version, "submission_key": form.submission_key.data}), missing=[], stale=True), 409
+        return render_template(
+            "casework/check.html",
+            **_check_context(assessment),
+            form=SubmitForm(data={"version": assessment.version, "submission_key": form.submission_key.data}),
+            missing=[],
+            stale=True,
+        ), 409
     oversight.refresh_children_of(assessment)
     audit.record("assessment_submitted", user=current_user, assessment_id=assessment.id)
     db.session.commit()

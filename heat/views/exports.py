@@ -1,4 +1,5 @@
 """Auditor exports: request one, watch its progress, download the ZIP."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
@@ -24,7 +25,9 @@ def exports():
     form.teams.choices = [(str(t.id), t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
     if form.validate_on_submit():
         try:
-            export = export_service.create(current_user, [int(t) for t in form.teams.data], form.date_from.data, form.date_to.data)
+            export = export_service.create(
+                current_user, [int(t) for t in form.teams.data], form.date_from.data, form.date_to.data
+            )
         except export_service.ExportError as exc:
             db.session.rollback()
             form[exc.field].errors.append(str(exc))
@@ -34,7 +37,9 @@ def exports():
             flash("Export started. It will be ready to download here shortly.", "success")
             return redirect(url_for("exports.exports"))
     mine = export_service.exports_of(current_user)
-    return render_template("exports/exports.html", form=form, exports=mine, busy=any(e.status in ("queued", "running") for e in mine))
+    return render_template(
+        "exports/exports.html", form=form, exports=mine, busy=any(e.status in ("queued", "running") for e in mine)
+    )
 
 
 @bp.route("/<int:export_id>/download")
@@ -47,4 +52,9 @@ def download(export_id: int):
         abort(404)
     audit.record("export_downloaded", user=current_user, detail=f"export {export.id}")
     db.session.commit()
-    return send_file(export_service.export_path(export), mimetype="application/zip", as_attachment=True, download_name=f"heat-export-{export.id}.zip")
+    return send_file(
+        export_service.export_path(export),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"heat-export-{export.id}.zip",
+    )

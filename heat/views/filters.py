@@ -1,9 +1,15 @@
 """Template filters: dates, grades and ratings as people read them."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-RATING_TAG = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green", "incomplete": "govuk-tag--grey"}
+RATING_TAG = {
+    "red": "govuk-tag--red",
+    "amber": "govuk-tag--orange",
+    "green": "govuk-tag--green",
+    "incomplete": "govuk-tag--grey",
+}
 
 
 def date(value) -> str:
@@ -42,7 +48,13 @@ def register(app) -> None:
     app.add_template_global(RATING_TAG, "rating_tags")
     # The words stored codes stand for, from the one place that defines them.
     app.add_template_global(
-        {"visit_type": VISIT_TYPES, "room": ROOM_STATUSES, "evidence": EVIDENCE_SOURCES, "residence": RESIDENCE, "yes_no": YES_NO_UNKNOWN},
+        {
+            "visit_type": VISIT_TYPES,
+            "room": ROOM_STATUSES,
+            "evidence": EVIDENCE_SOURCES,
+            "residence": RESIDENCE,
+            "yes_no": YES_NO_UNKNOWN,
+        },
         "labels",
     )
     app.add_template_global(dt.date.today, "today")

@@ -1,5 +1,6 @@
 """Supervisor oversight and the child's history: reviews, the team dashboard, plan changes,
 handovers, chronology entries and the history PDF."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -100,7 +101,10 @@ def dashboard():
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages)
     rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    workers = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_({c.allocated_worker_id for c, _ in rows} - {None})))}
+    workers = {
+        u.id: u.name
+        for u in db.session.scalars(select(User).where(User.id.in_({c.allocated_worker_id for c, _ in rows} - {None})))
+    }
     audit.record("dashboard_viewed", user=current_user, detail=f"team {team.id}")
     db.session.commit()
     return render_template(
@@ -125,9 +129,20 @@ def dashboard():
 @roles_required(*access.CASEWORK_ROLES)
 def change_plan(child_id: int):
     child = access.child_for(current_user, child_id)
-    form = PlanChangeForm(data={"plan_status": child.plan_status, "plan_category": child.plan_category or ""} if request.method == "GET" else None)
+    form = PlanChangeForm(
+        data={"plan_status": child.plan_status, "plan_category": child.plan_category or ""}
+        if request.method == "GET"
+        else None
+    )
     if form.validate_on_submit():
-        oversight.change_plan(child, current_user, form.plan_status.data, form.plan_category.data or None, form.effective_date.data, form.note.data)
+        oversight.change_plan(
+            child,
+            current_user,
+            form.plan_status.data,
+            form.plan_category.data or None,
+            form.effective_date.data,
+            form.note.data,
+        )
         db.session.commit()
         flash("Plan change recorded.", "success")
         return redirect(url_for("casework.child", child_id=child.id))
@@ -140,9 +155,13 @@ def handover(child_id: int):
     child = access.child_for(current_user, child_id)
     form = HandoverForm()
     workers = db.session.scalars(
-        select(User).where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES)).order_by(User.name)
+        select(User)
+        .where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+        .order_by(User.name)
     ).all()
-    form.to_worker.choices = [("", "Choose a worker")] + [(str(u.id), u.name) for u in workers if u.id != child.allocated_worker_id]
+    form.to_worker.choices = [("", "Choose a worker")] + [
+        (str(u.id), u.name) for u in workers if u.id != child.allocated_worker_id
+    ]
     if form.validate_on_submit():
         to_worker = next(u for u in workers if str(u.id) == form.to_worker.data)
         oversight.hand_over(child, current_user, to_worker, form.note.data)
@@ -158,7 +177,9 @@ def add_entry(child_id: int):
     child = access.child_for(current_user, child_id)
     form = ChronologyEntryForm()
     if form.validate_on_submit():
-        oversight.add_entry(child, current_user, form.occurred_on.data, form.source_kind.data, form.source.data, form.summary.data)
+        oversight.add_entry(
+            child, current_user, form.occurred_on.data, form.source_kind.data, form.source.data, form.summary.data
+        )
         db.session.commit()
         flash("Added to the chronology.", "success")
         return redirect(url_for("casework.child", child_id=child.id, _anchor="chronology"))
@@ -172,4 +193,8 @@ def history_pdf(child_id: int):
     document = oversight.history_pdf(child, generated_by=current_user.name, generated_at=utcnow())
     audit.record("history_pdf", user=current_user, child_id=child.id)
     db.session.commit()
-    return Response(document, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="heat-history-{child.id}.pdf"'})
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="heat-history-{child.id}.pdf"'},
+    )

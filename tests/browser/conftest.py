@@ -1,4 +1,5 @@
 """Browser tests: the real app served on loopback, driven by Playwright in Debian's Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,15 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -25,7 +34,9 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     # Never skipped: without Chromium the browser tests fail, loudly.
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), (
+        f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

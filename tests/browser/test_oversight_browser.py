@@ -1,4 +1,5 @@
 """A supervisor reviews in the browser; an auditor exports and downloads the ZIP."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """A practitioner on a tablet: sign in, walk the home section by section, submit, download the PDF."""
+
 from __future__ import annotations
 
 import io
@@ -63,7 +64,9 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     person.get_by_label("Name or description").fill("Mother (invented)")
     person.get_by_label("Relationship to the child").fill("Mother")
     page.get_by_role("group", name="Does a parent or carer have a new partner?").get_by_label("Not known").check()
-    page.get_by_label("The child's father and other men in the child's life").fill("Father not seen; asked mother to invite him next time.")
+    page.get_by_label("The child's father and other men in the child's life").fill(
+        "Father not seen; asked mother to invite him next time."
+    )
     page.get_by_role("button", name="Save and continue").click()
 
     expect(page.get_by_role("heading", name="Rooms seen")).to_be_visible()
@@ -86,7 +89,9 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
 
     expect(page.get_by_role("heading", name="Child's voice and parent's view")).to_be_visible()
     page.get_by_role("group", name="Was the child seen?").get_by_label("Yes").check()
-    page.get_by_role("group", name="Was the child seen alone?").get_by_label("Not applicable (too young, or not seen)").check()
+    page.get_by_role("group", name="Was the child seen alone?").get_by_label(
+        "Not applicable (too young, or not seen)"
+    ).check()
     page.get_by_role("group", name="If an infant, were they seen awake?").get_by_label("Yes").check()
     page.get_by_label("The child's voice").fill("Lily was alert and followed faces.")
     page.get_by_label("Parent or carer's view").fill("Mother says the flat is damp.")
