@@ -6,23 +6,25 @@ PORT ?= 5000
 WORKERS ?= 3
 export FLASK_APP := app:create_app
 
-.PHONY: run test install assets migrate bench clean chromium
+.PHONY: run test lint install install-dev assets migrate bench clean chromium
 
 # The export worker (Huey) runs beside the web server and stops with it.
 run: install assets migrate
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/huey_consumer heat.tasks.huey --workers 2 --quiet & worker=$$!; \
+	$(BIN)/huey_consumer worker.huey --workers 2 --quiet & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --no-control-socket --access-logfile - "app:create_app()"
 
 install: $(VENV)/installed-requirements.txt
+install-dev: $(VENV)/installed-requirements-dev.txt
 
-# A copy of what was installed: a changed requirements.txt (or a missing venv) installs again.
-$(VENV)/installed-requirements.txt: requirements.txt
+# A copy of what was installed: a changed requirements file (or a missing venv) installs again.
+# Both files are compiled with hashes from requirements.in and requirements-dev.in (see README).
+$(VENV)/installed-%.txt: %.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	cp requirements.txt $@
+	$(BIN)/pip install --quiet --require-hashes -r $<
+	cp $< $@
 
 assets: static/dist/heat.css
 
@@ -41,7 +43,13 @@ chromium:
 		else echo "The browser tests need Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
-test: install assets chromium
+# The gate: ruff (lint and format) and mypy, configured in pyproject.toml.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint assets chromium
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from heat import cli, config, database, security
+from heat import cli, config, database, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import assessments
 from heat.views import admin, audit_trail, auth, casework, exports, filters, oversight
@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     security.init_app(app)
     assessments.init_app(app)
+    tasks.configure(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -58,7 +58,8 @@ def main() -> None:
             html_gz = len(gzip.compress(html, 9))
             total = html_gz + asset_gz
             print(
-                f"{'section ' + section:<28}{len(html) / 1024:>9.1f}K{html_gz / 1024:>9.1f}K{asset_gz / 1024:>11.1f}K{total / 1024:>9.1f}K  {total / 1024 / TARGET_KB:.0%} of target"
+                f"{'section ' + section:<28}{len(html) / 1024:>9.1f}K{html_gz / 1024:>9.1f}K"
+                f"{asset_gz / 1024:>11.1f}K{total / 1024:>9.1f}K  {total / 1024 / TARGET_KB:.0%} of target"
             )
         for path, body in assets.items():
             print(f"  {path}: {len(body) / 1024:.1f} KB raw, {len(gzip.compress(body, 9)) / 1024:.1f} KB gzipped")

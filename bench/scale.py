@@ -151,13 +151,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results = {factor: measure(factor, s, tmp) for factor, s in sizes.items()}
         print(
-            f"\nData: 1x = {sizes[1][0]} teams / {sizes[1][1]} children / {sizes[1][2]} visits; 10x = {sizes[10][0]} / {sizes[10][1]} / {sizes[10][2]}"
+            f"\nData: 1x = {sizes[1][0]} teams / {sizes[1][1]} children / {sizes[1][2]} visits; "
+            f"10x = {sizes[10][0]} / {sizes[10][1]} / {sizes[10][2]}"
         )
         print(
-            f"Generated (real scoring and trend rules): 1x {results[1]['generated']:.1f} s, 10x {results[10]['generated']:.1f} s\n"
+            f"Generated (real scoring and trend rules): 1x {results[1]['generated']:.1f} s, "
+            f"10x {results[10]['generated']:.1f} s\n"
         )
         print(
-            f"{'page':<34}{'1x ms':>9}{'10x ms':>9}{'10x/1x':>9}{'queries 1x':>12}{'10x':>6}   target: ratio <= 1.5, queries equal"
+            f"{'page':<34}{'1x ms':>9}{'10x ms':>9}{'10x/1x':>9}{'queries 1x':>12}{'10x':>6}"
+            "   target: ratio <= 1.5, queries equal"
         )
         for page in ("dashboard", "dashboard_flagged", "auditor_dashboard", "child", "caseload"):
             (t1, q1), (t10, q10) = results[1][page], results[10][page]
@@ -167,7 +170,8 @@ def main() -> None:
         print(f"PDF, child history of 50 visits: {history:.2f} s, {size / 1024:.0f} KB (target < 5 s)")
         total, elapsed = export_throughput(results[10]["app"], f"{tmp}/scale-10.db")
         print(
-            f"Export on 2 worker processes (2 cores): {total} assessments in {elapsed:.1f} s = {total / elapsed:.1f} assessments/s"
+            f"Export on 2 worker processes (2 cores): {total} assessments in {elapsed:.1f} s"
+            f" = {total / elapsed:.1f} assessments/s"
         )
 
 

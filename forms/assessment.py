@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField
@@ -21,13 +22,13 @@ from forms.fields import (
     text,
 )
 from heat.checklist import Definition
+from heat.checklist.vocabulary import ROOM_STATUSES, ROOM_UNSEEN
 from heat.models import (
     ACTION_STATUSES,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
     PLAN_STATUSES,
     RESIDENCE,
-    ROOM_STATUSES,
     SEX,
     VISIT_TYPES,
     YES_NO_UNKNOWN,
@@ -148,7 +149,9 @@ class PeopleForm(SectionForm):
     father_involvement = long_text(
         "The child's father and other men in the child's life",
         NeededToComplete("Say what you know about the child's father and other men in the child's life"),
-        hint="Who are they, when did you last see or speak to them, and what part do they play in caring for the child?",
+        hint=(
+            "Who are they, when did you last see or speak to them, and what part do they play in caring for the child?"
+        ),
     )
 
     def validate_people(self, field):
@@ -177,7 +180,7 @@ def rooms_form(definition: Definition) -> type[SectionForm]:
         for room in definition.rooms:
             status = form[f"status_{room.id}"].data
             reason = form[f"reason_{room.id}"]
-            if status in ("not_seen", "refused") and not (reason.data or "").strip():
+            if status in ROOM_UNSEEN and not (reason.data or "").strip():
                 reason.errors = [*reason.errors, f"Say why the {room.label.lower()} was not seen"]
                 ok = False
         return ok
@@ -260,6 +263,35 @@ class ActionsForm(SectionForm):
 
 FIXED_SECTIONS = {"visit": VisitForm, "people": PeopleForm, "voice": VoiceForm, "actions": ActionsForm}
 _built: dict[tuple[str, str], type[SectionForm]] = {}
+
+
+ROOM_PARTS = ("status", "reason")
+ITEM_PARTS = ("grade", "source", "comment")
+_NOT_ANSWERS = {"version", "save", "save_later", "csrf_token"}
+
+
+def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """A section's plain answers (as services store them) shaped as its form's data."""
+    if section_id in FIXED_SECTIONS:
+        return dict(answers)
+    if section_id == "rooms":
+        return {f"{part}_{room_id}": answer.get(part) for room_id, answer in answers.items() for part in ROOM_PARTS}
+    return {
+        f"{part}_{field_key(item_id)}": answer.get(part) for item_id, answer in answers.items() for part in ITEM_PARTS
+    }
+
+
+def answers_of(definition: Definition, section_id: str, form: SectionForm) -> dict[str, Any]:
+    """A section form's data as plain answers: rooms keyed by room id, grades by item id."""
+    data = form.data
+    if section_id in FIXED_SECTIONS:
+        return {k: v for k, v in data.items() if k not in _NOT_ANSWERS}
+    if section_id == "rooms":
+        return {room.id: {part: data[f"{part}_{room.id}"] for part in ROOM_PARTS} for room in definition.rooms}
+    return {
+        item.id: {part: data[f"{part}_{field_key(item.id)}"] for part in ITEM_PARTS}
+        for item in definition.domain(section_id).items
+    }
 
 
 def section_form(definition: Definition, section_id: str) -> type[SectionForm]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -89,6 +90,7 @@ class GovDateField(DateField):
     """A day, month and year date with a message naming the field when it is not a real date."""
 
     widget = DateWidget()
+    raw_data: list[str] | None
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%d %m %Y", **kwargs)
@@ -138,6 +140,10 @@ def long_text(label: str, *validators, hint: str | None = None, max_length: int 
 
 class KnownChoice:
     """Nothing chosen is left to the validators; an unknown value gets a message naming the question."""
+
+    data: Any
+    choices: Any
+    label: Any
 
     def pre_validate(self, form):
         if self.data in (None, ""):

@@ -11,6 +11,7 @@ from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
 from heat.services import accounts, demo
+from heat.services.errors import FieldError
 from heat.services.scale import generate
 
 users = AppGroup("users", help="Create and change user accounts.")
@@ -22,9 +23,10 @@ teams = AppGroup("teams", help="Create teams.")
 def create_team(name: str) -> None:
     """Create a team called NAME."""
     with writing():
-        if db.session.scalar(select(Team).where(Team.name == name)):
-            raise click.ClickException(f"team {name!r} already exists")
-        db.session.add(Team(name=name))
+        try:
+            accounts.create_team(None, name)
+        except FieldError as exc:
+            raise click.ClickException(f"{exc} ({name!r})") from None
         db.session.commit()
     click.echo(f"Created team {name}")
 
@@ -45,7 +47,7 @@ def create_user(email: str, name: str, role: str, team_name: str | None, passwor
             accounts.save_user(
                 None, None, name=name, email=email, role=role, team_id=team.id if team else None, password=password
             )
-        except accounts.AccountError as exc:
+        except FieldError as exc:
             raise click.ClickException(str(exc)) from None
         db.session.commit()
     click.echo(f"Created {ROLES[role].lower()} {email}")

@@ -69,6 +69,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "HEAT_VISIT_FREQUENCY": visit_frequency(os.environ.get("HEAT_VISIT_FREQUENCY", "")),
         # The task queue for exports: SQLite by default; HEAT_HUEY_REDIS_URL for several machines.
-        "HEAT_HUEY_SQLITE": os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),
+        "HEAT_HUEY": os.environ.get("HEAT_HUEY_REDIS_URL")
+        or os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),
         "HEAT_EXPORT_DIR": os.environ.get("HEAT_EXPORT_DIR", str(Path(instance_path) / "exports")),
     }

@@ -4,6 +4,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from huey import Huey
+from huey.storage import MemoryStorage
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -27,3 +29,5 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# The export queue: in memory until create_app points it at its storage (heat.tasks.configure).
+huey = Huey("heat", storage_class=MemoryStorage)

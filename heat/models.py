@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -18,7 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from heat.extensions import db
+from heat.extensions import Base, db
+
+if TYPE_CHECKING:
+    Model = Base  # db.Model is built at run time from Base; mypy sees the declarative base itself
+else:
+    Model = db.Model
 
 ROLES = {
     "practitioner": "Practitioner",
@@ -39,7 +45,6 @@ CP_CATEGORIES = {
     "sexual": "Sexual abuse",
 }
 VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "Early help", "health": "Health"}
-ROOM_STATUSES = {"seen": "Seen", "not_seen": "Not seen", "refused": "Refused"}
 EVIDENCE_SOURCES = {"observed": "Observed", "carer_said": "Parent or carer said", "agency": "Another agency"}
 ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done"}
 DECISIONS = {"agreed": "Agreed", "returned": "Returned for changes", "escalated": "Escalated"}
@@ -72,13 +77,13 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -105,7 +110,7 @@ class User(UserMixin, db.Model):
         return ROLES[self.role]
 
 
-class Household(db.Model):
+class Household(Model):
     """Children who live together, so one visit can cover siblings. The trend follows the child."""
 
     __tablename__ = "households"
@@ -121,7 +126,7 @@ assessment_children = Table(
 )
 
 
-class Child(db.Model):
+class Child(Model):
     __tablename__ = "children"
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(30), unique=True)
@@ -171,7 +176,7 @@ class Child(db.Model):
         return f"{months // 12} years"
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     __tablename__ = "assessments"
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -244,6 +249,20 @@ class Assessment(db.Model):
         return ASSESSMENT_STATUSES[self.status]
 
     @property
+    def visited_on(self) -> dt.date:
+        """The date of a visit that has been submitted (submitting needs the visit details)."""
+        if self.visit_date is None:
+            raise ValueError(f"assessment {self.id} has no visit date")
+        return self.visit_date
+
+    @property
+    def recorded_rating(self) -> str:
+        """The rating stored at submission; a draft has none yet."""
+        if self.rating is None:
+            raise ValueError(f"assessment {self.id} has not been rated")
+        return self.rating
+
+    @property
     def latest_decision(self) -> ReviewDecision | None:
         return self.decisions[-1] if self.decisions else None
 
@@ -256,7 +275,7 @@ class Assessment(db.Model):
         return {r.room_id: r.status for r in self.rooms}
 
 
-class ItemGrade(db.Model):
+class ItemGrade(Model):
     __tablename__ = "item_grades"
     __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -269,7 +288,7 @@ class ItemGrade(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="grades")
 
 
-class RoomCheck(db.Model):
+class RoomCheck(Model):
     __tablename__ = "room_checks"
     __table_args__ = (UniqueConstraint("assessment_id", "room_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -279,7 +298,7 @@ class RoomCheck(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-class PersonPresent(db.Model):
+class PersonPresent(Model):
     __tablename__ = "people_present"
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
@@ -291,7 +310,7 @@ class PersonPresent(db.Model):
     cares_for_child: Mapped[str | None] = mapped_column(String(10))
 
 
-class Action(db.Model):
+class Action(Model):
     __tablename__ = "actions"
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
@@ -303,7 +322,7 @@ class Action(db.Model):
     carried_forward: Mapped[bool] = mapped_column(default=False)
 
 
-class ReviewDecision(db.Model):
+class ReviewDecision(Model):
     """A supervisor's decision on a submitted assessment."""
 
     __tablename__ = "review_decisions"
@@ -321,7 +340,7 @@ class ReviewDecision(db.Model):
         return DECISIONS[self.decision]
 
 
-class PlanChange(db.Model):
+class PlanChange(Model):
     __tablename__ = "plan_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
@@ -337,7 +356,7 @@ class PlanChange(db.Model):
     changed_by: Mapped[User] = relationship()
 
 
-class Handover(db.Model):
+class Handover(Model):
     __tablename__ = "handovers"
     id: Mapped[int] = mapped_column(primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
@@ -352,7 +371,7 @@ class Handover(db.Model):
     by: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
-class ChronologyEntry(db.Model):
+class ChronologyEntry(Model):
     """A dated entry added by hand, e.g. information from another agency (in or out of area)."""
 
     __tablename__ = "chronology_entries"
@@ -368,7 +387,7 @@ class ChronologyEntry(db.Model):
     created_by: Mapped[User] = relationship()
 
 
-class Export(db.Model):
+class Export(Model):
     """An auditor's export, built outside the request by the task queue."""
 
     __tablename__ = "exports"
@@ -388,7 +407,7 @@ class Export(db.Model):
     requested_by: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only: who did what to which record, when (UTC) and from where."""
 
     __tablename__ = "audit_events"

@@ -1,42 +1,45 @@
-"""Background jobs on Huey. SQLite storage (instance/huey.db) is the embedded default; set
-HEAT_HUEY_REDIS_URL to share one queue between machines. Run workers with:
-    .venv/bin/huey_consumer heat.tasks.huey --workers 2
+"""Background jobs on Huey. The queue object lives in `heat.extensions`; `configure` (called by
+create_app) points it at the storage named by the HEAT_HUEY setting and remembers the app that
+tasks run in. Workers start from `worker.py`: `.venv/bin/huey_consumer worker.huey --workers 2`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from flask import current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from flask import Flask, current_app, has_app_context
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-_instance = Path(__file__).resolve().parents[1] / "instance"
+from heat.extensions import huey
+from heat.services import exports
 
-if os.environ.get("HEAT_HUEY_REDIS_URL"):
-    huey = RedisHuey("heat", url=os.environ["HEAT_HUEY_REDIS_URL"])
-else:
-    _instance.mkdir(exist_ok=True)
-    huey = SqliteHuey("heat", filename=os.environ.get("HEAT_HUEY_SQLITE", str(_instance / "huey.db")))
-
-_worker_app = None
+_apps: list[Flask] = []
 
 
-def _app():
-    """The app of the process running the task: the web app in immediate mode, else one per worker."""
-    global _worker_app
+def configure(app: Flask) -> None:
+    """HEAT_HUEY is "immediate" (tasks run at once, in the process that queues them: tests),
+    a redis:// URL (one queue shared by several machines) or a path to a SQLite file."""
+    setting = app.config["HEAT_HUEY"]
+    huey.immediate = setting == "immediate"
+    if setting == "immediate":
+        huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
+    elif setting.startswith(("redis://", "rediss://", "unix://")):
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
+    else:
+        Path(setting).parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
+    huey.storage = huey.create_storage()
+    _apps[:] = [app]
+
+
+def _app() -> Flask:
+    """The web app's own context in immediate mode; otherwise the app the worker created."""
     if has_app_context():
-        return current_app._get_current_object()
-    if _worker_app is None:
-        from app import create_app
-
-        _worker_app = create_app()
-    return _worker_app
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    return _apps[0]
 
 
 @huey.task()
 def build_export(export_id: int) -> None:
-    from heat.services import exports
-
     with _app().app_context():
         exports.build(export_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import uuid
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from app import create_app
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import passwords
-from heat.tasks import huey
+from tests.helpers import field_value
 
 TESTS = Path(__file__).parent
 PASSWORD = "correct horse battery staple"
@@ -40,6 +39,8 @@ def settings(tmp_path_factory) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
         "HEAT_ENV": "test",
+        # Huey's documented test mode: tasks run at once, in the process that queues them.
+        "HEAT_HUEY": "immediate",
     }
 
 
@@ -56,8 +57,6 @@ def reset_schema(app) -> None:
 def app(settings, tmp_path_factory):
     # Cheap hashing in tests only; test_passwords checks the production parameters.
     passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    # Huey's documented test mode: tasks run at once, in the process that queues them.
-    huey.immediate = True
     application = create_app({**settings, "HEAT_EXPORT_DIR": str(tmp_path_factory.mktemp("exports"))})
     reset_schema(application)
     return application
@@ -144,14 +143,8 @@ def make(app) -> Factory:
     return Factory(app)
 
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
 def csrf_token(client, url: str = "/sign-in") -> str:
-    html = client.get(url).get_data(as_text=True)
-    match = TOKEN.search(html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
+    return field_value(client.get(url).get_data(as_text=True), "csrf_token")
 
 
 def sign_in(client, email: str, password: str = PASSWORD):
@@ -171,3 +164,11 @@ def signed_in(app):
         return client
 
     return make_client
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Everything under tests/browser drives Chromium: `pytest -m "not browser"` is the quick run."""
+    browser_dir = TESTS / "browser"
+    for item in items:
+        if browser_dir in item.path.parents:
+            item.add_marker(pytest.mark.browser)

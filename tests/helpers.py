@@ -1,27 +1,45 @@
-"""Posting a whole assessment through the real forms, as a practitioner's tablet would."""
+"""Reading pages as a browser would (parsed HTML) and posting a whole assessment through the real
+forms, as a practitioner's tablet would."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+
+from bs4 import BeautifulSoup, Tag
 
 from heat.checklist import Definition
 
-VERSION = re.compile(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"')
-KEY = re.compile(
-    r'name="(submission_key|start_key)"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="(submission_key|start_key)"'
-)
+
+def page(response_or_html) -> BeautifulSoup:
+    """A response's HTML, parsed."""
+    html = response_or_html if isinstance(response_or_html, str) else response_or_html.get_data(as_text=True)
+    return BeautifulSoup(html, "html.parser")
 
 
-def hidden(html: str, pattern: re.Pattern) -> str:
-    match = pattern.search(html)
-    assert match, "hidden field missing"
-    return next(g for g in match.groups() if g and not g.endswith("_key"))
+def field_value(html: str, name: str) -> str:
+    """The value of the form field called `name` (a hidden field, usually)."""
+    field = page(html).find("input", attrs={"name": name})
+    assert isinstance(field, Tag), f"no field called {name}"
+    return str(field["value"])
+
+
+def text_of(html: str, selector: str) -> str:
+    """The text of the first element matching a CSS selector, whitespace collapsed."""
+    element = page(html).select_one(selector)
+    assert element is not None, f"nothing matches {selector}"
+    return " ".join(element.get_text(" ").split())
+
+
+def table_row(html: str, containing: str) -> str:
+    """The text of the table row that mentions `containing`."""
+    rows = [r for r in page(html).select("tr") if containing in r.get_text()]
+    assert rows, f"no table row mentions {containing}"
+    return " ".join(rows[0].get_text(" ").split())
 
 
 def start(client, child_id: int, children: list[int] | None = None) -> int:
     html = client.get(f"/children/{child_id}/assessments/new").get_data(as_text=True)
-    key = hidden(html, KEY)
+    key = field_value(html, "start_key")
     response = client.post(
         f"/children/{child_id}/assessments/new",
         data={"csrf_token": client.token, "start_key": key, "children": [str(c) for c in (children or [child_id])]},
@@ -113,7 +131,7 @@ def section_url(assessment_id: int, section_id: str) -> str:
 
 def save(client, assessment_id: int, section_id: str, data: dict, button: str = "save"):
     html = client.get(section_url(assessment_id, section_id)).get_data(as_text=True)
-    version = hidden(html, VERSION)
+    version = field_value(html, "version")
     return client.post(
         section_url(assessment_id, section_id),
         data={"csrf_token": client.token, "version": version, button: "x", **data},
@@ -136,5 +154,9 @@ def submit(client, assessment_id: int, key: str | None = None):
     html = client.get(f"/assessments/{assessment_id}/check").get_data(as_text=True)
     return client.post(
         f"/assessments/{assessment_id}/submit",
-        data={"csrf_token": client.token, "version": hidden(html, VERSION), "submission_key": key or hidden(html, KEY)},
+        data={
+            "csrf_token": client.token,
+            "version": field_value(html, "version"),
+            "submission_key": key or field_value(html, "submission_key"),
+        },
     )

@@ -41,6 +41,7 @@ READ_ONLY = {
     "/assessments/{submitted}/pdf",
     "/children/{child}/history.pdf",
 }
+READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]
 AUDITOR_ONLY = [
     ("GET", "/exports"),
     ("POST", "/exports"),
@@ -48,6 +49,9 @@ AUDITOR_ONLY = [
     ("GET", "/audit"),
     ("GET", "/audit/export.csv"),
 ]
+TEAM_PAGES = [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")]
+# Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
+PUBLIC = [("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out"), ("GET", "/"), ("GET", "/static/heat.css")]
 ADMIN = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/new"),
@@ -78,6 +82,20 @@ def world(app, make, signed_in):
         "draft": draft,
         "user": other_worker.id,
     }
+
+
+def test_every_route_is_in_the_access_matrix(app):
+    """A new route must get a row above (and so its access tests) before the suite passes."""
+    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4}
+    urls = app.url_map.bind("localhost")
+    covered = {
+        (method, urls.match(route.format(**sample), method)[0])
+        for method, route in CASEWORK + READ_ONLY_ROWS + AUDITOR_ONLY + ADMIN + TEAM_PAGES + PUBLIC
+    }
+    routes = {
+        (method, rule.endpoint) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - covered == set()
 
 
 def request_as(client, method: str, url: str):
@@ -124,18 +142,13 @@ def test_auditors_read_every_team_and_change_nothing(app, make, signed_in, world
         assert denied_rows(app) == before + 1
 
 
-@pytest.mark.parametrize(
-    "method, route", CASEWORK + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")]
-)
+@pytest.mark.parametrize("method, route", CASEWORK + AUDITOR_ONLY + TEAM_PAGES)
 def test_admins_manage_accounts_not_casework(app, make, signed_in, world, method, route):
     client = signed_in(make.user("admin"))
     assert request_as(client, method, route.format(**world)).status_code == 404
 
 
-@pytest.mark.parametrize(
-    "method, route",
-    CASEWORK + ADMIN + AUDITOR_ONLY + [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")],
-)
+@pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + TEAM_PAGES)
 def test_signed_out_visitors_are_sent_to_sign_in(app, world, method, route):
     response = app.test_client().open(route.format(**world), method=method)
     assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else

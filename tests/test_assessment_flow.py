@@ -116,8 +116,8 @@ def test_submitting_twice_with_the_same_key_makes_one_result(app, make, signed_i
     check = client.get(f"/assessments/{assessment_id}/check").get_data(as_text=True)
     form = {
         "csrf_token": client.token,
-        "version": helpers.hidden(check, helpers.VERSION),
-        "submission_key": helpers.hidden(check, helpers.KEY),
+        "version": helpers.field_value(check, "version"),
+        "submission_key": helpers.field_value(check, "submission_key"),
     }
 
     first = client.post(f"/assessments/{assessment_id}/submit", data=form)
@@ -134,7 +134,11 @@ def test_starting_twice_with_the_same_key_makes_one_draft(app, make, signed_in):
     child = make.child(team)
     client = signed_in(worker)
     html = client.get(f"/children/{child.id}/assessments/new").get_data(as_text=True)
-    data = {"csrf_token": client.token, "start_key": helpers.hidden(html, helpers.KEY), "children": [str(child.id)]}
+    data = {
+        "csrf_token": client.token,
+        "start_key": helpers.field_value(html, "start_key"),
+        "children": [str(child.id)],
+    }
     first = client.post(f"/children/{child.id}/assessments/new", data=data)
     second = client.post(f"/children/{child.id}/assessments/new", data=data)
     assert first.headers["Location"] == second.headers["Location"]
@@ -192,7 +196,7 @@ def test_two_people_saving_the_same_section_never_overwrite_each_other(app, make
     assessment_id = helpers.start(signed_in(worker), make.child(team).id)
     first, second = signed_in(worker), signed_in(colleague)
     page = first.get(helpers.section_url(assessment_id, "kitchen")).get_data(as_text=True)
-    version = helpers.hidden(page, helpers.VERSION)
+    version = helpers.field_value(page, "version")
     second.get(helpers.section_url(assessment_id, "kitchen"))  # both opened the page at the same version
 
     mine = helpers.domain_data(definition(app), "kitchen", default="2")

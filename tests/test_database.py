@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from heat.database import writing
 from heat.extensions import db
@@ -91,7 +92,7 @@ def test_migrations_downgrade_and_upgrade_and_match_the_models(app):
 
 
 def test_foreign_keys_are_enforced(app, make):
-    with app.app_context(), pytest.raises(Exception):
+    with app.app_context(), pytest.raises(IntegrityError):
         with writing():
             db.session.execute(text("INSERT INTO households (team_id) VALUES (987654)"))
             db.session.commit()

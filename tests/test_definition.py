@@ -47,7 +47,8 @@ def test_shipped_definition_has_eight_domains_of_four_to_eight_items():
         (lambda s: s.replace("published = 2026-11-01", 'published = "soon"'), "'published' must be a date"),
         (
             lambda s: re.sub(
-                r'\n  \[\[domains\.items\]\]\n  id = "outside\.(water|boundary|play)"\n  text = "[^"]*"\n  hint = "[^"]*"\n',
+                r'\n  \[\[domains\.items\]\]\n  id = "outside\.(water|boundary|play)"'
+                r'\n  text = "[^"]*"\n  hint = "[^"]*"\n',
                 "\n",
                 s,
             ),

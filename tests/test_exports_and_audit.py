@@ -61,6 +61,7 @@ def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
     download = auditor.get(f"/exports/{export_id}/download")
     assert download.status_code == 200 and download.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(download.data))
+    download.close()  # send_file streams from an open file
     names = set(archive.namelist())
     assert {f"assessments/assessment-{i}.pdf" for i in world["ids"]} <= names
     assert archive.read(f"assessments/assessment-{world['ids'][0]}.pdf").startswith(b"%PDF")

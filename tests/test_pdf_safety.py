@@ -39,7 +39,7 @@ def test_payloads_in_free_text_are_printed_as_text_and_nothing_is_fetched(app, m
     helpers.complete(client, assessment_id, definition(app))
     comments = {
         f"comment_kitchen__{item.id.split('.')[1]}": payload
-        for item, payload in zip(definition(app).domain("kitchen").items, PAYLOADS)
+        for item, payload in zip(definition(app).domain("kitchen").items, PAYLOADS, strict=False)
     }
     helpers.save(client, assessment_id, "kitchen", {**helpers.domain_data(definition(app), "kitchen"), **comments})
     helpers.save(client, assessment_id, "voice", {**helpers.voice_data(), "child_voice": PAYLOADS[0]})

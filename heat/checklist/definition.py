@@ -10,12 +10,12 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-GRADED = ("1", "2", "3", "4", "5")
-NOT_SEEN = "NS"
-NOT_APPLICABLE = "NA"
-SCALE = GRADED + (NOT_SEEN, NOT_APPLICABLE)
-RATINGS = ("red", "incomplete", "amber")
+from heat.checklist.vocabulary import GRADED, NOT_APPLICABLE, NOT_SEEN, RULE_RATINGS, SCALE
+
+__all__ = ["GRADED", "NOT_APPLICABLE", "NOT_SEEN", "SCALE"]
+
 MIN_ITEMS, MAX_ITEMS = 4, 8
 
 BUILTIN_DIR = Path(__file__).parent / "definitions"
@@ -66,7 +66,7 @@ class Rule:
     rating: str
     rule: str
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,21 +165,23 @@ def current_version(definitions: dict[str, Definition]) -> str:
     return max(definitions.values(), key=lambda d: (d.published, d.version)).version
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(condition: object, message: str) -> None:
     if not condition:
         raise DefinitionError(message)
 
 
-def _text(table: dict, key: str, where: str) -> str:
+def _text(table: dict[str, Any], key: str, where: str) -> str:
     value = table.get(key)
-    _require(isinstance(value, str) and value.strip() != "", f"{where}: '{key}' must be non-empty text")
+    if not isinstance(value, str) or value.strip() == "":
+        raise DefinitionError(f"{where}: '{key}' must be non-empty text")
     return value.strip()
 
 
-def _build(raw: dict) -> Definition:
+def _build(raw: dict[str, Any]) -> Definition:
     version = _text(raw, "version", "top level")
     published = raw.get("published")
-    _require(isinstance(published, dt.date), "top level: 'published' must be a date such as 2026-11-01")
+    if not isinstance(published, dt.date):
+        raise DefinitionError("top level: 'published' must be a date such as 2026-11-01")
 
     grades = tuple(
         Grade(value=str(g["value"]), label=_text(g, "label", "grade"), hint=_text(g, "hint", "grade"))
@@ -214,7 +216,7 @@ def _build(raw: dict) -> Definition:
     _require(domains, "no domains defined")
     domain_ids = {d.id for d in domains}
 
-    rooms = []
+    rooms: list[Room] = []
     for r in raw.get("rooms", []):
         room_id = _text(r, "id", "room")
         _require(room_id not in {x.id for x in rooms}, f"room id '{room_id}' is used twice")
@@ -229,7 +231,7 @@ def _build(raw: dict) -> Definition:
         name = r.get("rule")
         _require(name in RULE_PARAMS, f"unknown rule '{name}'; known rules: {', '.join(RULE_PARAMS)}")
         rating = r.get("rating")
-        _require(rating in RATINGS, f"rule '{name}': rating '{rating}' must be one of {', '.join(RATINGS)}")
+        _require(rating in RULE_RATINGS, f"rule '{name}': rating '{rating}' must be one of {', '.join(RULE_RATINGS)}")
         params = {}
         for param, (low, high) in RULE_PARAMS[name].items():
             value = r.get(param)

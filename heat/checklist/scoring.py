@@ -10,10 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from statistics import fmean
 
-from heat.checklist.definition import GRADED, NOT_SEEN, Definition
-
-RATING_LABELS = {"red": "Red", "incomplete": "Incomplete", "amber": "Amber", "green": "Green"}
-ROOM_NOT_SEEN = ("not_seen", "refused")
+from heat.checklist.definition import Definition
+from heat.checklist.vocabulary import GRADED, NOT_SEEN, RATINGS, ROOM_UNSEEN
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class Reason:
 
     @property
     def rating_label(self) -> str:
-        return RATING_LABELS[self.rating]
+        return RATINGS[self.rating].label
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Score:
 
     @property
     def rating_label(self) -> str:
-        return RATING_LABELS[self.rating]
+        return RATINGS[self.rating].label
 
     @property
     def deciding_reasons(self) -> tuple[Reason, ...]:
@@ -79,7 +77,9 @@ def _describe(definition: Definition, item_id: str, grade: int) -> Finding:
     return Finding(f"{domain.title}: {item.text} graded {label}", item_id)
 
 
-def _graded_at_least(definition, grades, threshold, domain_ids=None) -> list[Finding]:
+def _graded_at_least(
+    definition: Definition, grades: Mapping[str, str], threshold: float, domain_ids: set[str] | None = None
+) -> list[Finding]:
     numeric = _numeric(grades)
     return [
         _describe(definition, item.id, numeric[item.id])
@@ -88,21 +88,29 @@ def _graded_at_least(definition, grades, threshold, domain_ids=None) -> list[Fin
     ]
 
 
-def any_item_at_least(definition, grades, rooms, params) -> list[Finding]:
+def any_item_at_least(
+    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+) -> list[Finding]:
     return _graded_at_least(definition, grades, params["grade"])
 
 
-def any_item_at_least_in_safety_critical(definition, grades, rooms, params) -> list[Finding]:
+def any_item_at_least_in_safety_critical(
+    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+) -> list[Finding]:
     critical = {d.id for d in definition.domains if d.safety_critical}
     return _graded_at_least(definition, grades, params["grade"], critical)
 
 
-def count_at_least(definition, grades, rooms, params) -> list[Finding]:
+def count_at_least(
+    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+) -> list[Finding]:
     found = _graded_at_least(definition, grades, params["grade"])
     return found if len(found) >= params["count"] else []
 
 
-def domain_mean_at_least(definition, grades, rooms, params) -> list[Finding]:
+def domain_mean_at_least(
+    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+) -> list[Finding]:
     return [
         Finding(f"{p.title}: average grade {p.mean:.1f}")
         for p in domain_profile(definition, grades)
@@ -110,13 +118,15 @@ def domain_mean_at_least(definition, grades, rooms, params) -> list[Finding]:
     ]
 
 
-def required_room_not_seen(definition, grades, rooms, params) -> list[Finding]:
+def required_room_not_seen(
+    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+) -> list[Finding]:
     findings = []
     for room in definition.rooms:
-        if not room.must_be_seen:
+        if not room.must_be_seen or room.domain is None:
             continue
         domain = definition.domain(room.domain)
-        if rooms.get(room.id) in ROOM_NOT_SEEN:
+        if rooms.get(room.id) in ROOM_UNSEEN:
             findings.append(Finding(f"{room.label} was not seen"))
         elif all(grades.get(item.id, NOT_SEEN) == NOT_SEEN for item in domain.items):
             findings.append(Finding(f"{domain.title}: every item is Not seen"))

@@ -12,9 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from heat.checklist.definition import GRADED, NOT_SEEN, Definition, TrendSettings
-
-RATING_RANK = {"green": 0, "amber": 1, "incomplete": 1, "red": 2}
+from heat.checklist.definition import Definition, TrendSettings
+from heat.checklist.vocabulary import GRADED, NOT_SEEN, RATINGS, ROOM_UNSEEN
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class VisitSummary:
     sleeping_place_seen: bool
     actions_not_done: int
     item_labels: Mapping[str, str] = field(default_factory=dict)
+    rooms_seen: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Flag:
 def sleeping_place_seen(definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str]) -> bool:
     """Seen unless a room tied to the sleep domain was not seen, or every sleep item is Not seen."""
     for room in definition.rooms:
-        if room.domain == "sleep" and rooms.get(room.id) in ("not_seen", "refused"):
+        if room.domain == "sleep" and rooms.get(room.id) in ROOM_UNSEEN:
             return False
     sleep = next((d for d in definition.domains if d.id == "sleep"), None)
     return sleep is None or not all(grades.get(i.id, NOT_SEEN) == NOT_SEEN for i in sleep.items)
@@ -52,7 +52,8 @@ def sleeping_place_seen(definition: Definition, grades: Mapping[str, str], rooms
 
 def _runs(visits: list[VisitSummary], test: Callable[[VisitSummary], bool], length: int) -> list[list[VisitSummary]]:
     """Maximal runs of consecutive visits passing `test`, at least `length` long."""
-    runs, current = [], []
+    runs: list[list[VisitSummary]] = []
+    current: list[VisitSummary] = []
     for visit in visits:
         if test(visit):
             current.append(visit)
@@ -65,20 +66,30 @@ def _runs(visits: list[VisitSummary], test: Callable[[VisitSummary], bool], leng
     return runs
 
 
-def _flag(rule, title, text, run, latest) -> Flag:
+def _flag(rule: str, title: str, text: str, run: list[VisitSummary], latest: VisitSummary) -> Flag:
     return Flag(rule, title, text, tuple(v.id for v in run), active=run[-1].id == latest.id)
 
 
-def _dates(run) -> str:
+def _rank(visit: VisitSummary) -> int:
+    return RATINGS[visit.rating].rank
+
+
+def _mean(visit: VisitSummary) -> float:
+    """The mean of a visit already known to have one (callers filter out unscored visits)."""
+    assert visit.mean is not None
+    return visit.mean
+
+
+def _dates(run: list[VisitSummary]) -> str:
     return ", ".join(f"{v.date.day} {v.date:%b %Y}" for v in run)
 
 
-def repeated_concern(visits, s: TrendSettings) -> list[Flag]:
+def repeated_concern(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     flags = []
     item_ids = sorted({i for v in visits for i in v.grades})
     for item_id in item_ids:
 
-        def bad(v, item_id=item_id):
+        def bad(v: VisitSummary, item_id: str = item_id) -> bool:
             g = v.grades.get(item_id)
             return g in GRADED and int(g) >= s.repeat_grade
 
@@ -96,12 +107,12 @@ def repeated_concern(visits, s: TrendSettings) -> list[Flag]:
     return flags
 
 
-def worsening_mean(visits, s: TrendSettings) -> list[Flag]:
+def worsening_mean(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     best = None
     for end in range(s.worsening_visits - 1, len(scored)):
         window = scored[end - s.worsening_visits + 1 : end + 1]
-        if all(a.mean < b.mean for a, b in zip(window, window[1:])):
+        if all(_mean(a) < _mean(b) for a, b in zip(window, window[1:], strict=False)):
             best = window
     if best is None:
         return []
@@ -117,17 +128,17 @@ def worsening_mean(visits, s: TrendSettings) -> list[Flag]:
     ]
 
 
-def improve_then_slip(visits, s: TrendSettings) -> list[Flag]:
+def improve_then_slip(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     found = None
     for end in range(len(scored)):
         window = [v for v in scored[: end + 1] if (scored[end].date - v.date).days <= s.cycle_days]
-        cycles, improving, members = 0, False, set()
-        for a, b in zip(window, window[1:]):
-            if b.mean < a.mean:
+        cycles, improving, members = 0, False, set[int]()
+        for a, b in zip(window, window[1:], strict=False):
+            if _mean(b) < _mean(a):
                 improving = True
                 members.update((a.id, b.id))
-            elif b.mean > a.mean and improving:
+            elif _mean(b) > _mean(a) and improving:
                 cycles += 1
                 improving = False
                 members.update((a.id, b.id))
@@ -147,12 +158,13 @@ def improve_then_slip(visits, s: TrendSettings) -> list[Flag]:
     ]
 
 
-def actions_not_done(visits, s: TrendSettings) -> list[Flag]:
+def actions_not_done(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     return [
         _flag(
             "actions_not_done",
             f"Agreed actions not done at {len(run)} visits running",
-            f"Actions agreed at an earlier visit were recorded as not done at {len(run)} visits in a row ({_dates(run)}).",
+            f"Actions agreed at an earlier visit were recorded as not done at {len(run)} visits in a row "
+            f"({_dates(run)}).",
             run,
             visits[-1],
         )
@@ -160,7 +172,7 @@ def actions_not_done(visits, s: TrendSettings) -> list[Flag]:
     ]
 
 
-def sleeping_place_not_seen(visits, s: TrendSettings) -> list[Flag]:
+def sleeping_place_not_seen(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     return [
         _flag(
             "sleep_not_seen",
@@ -173,10 +185,10 @@ def sleeping_place_not_seen(visits, s: TrendSettings) -> list[Flag]:
     ]
 
 
-def after_step_down(visits, s: TrendSettings) -> list[Flag]:
+def after_step_down(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     """Re-baseline at the first visit after a step-down from CP to CIN; any worse visit since is flagged."""
     baseline = None
-    for previous, visit in zip(visits, visits[1:]):
+    for previous, visit in zip(visits, visits[1:], strict=False):
         if previous.plan_status == "cp" and visit.plan_status == "cin":
             baseline = visit
     if baseline is None:
@@ -189,8 +201,7 @@ def after_step_down(visits, s: TrendSettings) -> list[Flag]:
     worse = [
         v
         for v in later
-        if RATING_RANK.get(v.rating, 0) > RATING_RANK.get(baseline.rating, 0)
-        or (v.mean is not None and baseline.mean is not None and v.mean > baseline.mean)
+        if _rank(v) > _rank(baseline) or (v.mean is not None and baseline.mean is not None and v.mean > baseline.mean)
     ]
     if not worse:
         return []
@@ -232,7 +243,7 @@ def direction(visits: list[VisitSummary]) -> str | None:
     if len(visits) < 2:
         return None
     before, after = visits[-2], visits[-1]
-    rank = RATING_RANK.get(after.rating, 0) - RATING_RANK.get(before.rating, 0)
+    rank = _rank(after) - _rank(before)
     if rank == 0 and before.mean is not None and after.mean is not None:
         rank = (after.mean > before.mean) - (after.mean < before.mean)
     return "worse" if rank > 0 else "better" if rank < 0 else "same"

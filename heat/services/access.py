@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from heat.extensions import db
-from heat.models import Assessment, Child, User, assessment_children
+from heat.models import Assessment, Child, Export, Team, User, assessment_children
 from heat.services import audit
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
@@ -28,6 +29,11 @@ def children_query(user: User) -> Select:
     if user.role in CASEWORK_ROLES and user.team_id is not None:
         return query.where(Child.team_id == user.team_id)
     return query.where(false())
+
+
+def caseload_query(user: User) -> Select:
+    """The children a user works with, by name."""
+    return children_query(user).options(selectinload(Child.team)).order_by(Child.last_name, Child.first_name, Child.id)
 
 
 def deny(user: User | None, detail: str) -> NotFound:
@@ -61,3 +67,34 @@ def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -
     if assessment is None or (to_change and not can_assess(user)):
         raise deny(user, f"assessment {assessment_id}")
     return assessment
+
+
+def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:
+    """The team whose dashboard the user sees, and the teams they may choose between: auditors
+    choose any team (the first by default); everyone else sees only their own team."""
+    if sees_all_teams(user):
+        teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+        team = next((t for t in teams if t.id == team_id), teams[0] if teams else None)
+        if team is None:
+            raise deny(user, "dashboard: no teams")
+        return team, teams
+    own = db.session.get(Team, user.team_id) if user.team_id is not None else None
+    if own is None:
+        raise deny(user, "dashboard: no team")
+    return own, []
+
+
+def assessment_to_review(user: User, assessment_id: int) -> Assessment:
+    """Supervisors review their own team's assessments only."""
+    assessment = assessment_for(user, assessment_id, to_change=True)
+    if user.role != "supervisor" or assessment.team_id != user.team_id:
+        raise deny(user, f"review {assessment_id}")
+    return assessment
+
+
+def export_for(user: User, export_id: int) -> Export:
+    """An export is its requester's alone."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.requested_by_id != user.id:
+        raise deny(user, f"export {export_id}")
+    return export

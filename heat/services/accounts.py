@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from heat.extensions import db
 from heat.models import ROLES, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit
+from heat.services.errors import FieldError
 from heat.services.passwords import hash_password, password_problem, verify_password
 
 # Verified against when the email is unknown, so a wrong email costs the same time as a wrong password.
@@ -30,7 +31,7 @@ def _failures_since(since: dt.datetime, *, email: str | None = None, address: st
         .where(AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
     )
     query = query.where(AuditEvent.email_tried == email) if email else query.where(AuditEvent.address == address)
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def sign_in(email: str, password: str, address: str | None) -> SignInResult:
@@ -62,14 +63,6 @@ def end_sessions(user: User) -> None:
     user.session_token = new_session_token()
 
 
-class AccountError(ValueError):
-    """A change to an account that cannot be made; the message says why, for the page."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
 def save_user(
     actor: User | None,
     user: User | None,
@@ -84,23 +77,23 @@ def save_user(
     """Create (user=None) or change an account. The caller commits."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise AccountError("role", "Select a role")
+        raise FieldError("role", "Select a role")
     if role in ("practitioner", "supervisor") and team_id is None:
-        raise AccountError("team_id", "Select a team for a practitioner or supervisor")
+        raise FieldError("team_id", "Select a team for a practitioner or supervisor")
     if team_id is not None and db.session.get(Team, team_id) is None:
-        raise AccountError("team_id", "Select a team from the list")
+        raise FieldError("team_id", "Select a team from the list")
     clash = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if clash is not None and clash is not user:
-        raise AccountError("email", "An account with this email address already exists")
+        raise FieldError("email", "An account with this email address already exists")
     if user is None and not password:
-        raise AccountError("password", "Enter a password for the new account")
+        raise FieldError("password", "Enter a password for the new account")
     if password:
         problem = password_problem(password, email)
         if problem:
-            raise AccountError("password", problem)
+            raise FieldError("password", problem)
 
     created = user is None
-    if created:
+    if user is None:
         user = User(email=email, name=name.strip(), role=role, team_id=team_id, password_hash="")
         db.session.add(user)
     changes = []
@@ -127,3 +120,24 @@ def save_user(
         detail=", ".join(c for c in changes if c != "password") + (" password" if "password" in changes else ""),
     )
     return user
+
+
+def create_team(actor: User | None, name: str) -> Team:
+    """A new team (web and CLI alike); `actor` is None from the command line. The caller commits."""
+    name = name.strip()
+    if not name:
+        raise FieldError("name", "Enter the team name")
+    if db.session.scalar(select(Team).where(Team.name == name)):
+        raise FieldError("name", "A team with this name already exists")
+    team = Team(name=name)
+    db.session.add(team)
+    audit.record("team_created", user=actor, detail=name[:200])
+    return team
+
+
+def all_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.name)))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.assessment import field_key
 from heat.checklist import Definition, Score, score
 from heat.checklist.definition import (
     BUILTIN_DIR,
@@ -17,6 +18,7 @@ from heat.checklist.definition import (
     current_version,
     load_definitions,
 )
+from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
 from heat.models import (
     EDITABLE,
@@ -170,65 +172,11 @@ def start(user: User, children: list[Child], start_key: str) -> Assessment:
     return assessment
 
 
-def section_data(assessment: Assessment, section_id: str) -> dict:
-    """What is stored for a section, shaped as that section's form data."""
-    definition = definition_for(assessment)
-    a = assessment
-    if section_id == "visit":
-        return {
-            "visit_date": a.visit_date,
-            "visit_time": a.visit_time.strftime("%H:%M") if a.visit_time else None,
-            "announced": None if a.announced is None else ("yes" if a.announced else "no"),
-            **{k: getattr(a, k) for k in VISIT_TEXT},
-        }
-    if section_id == "people":
-        return {
-            "people": [
-                {
-                    "name": p.name,
-                    "relationship": p.relationship_to_child,
-                    "sex": p.sex,
-                    "residence": p.residence,
-                    "cares_for_child": p.cares_for_child,
-                }
-                for p in a.people
-            ],
-            **{k: getattr(a, k) for k in PEOPLE_TEXT},
-        }
-    if section_id == "rooms":
-        data = {}
-        for r in a.rooms:
-            data[f"status_{r.room_id}"] = r.status
-            data[f"reason_{r.room_id}"] = r.reason
-        return data
-    if section_id == "voice":
-        return {k: getattr(a, k) for k in VOICE_TEXT}
-    if section_id == "actions":
-        return {
-            "actions": [
-                {
-                    "task": x.task,
-                    "owner": x.owner,
-                    "due_date": x.due_date,
-                    "status": x.status,
-                    "carried_forward": "yes" if x.carried_forward else "",
-                }
-                for x in a.actions
-            ],
-            "advice_given": list(a.advice_given or []),
-            **{k: getattr(a, k) for k in ACTIONS_TEXT},
-        }
-    domain = definition.domain(section_id)
-    stored = {g.item_id: g for g in a.grades}
-    data = {}
-    for item in domain.items:
-        key = field_key(item.id)
-        g = stored.get(item.id)
-        data[f"grade_{key}"] = g.grade if g else None
-        data[f"source_{key}"] = g.evidence_source if g else None
-        data[f"comment_{key}"] = g.comment if g else None
-    return data
-
+# --- one section's answers, loaded and stored ------------------------------------------------
+#
+# Answers are plain values. The fixed sections use their own field names; rooms are keyed by room
+# id ({room_id: {"status", "reason"}}) and checklist domains by item id
+# ({item_id: {"grade", "source", "comment"}}). Forms translate to and from these shapes.
 
 VISIT_TEXT = (
     "visit_type",
@@ -250,97 +198,190 @@ VOICE_TEXT = (
     "practitioner_notes",
 )
 ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
+Answers = dict[str, Any]
 
 
-def _clean(value):
+def _clean(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
         return value or None
     return value
 
 
-def _store(assessment: Assessment, section_id: str, data: dict) -> None:
-    a = assessment
-    if section_id == "visit":
-        a.visit_date = data["visit_date"]
-        time = _clean(data["visit_time"])
-        a.visit_time = dt.datetime.strptime(time, "%H:%M").time() if time else None
-        a.announced = None if not data["announced"] else data["announced"] == "yes"
-        for k in VISIT_TEXT:
-            setattr(a, k, _clean(data[k]))
-        if a.plan_status != "cp":
-            a.plan_category = None
-    elif section_id == "people":
-        for k in PEOPLE_TEXT:
-            setattr(a, k, _clean(data[k]))
-        a.people = [
-            PersonPresent(
-                position=i,
-                name=_clean(p["name"]),
-                relationship_to_child=_clean(p["relationship"]),
-                sex=_clean(p["sex"]),
-                residence=_clean(p["residence"]),
-                cares_for_child=_clean(p["cares_for_child"]),
-            )
-            for i, p in enumerate(p for p in data["people"] if _clean(p["name"]))
-        ]
-    elif section_id == "rooms":
-        existing = {r.room_id: r for r in a.rooms}
-        for room in definition_for(a).rooms:
-            status = _clean(data[f"status_{room.id}"])
-            reason = _clean(data[f"reason_{room.id}"]) if status in ("not_seen", "refused") else None
-            row = existing.get(room.id)
-            if status is None:
-                if row is not None:
-                    a.rooms.remove(row)
-            elif row is None:
-                a.rooms.append(RoomCheck(room_id=room.id, status=status, reason=reason))
-            else:
-                row.status, row.reason = status, reason
-    elif section_id == "voice":
-        for k in VOICE_TEXT:
-            setattr(a, k, _clean(data[k]))
-    elif section_id == "actions":
-        for k in ACTIONS_TEXT:
-            setattr(a, k, _clean(data[k]))
-        a.advice_given = list(data["advice_given"] or [])
-        a.actions = [
-            Action(
-                position=i,
-                task=_clean(x["task"]),
-                owner=_clean(x["owner"]),
-                due_date=x["due_date"],
-                status=x["status"] or "open",
-                carried_forward=x.get("carried_forward") == "yes",
-            )
-            for i, x in enumerate(x for x in data["actions"] if _clean(x["task"]))
-        ]
-    else:
-        existing = {g.item_id: g for g in a.grades}
-        for item in definition_for(a).domain(section_id).items:
-            key = field_key(item.id)
-            grade = _clean(data[f"grade_{key}"])
-            row = existing.get(item.id)
-            if grade is None:
-                if row is not None:
-                    a.grades.remove(row)
-                continue
-            if row is None:
-                row = ItemGrade(item_id=item.id)
-                a.grades.append(row)
-            row.grade = grade
-            row.evidence_source = _clean(data[f"source_{key}"]) if grade in GRADED else None
-            row.comment = _clean(data[f"comment_{key}"])
+def _load_visit(a: Assessment, section_id: str) -> Answers:
+    return {
+        "visit_date": a.visit_date,
+        "visit_time": a.visit_time.strftime("%H:%M") if a.visit_time else None,
+        "announced": None if a.announced is None else ("yes" if a.announced else "no"),
+        **{k: getattr(a, k) for k in VISIT_TEXT},
+    }
 
 
-def save_section(assessment: Assessment, section_id: str, data: dict, *, completing: bool, seen_version: int) -> None:
+def _store_visit(a: Assessment, section_id: str, answers: Answers) -> None:
+    a.visit_date = answers["visit_date"]
+    time = _clean(answers["visit_time"])
+    a.visit_time = dt.datetime.strptime(time, "%H:%M").time() if time else None
+    a.announced = None if not answers["announced"] else answers["announced"] == "yes"
+    for k in VISIT_TEXT:
+        setattr(a, k, _clean(answers[k]))
+    if a.plan_status != "cp":
+        a.plan_category = None
+
+
+def _load_people(a: Assessment, section_id: str) -> Answers:
+    return {
+        "people": [
+            {
+                "name": p.name,
+                "relationship": p.relationship_to_child,
+                "sex": p.sex,
+                "residence": p.residence,
+                "cares_for_child": p.cares_for_child,
+            }
+            for p in a.people
+        ],
+        **{k: getattr(a, k) for k in PEOPLE_TEXT},
+    }
+
+
+def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
+    for k in PEOPLE_TEXT:
+        setattr(a, k, _clean(answers[k]))
+    a.people = [
+        PersonPresent(
+            position=i,
+            name=_clean(p["name"]),
+            relationship_to_child=_clean(p["relationship"]),
+            sex=_clean(p["sex"]),
+            residence=_clean(p["residence"]),
+            cares_for_child=_clean(p["cares_for_child"]),
+        )
+        for i, p in enumerate(p for p in answers["people"] if _clean(p["name"]))
+    ]
+
+
+def _load_rooms(a: Assessment, section_id: str) -> Answers:
+    return {r.room_id: {"status": r.status, "reason": r.reason} for r in a.rooms}
+
+
+def _store_rooms(a: Assessment, section_id: str, answers: Answers) -> None:
+    existing = {r.room_id: r for r in a.rooms}
+    for room in definition_for(a).rooms:
+        answer = answers.get(room.id) or {}
+        status = _clean(answer.get("status"))
+        reason = _clean(answer.get("reason")) if status in ROOM_UNSEEN else None
+        row = existing.get(room.id)
+        if status is None:
+            if row is not None:
+                a.rooms.remove(row)
+        elif row is None:
+            a.rooms.append(RoomCheck(room_id=room.id, status=status, reason=reason))
+        else:
+            row.status, row.reason = status, reason
+
+
+def _load_voice(a: Assessment, section_id: str) -> Answers:
+    return {k: getattr(a, k) for k in VOICE_TEXT}
+
+
+def _store_voice(a: Assessment, section_id: str, answers: Answers) -> None:
+    for k in VOICE_TEXT:
+        setattr(a, k, _clean(answers[k]))
+
+
+def _load_actions(a: Assessment, section_id: str) -> Answers:
+    return {
+        "actions": [
+            {
+                "task": x.task,
+                "owner": x.owner,
+                "due_date": x.due_date,
+                "status": x.status,
+                "carried_forward": "yes" if x.carried_forward else "",
+            }
+            for x in a.actions
+        ],
+        "advice_given": list(a.advice_given or []),
+        **{k: getattr(a, k) for k in ACTIONS_TEXT},
+    }
+
+
+def _store_actions(a: Assessment, section_id: str, answers: Answers) -> None:
+    for k in ACTIONS_TEXT:
+        setattr(a, k, _clean(answers[k]))
+    a.advice_given = list(answers["advice_given"] or [])
+    a.actions = [
+        Action(
+            position=i,
+            task=_clean(x["task"]),
+            owner=_clean(x["owner"]),
+            due_date=x["due_date"],
+            status=x["status"] or "open",
+            carried_forward=x.get("carried_forward") == "yes",
+        )
+        for i, x in enumerate(x for x in answers["actions"] if _clean(x["task"]))
+    ]
+
+
+def _load_domain(a: Assessment, section_id: str) -> Answers:
+    stored = {g.item_id: g for g in a.grades}
+    return {
+        item.id: {"grade": g.grade, "source": g.evidence_source, "comment": g.comment}
+        for item in definition_for(a).domain(section_id).items
+        if (g := stored.get(item.id)) is not None
+    }
+
+
+def _store_domain(a: Assessment, section_id: str, answers: Answers) -> None:
+    stored = {g.item_id: g for g in a.grades}
+    for item in definition_for(a).domain(section_id).items:
+        answer = answers.get(item.id) or {}
+        grade = _clean(answer.get("grade"))
+        graded = stored.get(item.id)
+        if grade is None:
+            if graded is not None:
+                a.grades.remove(graded)
+            continue
+        if graded is None:
+            graded = ItemGrade(item_id=item.id)
+            a.grades.append(graded)
+        graded.grade = grade
+        graded.evidence_source = _clean(answer.get("source")) if grade in GRADED else None
+        graded.comment = _clean(answer.get("comment"))
+
+
+@dataclass(frozen=True)
+class SectionStore:
+    load: Callable[[Assessment, str], Answers]
+    store: Callable[[Assessment, str, Answers], None]
+
+
+SECTION_STORES = {
+    "visit": SectionStore(_load_visit, _store_visit),
+    "people": SectionStore(_load_people, _store_people),
+    "rooms": SectionStore(_load_rooms, _store_rooms),
+    "voice": SectionStore(_load_voice, _store_voice),
+    "actions": SectionStore(_load_actions, _store_actions),
+}
+# Every other section is a checklist domain of the assessment's own version.
+DOMAIN_STORE = SectionStore(_load_domain, _store_domain)
+
+
+def section_answers(assessment: Assessment, section_id: str) -> Answers:
+    """What is stored for a section, as plain answers."""
+    return SECTION_STORES.get(section_id, DOMAIN_STORE).load(assessment, section_id)
+
+
+def save_section(
+    assessment: Assessment, section_id: str, answers: Answers, *, completing: bool, seen_version: int
+) -> None:
     """Store one section. `seen_version` is the version the page was opened at; if the assessment
     has moved on since, nothing is stored and EditConflict is raised. The caller commits."""
     if assessment.status not in EDITABLE:
         raise EditConflict()
     if seen_version != assessment.version:
         raise EditConflict()
-    _store(assessment, section_id, data)
+    SECTION_STORES.get(section_id, DOMAIN_STORE).store(assessment, section_id, answers)
     assessment.section_status = {
         **(assessment.section_status or {}),
         section_id: COMPLETED if completing else IN_PROGRESS,

@@ -9,11 +9,11 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from forms.assessment import field_key
+from heat.checklist.vocabulary import GRADED, ROOM_NOT_SEEN, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import assessments as svc
-from heat.services import oversight
+from heat.services import child_record, reviews, summaries
 from heat.services.passwords import hash_password
 
 DEMO_PASSWORD = "heat-demo-password"
@@ -46,7 +46,9 @@ def load(today: dt.date | None = None) -> None:
     password_hash = hash_password(DEMO_PASSWORD)
     users = {}
     for email, name, role, team in ACCOUNTS:
-        users[email] = User(email=email, name=name, role=role, team=teams.get(team), password_hash=password_hash)
+        users[email] = User(
+            email=email, name=name, role=role, team=teams[team] if team else None, password_hash=password_hash
+        )
     db.session.add_all(users.values())
     db.session.flush()
 
@@ -87,7 +89,7 @@ def load(today: dt.date | None = None) -> None:
         assessment = _visit(north_worker, mia, day, visit, plan="cp" if visit == 0 else "cin")
         if visit == 0:
             mia.plan_status, mia.plan_category = "cp", "neglect"
-            oversight.change_plan(
+            child_record.change_plan(
                 mia,
                 supervisor,
                 "cin",
@@ -96,10 +98,10 @@ def load(today: dt.date | None = None) -> None:
                 "Child Protection conference: stepped down to a Child in Need plan.",
             )
         if visit < 3:
-            oversight.record_decision(
+            reviews.record_decision(
                 assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit."
             )
-    oversight.add_entry(
+    child_record.add_entry(
         mia,
         north_worker,
         days[1] + dt.timedelta(days=3),
@@ -169,27 +171,29 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
             ],
             "absent_members": None,
             "new_partner": "unknown" if visit >= 2 else "no",
-            "father_involvement": "Father lives in another area; no contact since the summer. Details requested from that area's children's services.",
+            "father_involvement": (
+                "Father lives in another area; no contact since the summer. "
+                "Details requested from that area's children's services."
+            ),
         },
     )
     save(
         "rooms",
         {
-            **{f"status_{r.id}": "seen" for r in definition.rooms},
-            **{f"reason_{r.id}": None for r in definition.rooms},
-            "status_outside": "not_seen",
-            "reason_outside": "Flat has no garden.",
+            **{r.id: {"status": ROOM_SEEN, "reason": None} for r in definition.rooms},
+            "outside": {"status": ROOM_NOT_SEEN, "reason": "Flat has no garden."},
         },
     )
     for domain in definition.domains:
-        data = {}
+        grades = {}
         for item in domain.items:
-            key = field_key(item.id)
             grade = _grade_for(item.id, visit)
-            data[f"grade_{key}"] = grade
-            data[f"source_{key}"] = "observed" if grade not in ("NS", "NA") else None
-            data[f"comment_{key}"] = "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None
-        save(domain.id, data)
+            grades[item.id] = {
+                "grade": grade,
+                "source": "observed" if grade in GRADED else None,
+                "comment": "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None,
+            }
+        save(domain.id, grades)
     save(
         "voice",
         {
@@ -221,5 +225,5 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
         },
     )
     svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)
-    oversight.refresh_children_of(assessment)
+    summaries.refresh_children_of(assessment)
     return assessment

@@ -26,14 +26,9 @@ from heat.reports.csv_export import csv_bytes
 from heat.reports.pdf import render_pdf
 from heat.services import audit
 from heat.services.assessments import definition_for, score_of
+from heat.services.errors import FieldError
 
 PROGRESS_EVERY = 5
-
-
-class ExportError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def _assessments(team_ids: list[int], date_from: dt.date, date_to: dt.date):
@@ -45,15 +40,19 @@ def _assessments(team_ids: list[int], date_from: dt.date, date_to: dt.date):
     )
 
 
-def create(user: User, team_ids: list[int], date_from: dt.date, date_to: dt.date) -> Export:
+def create(user: User, team_ids: list[int], date_from: dt.date | None, date_to: dt.date | None) -> Export:
     """Record an export request; the caller commits and then queues build_export."""
+    if date_from is None:
+        raise FieldError("date_from", "Enter the start date")
+    if date_to is None:
+        raise FieldError("date_to", "Enter the end date")
     if date_to < date_from:
-        raise ExportError("date_to", "The end date must be the same as or after the start date")
+        raise FieldError("date_to", "The end date must be the same as or after the start date")
     known = set(db.session.scalars(select(Team.id).where(Team.id.in_(team_ids))))
     if not team_ids or known != set(team_ids):
-        raise ExportError("teams", "Select at least one team from the list")
+        raise FieldError("teams", "Select at least one team from the list")
     if db.session.scalar(_assessments(team_ids, date_from, date_to).with_only_columns(Assessment.id).limit(1)) is None:
-        raise ExportError(
+        raise FieldError(
             "date_from", "There are no submitted assessments for those teams and dates. Choose other dates or teams"
         )
     export = Export(requested_by=user, team_ids=sorted(team_ids), date_from=date_from, date_to=date_to, status="queued")
@@ -77,7 +76,7 @@ def build(export_id: int) -> None:
         _build(export)
     except Exception as exc:  # recorded for the auditor to see, then re-raised for the worker's log
         db.session.rollback()
-        _save(db.session.get(Export, export_id), status="failed", error=type(exc).__name__)
+        _save(db.session.get_one(Export, export_id), status="failed", error=type(exc).__name__)
         raise
 
 
@@ -103,7 +102,7 @@ def _build(export: Export) -> None:
     path = export_path(export)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    items = [
+    items: list[list[object]] = [
         [
             "assessment_id",
             "child_identifier",
@@ -116,7 +115,7 @@ def _build(export: Export) -> None:
             "checklist_version",
         ]
     ]
-    decisions = [
+    decisions: list[list[object]] = [
         ["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]
     ]
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -156,12 +155,12 @@ def _build(export: Export) -> None:
                             [
                                 assessment.id,
                                 child.reference,
-                                assessment.visit_date.isoformat(),
+                                assessment.visited_on.isoformat(),
                                 item.domain_id,
                                 item.id,
                                 g.grade if g else "NS",
-                                EVIDENCE_SOURCES.get(g.evidence_source, "") if g else "",
-                                assessment.rating,
+                                EVIDENCE_SOURCES.get(g.evidence_source or "", "") if g else "",
+                                assessment.recorded_rating,
                                 assessment.checklist_version,
                             ]
                         )
@@ -170,7 +169,7 @@ def _build(export: Export) -> None:
                         [
                             assessment.id,
                             references,
-                            assessment.visit_date.isoformat(),
+                            assessment.visited_on.isoformat(),
                             d.label,
                             d.reviewer.name,
                             d.decided_at.isoformat(),

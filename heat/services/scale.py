@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from heat.checklist import score, trends
 from heat.checklist.trends import VisitSummary
+from heat.checklist.vocabulary import ROOM_NOT_SEEN, ROOM_SEEN
 from heat.extensions import db
 from heat.models import (
     Assessment,
@@ -21,8 +23,8 @@ from heat.models import (
     User,
     assessment_children,
 )
-from heat.services.oversight import add_working_days
 from heat.services.passwords import hash_password
+from heat.services.summaries import summary_values
 
 FIRST = [
     "Amy",
@@ -114,7 +116,7 @@ def generate(
         )
     db.session.execute(insert(Child), child_rows)
     child_ids = list(db.session.scalars(select(Child.id).order_by(Child.id)))
-    team_of = dict(db.session.execute(select(Child.id, Child.team_id)).all())
+    team_of: dict[int, int] = {cid: tid for cid, tid in db.session.execute(select(Child.id, Child.team_id))}
 
     # Spread the visits over the children; the first child gets a long history for the PDF benchmark.
     per_child = {cid: 0 for cid in child_ids}
@@ -125,14 +127,17 @@ def generate(
 
     next_id = (db.session.scalar(select(db.func.max(Assessment.id))) or 0) + 1
     summaries: dict[int, list[VisitSummary]] = {}
-    assessment_rows, grade_rows, room_rows, link_rows = [], [], [], []
+    assessment_rows: list[dict] = []
+    grade_rows: list[dict] = []
+    room_rows: list[dict] = []
+    link_rows: list[dict] = []
 
     def flush():
         for table, rows in (
-            (Assessment.__table__, assessment_rows),
+            (cast(Table, Assessment.__table__), assessment_rows),
             (assessment_children, link_rows),
-            (ItemGrade.__table__, grade_rows),
-            (RoomCheck.__table__, room_rows),
+            (cast(Table, ItemGrade.__table__), grade_rows),
+            (cast(Table, RoomCheck.__table__), room_rows),
         ):
             if rows:
                 db.session.execute(insert(table), rows)
@@ -150,7 +155,7 @@ def generate(
             for item_id in item_ids:
                 g = min(5, max(1, round(rng.gauss(level, 0.7))))
                 grades[item_id] = "NS" if rng.random() < 0.02 else str(g)
-            rooms = {r.id: ("not_seen" if rng.random() < 0.03 else "seen") for r in definition.rooms}
+            rooms = {r.id: (ROOM_NOT_SEEN if rng.random() < 0.03 else ROOM_SEEN) for r in definition.rooms}
             result = score(definition, grades, rooms)
             plan = "cp" if v < count // 3 else "cin"
             assessment_rows.append(
@@ -190,7 +195,7 @@ def generate(
                 for k, g in grades.items()
             )
             room_rows.extend(
-                {"assessment_id": next_id, "room_id": k, "status": s, "reason": "Not shown" if s != "seen" else None}
+                {"assessment_id": next_id, "room_id": k, "status": s, "reason": "Not shown" if s != ROOM_SEEN else None}
                 for k, s in rooms.items()
             )
             summaries.setdefault(cid, []).append(
@@ -204,6 +209,7 @@ def generate(
                     sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms),
                     actions_not_done=0,
                     item_labels=labels,
+                    rooms_seen=frozenset(k for k, s in rooms.items() if s == ROOM_SEEN),
                 )
             )
             next_id += 1
@@ -211,26 +217,10 @@ def generate(
                 flush()
     flush()
 
-    frequency = current_app.config["HEAT_VISIT_FREQUENCY"]
-    plans = dict(db.session.execute(select(Child.id, Child.plan_status)).all())
+    plans: dict[int, str] = {cid: plan for cid, plan in db.session.execute(select(Child.id, Child.plan_status))}
     for cid, history in summaries.items():
-        found = [f for f in trends.flags(history, definition.trends) if f.active]
-        latest = history[-1]
-        days = frequency.get(plans[cid])
-        db.session.execute(
-            update(Child)
-            .where(Child.id == cid)
-            .values(
-                latest_assessment_id=latest.id,
-                last_visit_date=latest.date,
-                latest_rating=latest.rating,
-                direction=trends.direction(history),
-                active_flags=[f.title for f in found],
-                flag_count=len(found),
-                next_visit_due=add_working_days(latest.date, days) if days else None,
-                rooms_never_seen=[],
-            )
-        )
+        values = summary_values(history, trends.flags(history, definition.trends), plans[cid], definition.rooms)
+        db.session.execute(update(Child).where(Child.id == cid).values(**values))
     db.session.commit()
     return {
         "long_history_child": child_ids[0],

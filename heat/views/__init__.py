@@ -16,7 +16,8 @@ def roles_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                raise deny(current_user, f"{request.method} {request.url_rule.rule}")
+                rule = request.url_rule.rule if request.url_rule else request.path
+                raise deny(current_user, f"{request.method} {rule}")
             return view(*args, **kwargs)
 
         return wrapped

@@ -2,27 +2,26 @@
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from forms.admin import TeamForm, UserForm
 from heat.extensions import db
-from heat.models import Team, User
-from heat.services import accounts, audit
+from heat.models import User
+from heat.services import accounts
+from heat.services.errors import FieldError
 from heat.views import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _team_choices(form: UserForm) -> None:
-    teams = db.session.scalars(select(Team).order_by(Team.name))
+    teams = accounts.all_teams()
     form.team_id.choices = [("", "No team")] + [(str(t.id), t.name) for t in teams]
 
 
 @bp.route("/users")
 @roles_required("admin")
 def users():
-    people = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("admin/users.html", users=people)
+    return render_template("admin/users.html", users=accounts.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -64,7 +63,7 @@ def _edit_user(user: User | None):
                 password=form.password.data or None,
                 active=form.active.data == "active",
             )
-        except accounts.AccountError as exc:
+        except FieldError as exc:
             db.session.rollback()
             form[exc.field].errors.append(str(exc))
         else:
@@ -79,15 +78,13 @@ def _edit_user(user: User | None):
 def teams():
     form = TeamForm()
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        if db.session.scalar(select(Team).where(Team.name == name)):
-            form.name.errors.append("A team with this name already exists")
+        try:
+            accounts.create_team(current_user, form.name.data)
+        except FieldError as exc:
+            db.session.rollback()
+            form[exc.field].errors.append(str(exc))
         else:
-            db.session.add(Team(name=name))
-            audit.record("team_created", user=current_user, detail=name[:200])
             db.session.commit()
             flash("Team added.", "success")
             return redirect(url_for("admin.teams"))
-    return render_template(
-        "admin/teams.html", form=form, teams=db.session.scalars(select(Team).order_by(Team.name)).all()
-    )
+    return render_template("admin/teams.html", form=form, teams=accounts.all_teams())

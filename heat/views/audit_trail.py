@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from forms.oversight import AuditSearchForm
 from heat.extensions import db
 from heat.reports.csv_export import csv_bytes
-from heat.services import audit, audit_search
+from heat.services import audit, audit_search, paging
 from heat.views import roles_required
 
 bp = Blueprint("audit_trail", __name__, url_prefix="/audit")
@@ -29,21 +28,12 @@ def _search(form: AuditSearchForm):
 @roles_required("auditor")
 def search():
     form = AuditSearchForm(request.args)
-    rows, total, page = [], 0, max(1, request.args.get("page", 1, type=int))
+    pager = None
     if form.validate():
-        query = _search(form)
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        pager = paging.paginate(_search(form), request.args.get("page", type=int), PAGE_SIZE, rows=True)
     audit.record("audit_searched", user=current_user)
     db.session.commit()
-    return render_template(
-        "audit/search.html",
-        form=form,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
-    )
+    return render_template("audit/search.html", form=form, pager=pager)
 
 
 @bp.route("/export.csv")

@@ -16,20 +16,17 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from forms.assessment import StartForm, SubmitForm, section_form
+from forms.assessment import StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, Child, utcnow
+from heat.models import EDITABLE, RECORDED, Assessment, utcnow
 from heat.reports import pdf
-from heat.services import access, audit, oversight
+from heat.services import access, audit, chronology, history, paging, summaries
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
 bp = Blueprint("casework", __name__)
 CASE_ROLES = ("practitioner", "supervisor", "auditor")
-PAGE_SIZE = 50
 
 
 @bp.route("/")
@@ -43,29 +40,19 @@ def home():
 @bp.route("/caseload")
 @roles_required(*CASE_ROLES)
 def caseload():
-    page = request.args.get("page", 1, type=int)
-    query = (
-        access.children_query(current_user)
-        .options(selectinload(Child.team))
-        .order_by(Child.last_name, Child.first_name, Child.id)
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, min(page, (total + PAGE_SIZE - 1) // PAGE_SIZE or 1))
-    children = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    pager = paging.paginate(access.caseload_query(current_user), request.args.get("page", type=int))
     audit.record("caseload_viewed", user=current_user)
     db.session.commit()
-    return render_template(
-        "casework/caseload.html", children=children, page=page, pages=(total + PAGE_SIZE - 1) // PAGE_SIZE, total=total
-    )
+    return render_template("casework/caseload.html", pager=pager)
 
 
 @bp.route("/children/<int:child_id>")
 @roles_required(*CASE_ROLES)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
-    record = oversight.history(child)
+    record = history.history(child)
     kind = request.args.get("kind") or None
-    titles, rows = oversight.trend_rows(record)
+    titles, rows = history.trend_rows(record)
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -74,11 +61,11 @@ def child(child_id: int):
         history=svc.child_assessments(child),
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
-        chart=Markup(oversight.trend_chart(titles, rows)),
+        chart=Markup(history.trend_chart(record, titles, rows)),
         titles=titles,
         rows=rows,
-        items=oversight.chronology(child, record, kind),
-        kinds=oversight.CHRONOLOGY_KINDS,
+        items=chronology.chronology(child, record, kind),
+        kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
         can_assess=access.can_assess(current_user),
     )
@@ -145,14 +132,19 @@ def section(assessment_id: int, section_id: str):
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     form_class = section_form(definition, section_id)
     if request.method == "GET":
-        form = form_class(data={**svc.section_data(assessment, section_id), "version": assessment.version})
+        stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
+        form = form_class(data={**stored, "version": assessment.version})
     else:
         form = form_class()
         completing = not form.save_later.data
         if form.validate_for(completing):
             try:
                 svc.save_section(
-                    assessment, section_id, form.data, completing=completing, seen_version=_int(form.version.data)
+                    assessment,
+                    section_id,
+                    answers_of(definition, section_id, form),
+                    completing=completing,
+                    seen_version=_int(form.version.data),
                 )
             except svc.EditConflict:
                 db.session.rollback()
@@ -186,7 +178,9 @@ def _conflict(assessment_id: int, section_id: str, mine):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     definition = svc.definition_for(assessment)
     saved = section_form(definition, section_id)(
-        formdata=None, data=svc.section_data(assessment, section_id), meta={"csrf": False}
+        formdata=None,
+        data=form_data(definition, section_id, svc.section_answers(assessment, section_id)),
+        meta={"csrf": False},
     )
     return (
         render_template(
@@ -214,7 +208,9 @@ def _check_context(assessment: Assessment) -> dict:
     summaries = []
     for s in svc.sections(definition):
         form = section_form(definition, s.id)(
-            formdata=None, data=svc.section_data(assessment, s.id), meta={"csrf": False}
+            formdata=None,
+            data=form_data(definition, s.id, svc.section_answers(assessment, s.id)),
+            meta={"csrf": False},
         )
         summaries.append((s, answers.rows(form)))
     return {
@@ -251,7 +247,7 @@ def submit(assessment_id: int):
             missing=[],
             stale=True,
         ), 409
-    oversight.refresh_children_of(assessment)
+    summaries.refresh_children_of(assessment)
     audit.record("assessment_submitted", user=current_user, assessment_id=assessment.id)
     db.session.commit()
     return redirect(url_for("casework.assessment", assessment_id=assessment.id))

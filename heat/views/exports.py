@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from forms.oversight import ExportForm
 from heat.extensions import db
-from heat.models import Export, Team
-from heat.services import audit
+from heat.services import access, accounts, audit
 from heat.services import exports as export_service
-from heat.services.access import deny
+from heat.services.errors import FieldError
 from heat.tasks import build_export
 from heat.views import roles_required
 
@@ -22,13 +20,13 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 @roles_required("auditor")
 def exports():
     form = ExportForm()
-    form.teams.choices = [(str(t.id), t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    form.teams.choices = [(str(t.id), t.name) for t in accounts.all_teams()]
     if form.validate_on_submit():
         try:
             export = export_service.create(
                 current_user, [int(t) for t in form.teams.data], form.date_from.data, form.date_to.data
             )
-        except export_service.ExportError as exc:
+        except FieldError as exc:
             db.session.rollback()
             form[exc.field].errors.append(str(exc))
         else:
@@ -45,9 +43,7 @@ def exports():
 @bp.route("/<int:export_id>/download")
 @roles_required("auditor")
 def download(export_id: int):
-    export = db.session.get(Export, export_id)
-    if export is None or export.requested_by_id != current_user.id:
-        raise deny(current_user, f"export {export_id}")
+    export = access.export_for(current_user, export_id)
     if export.status != "done":
         abort(404)
     audit.record("export_downloaded", user=current_user, detail=f"export {export.id}")

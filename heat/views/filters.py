@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-RATING_TAG = {
-    "red": "govuk-tag--red",
-    "amber": "govuk-tag--orange",
-    "green": "govuk-tag--green",
-    "incomplete": "govuk-tag--grey",
-}
+from heat.checklist.vocabulary import RATINGS, ROOM_STATUSES
+from heat.models import EVIDENCE_SOURCES, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
 
 
 def date(value) -> str:
@@ -31,21 +27,12 @@ def mean(value) -> str:
 
 
 def register(app) -> None:
-    from heat.checklist.scoring import RATING_LABELS
-    from heat.models import (
-        EVIDENCE_SOURCES,
-        RESIDENCE,
-        ROOM_STATUSES,
-        VISIT_TYPES,
-        YES_NO_UNKNOWN,
-    )
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
     app.add_template_filter(time)
     app.add_template_filter(mean)
-    app.add_template_global(RATING_LABELS, "rating_labels")
-    app.add_template_global(RATING_TAG, "rating_tags")
+    app.add_template_global(RATINGS, "ratings")
     # The words stored codes stand for, from the one place that defines them.
     app.add_template_global(
         {

@@ -1,0 +1,47 @@
+"""The words HEAT counts with, each defined once: grades, room states and ratings.
+
+Everything that names a rating (its label, how bad it is, its GOV.UK tag colour, its chart
+marker) or a room state reads it from here; nothing else spells them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GRADED = ("1", "2", "3", "4", "5")
+NOT_SEEN = "NS"
+NOT_APPLICABLE = "NA"
+SCALE = (*GRADED, NOT_SEEN, NOT_APPLICABLE)
+
+ROOM_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED = "seen", "not_seen", "refused"
+ROOM_STATUSES = {ROOM_SEEN: "Seen", ROOM_NOT_SEEN: "Not seen", ROOM_REFUSED: "Refused"}
+# A room not seen, whatever the reason: it needs a reason recorded and it never counts as fine.
+ROOM_UNSEEN = (ROOM_NOT_SEEN, ROOM_REFUSED)
+
+
+@dataclass(frozen=True)
+class Rating:
+    id: str
+    label: str
+    # How worrying a visit with this rating is: Green 0 ... Red 3. Incomplete sits above Amber:
+    # a home that was not all seen can never read as better than one that was.
+    rank: int
+    tag: str  # GOV.UK Frontend tag class
+    colour: str  # chart marker colour (GOV.UK palette)
+    letter: str  # chart marker letter, so colour is never the only cue
+    shape: str  # chart marker shape
+
+
+RED = Rating("red", "Red", 3, "govuk-tag--red", "#d4351c", "R", "triangle")
+INCOMPLETE = Rating("incomplete", "Incomplete", 2, "govuk-tag--grey", "#505a5f", "I", "square")
+AMBER = Rating("amber", "Amber", 1, "govuk-tag--orange", "#f47738", "A", "diamond")
+GREEN = Rating("green", "Green", 0, "govuk-tag--green", "#00703c", "G", "circle")
+
+# Most worrying first: the order of the dashboard and of chart legends.
+RATINGS: dict[str, Rating] = {r.id: r for r in (RED, INCOMPLETE, AMBER, GREEN)}
+# The ratings a definition's rules may give; Green is what is left when none matches.
+RULE_RATINGS = (RED.id, INCOMPLETE.id, AMBER.id)
+
+
+def rating(rating_id: str) -> Rating:
+    return RATINGS[rating_id]

@@ -1,0 +1,110 @@
+"""A child's chronology: every visit, decision, flag, plan change, handover and added entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from heat.extensions import db
+from heat.models import (
+    CP_CATEGORIES,
+    PLAN_STATUSES,
+    Assessment,
+    Child,
+    ChronologyEntry,
+    Handover,
+    PlanChange,
+    assessment_children,
+)
+from heat.services.history import History
+
+CHRONOLOGY_KINDS = {
+    "visit": "Visits",
+    "decision": "Supervisor decisions",
+    "flag": "Flags",
+    "plan": "Plan changes",
+    "handover": "Handovers",
+    "entry": "Information added",
+}
+
+
+@dataclass(frozen=True)
+class ChronologyItem:
+    date: dt.date
+    kind: str
+    title: str
+    text: str
+    assessment_id: int | None = None
+    by: str | None = None
+
+
+def _plan_label(status: str, category: str | None) -> str:
+    label = PLAN_STATUSES[status]
+    return f"{label} ({CP_CATEGORIES[category]})" if status == "cp" and category else label
+
+
+def chronology(child: Child, record: History, kind: str | None = None) -> list[ChronologyItem]:
+    """Every visit, decision, flag, plan change, handover and added entry, newest first."""
+    items: list[ChronologyItem] = []
+    drafts = db.session.scalars(
+        select(Assessment)
+        .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+        .where(assessment_children.c.child_id == child.id, Assessment.status == "returned")
+    ).all()
+    for visit in [*record.visits, *drafts]:
+        items.append(
+            ChronologyItem(
+                visit.visited_on,
+                "visit",
+                f"Home visit: {visit.rating.title() if visit.rating else 'not rated'}",
+                f"{visit.status_label}. Visited by {visit.created_by.name}.",
+                visit.id,
+                visit.created_by.name,
+            )
+        )
+        for d in visit.decisions:
+            items.append(
+                ChronologyItem(
+                    d.decided_at.date(),
+                    "decision",
+                    f"Supervisor decision: {d.label}",
+                    d.rationale,
+                    visit.id,
+                    d.reviewer.name,
+                )
+            )
+    dates = {v.id: v.visited_on for v in record.visits}
+    for flag in record.flags:
+        items.append(
+            ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
+        )
+    for change in db.session.scalars(select(PlanChange).where(PlanChange.child_id == child.id)):
+        items.append(
+            ChronologyItem(
+                change.effective_date,
+                "plan",
+                f"Plan changed to {_plan_label(change.to_status, change.to_category)}",
+                f"From {_plan_label(change.from_status, change.from_category)}."
+                + (f" {change.note}" if change.note else ""),
+                by=change.changed_by.name,
+            )
+        )
+    for h in db.session.scalars(select(Handover).where(Handover.child_id == child.id)):
+        items.append(
+            ChronologyItem(
+                h.at.date(),
+                "handover",
+                f"Handed over to {h.to_worker.name}",
+                (f"From {h.from_worker.name}. " if h.from_worker else "") + h.note,
+                by=h.by.name,
+            )
+        )
+    for e in db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.child_id == child.id)):
+        items.append(
+            ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.created_by.name)
+        )
+    if kind in CHRONOLOGY_KINDS:
+        items = [i for i in items if i.kind == kind]
+    return sorted(items, key=lambda i: i.date, reverse=True)

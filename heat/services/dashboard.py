@@ -1,0 +1,80 @@
+"""The team dashboard: every child of a team with their stored summary and overdue actions,
+filtered, sorted and paged in one query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, case, func, or_, select
+
+from heat.checklist.vocabulary import AMBER, INCOMPLETE, RATINGS, RED
+from heat.extensions import db
+from heat.models import PLAN_STATUSES, Action, Child, Team, User
+from heat.services import access, paging
+
+DASHBOARD_SORTS = {
+    # Most worrying first; children never visited last.
+    "rating": (
+        case({r.id: -r.rank for r in RATINGS.values()}, value=Child.latest_rating, else_=1),
+        Child.flag_count.desc(),
+    ),
+    "name": (Child.last_name, Child.first_name),
+    "last_visit": (Child.last_visit_date.asc().nulls_first(),),
+    "due": (Child.next_visit_due.asc().nulls_last(),),
+    "flags": (Child.flag_count.desc(),),
+}
+DASHBOARD_FILTERS = {
+    **{rating: Child.latest_rating == rating for rating in (RED.id, AMBER.id, INCOMPLETE.id)},
+    "flagged": Child.flag_count > 0,
+    "worse": Child.direction == "worse",
+}
+
+
+def dashboard_query(
+    children_query: Select[Any], *, sort: str, show: str | None, plan: str | None, today: dt.date
+) -> Select[Any]:
+    """Children with their summaries and overdue actions, in one query."""
+    overdue = (
+        select(func.count(Action.id))
+        .where(Action.assessment_id == Child.latest_assessment_id, Action.status == "open", Action.due_date < today)
+        .correlate(Child)
+        .scalar_subquery()
+    )
+    query = children_query.add_columns(overdue.label("overdue_actions"))
+    if show == "overdue_visit":
+        query = query.where(
+            or_(
+                Child.next_visit_due < today,
+                and_(Child.last_visit_date.is_(None), Child.plan_status.in_(("cp", "cin"))),
+            )
+        )
+    elif show in DASHBOARD_FILTERS:
+        query = query.where(DASHBOARD_FILTERS[show])
+    if plan in PLAN_STATUSES:
+        query = query.where(Child.plan_status == plan)
+    return query.order_by(*DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["rating"]), Child.id)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    team: Team
+    teams: list[Team]  # the teams the viewer may choose between (auditors); empty for a team's own staff
+    pager: Pagination  # rows of (child, overdue action count)
+    workers: dict[int, str]  # allocated worker names by id, for the children shown
+    today: dt.date
+
+
+def dashboard(
+    user: User, team_id: int | None, *, sort: str, show: str | None, plan: str | None, page: int | None
+) -> Dashboard:
+    team, teams = access.dashboard_team(user, team_id)
+    today = dt.date.today()
+    children = access.children_query(user).where(Child.team_id == team.id)
+    query = dashboard_query(children, sort=sort, show=show, plan=plan, today=today)
+    pager = paging.paginate(query, page, rows=True)
+    worker_ids = {child.allocated_worker_id for child, _ in pager.items} - {None}
+    workers = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))}
+    return Dashboard(team, teams, pager, workers, today)

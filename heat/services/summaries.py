@@ -1,0 +1,73 @@
+"""Each child's dashboard summary (latest rating, direction, active flags, next visit due, rooms
+never seen), computed by the real trend rules and stored on the child so lists read one row.
+`seed-scale` stores its generated children's summaries through `summary_values` too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from flask import current_app
+
+from heat.checklist import trends
+from heat.checklist.definition import Room
+from heat.checklist.trends import VisitSummary
+from heat.models import Assessment, Child
+from heat.services.assessments import definition_for
+from heat.services.history import History, history
+
+
+def add_working_days(day: dt.date, days: int) -> dt.date:
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    days, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+def visit_frequency(plan_status: str) -> int | None:
+    return current_app.config["HEAT_VISIT_FREQUENCY"].get(plan_status)
+
+
+def summary_values(
+    visits: Sequence[VisitSummary], flags: Sequence[trends.Flag], plan_status: str, rooms: Sequence[Room]
+) -> dict[str, object]:
+    """The dashboard columns of a child with these recorded visits (oldest first) and flags;
+    `rooms` are the rooms of the latest visit's checklist version."""
+    latest = visits[-1] if visits else None
+    active = [f.title for f in flags if f.active]
+    frequency = visit_frequency(plan_status)
+    seen = frozenset[str]().union(*(v.rooms_seen for v in visits))
+    return {
+        "latest_assessment_id": latest.id if latest else None,
+        "last_visit_date": latest.date if latest else None,
+        "latest_rating": latest.rating if latest else None,
+        "direction": trends.direction(list(visits)),
+        "active_flags": active,
+        "flag_count": len(active),
+        "next_visit_due": add_working_days(latest.date, frequency) if latest and frequency else None,
+        "rooms_never_seen": [r.label for r in rooms if r.id not in seen] if latest else [],
+    }
+
+
+def refresh_summary(child: Child) -> History:
+    """Recompute the child's dashboard summary from their recorded visits. The caller commits."""
+    record = history(child)
+    rooms = definition_for(record.visits[-1]).rooms if record.visits else ()
+    for column, value in summary_values(record.summaries, record.flags, child.plan_status, rooms).items():
+        setattr(child, column, value)
+    return record
+
+
+def refresh_children_of(assessment: Assessment) -> None:
+    for child in assessment.children:
+        refresh_summary(child)
