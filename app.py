@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import AnonymousUserMixin
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import SQLAlchemyError
 
 from heat import cli, config, database, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
-from heat.services import assessments
+from heat.services import checklists
 from heat.views import admin, audit_trail, auth, casework, exports, filters, oversight
 
 ROOT = Path(__file__).parent
@@ -54,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
-    assessments.init_app(app)
+    checklists.init_app(app)
     tasks.configure(app)
 
 
@@ -77,18 +80,34 @@ def register_errorhandlers(app: Flask) -> None:
         405: ("Sorry, that did not work", "Go back and use the buttons on the page."),
         413: ("That was too much to send at once", "Save your answers in smaller parts."),
         429: ("Too many attempts", "Wait 15 minutes and try again."),
-        500: ("Sorry, there is a problem with the service", "Your saved work is safe. Try again later."),
+        500: (
+            "Sorry, there is a problem with the service",
+            "What you saved before this page is safe. What you just sent may not have been saved: "
+            "go back, check it and try again.",
+        ),
     }
 
-    def render_error(code: int):
+    def render_error(code: int) -> ResponseReturnValue:
         title, body = messages[code]
         return render_template("error.html", title=title, body=body), code
 
     for code in messages:
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        if code != 500:
+            app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(500)
+    def server_error(e: Exception) -> ResponseReturnValue:
+        # The request's transaction may be broken (a failed flush, a lost connection): end it before
+        # rendering, and render without the signed-in user, so the page never needs the database.
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+        title, body = messages[500]
+        return render_template("error.html", title=title, body=body, current_user=AnonymousUserMixin()), 500
 
     @app.errorhandler(CSRFError)
-    def csrf_error(e):
+    def csrf_error(e: CSRFError) -> ResponseReturnValue:
         return (
             render_template(
                 "error.html",

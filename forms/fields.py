@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from typing import Any
 
+from flask import render_template
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -14,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
+from markupsafe import Markup
 from wtforms import (
     DateField,
     RadioField,
@@ -37,14 +40,58 @@ def _with_legend(params: dict, field) -> dict:
     return params
 
 
-class RadioWidget(GovRadioInput):
+class RenderedOnce:
+    """A GOV.UK choice widget's HTML depends only on its template and its params (labels, choices,
+    the chosen value, the error), yet govuk-frontend-wtf renders a whole template tree for every
+    field, every time: three quarters of a checklist page's time. Each distinct rendering of a
+    choice widget is kept, per process, and reused. A free-text widget is kept only while empty:
+    what a practitioner typed is never held beyond the request."""
+
+    template: str
+    _rendered: OrderedDict[tuple[str, str], Markup] = OrderedDict()
+    KEEP = 4096
+
+    def keeps(self, params: dict) -> bool:
+        return True
+
+    def render(self, params: dict) -> Markup:
+        if not self.keeps(params):
+            return Markup(render_template(self.template, params=params))
+        key = (self.template, repr(params))
+        html = self._rendered.get(key)
+        if html is None:
+            html = Markup(render_template(self.template, params=params))
+            self._rendered[key] = html
+            if len(self._rendered) > self.KEEP:
+                self._rendered.popitem(last=False)
+        return html
+
+
+class RenderedOnceWhenEmpty(RenderedOnce):
+    def keeps(self, params: dict) -> bool:
+        return not params.get("value")
+
+
+class TextInputWidget(RenderedOnceWhenEmpty, GovTextInput):
+    pass
+
+
+class TextAreaWidget(RenderedOnceWhenEmpty, GovTextArea):
+    pass
+
+
+class RadioWidget(RenderedOnce, GovRadioInput):
     def map_gov_params(self, field, **kwargs):
         return _with_legend(super().map_gov_params(field, **kwargs), field)
 
 
-class CheckboxesWidget(GovCheckboxesInput):
+class CheckboxesWidget(RenderedOnce, GovCheckboxesInput):
     def map_gov_params(self, field, **kwargs):
         return _with_legend(super().map_gov_params(field, **kwargs), field)
+
+
+class SelectWidget(RenderedOnce, GovSelect):
+    pass
 
 
 class DateWidget(GovDateInput):
@@ -121,7 +168,7 @@ def text(label: str, *validators, hint: str | None = None, max_length: int = TEX
             Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
         ],
         description=hint or "",
-        widget=GovTextInput(),
+        widget=TextInputWidget(),
     )
 
 
@@ -134,7 +181,7 @@ def long_text(label: str, *validators, hint: str | None = None, max_length: int 
             Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
         ],
         description=hint or "",
-        widget=GovTextArea(),
+        widget=TextAreaWidget(),
     )
 
 
@@ -157,7 +204,7 @@ class ChoiceField(KnownChoice, RadioField):
 
 
 class DropdownField(KnownChoice, SelectField):
-    widget = GovSelect()
+    widget = SelectWidget()
 
 
 class CheckboxesField(SelectMultipleField):

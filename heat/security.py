@@ -15,6 +15,8 @@ from flask_login import current_user, logout_user
 from heat.extensions import db, login_manager
 from heat.models import User
 
+SEEN_AT_RESOLUTION = 60  # seconds
+
 CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -51,7 +53,9 @@ def _enforce_timeouts() -> None:
         logout_user()
         session.clear()
         session["timed_out"] = True
-    else:
+    elif now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION:
+        # Rewriting (and re-signing) the session cookie on every request costs every page; a
+        # minute's resolution is plenty for a 30-minute idle limit.
         session["seen_at"] = now
 
 

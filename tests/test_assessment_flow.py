@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from heat.extensions import db
 from heat.models import Assessment, AuditEvent, ItemGrade
-from heat.services import assessments as svc
+from heat.services import checklists
 from tests import helpers
 
 
@@ -244,5 +244,5 @@ def test_rating_is_recomputed_from_stored_grades_with_the_stored_version(app, ma
     helpers.submit(client, assessment_id)
     with app.app_context():
         record = db.session.get(Assessment, assessment_id)
-        assert svc.score_of(record).rating == record.rating == "incomplete"
+        assert checklists.score_of(record).rating == record.rating == "incomplete"
     assert "Overall rating: Incomplete" in client.get(f"/assessments/{assessment_id}").get_data(as_text=True)

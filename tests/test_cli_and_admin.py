@@ -9,6 +9,7 @@ from heat.checklist import score
 from heat.extensions import db
 from heat.models import AuditEvent, Child, User
 from heat.services import assessments as svc
+from heat.services import checklists
 from tests.conftest import sign_in
 
 
@@ -89,7 +90,7 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         ]
         # Real rows, scored by the real code: re-scoring gives the stored rating, and the home slips.
         for a in mia:
-            assert score(svc.definition_for(a), a.grade_map, a.room_map).rating == a.rating
+            assert score(checklists.definition_for(a), a.grade_map, a.room_map).rating == a.rating
         means = [a.mean_grade for a in sorted(mia, key=lambda a: a.visit_date)]
         assert means == sorted(means) and means[0] < means[-1]
     assert sign_in(app.test_client(), "north-worker@example.org", "heat-demo-password").status_code == 302

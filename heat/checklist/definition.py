@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from heat.checklist.vocabulary import GRADED, NOT_APPLICABLE, NOT_SEEN, RULE_RATINGS, SCALE
@@ -104,9 +107,13 @@ class Definition:
     domains: tuple[Domain, ...]
     trends: TrendSettings = TrendSettings()
 
-    @property
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for domain in self.domains for item in domain.items)
+
+    @cached_property
+    def item_labels(self) -> Mapping[str, str]:
+        return MappingProxyType({item.id: item.text for item in self.items})
 
     def domain(self, domain_id: str) -> Domain:
         return next(d for d in self.domains if d.id == domain_id)

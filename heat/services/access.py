@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from heat.extensions import db
@@ -45,7 +45,13 @@ def deny(user: User | None, detail: str) -> NotFound:
 
 
 def child_for(user: User, child_id: int) -> Child:
-    child = db.session.scalar(children_query(user).where(Child.id == child_id))
+    """The child, if the user may see them, with their team and allocated worker (every child page
+    shows both)."""
+    child = db.session.scalar(
+        children_query(user)
+        .where(Child.id == child_id)
+        .options(joinedload(Child.team), joinedload(Child.allocated_worker))
+    )
     if child is None:
         raise deny(user, f"child {child_id}")
     return child

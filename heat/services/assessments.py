@@ -7,16 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from heat.checklist import Definition, Score, score
+from heat.checklist import Definition
 from heat.checklist.definition import (
-    BUILTIN_DIR,
     GRADED,
-    current_version,
-    load_definitions,
 )
 from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
@@ -28,11 +25,15 @@ from heat.models import (
     Child,
     ItemGrade,
     PersonPresent,
+    ReviewDecision,
     RoomCheck,
     User,
     assessment_children,
     utcnow,
 )
+from heat.services import audit
+from heat.services.checklists import current_definition, definition_for, score_of
+from heat.services.summaries import refresh_children_of
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
@@ -53,24 +54,6 @@ class NotReadyToSubmit(Exception):
     def __init__(self, sections: list[Section]):
         super().__init__("sections not completed")
         self.sections = sections
-
-
-# --- checklist definitions ------------------------------------------------------------------
-
-
-def init_app(app) -> None:
-    """Load every checklist version once, at start-up; a bad definition stops the app starting."""
-    definitions = load_definitions(BUILTIN_DIR, *app.config.get("HEAT_CHECKLIST_DIRS", []))
-    app.extensions["heat_definitions"] = definitions
-    app.extensions["heat_current_version"] = current_version(definitions)
-
-
-def definition_for(assessment: Assessment) -> Definition:
-    return current_app.extensions["heat_definitions"][assessment.checklist_version]
-
-
-def current_definition() -> Definition:
-    return current_app.extensions["heat_definitions"][current_app.extensions["heat_current_version"]]
 
 
 def sections(definition: Definition) -> list[Section]:
@@ -96,10 +79,6 @@ def section_statuses(assessment: Assessment) -> dict[str, str]:
 # --- reading --------------------------------------------------------------------------------
 
 
-def score_of(assessment: Assessment) -> Score:
-    return score(definition_for(assessment), assessment.grade_map, assessment.room_map)
-
-
 def previous_assessment(assessment: Assessment) -> Assessment | None:
     """The latest submitted visit to any of the same children before this one."""
     child_ids = [c.id for c in assessment.children]
@@ -120,13 +99,18 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
 
 
 def child_assessments(child: Child) -> list[Assessment]:
+    """Every assessment covering the child, newest first, with who made and reviewed it."""
     return list(
         db.session.scalars(
             select(Assessment)
             .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
             .where(assessment_children.c.child_id == child.id)
             .order_by(Assessment.visit_date.desc().nulls_first(), Assessment.created_at.desc())
-        )
+            .options(
+                joinedload(Assessment.created_by),
+                joinedload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
+            )
+        ).unique()
     )
 
 
@@ -153,7 +137,7 @@ def start(user: User, children: list[Child], start_key: str) -> Assessment:
     assessment = Assessment(
         team_id=children[0].team_id,
         created_by=user,
-        checklist_version=current_app.extensions["heat_current_version"],
+        checklist_version=current_definition().version,
         start_key=start_key,
         plan_status=children[0].plan_status,
         plan_category=children[0].plan_category,
@@ -394,9 +378,10 @@ def save_section(
         raise EditConflict() from None
 
 
-def submit(assessment: Assessment, submission_key: str, seen_version: int) -> Assessment:
-    """Submit once. The same key again (a retried POST) returns the stored result unchanged.
-    An assessment returned for changes is submitted again for review."""
+def submit(assessment: Assessment, user: User, submission_key: str, seen_version: int) -> Assessment:
+    """Submit once, scored with the assessment's own checklist version, and refresh the children's
+    summaries. The same key again (a retried POST) returns the stored result unchanged. An
+    assessment returned for changes is submitted again for review. The caller commits."""
     if assessment.status not in EDITABLE:
         return assessment
     if seen_version != assessment.version:
@@ -416,4 +401,6 @@ def submit(assessment: Assessment, submission_key: str, seen_version: int) -> As
     except StaleDataError:
         db.session.rollback()
         raise EditConflict() from None
+    refresh_children_of(assessment)
+    audit.record("assessment_submitted", user=user, assessment_id=assessment.id)
     return assessment

@@ -1,9 +1,20 @@
-"""The audit trail: one append-only row for every view, export, sign-in attempt and user change."""
+"""The audit trail: one append-only row for every view, export, sign-in attempt and user change.
+
+One rule decides how a row is written. A change (a POST) adds its row to the session, so the
+row and the change commit together or not at all. A page view (a GET) writes its row at once in
+a short write transaction of its own, which waits its turn for the write lock: the view's own
+transaction then only ever reads, and SQLite never has to upgrade a read to a write (which fails
+with "database is locked" as soon as another writer has committed).
+"""
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+from typing import Any
 
+from flask import has_request_context, request
+from sqlalchemy import insert
+
+from heat.database import SAFE_METHODS, writing
 from heat.extensions import db
 from heat.models import AuditEvent
 
@@ -11,23 +22,25 @@ from heat.models import AuditEvent
 def record(
     action: str,
     *,
-    user=None,
+    user: Any = None,
     child_id: int | None = None,
     assessment_id: int | None = None,
     target_user_id: int | None = None,
     email_tried: str | None = None,
     detail: str | None = None,
-) -> AuditEvent:
-    """Add a row to the session; the caller's commit makes it permanent with the change it records."""
-    event = AuditEvent(
-        action=action,
-        user_id=getattr(user, "id", None),
-        child_id=child_id,
-        assessment_id=assessment_id,
-        target_user_id=target_user_id,
-        email_tried=email_tried,
-        address=request.remote_addr if has_request_context() else None,
-        detail=detail,
-    )
-    db.session.add(event)
-    return event
+) -> None:
+    values = {
+        "action": action,
+        "user_id": getattr(user, "id", None),
+        "child_id": child_id,
+        "assessment_id": assessment_id,
+        "target_user_id": target_user_id,
+        "email_tried": email_tried,
+        "address": request.remote_addr if has_request_context() else None,
+        "detail": detail,
+    }
+    if has_request_context() and request.method in SAFE_METHODS:
+        with writing(), db.engine.begin() as connection:
+            connection.execute(insert(AuditEvent).values(**values))
+    else:
+        db.session.add(AuditEvent(**values))

@@ -45,14 +45,21 @@ def _plan_label(status: str, category: str | None) -> str:
     return f"{label} ({CP_CATEGORIES[category]})" if status == "cp" and category else label
 
 
-def chronology(child: Child, record: History, kind: str | None = None) -> list[ChronologyItem]:
-    """Every visit, decision, flag, plan change, handover and added entry, newest first."""
+def chronology(
+    child: Child, record: History, kind: str | None = None, assessments: list[Assessment] | None = None
+) -> list[ChronologyItem]:
+    """Every visit, decision, flag, plan change, handover and added entry, newest first. Pass the
+    child's `assessments` when they are loaded already."""
     items: list[ChronologyItem] = []
-    drafts = db.session.scalars(
-        select(Assessment)
-        .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
-        .where(assessment_children.c.child_id == child.id, Assessment.status == "returned")
-    ).all()
+    if assessments is None:
+        assessments = list(
+            db.session.scalars(
+                select(Assessment)
+                .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+                .where(assessment_children.c.child_id == child.id, Assessment.status == "returned")
+            )
+        )
+    drafts = [a for a in assessments if a.status == "returned"]
     for visit in [*record.visits, *drafts]:
         items.append(
             ChronologyItem(

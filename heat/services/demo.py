@@ -13,7 +13,7 @@ from heat.checklist.vocabulary import GRADED, ROOM_NOT_SEEN, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import assessments as svc
-from heat.services import child_record, reviews, summaries
+from heat.services import checklists, child_record, reviews
 from heat.services.passwords import hash_password
 
 DEMO_PASSWORD = "heat-demo-password"
@@ -130,7 +130,7 @@ def _grade_for(item_id: str, visit: int) -> str:
 
 def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     assessment = svc.start(worker, [child], f"demo-{child.reference}-{visit}")
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
 
     def save(section_id, data):
         svc.save_section(assessment, section_id, data, completing=True, seen_version=assessment.version)
@@ -224,6 +224,5 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
             "next_visit_date": day + dt.timedelta(days=30),
         },
     )
-    svc.submit(assessment, f"demo-submit-{child.reference}-{visit}", assessment.version)
-    summaries.refresh_children_of(assessment)
+    svc.submit(assessment, worker, f"demo-submit-{child.reference}-{visit}", assessment.version)
     return assessment

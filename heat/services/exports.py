@@ -25,7 +25,7 @@ from heat.models import (
 from heat.reports.csv_export import csv_bytes
 from heat.reports.pdf import render_pdf
 from heat.services import audit
-from heat.services.assessments import definition_for, score_of
+from heat.services.checklists import definition_for, score_of
 from heat.services.errors import FieldError
 
 PROGRESS_EVERY = 5

@@ -4,10 +4,12 @@ the trend chart and its table."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
@@ -15,33 +17,53 @@ from heat.checklist.vocabulary import GRADED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import RECORDED, Assessment, Child, ReviewDecision, assessment_children
 from heat.reports.charts import ChartVisit, trend_svg
-from heat.services.assessments import definition_for, score_of
+from heat.services.checklists import definition_for, score_of
 
 
-def recorded_visits(child_id: int) -> list[Assessment]:
-    """Submitted (and reviewed) visits covering the child, oldest first, with what the page and
-    the chronology read of them loaded up front (a fixed number of queries, however many visits)."""
+def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
+    """Submitted (and reviewed) visits covering the child, oldest first, with who made and
+    reviewed them loaded up front; `with_answers` loads every grade, room and action too (for a
+    printout). A fixed number of queries, however many visits."""
+    options = [
+        joinedload(Assessment.created_by),
+        selectinload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
+    ]
+    if with_answers:
+        options += [selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions)]
     return list(
         db.session.scalars(
             select(Assessment)
             .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
             .where(assessment_children.c.child_id == child_id, Assessment.status.in_(RECORDED))
             .order_by(Assessment.visit_date, Assessment.submitted_at, Assessment.id)
-            .options(
-                selectinload(Assessment.grades),
-                selectinload(Assessment.rooms),
-                selectinload(Assessment.actions),
-                selectinload(Assessment.created_by),
-                selectinload(Assessment.decisions).selectinload(ReviewDecision.reviewer),
-            )
-        )
+            .options(*options)
+        ).unique()
     )
 
 
-def summarise(assessment: Assessment) -> VisitSummary:
+@dataclass(frozen=True)
+class VisitFacts:
+    """What one recorded version of a visit says for trends: its summary for the trend rules and
+    each domain's worst grade for the chart. Derived from the grades once per version."""
+
+    summary: VisitSummary
+    domain_worst: Mapping[str, int | None]
+
+
+# A recorded visit's answers change only through a save, submit or decision, each of which bumps
+# its version and updated_at; so facts derived for one (visit, version) stay true. Kept per process.
+_facts: OrderedDict[tuple[int, str, int, dt.datetime], VisitFacts] = OrderedDict()
+KEEP_FACTS = 5000
+
+
+def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
+    return (assessment.id, assessment.start_key, assessment.version, assessment.updated_at)
+
+
+def _derive(assessment: Assessment) -> VisitFacts:
     definition = definition_for(assessment)
     grades, rooms = assessment.grade_map, assessment.room_map
-    return VisitSummary(
+    summary = VisitSummary(
         id=assessment.id,
         date=assessment.visited_on,
         rating=assessment.recorded_rating,
@@ -50,27 +72,68 @@ def summarise(assessment: Assessment) -> VisitSummary:
         plan_status=assessment.plan_status,
         sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms),
         actions_not_done=sum(1 for a in assessment.actions if a.status == "not_done"),
-        item_labels={i.id: i.text for i in definition.items},
+        item_labels=definition.item_labels,
         rooms_seen=frozenset(r.room_id for r in assessment.rooms if r.status == ROOM_SEEN),
     )
+    return VisitFacts(summary, {p.domain_id: p.worst for p in score_of(assessment).profile})
+
+
+def visit_facts(visits: list[Assessment]) -> list[VisitFacts]:
+    """The facts of each visit, deriving (in three queries) only those not derived before."""
+    missing = [v for v in visits if _facts_key(v) not in _facts]
+    if missing:
+        db.session.scalars(
+            select(Assessment)
+            .where(Assessment.id.in_([v.id for v in missing]))
+            .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions))
+        ).all()
+        for visit in missing:
+            _facts[_facts_key(visit)] = _derive(visit)
+    found = []
+    for visit in visits:
+        key = _facts_key(visit)
+        _facts.move_to_end(key)
+        found.append(_facts[key])
+    while len(_facts) > KEEP_FACTS:
+        _facts.popitem(last=False)
+    return found
+
+
+def summarise(assessment: Assessment) -> VisitSummary:
+    return visit_facts([assessment])[0].summary
 
 
 @dataclass(frozen=True)
 class History:
     visits: list[Assessment]
-    summaries: list[VisitSummary]
+    facts: list[VisitFacts]
     flags: list[Flag]
+
+    @property
+    def summaries(self) -> list[VisitSummary]:
+        return [f.summary for f in self.facts]
 
     @property
     def active_flags(self) -> list[Flag]:
         return [f for f in self.flags if f.active]
 
 
-def history(child: Child) -> History:
-    visits = recorded_visits(child.id)
-    summaries = [summarise(v) for v in visits]
+def recorded_of(assessments: list[Assessment]) -> list[Assessment]:
+    """The recorded visits among a child's assessments (see `child_assessments`), oldest first."""
+    recorded = [a for a in assessments if a.status in RECORDED]
+    return sorted(recorded, key=lambda a: (a.visited_on, a.submitted_at or dt.datetime.min, a.id))
+
+
+def history(child: Child, *, with_answers: bool = False, assessments: list[Assessment] | None = None) -> History:
+    """The child's recorded visits, what the trend rules see of them, and the flags. Pass the
+    child's `assessments` when they are loaded already."""
+    if assessments is None:
+        visits = recorded_visits(child.id, with_answers=with_answers)
+    else:
+        visits = recorded_of(assessments)
+    facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
-    return History(visits, summaries, trends.flags(summaries, settings))
+    return History(visits, facts, trends.flags([f.summary for f in facts], settings))
 
 
 @dataclass(frozen=True)
@@ -89,15 +152,14 @@ def trend_rows(record: History) -> tuple[list[str], list[TrendRow]]:
     latest = definition_for(record.visits[-1])
     domain_ids = [d.id for d in latest.domains]
     rows = []
-    for visit in record.visits:
-        profile = {p.domain_id: p.worst for p in score_of(visit).profile}
+    for visit, facts in zip(record.visits, record.facts, strict=True):
         rows.append(
             TrendRow(
                 visit.id,
                 visit.visited_on,
                 visit.recorded_rating,
                 visit.mean_grade,
-                tuple(profile.get(d) for d in domain_ids),
+                tuple(facts.domain_worst.get(d) for d in domain_ids),
             )
         )
     return [d.title for d in latest.domains], rows

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from heat.models import Child
 from heat.reports.pdf import render_pdf
-from heat.services.assessments import score_of
+from heat.services.checklists import score_of
 from heat.services.chronology import ChronologyItem, chronology
 from heat.services.history import History, history, trend_chart, trend_rows
 
@@ -47,7 +47,7 @@ def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> 
 
 
 def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -> bytes:
-    record = history(child)
+    record = history(child, with_answers=True)
     items = chronology(child, record)
     titles, rows = trend_rows(record)
     latest = record.visits[-1] if record.visits else None

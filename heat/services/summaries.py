@@ -13,7 +13,7 @@ from heat.checklist import trends
 from heat.checklist.definition import Room
 from heat.checklist.trends import VisitSummary
 from heat.models import Assessment, Child
-from heat.services.assessments import definition_for
+from heat.services.checklists import definition_for
 from heat.services.history import History, history
 
 

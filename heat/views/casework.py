@@ -21,7 +21,7 @@ from forms.assessment import StartForm, SubmitForm, answers_of, form_data, secti
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, utcnow
 from heat.reports import pdf
-from heat.services import access, audit, chronology, history, paging, summaries
+from heat.services import access, audit, checklists, chronology, history, paging
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -50,7 +50,8 @@ def caseload():
 @roles_required(*CASE_ROLES)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
-    record = history.history(child)
+    assessments = svc.child_assessments(child)
+    record = history.history(child, assessments=assessments)
     kind = request.args.get("kind") or None
     titles, rows = history.trend_rows(record)
     audit.record("child_viewed", user=current_user, child_id=child.id)
@@ -58,13 +59,13 @@ def child(child_id: int):
     return render_template(
         "casework/child.html",
         child=child,
-        history=svc.child_assessments(child),
+        history=assessments,
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
         titles=titles,
         rows=rows,
-        items=chronology.chronology(child, record, kind),
+        items=chronology.chronology(child, record, kind, assessments),
         kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
         can_assess=access.can_assess(current_user),
@@ -87,7 +88,9 @@ def start_assessment(child_id: int):
         assessment = svc.start(current_user, chosen, key)
         db.session.commit()
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
-    return render_template("casework/start.html", child=child, form=form, version=svc.current_definition().version)
+    return render_template(
+        "casework/start.html", child=child, form=form, version=checklists.current_definition().version
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>")
@@ -98,7 +101,7 @@ def assessment(assessment_id: int):
     db.session.commit()
     if assessment.status in RECORDED:
         return render_template("casework/result.html", **result_context(assessment))
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
     return render_template(
         "casework/task_list.html",
         assessment=assessment,
@@ -110,11 +113,11 @@ def assessment(assessment_id: int):
 
 
 def result_context(assessment: Assessment) -> dict:
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
     return {
         "assessment": assessment,
         "definition": definition,
-        "score": svc.score_of(assessment),
+        "score": checklists.score_of(assessment),
         "grades": {g.item_id: g for g in assessment.grades},
         "rooms": {r.room_id: r for r in assessment.rooms},
     }
@@ -124,7 +127,7 @@ def result_context(assessment: Assessment) -> dict:
 @roles_required(*access.CASEWORK_ROLES)
 def section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
     current = svc.section_of(definition, section_id)
     if current is None:
         abort(404)
@@ -159,8 +162,8 @@ def section(assessment_id: int, section_id: str):
         form=form,
         definition=definition,
         previous=previous,
-        previous_grades=previous.grade_map if previous else {},
-        previous_definition=svc.definition_for(previous) if previous else None,
+        previous_grades=history.summarise(previous).grades if previous else {},
+        previous_definition=checklists.definition_for(previous) if previous else None,
     )
 
 
@@ -176,7 +179,7 @@ def _next_url(assessment, definition, section_id, completing) -> str:
 
 def _conflict(assessment_id: int, section_id: str, mine):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
     saved = section_form(definition, section_id)(
         formdata=None,
         data=form_data(definition, section_id, svc.section_answers(assessment, section_id)),
@@ -204,7 +207,7 @@ def check(assessment_id: int):
 
 
 def _check_context(assessment: Assessment) -> dict:
-    definition = svc.definition_for(assessment)
+    definition = checklists.definition_for(assessment)
     summaries = []
     for s in svc.sections(definition):
         form = section_form(definition, s.id)(
@@ -218,7 +221,7 @@ def _check_context(assessment: Assessment) -> dict:
         "summaries": summaries,
         "statuses": svc.section_statuses(assessment),
         "labels": svc.STATUS_LABELS,
-        "score": svc.score_of(assessment),
+        "score": checklists.score_of(assessment),
     }
 
 
@@ -232,7 +235,7 @@ def submit(assessment_id: int):
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
     try:
-        svc.submit(assessment, form.submission_key.data.strip()[:64], _int(form.version.data))
+        svc.submit(assessment, current_user, form.submission_key.data.strip()[:64], _int(form.version.data))
     except svc.NotReadyToSubmit as exc:
         db.session.rollback()
         return render_template(
@@ -247,8 +250,6 @@ def submit(assessment_id: int):
             missing=[],
             stale=True,
         ), 409
-    summaries.refresh_children_of(assessment)
-    audit.record("assessment_submitted", user=current_user, assessment_id=assessment.id)
     db.session.commit()
     return redirect(url_for("casework.assessment", assessment_id=assessment.id))
 

@@ -1,0 +1,169 @@
+"""Page throughput against a bare Flask route, on the project's own gunicorn settings, in one run.
+
+Target (../shared/targets.md, issue 11): the checklist section page and the child page serve at
+least 0.10 of the bare route's requests per second (then 0.25). Both servers run the same way
+(gunicorn, `WORKERS` sync workers, on loopback); a load generator of CONCURRENCY processes with
+keep-alive-free HTTP/1.1 requests drives each for SECONDS. Prints figures; asserts nothing.
+Run: make bench   (or .venv/bin/python bench/throughput.py)
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKERS = int(os.environ.get("WORKERS", "3"))  # the Makefile's default for `make run`
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{target} did not start")
+
+
+def request(port: int, path: str, cookie: str = "", method: str = "GET", body: str = "") -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def _load(port: int, path: str, cookie: str, until: float, counts) -> None:
+    done = errors = 0
+    while time.time() < until:
+        status = request(port, path, cookie).status
+        if status == 200:
+            done += 1
+        else:
+            errors += 1
+    counts.put((done, errors))
+
+
+def throughput(port: int, path: str, cookie: str = "") -> tuple[float, int]:
+    request(port, path, cookie)  # warm up every worker's caches
+    counts: multiprocessing.Queue = multiprocessing.Queue()
+    start = time.time()
+    until = start + SECONDS
+    clients = [
+        multiprocessing.Process(target=_load, args=(port, path, cookie, until, counts)) for _ in range(CONCURRENCY)
+    ]
+    for c in clients:
+        c.start()
+    results = [counts.get() for _ in clients]
+    for c in clients:
+        c.join()
+    elapsed = time.time() - start
+    return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
+
+
+def sign_in(port: int) -> str:
+    """A demo practitioner's session cookie."""
+    first = http.client.HTTPConnection("127.0.0.1", port)
+    first.request("GET", "/sign-in")
+    response = first.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    body = f"csrf_token={token}&email=north-worker%40example.org&password=heat-demo-password"
+    signed = request(port, "/sign-in", cookie, "POST", body)
+    return signed.getheader("Set-Cookie", "").split(";")[0]
+
+
+def draft(port: int, cookie: str, child_id: int) -> str:
+    """Start a draft assessment for the child; returns its path."""
+    html = http.client.HTTPConnection("127.0.0.1", port)
+    html.request("GET", f"/children/{child_id}/assessments/new", headers={"Cookie": cookie})
+    response = html.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie", cookie).split(";")[0]  # the session now holds the CSRF secret
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    key = re.search(r'name="start_key" type="hidden" value="([^"]+)"', page).group(1)
+    body = f"csrf_token={token}&start_key={key}&children={child_id}"
+    return request(port, f"/children/{child_id}/assessments/new", cookie, "POST", body).getheader("Location")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "HEAT_SECRET_KEY": "bench-secret",
+            "HEAT_HUEY_SQLITE": f"{tmp}/huey.db",
+            "HEAT_EXPORT_DIR": f"{tmp}/exports",
+            "FLASK_APP": "app:create_app",
+        }
+        subprocess.run(
+            [str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
+        )
+        subprocess.run(
+            [str(BIN / "flask"), "seed-demo"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
+        )
+        bare, bare_port = serve("bench.bare_app:app", {})
+        heat, port = serve("app:create_app()", env)
+        try:
+            cookie = sign_in(port)
+            mia = 3  # the demo child with four past visits
+            location = draft(port, cookie, mia).replace("http://127.0.0.1:" + str(port), "")
+            pages = {
+                "bare Flask route": (bare_port, "/", ""),
+                "checklist section (kitchen)": (port, f"{location}/sections/kitchen", cookie),
+                "child page (4 visits)": (port, f"/children/{mia}", cookie),
+            }
+            results = {name: throughput(p, path, c) for name, (p, path, c) in pages.items()}
+        finally:
+            for process in (bare, heat):
+                process.send_signal(signal.SIGTERM)
+                process.wait()
+    base = results["bare Flask route"][0]
+    print(f"gunicorn, {WORKERS} sync workers; {CONCURRENCY} client processes for {SECONDS:g} s each; loopback")
+    print(f"{'page':<32}{'requests/s':>12}{'ratio':>8}{'errors':>8}   target ratio >= 0.10")
+    for name, (rate, errors) in results.items():
+        print(f"{name:<32}{rate:>12.0f}{rate / base:>8.3f}{errors:>8}")
+
+
+if __name__ == "__main__":
+    main()
