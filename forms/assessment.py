@@ -53,6 +53,7 @@ class SectionForm(FlaskForm):
     """Every section carries the assessment's version, so a save from a stale page is caught."""
 
     version = HiddenField()
+    save_key = HiddenField()
     save = submit("Save and continue")
     save_later = submit("Save and come back later")
 
@@ -267,7 +268,7 @@ _built: dict[tuple[str, str], type[SectionForm]] = {}
 
 ROOM_PARTS = ("status", "reason")
 ITEM_PARTS = ("grade", "source", "comment")
-_NOT_ANSWERS = {"version", "save", "save_later", "csrf_token"}
+_NOT_ANSWERS = {"version", "save_key", "save", "save_later", "csrf_token"}
 
 
 def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) -> dict[str, Any]:

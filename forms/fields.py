@@ -6,7 +6,6 @@ import datetime as dt
 from collections import OrderedDict
 from typing import Any
 
-from flask import render_template
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -40,27 +39,43 @@ def _with_legend(params: dict, field) -> dict:
     return params
 
 
-class RenderedOnce:
-    """A GOV.UK choice widget's HTML depends only on its template and its params (labels, choices,
-    the chosen value, the error), yet govuk-frontend-wtf renders a whole template tree for every
-    field, every time: three quarters of a checklist page's time. Each distinct rendering of a
-    choice widget is kept, per process, and reused. A free-text widget is kept only while empty:
-    what a practitioner typed is never held beyond the request."""
+def _shown_value(field: Any) -> Any:
+    """What a text widget shows (typed text, even when invalid); choice fields show their data."""
+    return field._value() if hasattr(field, "_value") else None
 
-    template: str
-    _rendered: OrderedDict[tuple[str, str], Markup] = OrderedDict()
+
+class RenderedOnce:
+    """A GOV.UK widget's HTML depends only on the field it shows (id, name, label, hint, choices,
+    value, error) and the options the template passes, yet govuk-frontend-wtf builds its params
+    and renders a whole template tree for every field, every time: three quarters of a checklist
+    page's time. Each distinct rendering is kept, per process, and reused. A free-text widget is
+    kept only while empty: what a practitioner typed is never held beyond the request."""
+
+    _rendered: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
     KEEP = 4096
 
-    def keeps(self, params: dict) -> bool:
+    def keeps(self, field: Any) -> bool:
         return True
 
-    def render(self, params: dict) -> Markup:
-        if not self.keeps(params):
-            return Markup(render_template(self.template, params=params))
-        key = (self.template, repr(params))
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        if not self.keeps(field):
+            return super().__call__(field, **kwargs)  # type: ignore[misc]
+        key = (
+            type(self),
+            field.id,
+            field.name,
+            field.label.text,
+            field.description,
+            repr(field.data),
+            repr(_shown_value(field)),
+            tuple(field.errors),
+            repr(getattr(field, "choices", None)),
+            bool(field.flags.required),
+            repr(kwargs),
+        )
         html = self._rendered.get(key)
         if html is None:
-            html = Markup(render_template(self.template, params=params))
+            html = super().__call__(field, **kwargs)  # type: ignore[misc]
             self._rendered[key] = html
             if len(self._rendered) > self.KEEP:
                 self._rendered.popitem(last=False)
@@ -68,8 +83,8 @@ class RenderedOnce:
 
 
 class RenderedOnceWhenEmpty(RenderedOnce):
-    def keeps(self, params: dict) -> bool:
-        return not params.get("value")
+    def keeps(self, field: Any) -> bool:
+        return not _shown_value(field)
 
 
 class TextInputWidget(RenderedOnceWhenEmpty, GovTextInput):

@@ -52,4 +52,5 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+        # Straight to the driver: this runs at the start of every transaction.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")

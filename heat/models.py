@@ -189,6 +189,9 @@ class Assessment(Model):
     start_key: Mapped[str] = mapped_column(String(64), unique=True)
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     section_status: Mapped[dict] = mapped_column(JSON, default=dict)
+    # How many times each section has been saved: a save made from an older copy of the same
+    # section is a conflict; saves of different sections never are.
+    section_versions: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
@@ -273,6 +276,22 @@ class Assessment(Model):
     @property
     def room_map(self) -> dict[str, str]:
         return {r.room_id: r.status for r in self.rooms}
+
+
+class SectionSave(Model):
+    """One save of one section, by the key the page (or the tablet's outbox) made for it. A retry
+    of the same save, after a dropped connection or from the outbox, gets the first answer again
+    and changes nothing."""
+
+    __tablename__ = "section_saves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    completing: Mapped[bool]
+    section_version: Mapped[int]  # the section's version this save made
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ItemGrade(Model):

@@ -69,7 +69,14 @@ def assessments_query(user: User) -> Select:
 
 
 def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -> Assessment:
-    assessment = db.session.scalar(assessments_query(user).where(Assessment.id == assessment_id))
+    """The assessment, if the user may see it (or change it), with the children it covers."""
+    assessment = (
+        db.session.execute(
+            assessments_query(user).where(Assessment.id == assessment_id).options(joinedload(Assessment.children))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if assessment is None or (to_change and not can_assess(user)):
         raise deny(user, f"assessment {assessment_id}")
     return assessment

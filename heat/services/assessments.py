@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -27,6 +28,7 @@ from heat.models import (
     PersonPresent,
     ReviewDecision,
     RoomCheck,
+    SectionSave,
     User,
     assessment_children,
     utcnow,
@@ -130,10 +132,21 @@ def household_children(child: Child) -> list[Child]:
 
 
 def start(user: User, children: list[Child], start_key: str) -> Assessment:
-    """Start a draft for these children; the same start key again returns the same draft."""
+    """Start a draft for these children; the same start key again returns the same draft, even
+    when two copies of the request arrive at once (the loser of the race reads the winner's)."""
     existing = db.session.scalar(select(Assessment).where(Assessment.start_key == start_key))
     if existing is not None:
         return existing
+    try:
+        with db.session.begin_nested():
+            assessment = _new_draft(user, children, start_key)
+    except IntegrityError:
+        return db.session.scalars(select(Assessment).where(Assessment.start_key == start_key)).one()
+    audit.record("assessment_started", user=user, assessment_id=assessment.id)
+    return assessment
+
+
+def _new_draft(user: User, children: list[Child], start_key: str) -> Assessment:
     assessment = Assessment(
         team_id=children[0].team_id,
         created_by=user,
@@ -356,32 +369,87 @@ def section_answers(assessment: Assessment, section_id: str) -> Answers:
     return SECTION_STORES.get(section_id, DOMAIN_STORE).load(assessment, section_id)
 
 
+def lock(assessment: Assessment) -> Assessment:
+    """Queue up behind anyone else changing this assessment and read it afresh. PostgreSQL takes
+    the row lock (SELECT ... FOR UPDATE); on SQLite the request's IMMEDIATE transaction already
+    holds the write lock. Two saves or submits of one assessment then never race."""
+    db.session.execute(
+        select(Assessment)
+        .where(Assessment.id == assessment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return assessment
+
+
+def section_version(assessment: Assessment, section_id: str) -> int:
+    return int((assessment.section_versions or {}).get(section_id, 0))
+
+
+def previous_save(assessment: Assessment, user: User, section_id: str, save_key: str) -> SectionSave | None:
+    """The save already made with this key, if any: the same save sent again (a retry after a
+    dropped connection, or the outbox sending twice) is answered as the first was."""
+    done = db.session.scalar(select(SectionSave).where(SectionSave.key == save_key))
+    if done is not None and (done.assessment_id, done.section_id, done.user_id) != (
+        assessment.id,
+        section_id,
+        user.id,
+    ):
+        raise EditConflict()  # a key is one save of one section by one person, never reused
+    return done
+
+
 def save_section(
-    assessment: Assessment, section_id: str, answers: Answers, *, completing: bool, seen_version: int
-) -> None:
-    """Store one section. `seen_version` is the version the page was opened at; if the assessment
-    has moved on since, nothing is stored and EditConflict is raised. The caller commits."""
-    if assessment.status not in EDITABLE:
-        raise EditConflict()
-    if seen_version != assessment.version:
+    assessment: Assessment,
+    user: User,
+    section_id: str,
+    answers: Answers,
+    *,
+    completing: bool,
+    seen_version: int,
+    save_key: str,
+) -> SectionSave:
+    """Store one section once. `seen_version` is the section's version when the page was opened:
+    if someone has saved this section since, nothing is stored and EditConflict is raised (saves
+    of other sections do not count). `save_key` makes the save idempotent: the same key again
+    returns the first save and stores nothing. The caller commits."""
+    lock(assessment)
+    done = previous_save(assessment, user, section_id, save_key)
+    if done is not None:
+        return done
+    if assessment.status not in EDITABLE or seen_version != section_version(assessment, section_id):
         raise EditConflict()
     SECTION_STORES.get(section_id, DOMAIN_STORE).store(assessment, section_id, answers)
     assessment.section_status = {
         **(assessment.section_status or {}),
         section_id: COMPLETED if completing else IN_PROGRESS,
     }
+    new_version = seen_version + 1
+    assessment.section_versions = {**(assessment.section_versions or {}), section_id: new_version}
     assessment.updated_at = utcnow()  # always bumps the version, even when only child rows changed
+    save = SectionSave(
+        key=save_key,
+        assessment_id=assessment.id,
+        section_id=section_id,
+        user_id=user.id,
+        completing=completing,
+        section_version=new_version,
+    )
+    db.session.add(save)
     try:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
         raise EditConflict() from None
+    audit.record("section_saved", user=user, assessment_id=assessment.id, detail=section_id)
+    return save
 
 
 def submit(assessment: Assessment, user: User, submission_key: str, seen_version: int) -> Assessment:
     """Submit once, scored with the assessment's own checklist version, and refresh the children's
     summaries. The same key again (a retried POST) returns the stored result unchanged. An
     assessment returned for changes is submitted again for review. The caller commits."""
+    lock(assessment)
     if assessment.status not in EDITABLE:
         return assessment
     if seen_version != assessment.version:

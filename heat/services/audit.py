@@ -18,6 +18,8 @@ from heat.database import SAFE_METHODS, writing
 from heat.extensions import db
 from heat.models import AuditEvent
 
+_INSERT = insert(AuditEvent)  # one statement, compiled once; the values travel as parameters
+
 
 def record(
     action: str,
@@ -41,6 +43,6 @@ def record(
     }
     if has_request_context() and request.method in SAFE_METHODS:
         with writing(), db.engine.begin() as connection:
-            connection.execute(insert(AuditEvent).values(**values))
+            connection.execute(_INSERT, values)
     else:
         db.session.add(AuditEvent(**values))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from heat.extensions import db
 from heat.models import (
@@ -16,6 +17,7 @@ from heat.models import (
     ChronologyEntry,
     Handover,
     PlanChange,
+    User,
     assessment_children,
 )
 from heat.services.history import History
@@ -28,6 +30,12 @@ CHRONOLOGY_KINDS = {
     "handover": "Handovers",
     "entry": "Information added",
 }
+
+
+_PLANS = cast(Table, PlanChange.__table__)
+_HANDOVERS = cast(Table, Handover.__table__)
+_ENTRIES = cast(Table, ChronologyEntry.__table__)
+_USERS = cast(Table, User.__table__)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ def chronology(
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
-    for change in db.session.scalars(select(PlanChange).where(PlanChange.child_id == child.id)):
+    # Plain rows, people's names joined in (Core, not ORM objects: this runs on every child page).
+    connection = db.session.connection()
+    plans = select(_PLANS, _USERS.c.name).join(_USERS, _USERS.c.id == _PLANS.c.changed_by_id)
+    for change in connection.execute(plans.where(_PLANS.c.child_id == child.id)):
         items.append(
             ChronologyItem(
                 change.effective_date,
@@ -95,23 +106,28 @@ def chronology(
                 f"Plan changed to {_plan_label(change.to_status, change.to_category)}",
                 f"From {_plan_label(change.from_status, change.from_category)}."
                 + (f" {change.note}" if change.note else ""),
-                by=change.changed_by.name,
+                by=change.name,
             )
         )
-    for h in db.session.scalars(select(Handover).where(Handover.child_id == child.id)):
+    names: dict[int, str] = {}
+    handovers = list(connection.execute(select(_HANDOVERS).where(_HANDOVERS.c.child_id == child.id)))
+    if handovers:
+        people = {p for h in handovers for p in (h.from_worker_id, h.to_worker_id, h.by_id)} - {None}
+        users = select(_USERS.c.id, _USERS.c.name).where(_USERS.c.id.in_(people))
+        names = {user.id: user.name for user in connection.execute(users)}
+    for h in handovers:
         items.append(
             ChronologyItem(
                 h.at.date(),
                 "handover",
-                f"Handed over to {h.to_worker.name}",
-                (f"From {h.from_worker.name}. " if h.from_worker else "") + h.note,
-                by=h.by.name,
+                f"Handed over to {names[h.to_worker_id]}",
+                (f"From {names[h.from_worker_id]}. " if h.from_worker_id else "") + h.note,
+                by=names[h.by_id],
             )
         )
-    for e in db.session.scalars(select(ChronologyEntry).where(ChronologyEntry.child_id == child.id)):
-        items.append(
-            ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.created_by.name)
-        )
+    entries = select(_ENTRIES, _USERS.c.name).join(_USERS, _USERS.c.id == _ENTRIES.c.created_by_id)
+    for e in connection.execute(entries.where(_ENTRIES.c.child_id == child.id)):
+        items.append(ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.name))
     if kind in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind]
     return sorted(items, key=lambda i: i.date, reverse=True)

@@ -133,7 +133,15 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     definition = checklists.definition_for(assessment)
 
     def save(section_id, data):
-        svc.save_section(assessment, section_id, data, completing=True, seen_version=assessment.version)
+        svc.save_section(
+            assessment,
+            worker,
+            section_id,
+            data,
+            completing=True,
+            seen_version=svc.section_version(assessment, section_id),
+            save_key=f"demo-{child.reference}-{visit}-{section_id}",
+        )
 
     save(
         "visit",

@@ -47,8 +47,11 @@ def rows(form) -> list[tuple[str, str]]:
     return result
 
 
-def compare(mine: list[tuple[str, str]], saved: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(question, my answer, saved answer) for every question either version answers."""
+def compare(mine: list[tuple[str, str]], saved: list[tuple[str, str]]) -> list[tuple[str, str, str, bool]]:
+    """(question, my answer, saved answer, whether they differ) for every question either answers."""
     mine_map, saved_map = dict(mine), dict(saved)
     labels = list(mine_map) + [label for label in saved_map if label not in mine_map]
-    return [(label, mine_map.get(label, ""), saved_map.get(label, "")) for label in labels]
+    return [
+        (label, mine_map.get(label, ""), saved_map.get(label, ""), mine_map.get(label, "") != saved_map.get(label, ""))
+        for label in labels
+    ]

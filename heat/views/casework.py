@@ -54,6 +54,7 @@ def child(child_id: int):
     record = history.history(child, assessments=assessments)
     kind = request.args.get("kind") or None
     titles, rows = history.trend_rows(record)
+    items = chronology.chronology(child, record, kind, assessments)
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -65,7 +66,7 @@ def child(child_id: int):
         chart=Markup(history.trend_chart(record, titles, rows)),
         titles=titles,
         rows=rows,
-        items=chronology.chronology(child, record, kind, assessments),
+        items=items,
         kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
         can_assess=access.can_assess(current_user),
@@ -84,7 +85,7 @@ def start_assessment(child_id: int):
         form.start_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
         chosen = [c for c in household if str(c.id) in form.children.data]
-        key = (form.start_key.data or "").strip()[:64] or uuid.uuid4().hex
+        key = _key(form.start_key.data)
         assessment = svc.start(current_user, chosen, key)
         db.session.commit()
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
@@ -136,24 +137,29 @@ def section(assessment_id: int, section_id: str):
     form_class = section_form(definition, section_id)
     if request.method == "GET":
         stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
-        form = form_class(data={**stored, "version": assessment.version})
+        form = form_class(
+            data={**stored, "version": svc.section_version(assessment, section_id), "save_key": uuid.uuid4().hex}
+        )
     else:
         form = form_class()
         completing = not form.save_later.data
         if form.validate_for(completing):
             try:
-                svc.save_section(
+                save = svc.save_section(
                     assessment,
+                    current_user,
                     section_id,
                     answers_of(definition, section_id, form),
                     completing=completing,
                     seen_version=_int(form.version.data),
+                    save_key=_key(form.save_key.data),
                 )
             except svc.EditConflict:
                 db.session.rollback()
                 return _conflict(assessment_id, section_id, form)
             db.session.commit()
-            return redirect(_next_url(assessment, definition, section_id, completing))
+            # A retry of a save already made is answered as that save was.
+            return redirect(_next_url(assessment, definition, section_id, save.completing))
     previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
     return render_template(
         "casework/section.html",
@@ -177,6 +183,9 @@ def _next_url(assessment, definition, section_id, completing) -> str:
     return url_for("casework.check", assessment_id=assessment.id)
 
 
+_NOT_RESENT = {"csrf_token", "version", "save_key", "save", "save_later"}
+
+
 def _conflict(assessment_id: int, section_id: str, mine):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     definition = checklists.definition_for(assessment)
@@ -185,12 +194,18 @@ def _conflict(assessment_id: int, section_id: str, mine):
         data=form_data(definition, section_id, svc.section_answers(assessment, section_id)),
         meta={"csrf": False},
     )
+    # "Keep my answers" sends what was typed again, on top of the saved version, as a new save.
+    resend = [(name, value) for name, value in request.form.items(multi=True) if name not in _NOT_RESENT]
     return (
         render_template(
             "casework/conflict.html",
             assessment=assessment,
             section=svc.section_of(definition, section_id),
             comparison=answers.compare(answers.rows(mine), answers.rows(saved)),
+            resend=resend,
+            version=svc.section_version(assessment, section_id),
+            save_key=uuid.uuid4().hex,
+            completing=not mine.save_later.data,
         ),
         409,
     )
@@ -252,6 +267,11 @@ def submit(assessment_id: int):
         ), 409
     db.session.commit()
     return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+
+
+def _key(value: str | None) -> str:
+    """The client's key for a save or a submission; a page without one gets a fresh key."""
+    return (value or "").strip()[:64] or uuid.uuid4().hex
 
 
 def _int(value) -> int:
