@@ -6,7 +6,7 @@ PORT ?= 5000
 WORKERS ?= 3
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint install install-dev assets migrate bench clean chromium
+.PHONY: run test lint install install-dev assets migrate bench clean chromium redis
 
 # The export worker (Huey) runs beside the web server and stops with it.
 run: install assets migrate
@@ -42,6 +42,12 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "The browser tests need Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# The multi-machine test starts Debian's redis-server (two app instances share one Redis queue).
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+		else echo "The multi-machine test needs Redis: sudo apt-get install -y redis-server" >&2; exit 1; fi; }
+
 # The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
 # The gate: ruff (lint and format) and mypy, configured in pyproject.toml.
 lint: install-dev
@@ -49,7 +55,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint assets chromium
+test: lint assets chromium redis
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
@@ -59,6 +65,8 @@ test: lint assets chromium
 clean:
 	rm -rf $(VENV) node_modules static/dist
 
-bench: install assets
+bench: install-dev assets
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/saves.py
 	$(BIN)/python bench/scale.py

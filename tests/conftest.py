@@ -62,6 +62,23 @@ def app(settings, tmp_path_factory):
     return application
 
 
+@pytest.fixture
+def another_app(settings):
+    """another_app(**overrides) -> a second app on the test settings; its connections are closed
+    after the test (a connection left for the garbage collector is a warning, and so an error)."""
+    made = []
+
+    def make(**overrides):
+        application = create_app({**settings, **overrides})
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def clean_database(request):
     yield

@@ -25,6 +25,8 @@ class Snapshot:
         self.status = assessment.status
         self.grade_map = assessment.grade_map
         self.version = assessment.version
+        self.section_versions = dict(assessment.section_versions)
+        self.submission_key = assessment.submission_key
 
 
 def stored(app, assessment_id: int) -> Snapshot:

@@ -118,10 +118,8 @@ def test_session_cookie_attributes(app, make):
     assert not any(c.startswith("remember_token") for c in response.headers.getlist("Set-Cookie"))
 
 
-def test_secure_cookie_when_served_over_https(settings, make):
-    from app import create_app
-
-    https_app = create_app({**settings, "SESSION_COOKIE_SECURE": True, "HEAT_HSTS": True})
+def test_secure_cookie_when_served_over_https(another_app, make):
+    https_app = another_app(SESSION_COOKIE_SECURE=True, HEAT_HSTS=True)
     response = https_app.test_client().get("/sign-in", base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")

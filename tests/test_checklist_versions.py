@@ -7,7 +7,6 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from app import create_app
 from heat.checklist import score
 from tests import helpers
 from tests.conftest import csrf_token, sign_in
@@ -16,7 +15,7 @@ from tests.test_assessment_flow import definition
 NEWER = Path(__file__).parent / "data" / "checklists-newer"
 
 
-def test_old_assessments_keep_their_version_when_a_new_one_is_published(app, settings, make, signed_in):
+def test_old_assessments_keep_their_version_when_a_new_one_is_published(app, another_app, make, signed_in):
     team = make.team()
     worker = make.user("practitioner", team)
     child = make.child(team)
@@ -27,7 +26,7 @@ def test_old_assessments_keep_their_version_when_a_new_one_is_published(app, set
     helpers.submit(client, old_id)
 
     # A newer definition is published: same database, the app restarted with the new file.
-    newer_app = create_app({**settings, "HEAT_CHECKLIST_DIRS": [str(NEWER)]})
+    newer_app = another_app(HEAT_CHECKLIST_DIRS=[str(NEWER)])
     newer = newer_app.test_client()
     assert sign_in(newer, worker.email).status_code == 302
     newer.token = csrf_token(newer, "/caseload")

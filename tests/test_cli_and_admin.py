@@ -96,14 +96,12 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
     assert sign_in(app.test_client(), "north-worker@example.org", "heat-demo-password").status_code == 302
 
 
-def test_seed_demo_only_into_an_empty_database_and_never_in_production(app, settings):
+def test_seed_demo_only_into_an_empty_database_and_never_in_production(app, another_app):
     assert run(app, "seed-demo").exit_code == 0
     again = run(app, "seed-demo")
     assert again.exit_code != 0 and "empty database" in again.output
     assert run(app, "seed-demo", "--if-empty").exit_code == 0
-    from app import create_app
-
-    production = create_app({**settings, "HEAT_ENV": "production"})
+    production = another_app(HEAT_ENV="production")
     result = production.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "never loaded" in result.output
 

@@ -19,10 +19,8 @@ from heat.models import AuditEvent
 WRITERS, WRITES_EACH = 4, 25
 
 
-def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(settings, tmp_path):
-    from app import create_app
-
-    sqlite_app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pragmas.db'}"})
+def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(another_app, tmp_path):
+    sqlite_app = another_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'pragmas.db'}")
     with sqlite_app.app_context():
         connection = db.session.connection()
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -373,13 +373,12 @@ def lock(assessment: Assessment) -> Assessment:
     """Queue up behind anyone else changing this assessment and read it afresh. PostgreSQL takes
     the row lock (SELECT ... FOR UPDATE); on SQLite the request's IMMEDIATE transaction already
     holds the write lock. Two saves or submits of one assessment then never race."""
-    db.session.execute(
+    return db.session.scalars(
         select(Assessment)
         .where(Assessment.id == assessment.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
-    return assessment
+    ).one()
 
 
 def section_version(assessment: Assessment, section_id: str) -> int:
