@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from heat.extensions import db
 from heat.models import AuditEvent
 from heat.services import passwords
+from tests import helpers
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
 
@@ -193,3 +194,12 @@ def test_absolute_timeout_even_when_active(app, make, signed_in, monkeypatch):
         assert client.get("/caseload").status_code == 200
     monkeypatch.setattr("heat.security.time.time", lambda: start + 12 * 3600 + 60)
     assert client.get("/caseload").status_code == 302
+
+
+def test_notification_banners_show_their_message_not_markup(app):
+    client = app.test_client()
+    client.get("/caseload")  # signed out: sent to sign in, with a message
+    html = client.get("/sign-in").get_data(as_text=True)
+    heading = helpers.page(html).select_one(".govuk-notification-banner__heading")
+    assert heading is not None and heading.get_text(strip=True) == "Sign in to continue."
+    assert "&lt;p" not in html
