@@ -1,11 +1,17 @@
 """Blueprints: thin views, request -> form -> service -> redirect."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar
 
 from flask import request
 from flask_login import current_user, login_required
 
+from heat.extensions import db
 from heat.services.access import deny
+from heat.services.errors import FieldError
+
+T = TypeVar("T")
 
 
 def roles_required(*roles: str):
@@ -23,3 +29,16 @@ def roles_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def carried_out(form: Any, use_case: Callable[[], T]) -> T | None:
+    """Run a use case for a submitted form and commit. A FieldError becomes a message on its field
+    (and in the error summary), nothing is stored, and the answer is None."""
+    try:
+        result = use_case()
+    except FieldError as exc:
+        db.session.rollback()
+        form[exc.field].errors.append(str(exc))
+        return None
+    db.session.commit()
+    return result

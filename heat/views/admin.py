@@ -7,8 +7,7 @@ from forms.admin import TeamForm, UserForm
 from heat.extensions import db
 from heat.models import User
 from heat.services import accounts
-from heat.services.errors import FieldError
-from heat.views import roles_required
+from heat.views import carried_out, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,25 +50,21 @@ def _edit_user(user: User | None):
     if user is None and not form.is_submitted():
         form.active.data = "active"
     _team_choices(form)
-    if form.validate_on_submit():
-        try:
-            accounts.save_user(
-                current_user,
-                user,
-                name=form.name.data,
-                email=form.email.data,
-                role=form.role.data,
-                team_id=int(form.team_id.data) if form.team_id.data else None,
-                password=form.password.data or None,
-                active=form.active.data == "active",
-            )
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("User saved.", "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: accounts.save_user(
+            current_user,
+            user,
+            name=form.name.data,
+            email=form.email.data,
+            role=form.role.data,
+            team_id=int(form.team_id.data) if form.team_id.data else None,
+            password=form.password.data or None,
+            active=form.active.data == "active",
+        ),
+    ):
+        flash("User saved.", "success")
+        return redirect(url_for("admin.users"))
     return render_template("admin/user.html", form=form, user=user)
 
 
@@ -77,14 +72,7 @@ def _edit_user(user: User | None):
 @roles_required("admin")
 def teams():
     form = TeamForm()
-    if form.validate_on_submit():
-        try:
-            accounts.create_team(current_user, form.name.data)
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Team added.", "success")
-            return redirect(url_for("admin.teams"))
+    if form.validate_on_submit() and carried_out(form, lambda: accounts.create_team(current_user, form.name.data)):
+        flash("Team added.", "success")
+        return redirect(url_for("admin.teams"))
     return render_template("admin/teams.html", form=form, teams=accounts.all_teams())

@@ -9,9 +9,8 @@ from forms.oversight import ExportForm
 from heat.extensions import db
 from heat.services import access, accounts, audit
 from heat.services import exports as export_service
-from heat.services.errors import FieldError
 from heat.tasks import build_export
-from heat.views import roles_required
+from heat.views import carried_out, roles_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -21,19 +20,17 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 def exports():
     form = ExportForm()
     form.teams.choices = [(str(t.id), t.name) for t in accounts.all_teams()]
-    if form.validate_on_submit():
-        try:
-            export = export_service.create(
+    if form.validate_on_submit() and (
+        export := carried_out(
+            form,
+            lambda: export_service.create(
                 current_user, [int(t) for t in form.teams.data], form.date_from.data, form.date_to.data
-            )
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            build_export(export.id)
-            flash("Export started. It will be ready to download here shortly.", "success")
-            return redirect(url_for("exports.exports"))
+            ),
+        )
+    ):
+        build_export(export.id)
+        flash("Export started. It will be ready to download here shortly.", "success")
+        return redirect(url_for("exports.exports"))
     mine = export_service.exports_of(current_user)
     return render_template(
         "exports/exports.html", form=form, exports=mine, busy=any(e.status in ("queued", "running") for e in mine)

@@ -13,8 +13,7 @@ from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
-from heat.services.errors import FieldError
-from heat.views import roles_required
+from heat.views import carried_out, roles_required
 from heat.views.casework import CASE_ROLES, result_context
 
 bp = Blueprint("oversight", __name__)
@@ -34,16 +33,11 @@ def review(assessment_id: int) -> ResponseReturnValue:
     if assessment.status != "submitted":
         flash("This assessment is not awaiting review.", "info")
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
-    if form.validate_on_submit():
-        try:
-            reviews.record_decision(assessment, current_user, form.decision.data, form.rationale.data)
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
-            return redirect(url_for("oversight.reviews"))
+    if form.validate_on_submit() and carried_out(
+        form, lambda: reviews.record_decision(assessment, current_user, form.decision.data, form.rationale.data)
+    ):
+        flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
+        return redirect(url_for("oversight.reviews"))
     child = assessment.children[0]
     record = history.history(child)
     titles, rows = history.trend_rows(record)
@@ -100,23 +94,19 @@ def change_plan(child_id: int) -> ResponseReturnValue:
         if request.method == "GET"
         else None
     )
-    if form.validate_on_submit():
-        try:
-            child_record.change_plan(
-                child,
-                current_user,
-                form.plan_status.data,
-                form.plan_category.data or None,
-                form.effective_date.data,
-                form.note.data,
-            )
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Plan change recorded.", "success")
-            return redirect(url_for("casework.child", child_id=child.id))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: child_record.change_plan(
+            child,
+            current_user,
+            form.plan_status.data,
+            form.plan_category.data or None,
+            form.effective_date.data,
+            form.note.data,
+        ),
+    ):
+        flash("Plan change recorded.", "success")
+        return redirect(url_for("casework.child", child_id=child.id))
     return render_template("oversight/form.html", child=child, form=form, title="Change the plan")
 
 
@@ -141,18 +131,14 @@ def handover(child_id: int) -> ResponseReturnValue:
 def add_entry(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
     form = ChronologyEntryForm()
-    if form.validate_on_submit():
-        try:
-            child_record.add_entry(
-                child, current_user, form.occurred_on.data, form.source_kind.data, form.source.data, form.summary.data
-            )
-        except FieldError as exc:
-            db.session.rollback()
-            form[exc.field].errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Added to the chronology.", "success")
-            return redirect(url_for("casework.child", child_id=child.id, _anchor="chronology"))
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: child_record.add_entry(
+            child, current_user, form.occurred_on.data, form.source_kind.data, form.source.data, form.summary.data
+        ),
+    ):
+        flash("Added to the chronology.", "success")
+        return redirect(url_for("casework.child", child_id=child.id, _anchor="chronology"))
     return render_template("oversight/form.html", child=child, form=form, title="Add to the chronology")
 
 
