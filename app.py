@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from heat import cli, config, database, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import checklists
-from heat.views import admin, audit_trail, auth, casework, exports, filters, oversight
+from heat.views import RecordId, admin, audit_trail, auth, casework, exports, filters, oversight
 
 ROOT = Path(__file__).parent
 
@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordId
     app.register_blueprint(auth.bp)
     app.register_blueprint(casework.bp)
     app.register_blueprint(admin.bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -174,9 +175,19 @@ class GovDateField(DateField):
             raise ValueError(f"{self.label.text} must be a real date, for example 27 3 2026") from None
 
 
+# NUL and other control characters (tab and line breaks aside) break storage (PostgreSQL refuses
+# NUL) and printing; bidirectional overrides make text read backwards in a PDF. They are removed.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(value: Any) -> Any:
+    return UNSAFE_CHARACTERS.sub("", value) if isinstance(value, str) else value
+
+
 def text(label: str, *validators, hint: str | None = None, max_length: int = TEXT_MAX) -> StringField:
     return StringField(
         label,
+        filters=[safe_text],
         validators=[
             *validators,
             Optional(),
@@ -190,6 +201,7 @@ def text(label: str, *validators, hint: str | None = None, max_length: int = TEX
 def long_text(label: str, *validators, hint: str | None = None, max_length: int = LONG_TEXT_MAX) -> TextAreaField:
     return TextAreaField(
         label,
+        filters=[safe_text],
         validators=[
             *validators,
             Optional(),

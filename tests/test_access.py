@@ -160,7 +160,16 @@ def test_unknown_ids_are_404(app, make, signed_in):
     team = make.team()
     client = signed_in(make.user("practitioner", team))
     child = make.child(team)
-    for url in ["/children/999999", "/assessments/999999", "/assessments/999999/pdf", "/children/abc"]:
+    huge = str(2**63 + 1)
+    for url in [
+        "/children/999999",
+        "/assessments/999999",
+        "/assessments/999999/pdf",
+        "/children/abc",
+        f"/children/{huge}",
+        f"/assessments/{huge}/sections/kitchen",
+        f"/exports/{huge}/download",
+    ]:
         assert client.get(url).status_code == 404, url
     draft = helpers.start(client, child.id)
     assert client.get(f"/assessments/{draft}/sections/no-such-section").status_code == 404

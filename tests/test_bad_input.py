@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from heat.extensions import db
+from heat.models import ItemGrade
 from tests import helpers
 from tests.test_assessment_flow import definition, stored
 
@@ -119,3 +122,44 @@ def test_any_posted_form_gets_a_page_never_a_500(app, draft, section, form):
     client, assessment_id = draft
     response = client.post(helpers.section_url(assessment_id, section), data={"csrf_token": client.token, **form})
     assert response.status_code in (200, 302, 409), response.status_code
+
+
+def test_control_and_bidi_characters_are_removed_before_storage(app, draft):
+    """A NUL breaks PostgreSQL; right-to-left overrides make a printed comment read backwards."""
+    client, assessment_id = draft
+    comment = "Mould\x00 behind\u202e the cot\x07\tand\nby the window"
+    response = client.post(
+        helpers.section_url(assessment_id, "kitchen"),
+        data={
+            "csrf_token": client.token,
+            "version": helpers.field_value(
+                client.get(helpers.section_url(assessment_id, "kitchen")).get_data(as_text=True), "version"
+            ),
+            "save": "x",
+            **helpers.domain_data(definition(app), "kitchen"),
+            "comment_kitchen__food": comment,
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        grade = db.session.scalar(
+            select(ItemGrade).where(ItemGrade.assessment_id == assessment_id, ItemGrade.item_id == "kitchen.food")
+        )
+        assert grade.comment == "Mould behind the cot\tand\nby the window"
+
+
+@pytest.mark.parametrize("key", ["\x00", "key\x00with-nul", "'; drop table x; --", "é" * 80])
+def test_odd_save_keys_are_cleaned_not_a_500(app, draft, key):
+    client, assessment_id = draft
+    page = client.get(helpers.section_url(assessment_id, "sleep")).get_data(as_text=True)
+    response = client.post(
+        helpers.section_url(assessment_id, "sleep"),
+        data={
+            "csrf_token": client.token,
+            "version": helpers.field_value(page, "version"),
+            "save_key": key,
+            "save": "x",
+            **helpers.domain_data(definition(app), "sleep"),
+        },
+    )
+    assert response.status_code == 302

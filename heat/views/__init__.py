@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from flask import request
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 from heat.extensions import db
 from heat.services.access import deny
@@ -42,3 +43,12 @@ def carried_out(form: Any, use_case: Callable[[], T]) -> T | None:
         return None
     db.session.commit()
     return result
+
+
+class RecordId(IntegerConverter):
+    """`<int:...>` in every route: an id larger than the databases' integers is a page that does
+    not exist (404), never a database error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 from flask import (
@@ -250,7 +251,7 @@ def submit(assessment_id: int):
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
     try:
-        svc.submit(assessment, current_user, form.submission_key.data.strip()[:64], _int(form.version.data))
+        svc.submit(assessment, current_user, _key(form.submission_key.data), _int(form.version.data))
     except svc.NotReadyToSubmit as exc:
         db.session.rollback()
         return render_template(
@@ -270,8 +271,9 @@ def submit(assessment_id: int):
 
 
 def _key(value: str | None) -> str:
-    """The client's key for a save or a submission; a page without one gets a fresh key."""
-    return (value or "").strip()[:64] or uuid.uuid4().hex
+    """The client's key for a start, save or submission (letters, digits, - and _); a page
+    without one gets a fresh key."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", value or "")[:64] or uuid.uuid4().hex
 
 
 def _int(value) -> int:
