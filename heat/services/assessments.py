@@ -13,10 +13,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from heat.checklist import Definition
-from heat.checklist.definition import (
-    GRADED,
-)
-from heat.checklist.vocabulary import ROOM_UNSEEN
+from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN
 from heat.extensions import db
 from heat.models import (
     EDITABLE,
