@@ -50,6 +50,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)

@@ -49,6 +49,8 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_ENV": environment,
         "SECRET_KEY": secret_key(instance_path, environment),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        # A database server's connection can drop between requests (create_app turns the check off
+        # for SQLite, whose file connection cannot).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Extra checklist definition folders (os.pathsep separated) beside the built-in one.
         "HEAT_CHECKLIST_DIRS": [p for p in os.environ.get("HEAT_CHECKLIST_DIRS", "").split(os.pathsep) if p],

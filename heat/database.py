@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -33,6 +34,13 @@ def writing() -> Iterator[None]:
 
 def _wants_write() -> bool:
     return _writing.get() or (has_request_context() and request.method not in SAFE_METHODS)
+
+
+def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A SQLite file cannot drop its connection between requests: no ping before every use."""
+    if url.startswith("sqlite"):
+        return {**options, "pool_pre_ping": False}
+    return options
 
 
 def configure_engine(engine: Engine) -> None:

@@ -42,7 +42,12 @@ def record(
         "detail": detail,
     }
     if has_request_context() and request.method in SAFE_METHODS:
-        with writing(), db.engine.begin() as connection:
-            connection.execute(_INSERT, values)
+        # A page view has read what it records: end its read transaction first (our own snapshot
+        # would hold back the write-ahead log behind this commit), then write in a short
+        # transaction that begins IMMEDIATE and so waits its turn for the lock.
+        db.session.commit()
+        with writing():
+            db.session.execute(_INSERT, values)
+            db.session.commit()
     else:
         db.session.add(AuditEvent(**values))

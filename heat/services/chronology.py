@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    DateTime,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from heat.extensions import db
 from heat.models import (
@@ -32,10 +45,75 @@ CHRONOLOGY_KINDS = {
 }
 
 
-_PLANS = cast(Table, PlanChange.__table__)
-_HANDOVERS = cast(Table, Handover.__table__)
-_ENTRIES = cast(Table, ChronologyEntry.__table__)
-_USERS = cast(Table, User.__table__)
+_PLANS: Table = PlanChange.__table__  # type: ignore[assignment]
+_HANDOVERS: Table = Handover.__table__  # type: ignore[assignment]
+_ENTRIES: Table = ChronologyEntry.__table__  # type: ignore[assignment]
+_USERS: Table = User.__table__  # type: ignore[assignment]
+
+
+def _recorded_by_hand() -> CompoundSelect:
+    """Plan changes (a, b: new plan; c, d: old plan), handovers (a: from, b: to) and entries
+    (a: source), oldest kind first, as one UNION ALL; `child_id` is bound at execution."""
+    child_id: Any = bindparam("child_id")
+    from_worker, to_worker, by = _USERS.alias("from_worker"), _USERS.alias("to_worker"), _USERS.alias("by_user")
+    no_date, no_time, no_text = cast(null(), Date), cast(null(), DateTime), cast(null(), String)
+    plans = (
+        select(
+            literal("plan").label("kind"),
+            literal(0).label("rank"),
+            _PLANS.c.id.label("row_id"),
+            _PLANS.c.effective_date.label("day"),
+            no_time.label("at"),
+            _PLANS.c.to_status.label("a"),
+            _PLANS.c.to_category.label("b"),
+            _PLANS.c.from_status.label("c"),
+            _PLANS.c.from_category.label("d"),
+            cast(_PLANS.c.note, Text).label("note"),
+            _USERS.c.name.label("by"),
+        )
+        .join(_USERS, _USERS.c.id == _PLANS.c.changed_by_id)
+        .where(_PLANS.c.child_id == child_id)
+    )
+    handovers = (
+        select(
+            literal("handover"),
+            literal(1),
+            _HANDOVERS.c.id,
+            no_date,
+            _HANDOVERS.c.at,
+            from_worker.c.name,
+            to_worker.c.name,
+            no_text,
+            no_text,
+            cast(_HANDOVERS.c.note, Text),
+            by.c.name,
+        )
+        .outerjoin(from_worker, from_worker.c.id == _HANDOVERS.c.from_worker_id)
+        .join(to_worker, to_worker.c.id == _HANDOVERS.c.to_worker_id)
+        .join(by, by.c.id == _HANDOVERS.c.by_id)
+        .where(_HANDOVERS.c.child_id == child_id)
+    )
+    entries = (
+        select(
+            literal("entry"),
+            literal(2),
+            _ENTRIES.c.id,
+            _ENTRIES.c.occurred_on,
+            no_time,
+            _ENTRIES.c.source,
+            no_text,
+            no_text,
+            no_text,
+            cast(_ENTRIES.c.summary, Text),
+            _USERS.c.name,
+        )
+        .join(_USERS, _USERS.c.id == _ENTRIES.c.created_by_id)
+        .where(_ENTRIES.c.child_id == child_id)
+    )
+    return union_all(plans, handovers, entries).order_by("rank", "row_id")
+
+
+_RECORDED_BY_HAND = _recorded_by_hand()
 
 
 @dataclass(frozen=True)
@@ -95,39 +173,31 @@ def chronology(
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
-    # Plain rows, people's names joined in (Core, not ORM objects: this runs on every child page).
-    connection = db.session.connection()
-    plans = select(_PLANS, _USERS.c.name).join(_USERS, _USERS.c.id == _PLANS.c.changed_by_id)
-    for change in connection.execute(plans.where(_PLANS.c.child_id == child.id)):
-        items.append(
-            ChronologyItem(
-                change.effective_date,
-                "plan",
-                f"Plan changed to {_plan_label(change.to_status, change.to_category)}",
-                f"From {_plan_label(change.from_status, change.from_category)}."
-                + (f" {change.note}" if change.note else ""),
-                by=change.name,
+    # Plan changes, handovers and added entries in one query of plain rows (this runs on every
+    # child page), with the people's names joined in.
+    for row in db.session.connection().execute(_RECORDED_BY_HAND, {"child_id": child.id}):
+        if row.kind == "plan":
+            items.append(
+                ChronologyItem(
+                    row.day,
+                    "plan",
+                    f"Plan changed to {_plan_label(row.a, row.b)}",
+                    f"From {_plan_label(row.c, row.d)}." + (f" {row.note}" if row.note else ""),
+                    by=row.by,
+                )
             )
-        )
-    names: dict[int, str] = {}
-    handovers = list(connection.execute(select(_HANDOVERS).where(_HANDOVERS.c.child_id == child.id)))
-    if handovers:
-        people = {p for h in handovers for p in (h.from_worker_id, h.to_worker_id, h.by_id)} - {None}
-        users = select(_USERS.c.id, _USERS.c.name).where(_USERS.c.id.in_(people))
-        names = {user.id: user.name for user in connection.execute(users)}
-    for h in handovers:
-        items.append(
-            ChronologyItem(
-                h.at.date(),
-                "handover",
-                f"Handed over to {names[h.to_worker_id]}",
-                (f"From {names[h.from_worker_id]}. " if h.from_worker_id else "") + h.note,
-                by=names[h.by_id],
+        elif row.kind == "handover":
+            items.append(
+                ChronologyItem(
+                    row.at.date(),
+                    "handover",
+                    f"Handed over to {row.b}",
+                    (f"From {row.a}. " if row.a else "") + row.note,
+                    by=row.by,
+                )
             )
-        )
-    entries = select(_ENTRIES, _USERS.c.name).join(_USERS, _USERS.c.id == _ENTRIES.c.created_by_id)
-    for e in connection.execute(entries.where(_ENTRIES.c.child_id == child.id)):
-        items.append(ChronologyItem(e.occurred_on, "entry", f"Information from {e.source}", e.summary, by=e.name))
+        else:
+            items.append(ChronologyItem(row.day, "entry", f"Information from {row.a}", row.note, by=row.by))
     if kind in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind]
     return sorted(items, key=lambda i: i.date, reverse=True)

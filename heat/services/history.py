@@ -7,6 +7,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +19,8 @@ from heat.extensions import db
 from heat.models import RECORDED, Assessment, Child, ReviewDecision, assessment_children
 from heat.reports.charts import ChartVisit, trend_svg
 from heat.services.checklists import definition_for, score_of
+
+T = TypeVar("T")
 
 
 def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
@@ -54,6 +57,18 @@ class VisitFacts:
 # its version and updated_at; so facts derived for one (visit, version) stay true. Kept per process.
 _facts: OrderedDict[tuple[int, str, int, dt.datetime], VisitFacts] = OrderedDict()
 KEEP_FACTS = 5000
+
+
+# Flags and charts over a set of recorded versions, derived once per set, like the facts.
+_derived: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+KEEP_DERIVED = 2000
+
+
+def _keep(key: tuple[object, ...], value: T) -> T:
+    _derived[key] = value
+    while len(_derived) > KEEP_DERIVED:
+        _derived.popitem(last=False)
+    return value
 
 
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
@@ -133,7 +148,12 @@ def history(child: Child, *, with_answers: bool = False, assessments: list[Asses
         visits = recorded_of(assessments)
     facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
-    return History(visits, facts, trends.flags([f.summary for f in facts], settings))
+    # The flags follow from the visits' recorded versions alone: worked out once per set of them.
+    key = (tuple(_facts_key(v) for v in visits), settings)
+    flags = _derived.get(("flags", key))
+    if flags is None:
+        flags = _keep(("flags", key), trends.flags([f.summary for f in facts], settings))
+    return History(visits, facts, flags)
 
 
 @dataclass(frozen=True)
@@ -169,6 +189,10 @@ def trend_chart(record: History, titles: list[str], rows: list[TrendRow]) -> str
     """The chart of `trend_rows(record)`, its grade lines labelled by the latest checklist version."""
     if not rows:
         return ""
-    visits = [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
-    scale = {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
-    return trend_svg(visits, titles, scale)
+    key = ("chart", tuple(_facts_key(v) for v in record.visits), tuple(titles))
+    chart = _derived.get(key)
+    if chart is None:
+        visits = [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
+        scale = {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
+        chart = _keep(key, trend_svg(visits, titles, scale))
+    return chart
