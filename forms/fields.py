@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import OrderedDict
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -27,6 +26,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
+
+from heat.caching import Recent
 
 TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
@@ -52,8 +53,7 @@ class RenderedOnce:
     page's time. Each distinct rendering is kept, per process, and reused. A free-text widget is
     kept only while empty: what a practitioner typed is never held beyond the request."""
 
-    _rendered: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
-    KEEP = 4096
+    _rendered: Recent[Markup] = Recent(4096)
 
     def keeps(self, field: Any) -> bool:
         return True
@@ -76,10 +76,7 @@ class RenderedOnce:
         )
         html = self._rendered.get(key)
         if html is None:
-            html = super().__call__(field, **kwargs)  # type: ignore[misc]
-            self._rendered[key] = html
-            if len(self._rendered) > self.KEEP:
-                self._rendered.popitem(last=False)
+            html = self._rendered.keep(key, super().__call__(field, **kwargs))  # type: ignore[misc]
         return html
 
 

@@ -6,20 +6,14 @@ still a conflict; the error page always renders."""
 from __future__ import annotations
 
 import pytest
-from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from heat.extensions import db
 from heat.models import Assessment, AuditEvent, SectionSave, User
 from tests import helpers
 from tests.helpers import field_value, page
 from tests.live import Browser, all_at_once, serving
-from tests.test_assessment_flow import definition, stored
-
-
-def count(app: Flask, statement) -> int:
-    with app.app_context():
-        return db.session.scalar(statement) or 0
+from tests.test_assessment_flow import count, definition, stored
 
 
 @pytest.fixture
@@ -78,9 +72,8 @@ def test_page_views_never_fail_while_others_save(app, team_of_four):
     saves, reads = results[:4], results[4:]
     assert all(status == 302 for statuses in saves for status in statuses), saves
     assert all(status == 200 for statuses in reads for status in statuses), reads
-    assert count(app, select(func.count()).select_from(SectionSave)) == 24
-    views = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "assessment_viewed")
-    assert count(app, views) == 8
+    assert count(app, SectionSave) == 24
+    assert count(app, AuditEvent, AuditEvent.action == "assessment_viewed") == 8
 
 
 def test_a_retried_save_is_applied_once_and_answered_as_the_first(app, team_of_four):
@@ -99,8 +92,7 @@ def test_a_retried_save_is_applied_once_and_answered_as_the_first(app, team_of_f
         later = browser.post(helpers.section_url(assessment_id, "kitchen"), fields)
     assert {r.status for r in replies} == {302} and later.status == 302
     assert {r.location for r in [*replies, later]} == {f"/assessments/{assessment_id}/sections/bathing"}
-    saves = select(func.count()).select_from(SectionSave).where(SectionSave.assessment_id == assessment_id)
-    assert count(app, saves) == 1
+    assert count(app, SectionSave, SectionSave.assessment_id == assessment_id) == 1
     record = stored(app, assessment_id)
     assert record.section_versions == {"kitchen": 1}
     assert set(record.grade_map.values()) == {"3"}
@@ -116,7 +108,7 @@ def test_a_retried_start_makes_one_draft(app, team_of_four):
         replies = all_at_once(*(lambda: browser.post(path, fields),) * 4)
     assert {r.status for r in replies} == {302}
     assert len({r.location for r in replies}) == 1
-    assert count(app, select(func.count()).select_from(Assessment).where(Assessment.start_key == key)) == 1
+    assert count(app, Assessment, Assessment.start_key == key) == 1
 
 
 def test_a_retried_submit_records_one_submission_and_answers_every_copy(app, make, signed_in, team_of_four):
@@ -133,12 +125,8 @@ def test_a_retried_submit_records_one_submission_and_answers_every_copy(app, mak
     assert {r.location for r in replies} == {f"/assessments/{assessment_id}"}
     record = stored(app, assessment_id)
     assert record.status == "submitted" and record.submission_key == fields["submission_key"]
-    submitted = (
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(AuditEvent.action == "assessment_submitted", AuditEvent.assessment_id == assessment_id)
-    )
-    assert count(app, submitted) == 1
+    submitted = (AuditEvent.action == "assessment_submitted", AuditEvent.assessment_id == assessment_id)
+    assert count(app, AuditEvent, *submitted) == 1
 
 
 def test_saves_of_different_sections_never_conflict_and_the_same_section_does(app, team_of_four):

@@ -15,9 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from heat.checklist.vocabulary import GRADED, NOT_APPLICABLE, NOT_SEEN, RULE_RATINGS, SCALE
-
-__all__ = ["GRADED", "NOT_APPLICABLE", "NOT_SEEN", "SCALE"]
+from heat.checklist.vocabulary import GRADED, RULE_RATINGS, SCALE
 
 MIN_ITEMS, MAX_ITEMS = 4, 8
 

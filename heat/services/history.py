@@ -4,14 +4,13 @@ the trend chart and its table."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from heat.caching import Recent
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
 from heat.checklist.vocabulary import GRADED, ROOM_SEEN
@@ -19,8 +18,6 @@ from heat.extensions import db
 from heat.models import RECORDED, Assessment, Child, ReviewDecision, assessment_children
 from heat.reports.charts import ChartVisit, trend_svg
 from heat.services.checklists import definition_for, score_of
-
-T = TypeVar("T")
 
 
 def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
@@ -55,20 +52,10 @@ class VisitFacts:
 
 # A recorded visit's answers change only through a save, submit or decision, each of which bumps
 # its version and updated_at; so facts derived for one (visit, version) stay true. Kept per process.
-_facts: OrderedDict[tuple[int, str, int, dt.datetime], VisitFacts] = OrderedDict()
-KEEP_FACTS = 5000
-
-
+_facts: Recent[VisitFacts] = Recent(5000)
 # Flags and charts over a set of recorded versions, derived once per set, like the facts.
-_derived: OrderedDict[tuple[object, ...], Any] = OrderedDict()
-KEEP_DERIVED = 2000
-
-
-def _keep(key: tuple[object, ...], value: T) -> T:
-    _derived[key] = value
-    while len(_derived) > KEEP_DERIVED:
-        _derived.popitem(last=False)
-    return value
+_flags: Recent[list[Flag]] = Recent(2000)
+_charts: Recent[str] = Recent(2000)
 
 
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
@@ -103,15 +90,8 @@ def visit_facts(visits: list[Assessment]) -> list[VisitFacts]:
             .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions))
         ).all()
         for visit in missing:
-            _facts[_facts_key(visit)] = _derive(visit)
-    found = []
-    for visit in visits:
-        key = _facts_key(visit)
-        _facts.move_to_end(key)
-        found.append(_facts[key])
-    while len(_facts) > KEEP_FACTS:
-        _facts.popitem(last=False)
-    return found
+            _facts.keep(_facts_key(visit), _derive(visit))
+    return [_facts.get(_facts_key(v)) or _facts.keep(_facts_key(v), _derive(v)) for v in visits]
 
 
 def summarise(assessment: Assessment) -> VisitSummary:
@@ -150,9 +130,9 @@ def history(child: Child, *, with_answers: bool = False, assessments: list[Asses
     settings = definition_for(visits[-1]).trends if visits else None
     # The flags follow from the visits' recorded versions alone: worked out once per set of them.
     key = (tuple(_facts_key(v) for v in visits), settings)
-    flags = _derived.get(("flags", key))
+    flags = _flags.get(key)
     if flags is None:
-        flags = _keep(("flags", key), trends.flags([f.summary for f in facts], settings))
+        flags = _flags.keep(key, trends.flags([f.summary for f in facts], settings))
     return History(visits, facts, flags)
 
 
@@ -189,10 +169,10 @@ def trend_chart(record: History, titles: list[str], rows: list[TrendRow]) -> str
     """The chart of `trend_rows(record)`, its grade lines labelled by the latest checklist version."""
     if not rows:
         return ""
-    key = ("chart", tuple(_facts_key(v) for v in record.visits), tuple(titles))
-    chart = _derived.get(key)
+    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles))
+    chart = _charts.get(key)
     if chart is None:
         visits = [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
         scale = {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
-        chart = _keep(key, trend_svg(visits, titles, scale))
+        chart = _charts.keep(key, trend_svg(visits, titles, scale))
     return chart
