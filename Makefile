@@ -26,9 +26,9 @@ $(VENV)/installed-%.txt: %.txt
 	$(BIN)/pip install --quiet --require-hashes -r $<
 	cp $< $@
 
-assets: static/dist/heat.css
+assets: static/dist/manifest.json
 
-static/dist/heat.css: package.json package-lock.json assets/heat.scss assets/build.mjs
+static/dist/manifest.json: package.json package-lock.json $(wildcard assets/*)
 	npm ci --no-audit --no-fund --loglevel=error
 	npm run --silent build
 

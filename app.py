@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_compress import Compress
 from flask_login import AnonymousUserMixin
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import SQLAlchemyError
+from whitenoise import WhiteNoise
 
 from heat import cli, config, database, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import checklists
-from heat.views import RecordId, admin, audit_trail, auth, casework, exports, filters, oversight
+from heat.views import RecordId, admin, api, audit_trail, auth, casework, exports, filters, offline, oversight
 
 ROOT = Path(__file__).parent
 
@@ -28,7 +30,28 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     cli.register(app)
+    serve_static_files(app)
     return app
+
+
+def serve_static_files(app: Flask) -> None:
+    """Pages, CSS and JavaScript go out compressed (Brotli or gzip). WhiteNoise serves static files
+    from their precompressed copies; content-hashed names are cached for a year, `immutable`."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "application/json", "text/javascript"])
+    Compress(app)
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+        app.wsgi_app,
+        root=app.static_folder,
+        prefix="static/",
+        max_age=3600,
+        immutable_file_test=offline.immutable,
+        add_headers_function=_static_headers,
+    )
+
+
+def _static_headers(headers, path: str, url: str) -> None:
+    headers["X-Content-Type-Options"] = "nosniff"
 
 
 def register_templates(app: Flask) -> None:
@@ -47,6 +70,7 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     filters.register(app)
+    app.add_template_global(offline.asset, "asset")
 
 
 def register_extensions(app: Flask) -> None:
@@ -72,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(oversight.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(audit_trail.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(offline.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -110,8 +136,24 @@ def register_errorhandlers(app: Flask) -> None:
         title, body = messages[500]
         return render_template("error.html", title=title, body=body, current_user=AnonymousUserMixin()), 500
 
+    @login_manager.unauthorized_handler
+    def unauthorized() -> ResponseReturnValue:
+        kept = casework.interrupted_save()
+        if kept is not None:
+            return kept
+        if request.blueprint == "api" or request.headers.get("X-Heat-Outbox"):
+            return jsonify(status="signed_out"), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        here = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.sign_in", next=here))
+
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError) -> ResponseReturnValue:
+        kept = casework.interrupted_save()
+        if kept is not None:
+            return kept
+        if request.blueprint == "api" or request.headers.get("X-Heat-Outbox"):
+            return jsonify(status="csrf"), 400
         return (
             render_template(
                 "error.html",

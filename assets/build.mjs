@@ -1,15 +1,42 @@
-// Build static/dist: compile assets/heat.scss and copy GOV.UK Frontend's JavaScript.
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+// Build static/dist: compile assets/heat.scss, copy GOV.UK Frontend's JavaScript and our own, give
+// every file a content-hashed name (cached for a year; a new build is a new name), write a gzip
+// and a Brotli copy beside each for WhiteNoise, and list the names in manifest.json.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import * as sass from "sass";
 
 const out = "static/dist";
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+const manifest = {};
+
+function emit(name, content) {
+  const hash = createHash("sha256").update(content).digest("hex").slice(0, 12);
+  const dot = name.lastIndexOf(".");
+  const hashed = `${name.slice(0, dot)}.${hash}${name.slice(dot)}`;
+  writeFileSync(`${out}/${hashed}`, content);
+  writeFileSync(`${out}/${hashed}.gz`, gzipSync(content, { level: 9 }));
+  writeFileSync(`${out}/${hashed}.br`, brotliCompressSync(content));
+  manifest[name] = hashed;
+  return hashed;
+}
+
 const css = sass.compile("assets/heat.scss", {
   loadPaths: ["node_modules"],
   style: "compressed",
   quietDeps: true,
   silenceDeprecations: ["mixed-decls", "import", "global-builtin"],
 });
-writeFileSync(`${out}/heat.css`, css.css);
-copyFileSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js", `${out}/govuk-frontend.min.js`);
-console.log(`built ${out}/heat.css (${css.css.length} bytes) and govuk-frontend.min.js`);
+emit("heat.css", Buffer.from(css.css));
+const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js"));
+// Our script imports GOV.UK Frontend by its hashed name.
+const ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
+emit("heat.js", Buffer.from(ours));
+// The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files.
+const assets = Object.values(manifest).map((name) => `/static/dist/${name}`);
+const build = createHash("sha256").update(assets.join()).digest("hex").slice(0, 12);
+const worker = readFileSync("assets/sw.js", "utf8").replace("__ASSETS__", JSON.stringify(assets)).replace("__BUILD__", build);
+writeFileSync(`${out}/sw.js`, worker);
+writeFileSync(`${out}/manifest.json`, JSON.stringify(manifest, null, 2));
+console.log(`built ${out}: ${Object.values(manifest).join(", ")}`);

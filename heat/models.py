@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -291,7 +292,28 @@ class SectionSave(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     completing: Mapped[bool]
     section_version: Mapped[int]  # the section's version this save made
+    # The assessment's version this save made: a tablet's outbox uses it to carry a waiting
+    # "Submit assessment" forward over its own saves (and only its own).
+    assessment_version: Mapped[int | None]
     saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PendingSave(Model):
+    """A section save the server could not store yet, kept so nothing typed is lost: it arrived
+    after the session expired (kept until the same practitioner signs in again), or it was replayed
+    from a tablet's outbox and was invalid or in conflict. The answers are encrypted; the row is
+    deleted once used, and 24 hours after it was made at the latest."""
+
+    __tablename__ = "pending_saves"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(20))  # signed_out, invalid, conflict
+    seen_version: Mapped[int]
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class ItemGrade(Model):

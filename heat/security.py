@@ -6,6 +6,8 @@ deactivation. Idle (30 minutes) and absolute (12 hours) limits are checked on ev
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 
@@ -53,10 +55,28 @@ def _enforce_timeouts() -> None:
         logout_user()
         session.clear()
         session["timed_out"] = True
+    elif request.headers.get("X-Heat-Background") == "1":
+        # The tablet storing pages for offline work, or asking whether saves are waiting, is not
+        # the practitioner using the app: it must not keep an idle session alive.
+        return
     elif now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION:
         # Rewriting (and re-signing) the session cookie on every request costs every page; a
         # minute's resolution is plenty for a 30-minute idle limit.
         session["seen_at"] = now
+
+
+def keep_alive() -> None:
+    """ "Stay signed in": the practitioner is here, whatever the minute's resolution says."""
+    session["seen_at"] = int(time.time())
+
+
+def tablet_id(user: User) -> str:
+    """An opaque name for the user, for the tablet's offline store: what was kept for one user is
+    never shown to, sent for or deleted by another. Stable across sign-ins; says nothing personal."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    digest = hmac.new(key, f"tablet:{user.id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:24]
 
 
 def _set_headers(response):
@@ -71,6 +91,9 @@ def _set_headers(response):
     if not request.path.startswith("/static/"):
         # Pages carry personal data: never keep them in a shared or browser cache.
         response.headers["Cache-Control"] = "no-store"
+        user = g.get("_login_user")  # only if this request loaded it: never a query here
+        if user is not None and user.is_authenticated:
+            response.headers["X-Heat-User"] = tablet_id(user)
     return response
 
 
@@ -89,4 +112,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def nonce():
-        return {"csp_nonce": g.get("csp_nonce", ""), "current_user": current_user}
+        return {
+            "csp_nonce": g.get("csp_nonce", ""),
+            "current_user": current_user,
+            "tablet_id": tablet_id,
+            "idle_seconds": int(app.config["HEAT_IDLE_TIMEOUT"].total_seconds()),
+        }

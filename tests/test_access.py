@@ -33,6 +33,9 @@ CASEWORK = [
     ("POST", "/children/{child}/handover"),
     ("GET", "/children/{child}/chronology/new"),
     ("POST", "/children/{child}/chronology/new"),
+    ("POST", "/assessments/{draft}/sections/kitchen/discard"),
+    ("POST", "/api/assessments/{draft}/sections/kitchen"),
+    ("POST", "/api/assessments/{draft}/submit"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -49,9 +52,22 @@ AUDITOR_ONLY = [
     ("GET", "/audit"),
     ("GET", "/audit/export.csv"),
 ]
-TEAM_PAGES = [("GET", "/caseload"), ("GET", "/dashboard"), ("GET", "/reviews")]
+TEAM_PAGES = [
+    ("GET", "/caseload"),
+    ("GET", "/dashboard"),
+    ("GET", "/reviews"),
+    ("GET", "/api/session"),
+    ("POST", "/api/session/keep-alive"),
+]
 # Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
-PUBLIC = [("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/sign-out"), ("GET", "/"), ("GET", "/static/heat.css")]
+PUBLIC = [
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("POST", "/sign-out"),
+    ("GET", "/"),
+    ("GET", "/static/heat.css"),
+    ("GET", "/sw.js"),
+]
 ADMIN = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/new"),
@@ -151,6 +167,11 @@ def test_admins_manage_accounts_not_casework(app, make, signed_in, world, method
 @pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + TEAM_PAGES)
 def test_signed_out_visitors_are_sent_to_sign_in(app, world, method, route):
     response = app.test_client().open(route.format(**world), method=method)
+    if route.startswith("/api/"):
+        # The tablet's outbox is told plainly, in JSON, and waits for its practitioner to sign in.
+        assert response.status_code in (401, 400)
+        assert response.json["status"] in ("signed_out", "csrf")
+        return
     assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else
     if response.status_code == 302:
         assert "/sign-in" in response.headers["Location"]
@@ -218,7 +239,10 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
             ]
             response = client.open(url, method=method, data={"name": "x", "save": "x"})
             assert response.status_code == 400, (method, url)
-            assert "This page has expired" in response.get_data(as_text=True)
+            if url.startswith("/api/"):
+                assert response.json == {"status": "csrf"}
+            else:
+                assert "This page has expired" in response.get_data(as_text=True)
             checked += 1
     assert checked >= 12
     assert stored(app, world["draft"]).grade_map == {}

@@ -180,7 +180,7 @@ def test_idle_timeout(app, make, signed_in, monkeypatch, minutes, signed_out):
     assert (response.status_code == 302) is signed_out
     if signed_out:
         page = client.get("/sign-in").get_data(as_text=True)
-        assert "signed out because the app was not used for a while" in page
+        assert "signed out because the app was not used for 30 minutes" in page
 
 
 def test_absolute_timeout_even_when_active(app, make, signed_in, monkeypatch):

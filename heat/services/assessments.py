@@ -430,6 +430,7 @@ def save_section(
         user_id=user.id,
         completing=completing,
         section_version=new_version,
+        assessment_version=assessment.version + 1,  # this flush's update bumps the version counter by one
     )
     db.session.add(save)
     try:

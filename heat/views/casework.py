@@ -10,19 +10,24 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from forms.assessment import StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, utcnow
+from heat.models import EDITABLE, RECORDED, Assessment, SectionSave, utcnow
 from heat.reports import pdf
-from heat.services import access, audit, checklists, chronology, history, paging
+from heat.services import access, audit, checklists, chronology, history, paging, pending
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -111,6 +116,7 @@ def assessment(assessment_id: int):
         statuses=svc.section_statuses(assessment),
         labels=svc.STATUS_LABELS,
         can_edit=access.can_assess(current_user),
+        kept=pending.sections_kept(current_user, assessment.id),
     )
 
 
@@ -136,31 +142,32 @@ def section(assessment_id: int, section_id: str):
     if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     form_class = section_form(definition, section_id)
+    kept = None
     if request.method == "GET":
-        stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
-        form = form_class(
-            data={**stored, "version": svc.section_version(assessment, section_id), "save_key": uuid.uuid4().hex}
-        )
+        kept = pending.find(current_user, assessment.id, section_id)
+        if kept is None:
+            stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
+            form = form_class(
+                data={**stored, "version": svc.section_version(assessment, section_id), "save_key": uuid.uuid4().hex}
+            )
+        else:
+            # Answers kept after the session ended, or sent from the tablet's outbox and not stored:
+            # shown as typed, with the messages they got, until they are saved.
+            row, fields = kept
+            form = form_class(formdata=MultiDict([*fields, ("csrf_token", generate_csrf())]))
+            form.version.data = str(row.seen_version)
+            form.save_key.data = uuid.uuid4().hex
+            if row.reason == pending.CONFLICT or row.seen_version != svc.section_version(assessment, section_id):
+                return _conflict(assessment, section_id, form, fields, kept=True)
+            form.validate_for(not form.save_later.data)
     else:
         form = form_class()
-        completing = not form.save_later.data
-        if form.validate_for(completing):
-            try:
-                save = svc.save_section(
-                    assessment,
-                    current_user,
-                    section_id,
-                    answers_of(definition, section_id, form),
-                    completing=completing,
-                    seen_version=_int(form.version.data),
-                    save_key=_key(form.save_key.data),
-                )
-            except svc.EditConflict:
-                db.session.rollback()
-                return _conflict(assessment_id, section_id, form)
-            db.session.commit()
+        outcome, save = save_from(assessment, definition, section_id, form)
+        if outcome == "conflict":
+            return _conflict(assessment, section_id, form, list(request.form.items(multi=True)))
+        if save is not None:
             # A retry of a save already made is answered as that save was.
-            return redirect(_next_url(assessment, definition, section_id, save.completing))
+            return redirect(next_url(assessment, definition, section_id, save.completing))
     previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
     return render_template(
         "casework/section.html",
@@ -171,10 +178,38 @@ def section(assessment_id: int, section_id: str):
         previous=previous,
         previous_grades=history.summarise(previous).grades if previous else {},
         previous_definition=checklists.definition_for(previous) if previous else None,
+        not_saved=kept is not None,
+        resume=pending.resume_token(current_user, assessment.id, section_id),
+        offline_next=next_url(assessment, definition, section_id, True),
+        offline_later=next_url(assessment, definition, section_id, False),
     )
 
 
-def _next_url(assessment, definition, section_id, completing) -> str:
+def save_from(assessment: Assessment, definition, section_id: str, form) -> tuple[str, SectionSave | None]:
+    """Validate and store one section from its form (the HTML page's, or a replay from a tablet's
+    outbox): ("saved", the save), ("invalid", None) or ("conflict", None). Commits a save."""
+    completing = not form.save_later.data
+    if not form.validate_for(completing):
+        return "invalid", None
+    try:
+        save = svc.save_section(
+            assessment,
+            current_user,
+            section_id,
+            answers_of(definition, section_id, form),
+            completing=completing,
+            seen_version=_int(form.version.data),
+            save_key=_key(form.save_key.data),
+        )
+    except svc.EditConflict:
+        db.session.rollback()
+        return "conflict", None
+    pending.discard(current_user, assessment.id, section_id)
+    db.session.commit()
+    return "saved", save
+
+
+def next_url(assessment, definition, section_id, completing) -> str:
     if not completing:
         return url_for("casework.assessment", assessment_id=assessment.id)
     ids = [s.id for s in svc.sections(definition)]
@@ -184,11 +219,11 @@ def _next_url(assessment, definition, section_id, completing) -> str:
     return url_for("casework.check", assessment_id=assessment.id)
 
 
-_NOT_RESENT = {"csrf_token", "version", "save_key", "save", "save_later"}
+_NOT_RESENT = {"csrf_token", "version", "save_key", "save", "save_later", "resume", "offline_next", "offline_later"}
 
 
-def _conflict(assessment_id: int, section_id: str, mine):
-    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+def _conflict(assessment: Assessment, section_id: str, mine, fields: list[tuple[str, str]], kept: bool = False):
+    assessment = access.assessment_for(current_user, assessment.id, to_change=True)
     definition = checklists.definition_for(assessment)
     saved = section_form(definition, section_id)(
         formdata=None,
@@ -196,7 +231,7 @@ def _conflict(assessment_id: int, section_id: str, mine):
         meta={"csrf": False},
     )
     # "Keep my answers" sends what was typed again, on top of the saved version, as a new save.
-    resend = [(name, value) for name, value in request.form.items(multi=True) if name not in _NOT_RESENT]
+    resend = [(name, value) for name, value in fields if name not in _NOT_RESENT]
     return (
         render_template(
             "casework/conflict.html",
@@ -207,9 +242,51 @@ def _conflict(assessment_id: int, section_id: str, mine):
             version=svc.section_version(assessment, section_id),
             save_key=uuid.uuid4().hex,
             completing=not mine.save_later.data,
+            kept=kept,
         ),
         409,
     )
+
+
+@bp.route("/assessments/<int:assessment_id>/sections/<section_id>/discard", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def discard_kept(assessment_id: int, section_id: str):
+    """Throw away answers kept for later (after a conflict): the saved version stays."""
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    if svc.section_of(checklists.definition_for(assessment), section_id) is None:
+        abort(404)
+    pending.discard(current_user, assessment.id, section_id)
+    audit.record("kept_save_discarded", user=current_user, assessment_id=assessment.id, detail=section_id)
+    db.session.commit()
+    return redirect(url_for("casework.section", assessment_id=assessment.id, section_id=section_id))
+
+
+def interrupted_save() -> ResponseReturnValue | None:
+    """A section save that arrived after its session ended (signed out for inactivity, the cookie
+    gone, or its CSRF token no longer matching) is kept for the practitioner whose page it came
+    from, and they are sent to sign in and then back to it. None when the request is not such a save.
+    A tablet's service worker (header X-Heat-Outbox) gets 401 instead and keeps the save itself."""
+    args = request.view_args or {}
+    if request.method != "POST" or request.endpoint != "casework.section":
+        return None
+    assessment_id, section_id = args.get("assessment_id"), args.get("section_id", "")
+    user = pending.resumed_user(request.form.get("resume", ""), assessment_id, section_id)
+    if user is None or (current_user.is_authenticated and current_user.id != user.id):
+        return None
+    if request.headers.get("X-Heat-Outbox"):
+        return jsonify(status="signed_out"), 401
+    assessment = db.session.get(Assessment, assessment_id)
+    current = svc.section_of(checklists.definition_for(assessment), section_id) if assessment else None
+    if assessment is None or current is None:
+        return None
+    fields = list(request.form.items(multi=True))
+    pending.keep(user, assessment.id, section_id, pending.SIGNED_OUT, _int(request.form.get("version")), fields)
+    db.session.commit()
+    here = url_for("casework.section", assessment_id=assessment.id, section_id=section_id)
+    if current_user.is_authenticated:
+        return redirect(here)
+    session["kept_save"] = current.title
+    return redirect(url_for("auth.sign_in", next=here))
 
 
 @bp.route("/assessments/<int:assessment_id>/check")
@@ -250,15 +327,11 @@ def submit(assessment_id: int):
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
-    try:
-        svc.submit(assessment, current_user, _key(form.submission_key.data), _int(form.version.data))
-    except svc.NotReadyToSubmit as exc:
-        db.session.rollback()
-        return render_template(
-            "casework/check.html", **_check_context(assessment), form=form, missing=exc.sections
-        ), 400
-    except svc.EditConflict:
-        db.session.rollback()
+    outcome = submit_from(assessment, form.submission_key.data, form.version.data)
+    if outcome == "not_ready":
+        missing = [s for s in svc.sections(checklists.definition_for(assessment)) if not _completed(assessment, s.id)]
+        return render_template("casework/check.html", **_check_context(assessment), form=form, missing=missing), 400
+    if outcome == "conflict":
         return render_template(
             "casework/check.html",
             **_check_context(assessment),
@@ -266,8 +339,28 @@ def submit(assessment_id: int):
             missing=[],
             stale=True,
         ), 409
-    db.session.commit()
     return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+
+
+def _completed(assessment: Assessment, section_id: str) -> bool:
+    return svc.section_statuses(assessment)[section_id] == svc.COMPLETED
+
+
+def submit_from(assessment: Assessment, key: str | None, version) -> str:
+    """Submit (from the check answers page, or replayed from a tablet's outbox): "submitted" (now,
+    or already), "not_ready" or "conflict". Commits a submission."""
+    if assessment.status not in EDITABLE:
+        return "submitted"
+    try:
+        svc.submit(assessment, current_user, _key(key), _int(version))
+    except svc.NotReadyToSubmit:
+        db.session.rollback()
+        return "not_ready"
+    except svc.EditConflict:
+        db.session.rollback()
+        return "conflict"
+    db.session.commit()
+    return "submitted"
 
 
 def _key(value: str | None) -> str:

@@ -1,0 +1,274 @@
+// HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
+// here is progressive enhancement: every page and form works without it.
+import { initAll } from "./govuk-frontend.min.js";
+
+initAll();
+
+const body = document.body;
+const user = body.dataset.heatUser;
+
+/* --- a fresh key for each save made from this page (stored pages are used more than once) --- */
+
+function freshKeys() {
+  for (const input of document.querySelectorAll('input[name="save_key"], input[name="submission_key"]')) {
+    input.value = crypto.randomUUID().replaceAll("-", "");
+  }
+}
+
+/* --- talking to the service worker ----------------------------------------------------------- */
+
+async function ask(message) {
+  const registration = await navigator.serviceWorker.ready;
+  const worker = navigator.serviceWorker.controller || registration.active;
+  if (!worker) return {};
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => resolve(event.data || {});
+    worker.postMessage({ ...message, user }, [channel.port2]);
+  });
+}
+
+function banner(title, text, success) {
+  const main = document.querySelector("main");
+  if (!main) return;
+  const box = document.createElement("div");
+  box.className = `govuk-notification-banner${success ? " govuk-notification-banner--success" : ""}`;
+  box.setAttribute("role", success ? "alert" : "region");
+  box.setAttribute("aria-labelledby", "heat-offline-banner-title");
+  box.dataset.heatOfflineBanner = "";
+  const header = document.createElement("div");
+  header.className = "govuk-notification-banner__header";
+  const heading = document.createElement("h2");
+  heading.className = "govuk-notification-banner__title";
+  heading.id = "heat-offline-banner-title";
+  heading.textContent = title;
+  header.append(heading);
+  const content = document.createElement("div");
+  content.className = "govuk-notification-banner__content";
+  for (const line of [].concat(text)) {
+    const p = document.createElement("p");
+    p.className = "govuk-notification-banner__heading";
+    if (line.href) {
+      const link = document.createElement("a");
+      link.className = "govuk-notification-banner__link";
+      link.href = line.href;
+      link.textContent = line.text;
+      p.append(link);
+    } else {
+      p.textContent = line;
+    }
+    content.append(p);
+  }
+  box.append(header, content);
+  main.prepend(box);
+}
+
+function showWaiting(state) {
+  const count = document.querySelector("[data-heat-waiting]");
+  if (!count) return;
+  count.hidden = !state.waiting;
+  count.textContent = state.waiting === 1 ? "1 save waiting to be sent" : `${state.waiting} saves waiting to be sent`;
+}
+
+const ATTENTION = {
+  invalid: "could not be saved: open it to see what to change",
+  conflict: "was saved by someone else meanwhile: open it to choose which answers to keep",
+  not_ready: "could not be submitted: some sections are not complete",
+  error: "could not be sent: open it to check it",
+};
+
+function showAttention(state) {
+  if (!state.attention || !state.attention.length) return;
+  banner(
+    "Important",
+    state.attention.map((a) => ({ text: `${a.title} ${ATTENTION[a.status] || ATTENTION.error}`, href: a.url })),
+    false,
+  );
+}
+
+/* --- the task list: store the assessment, and say what waits on the tablet ------------------ */
+
+async function taskList(state) {
+  const list = document.querySelector("[data-heat-offline-assessment]");
+  if (!list) return;
+  const assessment = list.dataset.heatOfflineAssessment;
+  const mine = state.entries.filter((e) => e.assessment === assessment);
+  for (const entry of mine) {
+    if (entry.kind === "submit") {
+      const note = document.querySelector("[data-heat-submitted-here]");
+      if (note) note.hidden = false;
+      continue;
+    }
+    const link = document.querySelector(`a.govuk-task-list__link[href$="/sections/${entry.section}"]`);
+    const status = link && link.closest(".govuk-task-list__item").querySelector(".govuk-task-list__status");
+    if (status) {
+      status.replaceChildren();
+      const tag = document.createElement("strong");
+      tag.className = "govuk-tag govuk-tag--yellow";
+      tag.textContent = "Saved on this tablet";
+      status.append(tag);
+    }
+  }
+  if (!navigator.onLine) return;
+  const paths = [location.pathname];
+  for (const link of document.querySelectorAll("a.govuk-task-list__link, a[data-heat-check-answers]")) {
+    paths.push(new URL(link.href).pathname);
+  }
+  const answer = await ask({ type: "store", assessment, paths });
+  const ready = document.querySelector("[data-heat-ready]");
+  if (ready && answer.ready) ready.hidden = false;
+}
+
+/* --- a section: what was saved on the tablet is what the page shows ------------------------- */
+
+async function section() {
+  const form = document.querySelector("form[data-heat-section]");
+  const match = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/.exec(location.pathname);
+  if (!form || !match) return;
+  const answer = await ask({ type: "entry", assessment: match[1], section: match[2] });
+  if (!answer.entry) return;
+  const skip = new Set(["csrf_token", "save_key", "version", "resume", "offline_next", "offline_later", "offline_title"]);
+  const names = new Set(answer.entry.fields.map(([name]) => name).filter((name) => !skip.has(name)));
+  for (const name of names) {
+    const values = answer.entry.fields.filter(([key]) => key === name).map(([, value]) => value);
+    for (const input of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+      if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
+      else input.value = values[0];
+    }
+  }
+  // Unchecked boxes and radios are not sent: what was left empty on the tablet is empty here too.
+  for (const input of form.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
+    if (!names.has(input.name)) input.checked = false;
+  }
+  banner("Not sent yet", "These answers are saved on this tablet. They will be sent when you are back online.", false);
+}
+
+/* --- sending, whenever there is a chance ------------------------------------------------------ */
+
+let retry = 5000;
+let timer = null;
+async function drain() {
+  clearTimeout(timer);
+  const state = await ask({ type: "drain" });
+  showWaiting(state);
+  showAttention(state);
+  if (state.waiting) {
+    timer = setTimeout(drain, retry);
+    retry = Math.min(retry * 2, 300000);
+  } else {
+    retry = 5000;
+  }
+}
+
+/* --- sign-out: never lose what waits, never leave anything behind ---------------------------- */
+
+function signOut() {
+  const form = document.querySelector(".heat-header__sign-out-form");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    if (form.dataset.confirmed) return;
+    event.preventDefault();
+    const state = await ask({ type: "status" });
+    if (!state.waiting) {
+      await ask({ type: "sign-out", keep: false });
+      form.dataset.confirmed = "1";
+      form.requestSubmit();
+      return;
+    }
+    const panel = document.querySelector("[data-heat-sign-out]");
+    const list = panel.querySelector("ul");
+    list.replaceChildren();
+    for (const entry of state.entries) {
+      const item = document.createElement("li");
+      item.textContent = `${entry.title}, saved on this tablet at ${new Date(entry.at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}`;
+      list.append(item);
+    }
+    panel.querySelector("[data-heat-waiting-count]").textContent =
+      state.waiting === 1 ? "1 save has" : `${state.waiting} saves have`;
+    panel.hidden = false;
+    panel.querySelector("h2").focus();
+  });
+  const panel = document.querySelector("[data-heat-sign-out]");
+  panel.querySelector("[data-heat-keep]").addEventListener("click", async () => {
+    await ask({ type: "sign-out", keep: true });
+    form.dataset.confirmed = "1";
+    form.requestSubmit();
+  });
+  panel.querySelector("[data-heat-back]").addEventListener("click", () => {
+    panel.hidden = true;
+    drain();
+  });
+}
+
+/* --- "You will be signed out soon" (GOV.UK timeout warning) ---------------------------------- */
+
+function timeoutWarning() {
+  const dialog = document.querySelector("[data-heat-timeout]");
+  const idle = Number(body.dataset.heatIdle || 0);
+  if (!dialog || !idle) return;
+  const warnAt = Math.max(idle - 120, idle * 0.8) * 1000;
+  let warnTimer;
+  let endTimer;
+  let returnFocus = null;
+  const start = () => {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    warnTimer = setTimeout(() => {
+      returnFocus = document.activeElement;
+      dialog.showModal();
+      dialog.querySelector("h2").focus();
+    }, warnAt);
+    endTimer = setTimeout(timedOut, idle * 1000);
+  };
+  const timedOut = () => {
+    // Whatever is typed in a section goes to the server (or the tablet) before the session ends.
+    const form = document.querySelector("form[data-heat-section]");
+    if (form) {
+      const later = form.querySelector('[name="save_later"]');
+      form.requestSubmit(later || undefined);
+    } else {
+      location.reload();
+    }
+  };
+  dialog.querySelector("[data-heat-stay]").addEventListener("click", async () => {
+    const token = document.querySelector('input[name="csrf_token"]');
+    try {
+      await fetch("/api/session/keep-alive", { method: "POST", headers: { "X-CSRFToken": token ? token.value : "" } });
+    } catch (error) {
+      /* offline: the tablet keeps what is saved anyway */
+    }
+    dialog.close();
+    if (returnFocus) returnFocus.focus();
+    start();
+  });
+  dialog.addEventListener("cancel", (event) => event.preventDefault());
+  start();
+}
+
+/* --- start ----------------------------------------------------------------------------------- */
+
+freshKeys();
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) freshKeys();
+});
+timeoutWarning();
+
+if (user && "serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").then(async () => {
+    const forget = body.dataset.heatForget;
+    if (forget) await ask({ type: "forget", assessment: forget });
+    const state = await ask({ type: "status" });
+    if (state.error) return;
+    showWaiting(state);
+    if (state.flash) banner("Success", state.flash, true);
+    showAttention(state);
+    await section();
+    await taskList(state);
+    signOut();
+    if (state.waiting) drain();
+  });
+  window.addEventListener("online", drain);
+  navigator.serviceWorker.addEventListener("message", async (event) => {
+    if (event.data && event.data.type === "outbox-changed") showWaiting(await ask({ type: "status-quiet" }));
+  });
+}

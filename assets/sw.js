@@ -1,0 +1,404 @@
+/* HEAT's service worker: finish an assessment with no signal, send it when the signal returns.
+
+   What it keeps on the tablet, all in IndexedDB "heat-offline", per user (the server names each
+   user with an opaque id in the X-Heat-User header of every signed-in page):
+   - keys:   one AES-GCM key per user, made here, non-extractable (WebCrypto);
+   - pages:  the pages of assessments opened online (task list, sections, check answers),
+             encrypted with the user's key, deleted once the assessment is submitted and sent,
+             and at sign-out;
+   - outbox: section saves and submissions made while the server could not be reached,
+             encrypted, sent in order when it can be; each keeps its own save key, so a replay
+             never stores twice.
+   Static files (content-hashed, nothing personal) are kept in the Cache Storage.
+   Pages are never served from here while the server answers. */
+
+const ASSETS = __ASSETS__;
+const STATIC_CACHE = "heat-static-__BUILD__";
+const TIMEOUT_MS = 8000;
+const UNREACHABLE = new Set([502, 503, 504]);
+const SECTION = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/;
+const SUBMIT = /^\/assessments\/(\d+)\/submit$/;
+const SAVED_HERE = "Saved on this tablet. It will be sent when you are back online.";
+const SUBMITTED_HERE = "Submitted on this tablet. It will be sent when you are back online.";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== STATIC_CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
+});
+
+/* --- IndexedDB, a request at a time ------------------------------------------------------- */
+
+let database = null;
+function openDatabase() {
+  database ||= new Promise((resolve, reject) => {
+    const request = indexedDB.open("heat-offline", 1);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      db.createObjectStore("keys");
+      db.createObjectStore("state");
+      db.createObjectStore("pages");
+      db.createObjectStore("outbox", { keyPath: "id", autoIncrement: true });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return database;
+}
+
+async function run(store, mode, body) {
+  const db = await openDatabase();
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(store, mode);
+    const request = body(transaction.objectStore(store));
+    transaction.oncomplete = () => resolve(request ? request.result : undefined);
+    transaction.onerror = transaction.onabort = () => reject(transaction.error);
+  });
+}
+const get = (store, key) => run(store, "readonly", (s) => s.get(key));
+const put = (store, value, key) => run(store, "readwrite", (s) => (key === undefined ? s.put(value) : s.put(value, key)));
+const remove = (store, key) => run(store, "readwrite", (s) => s.delete(key));
+const all = (store) => run(store, "readonly", (s) => s.getAll());
+const allKeys = (store) => run(store, "readonly", (s) => s.getAllKeys());
+
+/* --- who is signed in, and their key ------------------------------------------------------ */
+
+const currentUser = () => get("state", "user");
+
+async function noteUser(response) {
+  // Only a page the server itself answered says who is signed in (or that nobody is).
+  if (response.type !== "basic" || !(response.headers.get("Content-Type") || "").startsWith("text/html")) return;
+  const user = response.headers.get("X-Heat-User");
+  await put("state", user || null, "user");
+}
+
+const makingKey = {};
+function keyFor(user) {
+  makingKey[user] ||= (async () => {
+    let key = await get("keys", user);
+    if (!key) {
+      key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+      await put("keys", key, user);
+    }
+    return key;
+  })();
+  return makingKey[user];
+}
+
+async function seal(user, value) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const plain = new TextEncoder().encode(JSON.stringify(value));
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await keyFor(user), plain);
+  return { iv, data };
+}
+
+async function unseal(user, sealed) {
+  const key = await get("keys", user);
+  if (!key) return null;
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
+  return JSON.parse(new TextDecoder().decode(plain));
+}
+
+/* --- the network, with a limit ------------------------------------------------------------ */
+
+async function timed(input, init = {}) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  try {
+    return await fetch(input, { ...init, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/* --- stored pages -------------------------------------------------------------------------- */
+
+const pageKey = (user, path) => `${user} ${path}`;
+
+async function keepPage(user, assessment, path, response) {
+  const html = await response.text();
+  const csp = response.headers.get("Content-Security-Policy") || "";
+  await put("pages", { user, assessment, path, csp, sealed: await seal(user, html) }, pageKey(user, path));
+}
+
+async function storeAssessment(user, assessment, paths) {
+  const cache = await caches.open(STATIC_CACHE);
+  for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
+  for (const path of paths) {
+    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
+    await keepPage(user, assessment, path, response);
+  }
+  await put("state", paths, `stored ${user} ${assessment}`);
+  return true;
+}
+
+async function forgetAssessment(user, assessment) {
+  for (const key of await allKeys("pages")) {
+    const page = await get("pages", key);
+    if (page && page.user === user && String(page.assessment) === String(assessment)) await remove("pages", key);
+  }
+  await remove("state", `stored ${user} ${assessment}`);
+}
+
+async function offlinePage(message) {
+  const body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>No connection – HEAT</title><link rel="stylesheet" href="${ASSETS.find((a) => a.endsWith(".css"))}"></head>
+<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
+<h1 class="govuk-heading-l">No connection</h1><p class="govuk-body">${message}</p>
+<p class="govuk-body">Use your browser’s back button to return to the page you were on.</p></main></div></body></html>`;
+  return new Response(body, {
+    status: 503,
+    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'self'; script-src 'none'" },
+  });
+}
+
+async function navigate(request) {
+  const url = new URL(request.url);
+  const path = url.pathname + url.search;
+  try {
+    const response = await timed(request);
+    if (!UNREACHABLE.has(response.status)) {
+      await noteUser(response);
+      const user = await currentUser();
+      const stored = user && (await get("pages", pageKey(user, path)));
+      // A stored page opened online is stored again as the server shows it now.
+      if (stored && response.ok) await keepPage(user, stored.assessment, path, response.clone());
+      return response;
+    }
+  } catch (error) {
+    /* no network, refused, reset or too slow: the tablet's copy, if there is one */
+  }
+  const user = await currentUser();
+  const page = user && (await get("pages", pageKey(user, path)));
+  const html = page && (await unseal(user, page.sealed));
+  if (html) {
+    return new Response(html, {
+      headers: {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": page.csp,
+        "Cache-Control": "no-store",
+        "X-Heat-User": user,
+      },
+    });
+  }
+  return offlinePage("HEAT cannot be reached, and this page is not stored on this tablet. Open an assessment while you have a signal to work on it offline.");
+}
+
+/* --- saves made with no signal --------------------------------------------------------------- */
+
+async function post(request) {
+  const url = new URL(request.url);
+  const form = await request.clone().formData();
+  const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
+  let response = null;
+  try {
+    response = await timed(url.pathname, {
+      method: "POST",
+      body: new URLSearchParams(fields),
+      headers: { "X-Heat-Outbox": "1" },
+      redirect: "manual",
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    response = null;
+  }
+  if (response && !UNREACHABLE.has(response.status) && response.status !== 401) return response;
+  const user = await currentUser();
+  if (!user) return response || offlinePage("HEAT cannot be reached. Sign in again when you have a signal.");
+  const section = SECTION.exec(url.pathname);
+  const assessment = (section || SUBMIT.exec(url.pathname))[1];
+  const value = (name) => (fields.find(([key]) => key === name) || [])[1];
+  if (section) {
+    await enqueue(user, { kind: "save", assessment, section: section[2], title: value("offline_title") || section[2] }, fields);
+  } else {
+    await enqueue(user, { kind: "submit", assessment, section: "submit", title: "Submit assessment" }, fields);
+  }
+  if (response && response.status === 401) {
+    // Signed out meanwhile: the save waits here until the same practitioner signs in again.
+    return Response.redirect(`/sign-in?next=${encodeURIComponent(url.pathname)}`, 303);
+  }
+  await put("state", section ? SAVED_HERE : SUBMITTED_HERE, `flash ${user}`);
+  const next = section ? value(value("save_later") !== undefined ? "offline_later" : "offline_next") : `/assessments/${assessment}`;
+  return Response.redirect(next || `/assessments/${assessment}`, 303);
+}
+
+async function enqueue(user, entry, fields) {
+  const entries = await all("outbox");
+  for (const older of entries) {
+    if (older.user === user && older.kind === "save" && entry.kind === "save" && older.assessment === entry.assessment && older.section === entry.section) {
+      // A section saved twice offline goes as one save, based on the version the first started from.
+      const before = await unseal(user, older.sealed);
+      const version = before && before.fields.find(([key]) => key === "version");
+      if (version) fields = [...fields.filter(([key]) => key !== "version"), version];
+      await remove("outbox", older.id);
+    }
+  }
+  await put("outbox", { ...entry, user, at: Date.now(), sealed: await seal(user, { fields }) });
+  if (self.registration.sync) self.registration.sync.register("heat-outbox").catch(() => {});
+  tellPages();
+}
+
+let draining = null;
+function drain() {
+  draining ||= send().finally(() => {
+    draining = null;
+  });
+  return draining;
+}
+
+async function send() {
+  const user = await currentUser();
+  if (!user) return;
+  const waiting = (await all("outbox")).filter((e) => e.user === user).sort((a, b) => a.id - b.id);
+  if (!waiting.length) return;
+  let session;
+  try {
+    const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
+    if (!response.ok) return; // signed out: wait until the same practitioner signs in
+    session = await response.json();
+  } catch (error) {
+    return;
+  }
+  if (session.user !== user) {
+    await put("state", session.user, "user");
+    return; // someone else is signed in: their entries only, never these
+  }
+  const touched = new Set();
+  for (const entry of waiting) {
+    const payload = await unseal(user, entry.sealed);
+    const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
+    let response;
+    try {
+      response = await timed(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf },
+        body: JSON.stringify({ fields: payload ? payload.fields : [] }),
+      });
+    } catch (error) {
+      break; // the signal went again: the rest wait, in order
+    }
+    if (response.status >= 500 || response.status === 401) break;
+    const answer = await response.json().catch(() => ({ status: "error" }));
+    if (answer.status === "csrf" || answer.status === "signed_out") break; // a fresh token next time
+    await remove("outbox", entry.id);
+    touched.add(entry.assessment);
+    if (answer.status === "saved") {
+      await carryForward(user, entry.assessment, answer);
+    } else if (answer.status === "submitted") {
+      await forgetAssessment(user, entry.assessment);
+      touched.delete(entry.assessment);
+    } else {
+      await attention(user, entry, answer);
+    }
+  }
+  for (const assessment of touched) {
+    const paths = await get("state", `stored ${user} ${assessment}`);
+    if (paths) await storeAssessment(user, assessment, paths).catch(() => {});
+  }
+  tellPages();
+}
+
+async function carryForward(user, assessment, answer) {
+  // A waiting "Submit assessment" was made on top of this tablet's saves: move it on past each
+  // of them, and past nothing else (anyone else's change still makes it a conflict).
+  for (const entry of await all("outbox")) {
+    if (entry.user !== user || entry.kind !== "submit" || entry.assessment !== assessment) continue;
+    const payload = await unseal(user, entry.sealed);
+    const version = payload.fields.find(([key]) => key === "version");
+    if (version && String(version[1]) === String(answer.previous_version)) {
+      version[1] = String(answer.version);
+      await put("outbox", { ...entry, sealed: await seal(user, payload) });
+    }
+  }
+}
+
+async function attention(user, entry, answer) {
+  const list = (await get("state", `attention ${user}`)) || [];
+  const url = answer.url || `/assessments/${entry.assessment}`;
+  list.push({ title: entry.title, status: answer.status, url });
+  await put("state", list, `attention ${user}`);
+}
+
+async function status(user, quiet = false) {
+  // Messages are shown once: the page that asks (not quietly) takes them.
+  const entries = (await all("outbox")).filter((e) => e.user === user);
+  const flash = quiet ? null : await get("state", `flash ${user}`);
+  const attentionList = quiet ? [] : (await get("state", `attention ${user}`)) || [];
+  if (!quiet) {
+    await remove("state", `flash ${user}`);
+    await remove("state", `attention ${user}`);
+  }
+  return {
+    waiting: entries.length,
+    entries: entries.map((e) => ({ assessment: e.assessment, section: e.section, kind: e.kind, title: e.title, at: e.at })),
+    flash,
+    attention: attentionList,
+  };
+}
+
+async function entryFor(user, assessment, section) {
+  const entry = (await all("outbox")).find((e) => e.user === user && e.assessment === assessment && e.section === section);
+  return entry ? unseal(user, entry.sealed) : null;
+}
+
+async function signOut(user, keep) {
+  for (const key of await allKeys("pages")) if (key.startsWith(`${user} `)) await remove("pages", key);
+  for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
+  if (!keep) {
+    for (const entry of await all("outbox")) if (entry.user === user) await remove("outbox", entry.id);
+    await remove("keys", user);
+    delete makingKey[user];
+  }
+  await put("state", null, "user");
+}
+
+async function tellPages() {
+  for (const client of await self.clients.matchAll()) client.postMessage({ type: "outbox-changed" });
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate" && request.method === "GET") {
+    event.respondWith(navigate(request));
+  } else if (request.mode === "navigate" && request.method === "POST" && (SECTION.test(url.pathname) || SUBMIT.test(url.pathname))) {
+    event.respondWith(post(request));
+  }
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "heat-outbox") event.waitUntil(drain());
+});
+
+self.addEventListener("message", (event) => {
+  const message = event.data || {};
+  const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
+  const work = (async () => {
+    const user = await currentUser();
+    // A page speaks for the user the server last named, and for nobody else.
+    if (!user || message.user !== user) return reply({ error: "not-current-user" });
+    try {
+      if (message.type === "status") reply(await status(user));
+      else if (message.type === "status-quiet") reply(await status(user, true));
+      else if (message.type === "drain") reply(await drain().then(() => status(user)));
+      else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
+      else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
+      else if (message.type === "entry") reply({ entry: await entryFor(user, message.assessment, message.section) });
+      else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
+    } catch (error) {
+      reply({ error: String(error) });
+    }
+  })();
+  event.waitUntil(work);
+});

@@ -1,0 +1,90 @@
+"""JSON for the tablet's outbox: saves and submissions made with no signal, sent later.
+
+Every call needs the session, and every change its CSRF token in the `X-CSRFToken` header (the
+outbox fetches a fresh one from /api/session before it replays). A replayed save is checked by
+the same form classes, with the same messages, as the HTML page; one that cannot be stored is
+kept on the server for its practitioner (see services/pending.py), so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
+
+from forms.assessment import section_form
+from heat.extensions import db
+from heat.models import EDITABLE
+from heat.security import keep_alive, tablet_id
+from heat.services import access, checklists, pending
+from heat.services import assessments as svc
+from heat.views import roles_required
+from heat.views.casework import next_url, save_from, submit_from
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.route("/session")
+@roles_required(*access.CASEWORK_ROLES)
+def session_state():
+    """Who is signed in (as the tablet names them) and a CSRF token for replaying the outbox."""
+    return jsonify(user=tablet_id(current_user), csrf=generate_csrf())
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def stay_signed_in():
+    keep_alive()
+    return jsonify(status="ok")
+
+
+def _fields() -> list[tuple[str, str]]:
+    body = request.get_json(silent=True) or {}
+    fields = body.get("fields")
+    if not isinstance(fields, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair) for pair in fields
+    ):
+        abort(400)
+    return [(name, value) for name, value in fields]
+
+
+@bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def save_section(assessment_id: int, section_id: str):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    fields = _fields()
+    definition = checklists.definition_for(assessment)
+    if svc.section_of(definition, section_id) is None:
+        abort(404)
+    here = url_for("casework.section", assessment_id=assessment.id, section_id=section_id)
+    form = section_form(definition, section_id)(formdata=MultiDict(fields), meta={"csrf": False})
+    outcome, save = save_from(assessment, definition, section_id, form)
+    if save is not None:
+        return jsonify(
+            status="saved",
+            version=save.assessment_version,
+            previous_version=(save.assessment_version or 1) - 1,
+            next=next_url(assessment, definition, section_id, save.completing),
+        )
+    # Not stored: kept for its practitioner, shown (with its messages, or as a conflict) when they
+    # open the section. The tablet stops holding it once the server holds it.
+    db.session.rollback()
+    reason = pending.INVALID if outcome == "invalid" and assessment.status in EDITABLE else pending.CONFLICT
+    seen = form.version.data
+    pending.keep(current_user, assessment.id, section_id, reason, int(seen) if str(seen).isdigit() else 0, fields)
+    db.session.commit()
+    return jsonify(status=reason, url=here), 409 if reason == pending.CONFLICT else 422
+
+
+@bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def submit(assessment_id: int):
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    fields = MultiDict(_fields())
+    outcome = submit_from(assessment, fields.get("submission_key"), fields.get("version"))
+    where = url_for("casework.assessment", assessment_id=assessment.id)
+    if outcome == "submitted":
+        return jsonify(status="submitted", url=where)
+    check = url_for("casework.check", assessment_id=assessment.id)
+    return jsonify(status=outcome, url=check), 409 if outcome == "conflict" else 422

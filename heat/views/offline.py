@@ -1,0 +1,41 @@
+"""The pieces of offline working the server provides: the service worker script (at the site's
+root, so it may look after every page) and the names of the content-hashed static files."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_file, url_for
+
+bp = Blueprint("offline", __name__)
+HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$")
+
+
+@cache
+def _manifest(static_folder: str) -> dict[str, str]:
+    path = Path(static_folder) / "dist" / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RuntimeError(f"{path} is missing: run `make assets`") from None
+
+
+def asset(name: str) -> str:
+    """The URL of a built static file by its plain name (`heat.css`): its content-hashed copy."""
+    return url_for("static", filename="dist/" + _manifest(current_app.static_folder or "")[name])
+
+
+def immutable(path: str, url: str) -> bool:
+    """WhiteNoise: files with a content hash in their name never change, so browsers keep them a year."""
+    return bool(HASHED.search(url))
+
+
+@bp.route("/sw.js")
+def service_worker():
+    response = send_file(Path(current_app.static_folder or "") / "dist" / "sw.js", mimetype="text/javascript")
+    # Browsers check for a new worker on each visit: never serve them a stale one.
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,2 +1,0 @@
-import { initAll } from "./dist/govuk-frontend.min.js";
-initAll();
