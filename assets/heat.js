@@ -131,10 +131,11 @@ async function section() {
   const names = new Set(answer.entry.fields.map(([name]) => name).filter((name) => !skip.has(name)));
   for (const name of names) {
     const values = answer.entry.fields.filter(([key]) => key === name).map(([, value]) => value);
-    for (const input of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+    // Date parts share one name: the nth value goes to the nth box.
+    form.querySelectorAll(`[name="${CSS.escape(name)}"]`).forEach((input, n) => {
       if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
-      else input.value = values[0];
-    }
+      else input.value = values[n] ?? "";
+    });
   }
   // Unchecked boxes and radios are not sent: what was left empty on the tablet is empty here too.
   for (const input of form.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {

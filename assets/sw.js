@@ -72,6 +72,18 @@ const allKeys = (store) => run(store, "readonly", (s) => s.getAllKeys());
 
 const currentUser = () => get("state", "user");
 
+async function askServer() {
+  // The page was not seen by this worker (it was installed meanwhile): the server says who it is.
+  try {
+    const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
+    const user = response.ok ? (await response.json()).user : null;
+    await put("state", user, "user");
+    return user;
+  } catch (error) {
+    return currentUser();
+  }
+}
+
 async function noteUser(response) {
   // Only a page the server itself answered says who is signed in (or that nobody is).
   if (response.type !== "basic" || !(response.headers.get("Content-Type") || "").startsWith("text/html")) return;
@@ -272,7 +284,9 @@ async function send() {
     return; // someone else is signed in: their entries only, never these
   }
   const touched = new Set();
-  for (const entry of waiting) {
+  for (const listed of waiting) {
+    const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
+    if (!entry) continue;
     const payload = await unseal(user, entry.sealed);
     const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
     let response;
@@ -385,7 +399,8 @@ self.addEventListener("message", (event) => {
   const message = event.data || {};
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   const work = (async () => {
-    const user = await currentUser();
+    let user = await currentUser();
+    if (message.user && message.user !== user) user = await askServer();
     // A page speaks for the user the server last named, and for nobody else.
     if (!user || message.user !== user) return reply({ error: "not-current-user" });
     try {

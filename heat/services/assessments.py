@@ -415,7 +415,8 @@ def save_section(
         return done
     if assessment.status not in EDITABLE or seen_version != section_version(assessment, section_id):
         raise EditConflict()
-    SECTION_STORES.get(section_id, DOMAIN_STORE).store(assessment, section_id, answers)
+    with db.session.no_autoflush:  # one UPDATE of the assessment, so one step of its version
+        SECTION_STORES.get(section_id, DOMAIN_STORE).store(assessment, section_id, answers)
     assessment.section_status = {
         **(assessment.section_status or {}),
         section_id: COMPLETED if completing else IN_PROGRESS,
@@ -430,7 +431,6 @@ def save_section(
         user_id=user.id,
         completing=completing,
         section_version=new_version,
-        assessment_version=assessment.version + 1,  # this flush's update bumps the version counter by one
     )
     db.session.add(save)
     try:
@@ -438,6 +438,7 @@ def save_section(
     except StaleDataError:
         db.session.rollback()
         raise EditConflict() from None
+    save.assessment_version = assessment.version  # one step on from the version the save found
     audit.record("section_saved", user=user, assessment_id=assessment.id, detail=section_id)
     return save
 

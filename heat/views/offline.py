@@ -8,7 +8,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_file, url_for
+from flask import Blueprint, Response, current_app, url_for
 
 bp = Blueprint("offline", __name__)
 HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$")
@@ -33,9 +33,14 @@ def immutable(path: str, url: str) -> bool:
     return bool(HASHED.search(url))
 
 
+@cache
+def _worker(static_folder: str) -> bytes:
+    return (Path(static_folder) / "dist" / "sw.js").read_bytes()
+
+
 @bp.route("/sw.js")
 def service_worker():
-    response = send_file(Path(current_app.static_folder or "") / "dist" / "sw.js", mimetype="text/javascript")
+    response = Response(_worker(current_app.static_folder or ""), mimetype="text/javascript")
     # Browsers check for a new worker on each visit: never serve them a stale one.
     response.headers["Cache-Control"] = "no-cache"
     return response

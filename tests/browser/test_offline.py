@@ -1,0 +1,290 @@
+"""A visit survives the home: the server stopped, the network gone, the session ended, two users
+on one tablet, two tabs. Chromium with a persistent profile, so the service worker and the
+tablet's outbox outlive closing the browser."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from heat.extensions import db
+from heat.models import Assessment, SectionSave
+from heat.services import checklists
+from tests import helpers
+from tests.browser.conftest import ARGS, CHROMIUM
+from tests.conftest import PASSWORD
+
+# Set a form's fields from the tests' form data (a value, or a list for date parts and checkboxes).
+FILL = """data => {
+  const form = document.querySelector('form[data-heat-section]');
+  for (const [name, value] of Object.entries(data)) {
+    const values = [].concat(value);
+    const inputs = form.querySelectorAll(`[name="${name}"]`);
+    inputs.forEach((input, n) => {
+      if (input.type === 'radio' || input.type === 'checkbox') input.checked = values.includes(input.value);
+      else input.value = values[n] ?? '';
+    });
+  }
+}"""
+
+
+class Server:
+    """The app on a fixed loopback port that can really be stopped and started again."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread: threading.Thread | None = None
+
+    def start(self):
+        if self.server is None:
+            self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+        self.server = None
+
+
+@pytest.fixture
+def server(app):
+    running = Server(app)
+    running.start()
+    yield running
+    if running.server is not None:
+        running.stop()
+
+
+@pytest.fixture
+def chromium():
+    with sync_playwright() as playwright:
+        yield playwright.chromium
+
+
+def open_tablet(chromium, profile, javascript=True):
+    """The tablet's browser, with its profile on disk (service worker, IndexedDB, cookies)."""
+    return chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=ARGS,
+        viewport={"width": 768, "height": 1024},
+        java_script_enabled=javascript,
+    )
+
+
+def sign_in(page, email):
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sections(app):
+    with app.app_context():
+        definition = checklists.current_definition()
+    grades = {item.id: "3" for item in definition.domain("kitchen").items[:3]}  # three 3s: an Amber visit
+    rows = [("visit", helpers.visit_data()), ("people", helpers.people_data())]
+    rows += [("rooms", helpers.rooms_data(definition))]
+    rows += [(d.id, helpers.domain_data(definition, d.id, grades)) for d in definition.domains]
+    rows += [("voice", helpers.voice_data()), ("actions", helpers.actions_data())]
+    return rows
+
+
+def wait_for(check, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return
+        time.sleep(0.25)
+    raise AssertionError("timed out waiting")
+
+
+def saves_per_section(app, assessment_id):
+    with app.app_context():
+        rows = db.session.execute(
+            select(SectionSave.section_id, func.count())
+            .where(SectionSave.assessment_id == assessment_id)
+            .group_by(SectionSave.section_id)
+        ).all()
+        return dict(rows)
+
+
+def assessment(app, assessment_id):
+    with app.app_context():
+        return db.session.get(Assessment, assessment_id)
+
+
+@pytest.fixture
+def draft(app, make, signed_in):
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    return worker, helpers.start(signed_in(worker), child.id)
+
+
+def ready_offline(page, url):
+    page.goto(url)
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=20000)
+
+
+def fill_every_section(page, app, offline_message=True):
+    page.get_by_role("link", name="Visit details").click()
+    for section_id, data in sections(app):
+        expect(page.locator(f'form[data-heat-section="{section_id}"]')).to_be_visible()
+        page.evaluate(FILL, data)
+        page.get_by_role("button", name="Save and continue").click()
+        if offline_message:
+            expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    page.get_by_role("button", name="Submit assessment").click()
+    expect(
+        page.get_by_text("Submitted on this tablet. It will be sent when you are back online.").first
+    ).to_be_visible()
+
+
+@pytest.mark.parametrize("cut", ["server stopped", "network offline"])
+def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
+    app, server, chromium, draft, tmp_path, cut
+):
+    worker, assessment_id = draft
+    profile = tmp_path / "profile"
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(server.url + "/sign-in")
+    sign_in(page, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+
+    if cut == "server stopped":
+        server.stop()
+    else:
+        tablet.set_offline(True)
+    fill_every_section(page, app)
+    expect(page.locator("[data-heat-waiting]")).to_have_text(f"{len(sections(app)) + 1} saves waiting to be sent")
+    expect(page.get_by_text("Saved on this tablet").first).to_be_visible()  # the task list's tags
+    assert saves_per_section(app, assessment_id) == {}
+    tablet.close()
+
+    if cut == "server stopped":
+        server.start()
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(f"{server.url}/assessments/{assessment_id}")
+    if page.get_by_role("button", name="Sign in").count():
+        sign_in(page, worker.email)  # the outbox waits for the same practitioner
+    wait_for(lambda: assessment(app, assessment_id).status == "submitted")
+    assert saves_per_section(app, assessment_id) == {s: 1 for s, _ in sections(app)}
+    with app.app_context():
+        stored = db.session.get(Assessment, assessment_id)
+        assert checklists.score_of(stored).rating == stored.rating == "amber"
+    page.reload()
+    expect(page.get_by_role("heading", name="Assessment result")).to_be_visible()
+    expect(page.locator("[data-heat-waiting]")).to_be_hidden()
+    tablet.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_typed_text_survives_the_session_cookie_going(app, server, chromium, draft, tmp_path, javascript):
+    worker, assessment_id = draft
+    tablet = open_tablet(chromium, tmp_path / "profile", javascript=javascript)
+    page = tablet.new_page()
+    page.goto(server.url + "/sign-in")
+    sign_in(page, worker.email)
+    if javascript:
+        ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
+    page.get_by_label("The child's voice").fill("Showed me her drawing of the garden.")
+    tablet.clear_cookies()
+    page.get_by_role("button", name="Save and come back later").click()
+
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    if not javascript:
+        expect(page.get_by_text("They have been kept")).to_be_visible()
+    sign_in(page, worker.email)
+    expect(page.get_by_role("heading", name="Child's voice and parent's view")).to_be_visible()
+    expect(page.get_by_label("The child's voice")).to_have_value("Showed me her drawing of the garden.")
+    if javascript:
+        # The outbox sends it as soon as the practitioner is back.
+        wait_for(lambda: saves_per_section(app, assessment_id).get("voice") == 1)
+    else:
+        expect(page.get_by_text("These answers were kept for you but are not saved yet.")).to_be_visible()
+        page.get_by_role("button", name="Save and come back later").click()
+        wait_for(lambda: saves_per_section(app, assessment_id).get("voice") == 1)
+    with app.app_context():
+        assert db.session.get(Assessment, assessment_id).child_voice == "Showed me her drawing of the garden."
+    tablet.close()
+
+
+def test_two_users_on_one_tablet_never_see_or_send_each_others_saves(app, make, server, chromium, draft, tmp_path):
+    worker, assessment_id = draft
+    colleague = make.user("practitioner", make.team("Other team"))
+    tablet = open_tablet(chromium, tmp_path / "profile")
+    page = tablet.new_page()
+    page.goto(server.url + "/sign-in")
+    sign_in(page, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    tablet.set_offline(True)
+    page.get_by_role("link", name="Visit details").click()
+    page.evaluate(FILL, helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("[data-heat-waiting]")).to_have_text("1 save waiting to be sent")
+    # Signing out with a save waiting says what waits, and offers to go back and send it.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Saves waiting to be sent")).to_be_focused()
+    expect(page.get_by_text("Visit details, saved on this tablet at")).to_be_visible()
+    page.get_by_role("button", name="Go back and send them").click()
+    expect(page.get_by_role("heading", name="Saves waiting to be sent")).to_be_hidden()
+
+    # The practitioner's session ends while the tablet is offline; a colleague signs in on it.
+    tablet.clear_cookies()
+    tablet.set_offline(False)
+    page.goto(server.url + "/sign-in")
+    sign_in(page, colleague.email)
+    expect(page.locator("[data-heat-waiting]")).to_be_hidden()
+    page.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    expect(page.get_by_text("Page not found")).to_be_visible()
+    time.sleep(2)
+    assert saves_per_section(app, assessment_id) == {}  # not sent for (or as) the colleague
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    assert saves_per_section(app, assessment_id) == {}
+
+    sign_in(page, worker.email)
+    wait_for(lambda: saves_per_section(app, assessment_id) == {"visit": 1})
+    tablet.close()
+
+
+def test_two_tabs_different_sections_never_conflict_the_same_section_does(app, server, chromium, draft, tmp_path):
+    worker, assessment_id = draft
+    tablet = open_tablet(chromium, tmp_path / "profile")
+    first = tablet.new_page()
+    first.goto(server.url + "/sign-in")
+    sign_in(first, worker.email)
+    second = tablet.new_page()
+    first.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    second.goto(f"{server.url}/assessments/{assessment_id}/sections/people")
+    first.evaluate(FILL, helpers.visit_data())
+    second.evaluate(FILL, helpers.people_data())
+    first.get_by_role("button", name="Save and continue").click()
+    second.get_by_role("button", name="Save and continue").click()
+    expect(second.get_by_role("heading", name="Rooms seen")).to_be_visible()
+    assert saves_per_section(app, assessment_id) == {"visit": 1, "people": 1}
+
+    first.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    second.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    first.get_by_label("Time of visit").fill("10:00")
+    second.get_by_label("Time of visit").fill("11:15")
+    first.get_by_role("button", name="Save and continue").click()
+    second.get_by_role("button", name="Save and continue").click()
+    expect(second.get_by_role("heading", name="Visit details: two versions")).to_be_visible()
+    second.get_by_role("button", name="Keep my answers").click()
+    with app.app_context():
+        assert db.session.get(Assessment, assessment_id).visit_time.strftime("%H:%M") == "11:15"
+    tablet.close()
