@@ -40,7 +40,5 @@ def _worker(static_folder: str) -> bytes:
 
 @bp.route("/sw.js")
 def service_worker():
-    response = Response(_worker(current_app.static_folder or ""), mimetype="text/javascript")
-    # Browsers check for a new worker on each visit: never serve them a stale one.
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    # Like every page, no-store (security.py): browsers never keep a stale worker.
+    return Response(_worker(current_app.static_folder or ""), mimetype="text/javascript")
