@@ -79,6 +79,7 @@ const ATTENTION = {
 
 function showAttention(state) {
   if (!state.attention || !state.attention.length) return;
+  for (const a of state.attention) shown.add(`attention ${a.url}`);
   banner(
     "Important",
     state.attention.map((a) => ({ text: `${a.title} ${ATTENTION[a.status] || ATTENTION.error}`, href: a.url })),
@@ -141,7 +142,49 @@ async function section() {
   for (const input of form.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
     if (!names.has(input.name)) input.checked = false;
   }
-  banner("Not sent yet", "These answers are saved on this tablet. They will be sent when you are back online.", false);
+  if (!answer.entry.sent) {
+    banner("Not sent yet", "These answers are saved on this tablet. They will be sent when you are back online.", false);
+  }
+}
+
+/* --- what the tablet holds, and what became of it ---------------------------------------- */
+
+const here = /^\/assessments\/(\d+)/.exec(location.pathname);
+const assessmentHere = here && here[1];
+let flash = null; // "saved" or "submitted": what opened this page, answered by the tablet
+const shown = new Set();
+
+function once(key, show) {
+  if (shown.has(key)) return;
+  shown.add(key);
+  show();
+}
+
+function render(state) {
+  if (state.error) return;
+  showWaiting(state);
+  showAttention(state);
+  const away = state.unreachable || !navigator.onLine;
+  const mine = state.entries.filter((e) => e.assessment === assessmentHere);
+  if (flash === "saved" && away && mine.length) {
+    once("saved", () => banner("Success", "Saved on this tablet. It will be sent when you are back online.", true));
+  }
+  if (flash === "submitted" && mine.some((e) => e.kind === "submit")) {
+    if (away) once("submitted", () => banner("Success", "Submitted on this tablet. It will be sent when you are back online.", true));
+  } else if (flash === "submitted" && !(state.attention || []).length) {
+    // Sent and scored by the server: show the rating, as a submission made online does.
+    location.assign(`/assessments/${assessmentHere}`);
+  }
+  if (state.signedOut && state.waiting) {
+    once("signed-out", () =>
+      banner("Important", [
+        "You have been signed out. Your saves are kept on this tablet and will be sent when you sign in again.",
+        { text: "Sign in again", href: `/sign-in?next=${encodeURIComponent(location.pathname)}` },
+      ]),
+    );
+  }
+  const check = document.querySelector("[data-heat-check-waiting]");
+  if (check) check.hidden = !mine.some((e) => e.kind === "save");
 }
 
 /* --- sending, whenever there is a chance ------------------------------------------------------ */
@@ -151,8 +194,7 @@ let timer = null;
 async function drain() {
   clearTimeout(timer);
   const state = await ask({ type: "drain" });
-  showWaiting(state);
-  showAttention(state);
+  render(state);
   if (state.waiting) {
     timer = setTimeout(drain, retry);
     retry = Math.min(retry * 2, 300000);
@@ -260,9 +302,8 @@ if (user && "serviceWorker" in navigator) {
     if (forget) await ask({ type: "forget", assessment: forget });
     const state = await ask({ type: "status" });
     if (state.error) return;
-    showWaiting(state);
-    if (state.flash) banner("Success", state.flash, true);
-    showAttention(state);
+    flash = state.flash;
+    render(state);
     await section();
     await taskList(state);
     signOut();
@@ -270,6 +311,6 @@ if (user && "serviceWorker" in navigator) {
   });
   window.addEventListener("online", drain);
   navigator.serviceWorker.addEventListener("message", async (event) => {
-    if (event.data && event.data.type === "outbox-changed") showWaiting(await ask({ type: "status-quiet" }));
+    if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
   });
 }

@@ -18,8 +18,6 @@ const TIMEOUT_MS = 8000;
 const UNREACHABLE = new Set([502, 503, 504]);
 const SECTION = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/;
 const SUBMIT = /^\/assessments\/(\d+)\/submit$/;
-const SAVED_HERE = "Saved on this tablet. It will be sent when you are back online.";
-const SUBMITTED_HERE = "Submitted on this tablet. It will be sent when you are back online.";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
@@ -172,72 +170,96 @@ async function offlinePage(message) {
   });
 }
 
-async function navigate(request) {
+async function fromTablet(user, path) {
+  const page = user && (await get("pages", pageKey(user, path)));
+  const html = page && (await unseal(user, page.sealed));
+  if (!html) return null;
+  return new Response(html, {
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Security-Policy": page.csp,
+      "Cache-Control": "no-store",
+      "X-Heat-User": user,
+    },
+  });
+}
+
+async function navigate(event) {
+  const request = event.request;
   const url = new URL(request.url);
   const path = url.pathname + url.search;
+  const user = await currentUser();
+  const stored = user && (await get("pages", pageKey(user, path)));
+  if (stored) {
+    // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
+    // fresh copy is fetched behind it (a request like any other: the practitioner is active).
+    event.waitUntil(
+      timed(request.url, { redirect: "error" })
+        .then(async (response) => {
+          if (response.ok && response.headers.get("X-Heat-User") === user) {
+            await keepPage(user, stored.assessment, path, response);
+          }
+        })
+        .catch(() => {}),
+    );
+    const page = await fromTablet(user, path);
+    if (page) return page;
+  }
   try {
     const response = await timed(request);
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
-      const user = await currentUser();
-      const stored = user && (await get("pages", pageKey(user, path)));
-      // A stored page opened online is stored again as the server shows it now.
-      if (stored && response.ok) await keepPage(user, stored.assessment, path, response.clone());
       return response;
     }
   } catch (error) {
-    /* no network, refused, reset or too slow: the tablet's copy, if there is one */
+    /* no network, refused, reset or too slow */
   }
-  const user = await currentUser();
-  const page = user && (await get("pages", pageKey(user, path)));
-  const html = page && (await unseal(user, page.sealed));
-  if (html) {
-    return new Response(html, {
-      headers: {
-        "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": page.csp,
-        "Cache-Control": "no-store",
-        "X-Heat-User": user,
-      },
-    });
-  }
-  return offlinePage("HEAT cannot be reached, and this page is not stored on this tablet. Open an assessment while you have a signal to work on it offline.");
+  return (
+    (await fromTablet(await currentUser(), path)) ||
+    offlinePage("HEAT cannot be reached, and this page is not stored on this tablet. Open an assessment while you have a signal to work on it offline.")
+  );
 }
 
-/* --- saves made with no signal --------------------------------------------------------------- */
+/* --- saves: answered on the tablet, sent behind ------------------------------------------ */
 
-async function post(request) {
+async function post(event) {
+  const request = event.request;
   const url = new URL(request.url);
   const form = await request.clone().formData();
   const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
-  let response = null;
-  try {
-    response = await timed(url.pathname, {
-      method: "POST",
-      body: new URLSearchParams(fields),
-      headers: { "X-Heat-Outbox": "1" },
-      redirect: "manual",
-      credentials: "same-origin",
-    });
-  } catch (error) {
-    response = null;
-  }
-  if (response && !UNREACHABLE.has(response.status) && response.status !== 401) return response;
-  const user = await currentUser();
-  if (!user) return response || offlinePage("HEAT cannot be reached. Sign in again when you have a signal.");
   const section = SECTION.exec(url.pathname);
   const assessment = (section || SUBMIT.exec(url.pathname))[1];
+  const user = await currentUser();
+  const stored = user && (await get("state", `stored ${user} ${assessment}`));
+  let response = null;
+  if (!stored) {
+    // Not kept on this tablet: the server answers, unless it cannot be reached.
+    try {
+      response = await timed(url.pathname, {
+        method: "POST",
+        body: new URLSearchParams(fields),
+        headers: { "X-Heat-Outbox": "1" },
+        redirect: "manual",
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      response = null;
+    }
+    if (response && !UNREACHABLE.has(response.status) && response.status !== 401) return response;
+    if (!user) return response || offlinePage("HEAT cannot be reached. Sign in again when you have a signal.");
+  }
   const value = (name) => (fields.find(([key]) => key === name) || [])[1];
   if (section) {
     await enqueue(user, { kind: "save", assessment, section: section[2], title: value("offline_title") || section[2] }, fields);
   } else {
     await enqueue(user, { kind: "submit", assessment, section: "submit", title: "Submit assessment" }, fields);
   }
+  await put("state", section ? "saved" : "submitted", `flash ${user}`);
+  event.waitUntil(drain());
   if (response && response.status === 401) {
     // Signed out meanwhile: the save waits here until the same practitioner signs in again.
     return Response.redirect(`/sign-in?next=${encodeURIComponent(url.pathname)}`, 303);
   }
-  await put("state", section ? SAVED_HERE : SUBMITTED_HERE, `flash ${user}`);
   const next = section ? value(value("save_later") !== undefined ? "offline_later" : "offline_next") : `/assessments/${assessment}`;
   return Response.redirect(next || `/assessments/${assessment}`, 303);
 }
@@ -246,9 +268,12 @@ async function enqueue(user, entry, fields) {
   const entries = await all("outbox");
   for (const older of entries) {
     if (older.user === user && older.kind === "save" && entry.kind === "save" && older.assessment === entry.assessment && older.section === entry.section) {
-      // A section saved twice offline goes as one save, based on the version the first started from.
-      const before = await unseal(user, older.sealed);
-      const version = before && before.fields.find(([key]) => key === "version");
+      // A section saved twice goes as one save: based on the version the waiting one started from,
+      // or on the version a save already sent from here made (the page may predate it).
+      const before = older.sent ? null : await unseal(user, older.sealed);
+      const version = older.sent
+        ? ["version", String(older.sectionVersion)]
+        : before && before.fields.find(([key]) => key === "version");
       if (version) fields = [...fields.filter(([key]) => key !== "version"), version];
       await remove("outbox", older.id);
     }
@@ -269,21 +294,22 @@ function drain() {
 async function send() {
   const user = await currentUser();
   if (!user) return;
-  const waiting = (await all("outbox")).filter((e) => e.user === user).sort((a, b) => a.id - b.id);
-  if (!waiting.length) return;
+  const mine = (await all("outbox")).filter((e) => e.user === user);
+  const touched = new Set(mine.filter((e) => e.sent).map((e) => e.assessment));
+  const waiting = mine.filter((e) => !e.sent).sort((a, b) => a.id - b.id);
+  if (!waiting.length && !touched.size) return;
   let session;
   try {
     const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
-    if (!response.ok) return; // signed out: wait until the same practitioner signs in
+    if (!response.ok) return note(user, { signedOut: true, unreachable: false }); // wait for the same practitioner
     session = await response.json();
   } catch (error) {
-    return;
+    return note(user, { unreachable: true });
   }
   if (session.user !== user) {
     await put("state", session.user, "user");
     return; // someone else is signed in: their entries only, never these
   }
-  const touched = new Set();
   for (const listed of waiting) {
     const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
     if (!entry) continue;
@@ -297,17 +323,31 @@ async function send() {
         body: JSON.stringify({ fields: payload ? payload.fields : [] }),
       });
     } catch (error) {
+      await note(user, { unreachable: true });
       break; // the signal went again: the rest wait, in order
     }
-    if (response.status >= 500 || response.status === 401) break;
+    if (response.status >= 500) {
+      await note(user, { unreachable: true });
+      break;
+    }
     const answer = await response.json().catch(() => ({ status: "error" }));
-    if (answer.status === "csrf" || answer.status === "signed_out") break; // a fresh token next time
-    await remove("outbox", entry.id);
+    if (response.status === 401 || answer.status === "csrf" || answer.status === "signed_out") {
+      await note(user, { signedOut: true });
+      break; // after signing in, with a fresh token
+    }
+    await note(user, { unreachable: false, signedOut: false });
     touched.add(entry.assessment);
     if (answer.status === "saved") {
+      // Kept (as sent) until the tablet's copies of the pages show it: until then the section
+      // page shows these answers, not its older stored copy.
+      await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
       await carryForward(user, entry.assessment, answer);
-    } else if (answer.status === "submitted") {
+      continue;
+    }
+    await remove("outbox", entry.id);
+    if (answer.status === "submitted") {
       await forgetAssessment(user, entry.assessment);
+      await dropSent(user, entry.assessment);
       touched.delete(entry.assessment);
     } else {
       await attention(user, entry, answer);
@@ -315,8 +355,22 @@ async function send() {
   }
   for (const assessment of touched) {
     const paths = await get("state", `stored ${user} ${assessment}`);
-    if (paths) await storeAssessment(user, assessment, paths).catch(() => {});
+    const stored = !paths || (await storeAssessment(user, assessment, paths).catch(() => false));
+    if (stored) await dropSent(user, assessment);
   }
+  tellPages();
+}
+
+async function dropSent(user, assessment) {
+  for (const entry of await all("outbox")) {
+    if (entry.user === user && entry.sent && entry.assessment === assessment) await remove("outbox", entry.id);
+  }
+}
+
+async function note(user, flags) {
+  // What the last try to send found: the pages say why saves still wait.
+  const now = (await get("state", `link ${user}`)) || {};
+  await put("state", { ...now, ...flags }, `link ${user}`);
   tellPages();
 }
 
@@ -324,7 +378,7 @@ async function carryForward(user, assessment, answer) {
   // A waiting "Submit assessment" was made on top of this tablet's saves: move it on past each
   // of them, and past nothing else (anyone else's change still makes it a conflict).
   for (const entry of await all("outbox")) {
-    if (entry.user !== user || entry.kind !== "submit" || entry.assessment !== assessment) continue;
+    if (entry.user !== user || entry.sent || entry.kind !== "submit" || entry.assessment !== assessment) continue;
     const payload = await unseal(user, entry.sealed);
     const version = payload.fields.find(([key]) => key === "version");
     if (version && String(version[1]) === String(answer.previous_version)) {
@@ -342,15 +396,16 @@ async function attention(user, entry, answer) {
 }
 
 async function status(user, quiet = false) {
-  // Messages are shown once: the page that asks (not quietly) takes them.
-  const entries = (await all("outbox")).filter((e) => e.user === user);
+  // Messages are shown once, by the page that takes them; a quiet look leaves the flash alone.
+  const entries = (await all("outbox")).filter((e) => e.user === user && !e.sent);
   const flash = quiet ? null : await get("state", `flash ${user}`);
-  const attentionList = quiet ? [] : (await get("state", `attention ${user}`)) || [];
-  if (!quiet) {
-    await remove("state", `flash ${user}`);
-    await remove("state", `attention ${user}`);
-  }
+  if (!quiet) await remove("state", `flash ${user}`);
+  const attentionList = (await get("state", `attention ${user}`)) || [];
+  await remove("state", `attention ${user}`);
+  const link = (await get("state", `link ${user}`)) || {};
   return {
+    unreachable: Boolean(link.unreachable),
+    signedOut: Boolean(link.signedOut),
     waiting: entries.length,
     entries: entries.map((e) => ({ assessment: e.assessment, section: e.section, kind: e.kind, title: e.title, at: e.at })),
     flash,
@@ -360,7 +415,9 @@ async function status(user, quiet = false) {
 
 async function entryFor(user, assessment, section) {
   const entry = (await all("outbox")).find((e) => e.user === user && e.assessment === assessment && e.section === section);
-  return entry ? unseal(user, entry.sealed) : null;
+  if (!entry) return null;
+  const payload = await unseal(user, entry.sealed);
+  return payload && { ...payload, sent: Boolean(entry.sent) };
 }
 
 async function signOut(user, keep) {
@@ -385,9 +442,9 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   } else if (request.mode === "navigate" && request.method === "GET") {
-    event.respondWith(navigate(request));
+    event.respondWith(navigate(event));
   } else if (request.mode === "navigate" && request.method === "POST" && (SECTION.test(url.pathname) || SUBMIT.test(url.pathname))) {
-    event.respondWith(post(request));
+    event.respondWith(post(event));
   }
 });
 

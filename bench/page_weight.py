@@ -7,6 +7,7 @@ Run: make bench
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import sys
 import tempfile
@@ -49,8 +50,15 @@ def main() -> None:
             rows.append((section, html))
         assets = {}
         for path in re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', rows[0][1].decode()):
-            assets[path] = client.get(path).data
-        assets["/static/dist/govuk-frontend.min.js"] = client.get("/static/dist/govuk-frontend.min.js").data
+            response = client.get(path)
+            assets[path] = response.get_data()
+            response.close()
+        # heat.js imports GOV.UK Frontend's script: it is part of the page's weight too.
+        manifest = json.loads((Path(app.static_folder) / "dist" / "manifest.json").read_text())
+        for name in ("govuk-frontend.min.js",):
+            response = client.get(f"/static/dist/{manifest[name]}")
+            assets[name] = response.get_data()
+            response.close()
 
         asset_gz = sum(len(gzip.compress(body, 9)) for body in assets.values())
         print(f"{'page':<28}{'HTML raw':>10}{'HTML gz':>10}{'+CSS/JS gz':>12}{'total gz':>10}  target {TARGET_KB} KB")

@@ -55,9 +55,9 @@ def _enforce_timeouts() -> None:
         logout_user()
         session.clear()
         session["timed_out"] = True
-    elif request.headers.get("X-Heat-Background") == "1":
-        # The tablet storing pages for offline work, or asking whether saves are waiting, is not
-        # the practitioner using the app: it must not keep an idle session alive.
+    elif request.headers.get("X-Heat-Background") == "1" or request.args.get("refreshing") == "1":
+        # The tablet storing pages for offline work, or a page refreshing itself (the exports
+        # list), is not the practitioner using the app: it must not keep an idle session alive.
         return
     elif now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION:
         # Rewriting (and re-signing) the session cookie on every request costs every page; a

@@ -65,6 +65,7 @@ def save_section(assessment_id: int, section_id: str):
             status="saved",
             version=save.assessment_version,
             previous_version=(save.assessment_version or 1) - 1,
+            section_version=save.section_version,
             next=next_url(assessment, definition, section_id, save.completing),
         )
     # Not stored: kept for its practitioner, shown (with its messages, or as a conflict) when they
