@@ -156,6 +156,7 @@ async function forgetAssessment(user, assessment) {
     if (page && page.user === user && String(page.assessment) === String(assessment)) await remove("pages", key);
   }
   await remove("state", `stored ${user} ${assessment}`);
+  await remove("state", `chain ${user} ${assessment}`);
 }
 
 async function offlinePage(message) {
@@ -314,6 +315,7 @@ async function send() {
     const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
     if (!entry) continue;
     const payload = await unseal(user, entry.sealed);
+    if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
     const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
     let response;
     try {
@@ -341,7 +343,7 @@ async function send() {
       // Kept (as sent) until the tablet's copies of the pages show it: until then the section
       // page shows these answers, not its older stored copy.
       await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
-      await carryForward(user, entry.assessment, answer);
+      await remember(user, entry.assessment, answer);
       continue;
     }
     await remove("outbox", entry.id);
@@ -374,18 +376,28 @@ async function note(user, flags) {
   tellPages();
 }
 
-async function carryForward(user, assessment, answer) {
-  // A waiting "Submit assessment" was made on top of this tablet's saves: move it on past each
-  // of them, and past nothing else (anyone else's change still makes it a conflict).
-  for (const entry of await all("outbox")) {
-    if (entry.user !== user || entry.sent || entry.kind !== "submit" || entry.assessment !== assessment) continue;
-    const payload = await unseal(user, entry.sealed);
-    const version = payload.fields.find(([key]) => key === "version");
-    if (version && String(version[1]) === String(answer.previous_version)) {
-      version[1] = String(answer.version);
-      await put("outbox", { ...entry, sealed: await seal(user, payload) });
+async function remember(user, assessment, answer) {
+  // Each save this tablet made moved the assessment one version on: remembered, so a waiting
+  // "Submit assessment" (made on a page from before them) is carried over them, and over nothing
+  // else: anyone else's change in between still makes it a conflict.
+  const key = `chain ${user} ${assessment}`;
+  const chain = (await get("state", key)) || {};
+  chain[String(answer.previous_version)] = String(answer.version);
+  await put("state", chain, key);
+}
+
+async function carriedForward(user, assessment, fields) {
+  const chain = (await get("state", `chain ${user} ${assessment}`)) || {};
+  return fields.map(([name, value]) => {
+    if (name !== "version") return [name, value];
+    let version = String(value);
+    const seen = new Set();
+    while (chain[version] && !seen.has(version)) {
+      seen.add(version);
+      version = chain[version];
     }
-  }
+    return [name, version];
+  });
 }
 
 async function attention(user, entry, answer) {

@@ -1,0 +1,240 @@
+"""One whole visit on a slow mobile link, driven through Chromium: bytes and waits on the network.
+
+The link is Chrome DevTools Protocol network throttling, 400 kbps down and up with a 400 ms round
+trip, set on the page and on the service worker (its own fetches are a separate target). Two runs
+in one go, each from an empty browser cache: with JavaScript (the service worker keeps the
+assessment on the tablet and answers saves there) and without it (every step is a page load).
+
+Prints, for opening the assessment (sign in, caseload, child, start, task list, and for the
+JavaScript run the tablet storing what the visit needs) and for the visit itself (every section
+saved, then submitted): bytes received over the link, and the steps the practitioner waited on
+the network for (a step = a click until the next page shows; it waited on the network if that
+took a round trip or more). Targets (issue 6): opening at most 150 KB; during the visit 0 waits.
+Asserts nothing. Run: make bench   (or .venv/bin/python bench/slow_visit.py)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.throughput import BIN, serve  # noqa: E402
+
+CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
+LINK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
+ROUND_TRIP = 0.4
+
+
+def fill(page, data: dict) -> None:
+    """Answer a section as a practitioner would (Playwright's own input, so it works without JavaScript too)."""
+    form = page.locator("form[data-heat-section]")
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        inputs = form.locator(f'[name="{name}"]')
+        kind = inputs.first.get_attribute("type")
+        if kind in ("radio", "checkbox"):
+            for v in values:
+                form.locator(f'[name="{name}"][value="{v}"]').check()
+        elif inputs.first.evaluate("e => e.tagName") == "SELECT":
+            inputs.first.select_option(values[0])
+        else:
+            for n, v in enumerate(values):
+                inputs.nth(n).fill(v)
+
+
+class Link:
+    """Throttles the page and every service worker, and counts the bytes each received."""
+
+    def __init__(self, browser, page):
+        self.received = 0
+        self._ids = 0
+        self.page = page.context.new_cdp_session(page)
+        self.page.send("Network.enable")
+        self.page.send("Network.emulateNetworkConditions", LINK)
+        self.page.on("Network.loadingFinished", self._finished)
+        self._from_worker: set[str] = set()
+        self.page.on("Network.responseReceived", self._response)
+        self.browser = browser.new_browser_cdp_session()
+        self.browser.on("Target.targetCreated", self._created)
+        self.browser.on("Target.receivedMessageFromTarget", self._message)
+        self.browser.send("Target.setDiscoverTargets", {"discover": True})
+
+    def _response(self, event):
+        if event["response"].get("fromServiceWorker"):
+            self._from_worker.add(event["requestId"])
+
+    def _finished(self, event):
+        # A response the service worker made is counted where it came from: the worker's own fetch.
+        if event["requestId"] not in self._from_worker:
+            self.received += int(event["encodedDataLength"])
+
+    def _created(self, event):
+        info = event["targetInfo"]
+        if info["type"] != "service_worker":
+            return
+        session = self.browser.send("Target.attachToTarget", {"targetId": info["targetId"], "flatten": False})
+        for method, params in [("Network.enable", {}), ("Network.emulateNetworkConditions", LINK)]:
+            self._ids += 1
+            message = {"id": self._ids, "method": method, "params": params}
+            self.browser.send(
+                "Target.sendMessageToTarget", {"sessionId": session["sessionId"], "message": json.dumps(message)}
+            )
+
+    def _message(self, event):
+        message = json.loads(event["message"])
+        if message.get("method") == "Network.loadingFinished":
+            self.received += int(message["params"]["encodedDataLength"])
+
+
+class Steps:
+    def __init__(self, link: Link):
+        self.link = link
+        self.waits = 0
+        self.waited = 0.0
+        self.count = 0
+        self.start_bytes = link.received
+        self.end_bytes: int | None = None
+
+    def finish(self) -> None:
+        self.end_bytes = self.link.received
+
+    def step(self, action, ready) -> None:
+        started = time.perf_counter()
+        action()
+        ready()
+        took = time.perf_counter() - started
+        self.count += 1
+        if took >= ROUND_TRIP:
+            self.waits += 1
+            self.waited += took
+
+    @property
+    def kb(self) -> float:
+        return ((self.end_bytes or self.link.received) - self.start_bytes) / 1024
+
+
+def sections() -> list[tuple[str, dict]]:
+    from app import create_app
+    from heat.services import checklists
+    from tests import helpers
+
+    with create_app().app_context():
+        definition = checklists.current_definition()
+    rows = [("visit", helpers.visit_data()), ("people", helpers.people_data())]
+    rows += [("rooms", helpers.rooms_data(definition))]
+    rows += [(d.id, helpers.domain_data(definition, d.id)) for d in definition.domains]
+    return rows + [("voice", helpers.voice_data()), ("actions", helpers.actions_data())]
+
+
+def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
+    from playwright.sync_api import expect
+
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, java_script_enabled=javascript)
+    page = context.new_page()
+    link = Link(browser, page)
+    heading = page.locator("h1")
+
+    opening = Steps(link)
+    opening.step(lambda: page.goto(base + "/sign-in"), lambda: expect(heading).to_have_text("Sign in to HEAT"))
+
+    def sign_in():
+        page.get_by_label("Email address").fill("north-worker@example.org")
+        page.get_by_label("Password", exact=True).fill("heat-demo-password")
+        page.get_by_role("button", name="Sign in").click()
+
+    opening.step(sign_in, lambda: expect(heading).to_have_text("North team caseload"))
+    opening.step(
+        lambda: page.get_by_role("link", name="Mia Hughes").click(), lambda: expect(heading).to_contain_text("Mia")
+    )
+    opening.step(
+        lambda: page.get_by_role("button", name="Start a new assessment").click(),
+        lambda: expect(heading).to_have_text("Start a new assessment"),
+    )
+    opening.step(
+        lambda: page.get_by_role("button", name="Start a new assessment").click(),
+        lambda: expect(heading).to_have_text("Home environment assessment"),
+    )
+    if javascript:
+        expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=120_000)
+    opening.finish()
+
+    during = Steps(link)
+    during.step(
+        lambda: page.get_by_role("link", name="Visit details").click(),
+        lambda: expect(page.locator("form[data-heat-section]")).to_be_visible(),
+    )
+    rows = sections()
+    for n, (section_id, data) in enumerate(rows):
+        fill(page, data)
+        following = rows[n + 1][0] if n + 1 < len(rows) else None
+        during.step(
+            lambda: page.get_by_role("button", name="Save and continue").click(),
+            lambda following=following: expect(
+                page.locator(f'form[data-heat-section="{following}"]')
+                if following
+                else page.get_by_role("button", name="Submit assessment")
+            ).to_be_visible(timeout=120_000),
+        )
+    during.step(
+        lambda: page.get_by_role("button", name="Submit assessment").click(),
+        lambda: expect(heading).to_have_text(
+            "Home environment assessment" if javascript else "Assessment result", timeout=120_000
+        ),
+    )
+    during.finish()
+    if javascript:
+        # Sent behind the practitioner's back; then the page shows the server's rating.
+        expect(heading).to_have_text("Assessment result", timeout=300_000)
+        sent = (link.received - during.end_bytes) / 1024
+        print(f"with JavaScript: the saves were sent behind the visit; then {sent:.1f} KB more, result page included")
+    browser.close()
+    return opening, during
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "HEAT_SECRET_KEY": "bench-secret",
+            "HEAT_HUEY_SQLITE": f"{tmp}/huey.db",
+            "HEAT_EXPORT_DIR": f"{tmp}/exports",
+            "FLASK_APP": "app:create_app",
+        }
+        os.environ.update(env)
+        for command in (["db", "upgrade"], ["seed-demo"]):
+            subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, check=True, capture_output=True)
+        server, port = serve("app:create_app()", env)
+        try:
+            with sync_playwright() as playwright:
+                results = {js: visit(playwright, f"http://127.0.0.1:{port}", js) for js in (True, False)}
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait()
+    print("Chromium, CDP throttling 400 kbps down and up, 400 ms round trip; empty cache; gunicorn, demo data")
+    print(
+        f"{'':<34}{'opening KB':>11}{'opening waits':>15}{'visit steps':>13}{'visit KB':>10}"
+        f"{'visit waits':>13}{'visit waiting s':>17}"
+    )
+    for javascript, (opening, during) in results.items():
+        label = "with JavaScript (service worker)" if javascript else "without JavaScript"
+        print(
+            f"{label:<34}{opening.kb:>11.1f}{opening.waits:>15}{during.count:>13}{during.kb:>10.1f}"
+            f"{during.waits:>13}{during.waited:>17.1f}"
+        )
+    print("targets: opening at most 150 KB; 0 waits on the network during the visit")
+
+
+if __name__ == "__main__":
+    main()
