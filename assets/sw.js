@@ -141,13 +141,29 @@ async function keepPage(user, assessment, path, response) {
 async function storeAssessment(user, assessment, paths) {
   const cache = await caches.open(STATIC_CACHE);
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
+  await storePages(user, assessment, paths);
+  await put("state", paths, `stored ${user} ${assessment}`);
+  return true;
+}
+
+async function storePages(user, assessment, paths) {
   for (const path of paths) {
     const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
     await keepPage(user, assessment, path, response);
   }
-  await put("state", paths, `stored ${user} ${assessment}`);
   return true;
+}
+
+async function refreshAfterSaves(user, assessment, sections) {
+  // After saves were sent: the task list, check answers and the sections saved (other pages do
+  // not change with them), fetched once per round of sending, not once per save.
+  const paths = await get("state", `stored ${user} ${assessment}`);
+  if (!paths) return true;
+  const wanted = paths.filter(
+    (path) => !/\/sections\//.test(path) || sections.has(path.split("/sections/")[1]),
+  );
+  return storePages(user, assessment, wanted).catch(() => false);
 }
 
 async function forgetAssessment(user, assessment) {
@@ -296,7 +312,12 @@ async function send() {
   const user = await currentUser();
   if (!user) return;
   const mine = (await all("outbox")).filter((e) => e.user === user);
-  const touched = new Set(mine.filter((e) => e.sent).map((e) => e.assessment));
+  const touched = new Map(); // assessment -> the sections whose stored pages are out of date
+  const touch = (entry) => {
+    if (!touched.has(entry.assessment)) touched.set(entry.assessment, new Set());
+    touched.get(entry.assessment).add(entry.section);
+  };
+  mine.filter((e) => e.sent).forEach(touch);
   const waiting = mine.filter((e) => !e.sent).sort((a, b) => a.id - b.id);
   if (!waiting.length && !touched.size) return;
   let session;
@@ -338,7 +359,7 @@ async function send() {
       break; // after signing in, with a fresh token
     }
     await note(user, { unreachable: false, signedOut: false });
-    touched.add(entry.assessment);
+    touch(entry);
     if (answer.status === "saved") {
       // Kept (as sent) until the tablet's copies of the pages show it: until then the section
       // page shows these answers, not its older stored copy.
@@ -355,10 +376,8 @@ async function send() {
       await attention(user, entry, answer);
     }
   }
-  for (const assessment of touched) {
-    const paths = await get("state", `stored ${user} ${assessment}`);
-    const stored = !paths || (await storeAssessment(user, assessment, paths).catch(() => false));
-    if (stored) await dropSent(user, assessment);
+  for (const [assessment, sections] of touched) {
+    if (await refreshAfterSaves(user, assessment, sections)) await dropSent(user, assessment);
   }
   tellPages();
 }

@@ -174,7 +174,7 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         lambda: expect(page.locator("form[data-heat-section]")).to_be_visible(),
     )
     rows = sections()
-    for n, (section_id, data) in enumerate(rows):
+    for n, (_, data) in enumerate(rows):
         fill(page, data)
         following = rows[n + 1][0] if n + 1 < len(rows) else None
         during.step(
