@@ -261,7 +261,7 @@ function timeoutWarning() {
       dialog.showModal();
       dialog.querySelector("h2").focus();
     }, warnAt);
-    endTimer = setTimeout(timedOut, idle * 1000);
+    endTimer = setTimeout(timedOut, idle * 1000 + 2000); // just after the server's own limit
   };
   const timedOut = () => {
     // Whatever is typed in a section goes to the server (or the tablet) before the session ends.

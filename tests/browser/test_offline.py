@@ -4,6 +4,7 @@ tablet's outbox outlive closing the browser."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -293,3 +294,41 @@ def test_two_tabs_different_sections_never_conflict_the_same_section_does(app, s
     with app.app_context():
         assert db.session.get(Assessment, assessment_id).visit_time.strftime("%H:%M") == "11:15"
     tablet.close()
+
+
+def test_the_sign_out_warning_keeps_the_session_and_then_the_typed_text(
+    another_app, chromium, make, signed_in, tmp_path
+):
+    short = another_app(HEAT_IDLE_TIMEOUT=dt.timedelta(seconds=12))
+    team = make.team()
+    worker = make.user("practitioner", team)
+    assessment_id = helpers.start(signed_in(worker), make.child(team).id)
+    server = Server(short)
+    server.start()
+    try:
+        tablet = open_tablet(chromium, tmp_path / "profile")
+        page = tablet.new_page()
+        page.goto(server.url + "/sign-in")
+        sign_in(page, worker.email)
+        page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
+        field = page.get_by_label("The child's voice")
+        field.fill("Told me about her new puppy.")
+        warning = page.get_by_role("dialog", name="You will be signed out soon")
+        expect(warning).to_be_visible(timeout=15000)
+        expect(warning.get_by_role("heading", name="You will be signed out soon")).to_be_focused()
+        warning.get_by_role("button", name="Stay signed in").click()
+        expect(warning).to_be_hidden()
+        expect(field).to_be_focused()  # back where the practitioner was
+        # Still signed in well after the first limit would have passed.
+        time.sleep(4)
+        assert page.evaluate("fetch('/api/session').then(r => r.status)") == 200
+
+        # Ignored, the warning ends the session; what was typed is kept and sent after sign-in.
+        expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible(timeout=30000)
+        sign_in(page, worker.email)
+        wait_for(lambda: saves_per_section(short, assessment_id).get("voice") == 1)
+        with short.app_context():
+            assert db.session.get(Assessment, assessment_id).child_voice == "Told me about her new puppy."
+        tablet.close()
+    finally:
+        server.stop()
