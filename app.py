@@ -52,6 +52,8 @@ def serve_static_files(app: Flask) -> None:
 
 def _static_headers(headers, path: str, url: str) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
+    if offline.immutable(path, url):
+        headers["Cache-Control"] = "public, max-age=31536000, immutable"  # a year: the usual ceiling
 
 
 def register_templates(app: Flask) -> None:
