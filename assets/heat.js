@@ -297,6 +297,7 @@ window.addEventListener("pageshow", (event) => {
 timeoutWarning();
 
 if (user && "serviceWorker" in navigator) {
+  signOut();
   navigator.serviceWorker.register("/sw.js").then(async () => {
     const forget = body.dataset.heatForget;
     if (forget) await ask({ type: "forget", assessment: forget });
@@ -306,7 +307,6 @@ if (user && "serviceWorker" in navigator) {
     render(state);
     await section();
     await taskList(state);
-    signOut();
     if (state.waiting) drain();
   });
   window.addEventListener("online", drain);
