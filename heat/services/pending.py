@@ -29,7 +29,7 @@ SIGNED_OUT, INVALID, CONFLICT = "signed_out", "invalid", "conflict"
 Fields = list[tuple[str, str]]
 
 # What a kept save does not need: the page's own CSRF token, save key and resume token.
-_NOT_KEPT = {"csrf_token", "save_key", "resume", "version"}
+_NOT_KEPT = {"csrf_token", "save_key", "resume", "version", "offline_next", "offline_later", "offline_title"}
 
 
 def _cipher() -> AESGCM:

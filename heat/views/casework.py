@@ -219,7 +219,10 @@ def next_url(assessment, definition, section_id, completing) -> str:
     return url_for("casework.check", assessment_id=assessment.id)
 
 
-_NOT_RESENT = {"csrf_token", "version", "save_key", "save", "save_later", "resume", "offline_next", "offline_later"}
+_NOT_RESENT = {
+    *("csrf_token", "version", "save_key", "save", "save_later"),
+    *("resume", "offline_next", "offline_later", "offline_title"),  # the page's own, not answers
+}
 
 
 def _conflict(assessment: Assessment, section_id: str, mine, fields: list[tuple[str, str]], kept: bool = False):
