@@ -105,6 +105,17 @@ def sections_kept(user: User, assessment_id: int) -> set[str]:
     )
 
 
+def any_for(user: User) -> bool:
+    """Whether anything is kept for the user (checked at sign-in and on the task list, so section
+    pages need not ask when nothing is)."""
+    return (
+        db.session.scalar(
+            select(PendingSave.id).where(PendingSave.user_id == user.id, PendingSave.expires_at > utcnow()).limit(1)
+        )
+        is not None
+    )
+
+
 def discard(user: User, assessment_id: int, section_id: str) -> None:
     db.session.execute(
         delete(PendingSave).where(

@@ -8,7 +8,7 @@ kept on the server for its practitioner (see services/pending.py), so nothing is
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -75,6 +75,7 @@ def save_section(assessment_id: int, section_id: str):
     seen = form.version.data
     pending.keep(current_user, assessment.id, section_id, reason, int(seen) if str(seen).isdigit() else 0, fields)
     db.session.commit()
+    session["has_kept"] = True
     return jsonify(status=reason, url=here), 409 if reason == pending.CONFLICT else 422
 
 

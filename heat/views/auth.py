@@ -17,7 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forms.auth import SignInForm
 from heat.extensions import db
 from heat.security import start_session
-from heat.services import accounts
+from heat.services import accounts, pending
 
 bp = Blueprint("auth", __name__)
 
@@ -37,6 +37,7 @@ def sign_in():
         if result.user is not None:
             start_session(result.user)
             login_user(result.user)
+            session["has_kept"] = pending.any_for(result.user)  # saves kept while signed out
             return redirect(back_to or url_for("casework.home"))
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form, timed_out=timed_out, kept=kept)

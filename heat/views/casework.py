@@ -116,8 +116,14 @@ def assessment(assessment_id: int):
         statuses=svc.section_statuses(assessment),
         labels=svc.STATUS_LABELS,
         can_edit=access.can_assess(current_user),
-        kept=pending.sections_kept(current_user, assessment.id),
+        kept=_kept_sections(assessment),
     )
+
+
+def _kept_sections(assessment: Assessment) -> set[str]:
+    kept = pending.sections_kept(current_user, assessment.id)
+    session["has_kept"] = bool(kept) or pending.any_for(current_user)
+    return kept
 
 
 def result_context(assessment: Assessment) -> dict:
@@ -144,7 +150,8 @@ def section(assessment_id: int, section_id: str):
     form_class = section_form(definition, section_id)
     kept = None
     if request.method == "GET":
-        kept = pending.find(current_user, assessment.id, section_id)
+        # Only asked when something is kept for this practitioner (see auth.sign_in, api.save_section).
+        kept = pending.find(current_user, assessment.id, section_id) if session.get("has_kept") else None
         if kept is None:
             stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
             form = form_class(
@@ -287,6 +294,7 @@ def interrupted_save() -> ResponseReturnValue | None:
     db.session.commit()
     here = url_for("casework.section", assessment_id=assessment.id, section_id=section_id)
     if current_user.is_authenticated:
+        session["has_kept"] = True
         return redirect(here)
     session["kept_save"] = current.title
     return redirect(url_for("auth.sign_in", next=here))
