@@ -110,13 +110,14 @@ async function taskList(state) {
       status.append(tag);
     }
   }
+  const ready = document.querySelector("[data-heat-ready]");
+  if (ready && (state.stored || []).includes(assessment)) ready.hidden = false; // stored on an earlier visit
   if (!navigator.onLine) return;
   const paths = [location.pathname];
   for (const link of document.querySelectorAll("a.govuk-task-list__link, a[data-heat-check-answers]")) {
     paths.push(new URL(link.href).pathname);
   }
   const answer = await ask({ type: "store", assessment, paths });
-  const ready = document.querySelector("[data-heat-ready]");
   if (ready && answer.ready) ready.hidden = false;
 }
 

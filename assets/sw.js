@@ -434,7 +434,10 @@ async function status(user, quiet = false) {
   const attentionList = (await get("state", `attention ${user}`)) || [];
   await remove("state", `attention ${user}`);
   const link = (await get("state", `link ${user}`)) || {};
+  const prefix = `stored ${user} `;
+  const stored = (await allKeys("state")).filter((k) => typeof k === "string" && k.startsWith(prefix));
   return {
+    stored: stored.map((k) => k.slice(prefix.length)),
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
     waiting: entries.length,

@@ -170,6 +170,7 @@ def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
     fill_every_section(page, app)
     expect(page.locator("[data-heat-waiting]")).to_have_text(f"{len(sections(app)) + 1} saves waiting to be sent")
     expect(page.get_by_text("Saved on this tablet").first).to_be_visible()  # the task list's tags
+    expect(page.get_by_text("Ready to work offline")).to_be_visible()  # still true with no signal
     assert saves_per_section(app, assessment_id) == {}
     tablet.close()
 
