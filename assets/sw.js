@@ -3,14 +3,16 @@
    What it keeps on the tablet, all in IndexedDB "heat-offline", per user (the server names each
    user with an opaque id in the X-Heat-User header of every signed-in page):
    - keys:   one AES-GCM key per user, made here, non-extractable (WebCrypto);
-   - pages:  the pages of assessments opened online (task list, sections, check answers),
-             encrypted with the user's key, deleted once the assessment is submitted and sent,
-             and at sign-out;
-   - outbox: section saves and submissions made while the server could not be reached,
-             encrypted, sent in order when it can be; each keeps its own save key, so a replay
-             never stores twice.
+   - pages:  the pages of assessments whose task list was opened online (task list, sections,
+             check answers), encrypted with the user's key, deleted once the assessment is
+             submitted and sent, and at sign-out;
+   - outbox: the section saves and submissions of those assessments, encrypted, answered here at
+             once and sent behind, in order; each keeps its own save key, so a replay never
+             stores twice;
+   - state:  who is signed in, and small notes (what was stored, why saves still wait).
    Static files (content-hashed, nothing personal) are kept in the Cache Storage.
-   Pages are never served from here while the server answers. */
+   A stored page opens from here at once while a fresh copy is fetched behind it; any other page
+   comes from the server, and from here only when the server cannot be reached. */
 
 const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
