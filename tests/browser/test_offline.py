@@ -5,6 +5,7 @@ tablet's outbox outlive closing the browser."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
 import time
 
@@ -266,6 +267,47 @@ def test_two_users_on_one_tablet_never_see_or_send_each_others_saves(app, make, 
     sign_in(page, worker.email)
     wait_for(lambda: saves_per_section(app, assessment_id) == {"visit": 1})
     tablet.close()
+
+
+def test_a_save_whose_answer_was_lost_is_sent_again_and_stored_once(app, chromium, draft, tmp_path):
+    """The server stores the outbox's save, then the connection drops before the answer arrives:
+    the tablet sends the same entry again, and the server answers it as the save already made."""
+    worker, assessment_id = draft
+    cuts, sent = [], []
+
+    def cut_first_save(environ, start_response):
+        replay = environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].startswith("/api/assessments/")
+        if replay:
+            sent.append(environ["PATH_INFO"])
+        if replay and not cuts:
+            cuts.append(environ["PATH_INFO"])
+            b"".join(app(environ, lambda *args, **kwargs: None))  # stored...
+            connection = environ["werkzeug.socket"]
+            connection.shutdown(socket.SHUT_RDWR)  # ...and the answer lost on the way
+            connection.close()
+            return []
+        return app(environ, start_response)
+
+    server = Server(cut_first_save)
+    server.start()
+    try:
+        tablet = open_tablet(chromium, tmp_path / "profile")
+        page = tablet.new_page()
+        page.goto(server.url + "/sign-in")
+        sign_in(page, worker.email)
+        ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+        page.get_by_role("link", name="Visit details").click()
+        page.evaluate(FILL, helpers.visit_data())
+        page.get_by_role("button", name="Save and continue").click()
+        wait_for(lambda: cuts == [f"/api/assessments/{assessment_id}/sections/visit"])
+        # Sent again by the tablet's retry; stored once, and nothing is left waiting.
+        wait_for(lambda: len(sent) == 2)
+        assert sent[0] == sent[1]
+        expect(page.locator("[data-heat-waiting]")).to_be_hidden(timeout=30000)
+        assert saves_per_section(app, assessment_id) == {"visit": 1}
+        tablet.close()
+    finally:
+        server.stop()
 
 
 def test_two_tabs_different_sections_never_conflict_the_same_section_does(app, server, chromium, draft, tmp_path):
