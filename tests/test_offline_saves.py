@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from heat.extensions import db
-from heat.models import Assessment, PendingSave, SectionSave
+from heat.models import Assessment, AuditEvent, PendingSave, SectionSave
 from heat.services import pending
 from tests import helpers
 from tests.conftest import csrf_token, sign_in
@@ -198,6 +198,19 @@ def test_next_is_honoured_for_same_site_paths_only(app, make, target, lands):
         data={"csrf_token": token, "email": worker.email, "password": "correct horse battery staple"},
     )
     assert response.headers["Location"] == lands
+
+
+def test_pages_copied_to_the_tablet_are_audited_as_such(app, draft):
+    client, worker, assessment_id = draft
+    client.get(f"/assessments/{assessment_id}", headers={"X-Heat-Background": "1"})
+    client.get(f"/assessments/{assessment_id}")
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "assessment_viewed", AuditEvent.assessment_id == assessment_id)
+            .order_by(AuditEvent.id)
+        ).all()
+    assert rows == ["copied to the tablet for offline work", None]
 
 
 def test_the_tablet_storing_pages_is_not_activity(app, monkeypatch, draft):
