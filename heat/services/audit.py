@@ -43,8 +43,9 @@ def record(
     }
     if has_request_context() and request.headers.get("X-Heat-Background") == "1":
         # The tablet's service worker copying pages for offline work, not a person reading them.
-        values["detail"] = f"{detail}; " if detail else ""
-        values["detail"] += "copied to the tablet for offline work"
+        values["detail"] = (
+            f"{detail}; copied to the tablet for offline work" if detail else "copied to the tablet for offline work"
+        )
     if has_request_context() and request.method in SAFE_METHODS:
         # A page view has read what it records: end its read transaction first (our own snapshot
         # would hold back the write-ahead log behind this commit), then write in a short
