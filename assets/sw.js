@@ -303,8 +303,19 @@ async function enqueue(user, entry, fields) {
 }
 
 let draining = null;
+let again = false;
 function drain() {
-  draining ||= send().finally(() => {
+  // One round of sending at a time; an entry added during a round gets a round of its own.
+  if (draining) {
+    again = true;
+    return draining;
+  }
+  draining = (async () => {
+    do {
+      again = false;
+      await send();
+    } while (again);
+  })().finally(() => {
     draining = null;
   });
   return draining;

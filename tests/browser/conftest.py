@@ -28,14 +28,26 @@ def live_server(app):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright for the run (its sync API cannot be started twice at once)."""
     # Never skipped: without Chromium the browser tests fail, loudly.
     assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), (
         f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
     )
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def chromium(playwright):
+    """Chromium's launcher, for tests that need a browser profile of their own on disk."""
+    return playwright.chromium

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -65,12 +65,6 @@ def server(app):
     yield running
     if running.server is not None:
         running.stop()
-
-
-@pytest.fixture
-def chromium():
-    with sync_playwright() as playwright:
-        yield playwright.chromium
 
 
 def open_tablet(chromium, profile, javascript=True):
