@@ -45,7 +45,6 @@ def serve_static_files(app: Flask) -> None:
         root=app.static_folder,
         prefix="static/",
         max_age=3600,
-        immutable_file_test=offline.immutable,
         add_headers_function=_static_headers,
     )
 

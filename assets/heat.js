@@ -79,7 +79,6 @@ const ATTENTION = {
 
 function showAttention(state) {
   if (!state.attention || !state.attention.length) return;
-  for (const a of state.attention) shown.add(`attention ${a.url}`);
   banner(
     "Important",
     state.attention.map((a) => ({ text: `${a.title} ${ATTENTION[a.status] || ATTENTION.error}`, href: a.url })),

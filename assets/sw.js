@@ -72,11 +72,18 @@ const allKeys = (store) => run(store, "readonly", (s) => s.getAllKeys());
 
 const currentUser = () => get("state", "user");
 
+async function serverSession() {
+  // Who the server says is signed in, with a fresh CSRF token; null when nobody is. Throws when
+  // the server cannot be reached.
+  const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
+  return response.ok ? response.json() : null;
+}
+
 async function askServer() {
   // The page was not seen by this worker (it was installed meanwhile): the server says who it is.
   try {
-    const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
-    const user = response.ok ? (await response.json()).user : null;
+    const session = await serverSession();
+    const user = session ? session.user : null;
     await put("state", user, "user");
     return user;
   } catch (error) {
@@ -335,12 +342,11 @@ async function send() {
   if (!waiting.length && !touched.size) return;
   let session;
   try {
-    const response = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
-    if (!response.ok) return note(user, { signedOut: true, unreachable: false }); // wait for the same practitioner
-    session = await response.json();
+    session = await serverSession();
   } catch (error) {
     return note(user, { unreachable: true });
   }
+  if (!session) return note(user, { signedOut: true, unreachable: false }); // wait for the same practitioner
   if (session.user !== user) {
     await put("state", session.user, "user");
     return; // someone else is signed in: their entries only, never these

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.throughput import BIN, serve  # noqa: E402
+from bench.throughput import demo_database, serve  # noqa: E402
 
 CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
 LINK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
@@ -205,16 +204,8 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "HEAT_SECRET_KEY": "bench-secret",
-            "HEAT_HUEY_SQLITE": f"{tmp}/huey.db",
-            "HEAT_EXPORT_DIR": f"{tmp}/exports",
-            "FLASK_APP": "app:create_app",
-        }
-        os.environ.update(env)
-        for command in (["db", "upgrade"], ["seed-demo"]):
-            subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, check=True, capture_output=True)
+        env = demo_database(tmp)
+        os.environ.update(env)  # sections() reads the checklist through the app
         server, port = serve("app:create_app()", env)
         try:
             with sync_playwright() as playwright:

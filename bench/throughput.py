@@ -127,21 +127,25 @@ def draft(port: int, cookie: str, child_id: int) -> str:
     return request(port, f"/children/{child_id}/assessments/new", cookie, "POST", body).getheader("Location")
 
 
+def demo_database(tmp: str) -> dict[str, str]:
+    """A migrated SQLite database with the demo data in `tmp`; returns the settings that name it."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+        "HEAT_SECRET_KEY": "bench-secret",
+        "HEAT_HUEY_SQLITE": f"{tmp}/huey.db",
+        "HEAT_EXPORT_DIR": f"{tmp}/exports",
+        "FLASK_APP": "app:create_app",
+    }
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(
+            [str(BIN / "flask"), *command], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
+        )
+    return env
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-            "HEAT_SECRET_KEY": "bench-secret",
-            "HEAT_HUEY_SQLITE": f"{tmp}/huey.db",
-            "HEAT_EXPORT_DIR": f"{tmp}/exports",
-            "FLASK_APP": "app:create_app",
-        }
-        subprocess.run(
-            [str(BIN / "flask"), "db", "upgrade"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
-        )
-        subprocess.run(
-            [str(BIN / "flask"), "seed-demo"], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
-        )
+        env = demo_database(tmp)
         bare, bare_port = serve("bench.bare_app:app", {})
         heat, port = serve("app:create_app()", env)
         try:

@@ -20,7 +20,7 @@ from heat.security import keep_alive, tablet_id
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc
 from heat.views import roles_required
-from heat.views.casework import next_url, save_from, submit_from
+from heat.views.casework import next_url, save_from, submit_from, whole_number
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -72,8 +72,7 @@ def save_section(assessment_id: int, section_id: str):
     # open the section. The tablet stops holding it once the server holds it.
     db.session.rollback()
     reason = pending.INVALID if outcome == "invalid" and assessment.status in EDITABLE else pending.CONFLICT
-    seen = form.version.data
-    pending.keep(current_user, assessment.id, section_id, reason, int(seen) if str(seen).isdigit() else 0, fields)
+    pending.keep(current_user, assessment.id, section_id, reason, whole_number(form.version.data), fields)
     db.session.commit()
     session["has_kept"] = True
     return jsonify(status=reason, url=here), 409 if reason == pending.CONFLICT else 422

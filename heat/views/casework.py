@@ -205,7 +205,7 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
             section_id,
             answers_of(definition, section_id, form),
             completing=completing,
-            seen_version=_int(form.version.data),
+            seen_version=whole_number(form.version.data),
             save_key=_key(form.save_key.data),
         )
     except svc.EditConflict:
@@ -290,7 +290,7 @@ def interrupted_save() -> ResponseReturnValue | None:
     if assessment is None or current is None:
         return None
     fields = list(request.form.items(multi=True))
-    pending.keep(user, assessment.id, section_id, pending.SIGNED_OUT, _int(request.form.get("version")), fields)
+    pending.keep(user, assessment.id, section_id, pending.SIGNED_OUT, whole_number(request.form.get("version")), fields)
     db.session.commit()
     here = url_for("casework.section", assessment_id=assessment.id, section_id=section_id)
     if current_user.is_authenticated:
@@ -363,7 +363,7 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
     if assessment.status not in EDITABLE:
         return "submitted"
     try:
-        svc.submit(assessment, current_user, _key(key), _int(version))
+        svc.submit(assessment, current_user, _key(key), whole_number(version))
     except svc.NotReadyToSubmit:
         db.session.rollback()
         return "not_ready"
@@ -380,7 +380,8 @@ def _key(value: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", value or "")[:64] or uuid.uuid4().hex
 
 
-def _int(value) -> int:
+def whole_number(value) -> int:
+    """A posted number (a version), or 0 for anything else."""
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -29,7 +29,7 @@ def asset(name: str) -> str:
 
 
 def immutable(path: str, url: str) -> bool:
-    """WhiteNoise: files with a content hash in their name never change, so browsers keep them a year."""
+    """Files with a content hash in their name never change: browsers keep them a year (app._static_headers)."""
     return bool(HASHED.search(url))
 
 

@@ -78,6 +78,15 @@ def open_tablet(chromium, profile, javascript=True):
     )
 
 
+def signed_in_tablet(chromium, profile, url, email, javascript=True):
+    """A tablet with a practitioner signed in: the browser and its page."""
+    tablet = open_tablet(chromium, profile, javascript=javascript)
+    page = tablet.new_page()
+    page.goto(url + "/sign-in")
+    sign_in(page, email)
+    return tablet, page
+
+
 def sign_in(page, email):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -152,10 +161,7 @@ def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
 ):
     worker, assessment_id = draft
     profile = tmp_path / "profile"
-    tablet = open_tablet(chromium, profile)
-    page = tablet.new_page()
-    page.goto(server.url + "/sign-in")
-    sign_in(page, worker.email)
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
     ready_offline(page, f"{server.url}/assessments/{assessment_id}")
 
     if cut == "server stopped":
@@ -192,10 +198,7 @@ def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_typed_text_survives_the_session_cookie_going(app, server, chromium, draft, tmp_path, javascript):
     worker, assessment_id = draft
-    tablet = open_tablet(chromium, tmp_path / "profile", javascript=javascript)
-    page = tablet.new_page()
-    page.goto(server.url + "/sign-in")
-    sign_in(page, worker.email)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email, javascript=javascript)
     if javascript:
         ready_offline(page, f"{server.url}/assessments/{assessment_id}")
     page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
@@ -227,10 +230,7 @@ def test_typed_text_survives_the_session_cookie_going(app, server, chromium, dra
 def test_two_users_on_one_tablet_never_see_or_send_each_others_saves(app, make, server, chromium, draft, tmp_path):
     worker, assessment_id = draft
     colleague = make.user("practitioner", make.team("Other team"))
-    tablet = open_tablet(chromium, tmp_path / "profile")
-    page = tablet.new_page()
-    page.goto(server.url + "/sign-in")
-    sign_in(page, worker.email)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
     ready_offline(page, f"{server.url}/assessments/{assessment_id}")
     tablet.set_offline(True)
     page.get_by_role("link", name="Visit details").click()
@@ -285,10 +285,7 @@ def test_a_save_whose_answer_was_lost_is_sent_again_and_stored_once(app, chromiu
     server = Server(cut_first_save)
     server.start()
     try:
-        tablet = open_tablet(chromium, tmp_path / "profile")
-        page = tablet.new_page()
-        page.goto(server.url + "/sign-in")
-        sign_in(page, worker.email)
+        tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
         ready_offline(page, f"{server.url}/assessments/{assessment_id}")
         page.get_by_role("link", name="Visit details").click()
         page.evaluate(FILL, helpers.visit_data())
@@ -306,10 +303,7 @@ def test_a_save_whose_answer_was_lost_is_sent_again_and_stored_once(app, chromiu
 
 def test_two_tabs_different_sections_never_conflict_the_same_section_does(app, server, chromium, draft, tmp_path):
     worker, assessment_id = draft
-    tablet = open_tablet(chromium, tmp_path / "profile")
-    first = tablet.new_page()
-    first.goto(server.url + "/sign-in")
-    sign_in(first, worker.email)
+    tablet, first = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
     second = tablet.new_page()
     first.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
     second.goto(f"{server.url}/assessments/{assessment_id}/sections/people")
@@ -343,10 +337,7 @@ def test_the_sign_out_warning_keeps_the_session_and_then_the_typed_text(
     server = Server(short)
     server.start()
     try:
-        tablet = open_tablet(chromium, tmp_path / "profile")
-        page = tablet.new_page()
-        page.goto(server.url + "/sign-in")
-        sign_in(page, worker.email)
+        tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
         page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
         field = page.get_by_label("The child's voice")
         field.fill("Told me about her new puppy.")
