@@ -35,6 +35,12 @@ FILL = """data => {
 }"""
 
 
+def fill(page, section_id, data):
+    """Fill a section's form once its page has opened (a click only starts the navigation)."""
+    expect(page.locator(f'form[data-heat-section="{section_id}"]')).to_be_visible()
+    page.evaluate(FILL, data)
+
+
 class Server:
     """The app on a fixed loopback port that can really be stopped and started again."""
 
@@ -144,8 +150,7 @@ def ready_offline(page, url):
 def fill_every_section(page, app, offline_message=True):
     page.get_by_role("link", name="Visit details").click()
     for section_id, data in sections(app):
-        expect(page.locator(f'form[data-heat-section="{section_id}"]')).to_be_visible()
-        page.evaluate(FILL, data)
+        fill(page, section_id, data)
         page.get_by_role("button", name="Save and continue").click()
         if offline_message:
             expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
@@ -234,7 +239,7 @@ def test_two_users_on_one_tablet_never_see_or_send_each_others_saves(app, make, 
     ready_offline(page, f"{server.url}/assessments/{assessment_id}")
     tablet.set_offline(True)
     page.get_by_role("link", name="Visit details").click()
-    page.evaluate(FILL, helpers.visit_data())
+    fill(page, "visit", helpers.visit_data())
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator("[data-heat-waiting]")).to_have_text("1 save waiting to be sent")
     # Signing out with a save waiting says what waits, and offers to go back and send it.
@@ -288,7 +293,7 @@ def test_a_save_whose_answer_was_lost_is_sent_again_and_stored_once(app, chromiu
         tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
         ready_offline(page, f"{server.url}/assessments/{assessment_id}")
         page.get_by_role("link", name="Visit details").click()
-        page.evaluate(FILL, helpers.visit_data())
+        fill(page, "visit", helpers.visit_data())
         page.get_by_role("button", name="Save and continue").click()
         wait_for(lambda: cuts == [f"/api/assessments/{assessment_id}/sections/visit"])
         # Sent again by the tablet's retry; stored once, and nothing is left waiting.
@@ -307,8 +312,8 @@ def test_two_tabs_different_sections_never_conflict_the_same_section_does(app, s
     second = tablet.new_page()
     first.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
     second.goto(f"{server.url}/assessments/{assessment_id}/sections/people")
-    first.evaluate(FILL, helpers.visit_data())
-    second.evaluate(FILL, helpers.people_data())
+    fill(first, "visit", helpers.visit_data())
+    fill(second, "people", helpers.people_data())
     first.get_by_role("button", name="Save and continue").click()
     second.get_by_role("button", name="Save and continue").click()
     expect(second.get_by_role("heading", name="Rooms seen")).to_be_visible()
