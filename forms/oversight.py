@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, ValidationError
 
@@ -18,7 +20,18 @@ from forms.fields import (
     submit,
     text,
 )
-from heat.models import CHRONOLOGY_SOURCES, CP_CATEGORIES, DECISIONS, PLAN_STATUSES
+from heat.models import (
+    CHRONOLOGY_SOURCES,
+    CP_CATEGORIES,
+    DECISIONS,
+    FLAG_REASON_LIMIT,
+    FLAG_RESPONSES,
+    PLAN_DECISIONS,
+    PLAN_STATUSES,
+)
+
+if TYPE_CHECKING:
+    from heat.services.reviews import FlagToAnswer
 
 
 class ReviewForm(FlaskForm):
@@ -31,6 +44,31 @@ class ReviewForm(FlaskForm):
     submit = submit("Record decision")
 
 
+def review_form(flags: list[FlagToAnswer], **kwargs: Any) -> ReviewForm:
+    """The review form with a response and a short reason for each active flag, asked first."""
+
+    class FlagAnswers(ReviewForm):
+        pass
+
+    for flag in flags:
+        about = f"‘{flag.title}’ ({flag.child.first_name})"
+        setattr(
+            FlagAnswers,
+            f"{flag.key}-response",
+            choice(f"Your response to {about}", FLAG_RESPONSES, InputRequired(f"Select your response to {about}")),
+        )
+        setattr(
+            FlagAnswers,
+            f"{flag.key}-reason",
+            text(
+                f"Reason for your response to {about}",
+                NeededToComplete(f"Enter a short reason for your response to {about}"),
+                max_length=FLAG_REASON_LIMIT,
+            ),
+        )
+    return FlagAnswers(**kwargs)
+
+
 class PlanChangeForm(FlaskForm):
     plan_status = choice("New plan", PLAN_STATUSES, InputRequired("Select the new plan"))
     plan_category = select("Child Protection category", {"": "Choose a category", **CP_CATEGORIES})
@@ -38,12 +76,32 @@ class PlanChangeForm(FlaskForm):
         "Date the plan changed",
         [NeededToComplete("Enter the date the plan changed"), not_in_future, not_before(MIN_YEAR)],
     )
-    note = long_text("Note", hint="For example, the conference or meeting that decided it.", max_length=2000)
+    note = long_text(
+        "Rationale",
+        hint="Why the plan changes: the conference or meeting that decided it, and what has improved. "
+        "A step-down to a lower plan needs a rationale and a supervisor’s agreement.",
+        max_length=2000,
+    )
     submit = submit("Record plan change")
 
     def validate_plan_category(self, field):
         if self.plan_status.data == "cp" and not field.data:
             raise ValidationError("Select the Child Protection category")
+
+
+class PlanDecisionForm(FlaskForm):
+    decision = choice("Your decision on the step-down", PLAN_DECISIONS, InputRequired("Select Agreed or Not agreed"))
+    rationale = long_text(
+        "Rationale",
+        NeededToComplete("Enter the rationale for your decision"),
+        hint="Why you agree, or what must happen before the plan can step down.",
+        max_length=2000,
+    )
+    submit = submit("Record decision")
+
+
+class PlanNotedForm(FlaskForm):
+    submit = submit("Mark as noted")
 
 
 class HandoverForm(FlaskForm):

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from heat.checklist.vocabulary import AGENCY, CARER_SAID, OBSERVED
 from heat.extensions import Base, db
 
 if TYPE_CHECKING:
@@ -39,6 +40,32 @@ PLAN_STATUSES = {
     "cin": "Child in Need plan",
     "cp": "Child Protection plan",
 }
+# PLAN_STATUSES is in order of how much the plan asks of the family: lower to higher.
+
+
+def is_step_down(from_status: str, to_status: str) -> bool:
+    """A change to a lower plan (CP to CIN, CIN to early help, ... to no plan) needs a supervisor."""
+    order = list(PLAN_STATUSES)
+    return order.index(to_status) < order.index(from_status)
+
+
+# What became of a plan change: "made" took effect with nothing awaited (a change of CP category,
+# or made before step-downs needed agreeing); "to_note", a step-up that took effect at once and
+# waits in the supervisors' queue, then "noted"; "requested", a step-down waiting for a supervisor
+# who did not ask for it, then "agreed" (takes effect) or "not_agreed" (the plan stays as it was),
+# or "withdrawn" when the plan went up before anyone decided.
+PLAN_CHANGE_STATUSES = {
+    "made": "Made",
+    "to_note": "Waiting to be noted by a supervisor",
+    "noted": "Noted by a supervisor",
+    "requested": "Step-down requested",
+    "agreed": "Agreed",
+    "not_agreed": "Not agreed",
+    "withdrawn": "Withdrawn: the plan changed before a decision",
+}
+PLAN_DECISIONS = {"agreed": "Agreed", "not_agreed": "Not agreed"}
+# The plan changes that have taken effect.
+PLAN_IN_EFFECT = ("made", "to_note", "noted", "agreed")
 CP_CATEGORIES = {
     "neglect": "Neglect",
     "physical": "Physical abuse",
@@ -46,9 +73,17 @@ CP_CATEGORIES = {
     "sexual": "Sexual abuse",
 }
 VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "Early help", "health": "Health"}
-EVIDENCE_SOURCES = {"observed": "Observed", "carer_said": "Parent or carer said", "agency": "Another agency"}
+EVIDENCE_SOURCES = {OBSERVED: "Observed", CARER_SAID: "Parent or carer said", AGENCY: "Another agency"}
 ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done"}
 DECISIONS = {"agreed": "Agreed", "returned": "Returned for changes", "escalated": "Escalated"}
+# A supervisor's answer to each active cumulative-harm flag before recording a decision.
+FLAG_RESPONSES = {
+    "discussed": "Discussed with the worker",
+    "plan_changed": "Plan changed",
+    "escalated": "Escalated",
+    "no_action": "No action needed",
+}
+FLAG_REASON_LIMIT = 500
 # Draft and Returned can be changed; the others are final records of a visit.
 ASSESSMENT_STATUSES = {
     "draft": "Draft",
@@ -68,6 +103,12 @@ CHRONOLOGY_SOURCES = {
 RESIDENCE = {"lives_here": "Lives here", "stays_overnight": "Stays overnight", "visiting": "Visiting"}
 SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
+
+
+def plan_label(status: str, category: str | None) -> str:
+    """'Child Protection plan (Neglect)', 'Child in Need plan', 'No plan'."""
+    label = PLAN_STATUSES[status]
+    return f"{label} ({CP_CATEGORIES[category]})" if status == "cp" and category else label
 
 
 def utcnow() -> dt.datetime:
@@ -163,10 +204,7 @@ class Child(Model):
 
     @property
     def plan_label(self) -> str:
-        label = PLAN_STATUSES[self.plan_status]
-        if self.plan_status == "cp" and self.plan_category:
-            label += f" ({CP_CATEGORIES[self.plan_category]})"
-        return label
+        return plan_label(self.plan_status, self.plan_category)
 
     def age_on(self, day: dt.date) -> str:
         months = (day.year - self.date_of_birth.year) * 12 + day.month - self.date_of_birth.month
@@ -196,6 +234,7 @@ class Assessment(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     # Visit details
     visit_date: Mapped[dt.date | None] = mapped_column(index=True)
@@ -233,7 +272,7 @@ class Assessment(Model):
     rating: Mapped[str | None] = mapped_column(String(20))
     mean_grade: Mapped[float | None]
 
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     team: Mapped[Team] = relationship()
     decisions: Mapped[list[ReviewDecision]] = relationship(
         order_by="ReviewDecision.decided_at", cascade="all, delete-orphan"
@@ -375,10 +414,27 @@ class ReviewDecision(Model):
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     reviewer: Mapped[User] = relationship()
+    responses: Mapped[list[FlagResponse]] = relationship(cascade="all, delete-orphan", order_by="FlagResponse.id")
 
     @property
     def label(self) -> str:
         return DECISIONS[self.decision]
+
+
+class FlagResponse(Model):
+    """A supervisor's answer to one active cumulative-harm flag of one child, given with a decision."""
+
+    __tablename__ = "flag_responses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("review_decisions.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    flag_title: Mapped[str] = mapped_column(String(200))
+    response: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+
+    @property
+    def label(self) -> str:
+        return FLAG_RESPONSES[self.response]
 
 
 class PlanChange(Model):
@@ -392,9 +448,31 @@ class PlanChange(Model):
     from_category: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     to_category: Mapped[str | None] = mapped_column(String(20))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the rationale; required for a step-down
+    status: Mapped[str] = mapped_column(String(20), default="made", server_default="made", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
-    changed_by: Mapped[User] = relationship()
+    changed_by: Mapped[User] = relationship(foreign_keys=[changed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    child: Mapped[Child] = relationship()
+
+    @property
+    def from_label(self) -> str:
+        return plan_label(self.from_status, self.from_category)
+
+    @property
+    def to_label(self) -> str:
+        return plan_label(self.to_status, self.to_category)
+
+    @property
+    def is_step_down(self) -> bool:
+        return is_step_down(self.from_status, self.to_status)
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_CHANGE_STATUSES[self.status]
 
 
 class Handover(Model):

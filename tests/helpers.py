@@ -160,3 +160,14 @@ def submit(client, assessment_id: int, key: str | None = None):
             "submission_key": key or field_value(html, "submission_key"),
         },
     )
+
+
+def decide(client, assessment_id: int, decision: str, rationale: str, response: str = "discussed", **extra):
+    """Record a supervisor's decision from the review page, answering every active flag it asks about."""
+    document = page(client.get(f"/assessments/{assessment_id}/review"))
+    data = {"csrf_token": client.token, "decision": decision, "rationale": rationale, **extra}
+    for radio in document.select('input[type="radio"][name$="-response"]'):
+        key = radio["name"].removesuffix("-response")
+        data.setdefault(f"{key}-response", response)
+        data.setdefault(f"{key}-reason", "Talked it through with the worker at supervision.")
+    return client.post(f"/assessments/{assessment_id}/review", data=data)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent
+from heat.models import Assessment, AuditEvent, PlanChange
 from tests import helpers
 from tests.test_assessment_flow import count, definition, stored
 
@@ -29,6 +29,8 @@ CASEWORK = [
     ("GET", "/children/{child}/history.pdf"),
     ("GET", "/children/{child}/plan"),
     ("POST", "/children/{child}/plan"),
+    ("GET", "/children/{child}/plan-changes/{change}"),
+    ("POST", "/children/{child}/plan-changes/{change}"),
     ("GET", "/children/{child}/handover"),
     ("POST", "/children/{child}/handover"),
     ("GET", "/children/{child}/chronology/new"),
@@ -90,6 +92,10 @@ def world(app, make, signed_in):
     helpers.complete(client, submitted, definition(app))
     helpers.submit(client, submitted)
     draft = helpers.start(client, child.id)
+    plan = {"plan_status": "cin", "note": "Conference stepped down.", "effective_date": ["1", "11", "2026"]}
+    assert client.post(f"/children/{child.id}/plan", data={"csrf_token": client.token, **plan}).status_code == 302
+    with app.app_context():
+        change = db.session.scalar(select(PlanChange.id).where(PlanChange.child_id == child.id))
     return {
         "mine": mine,
         "other": other,
@@ -97,12 +103,13 @@ def world(app, make, signed_in):
         "submitted": submitted,
         "draft": draft,
         "user": other_worker.id,
+        "change": change,
     }
 
 
 def test_every_route_is_in_the_access_matrix(app):
     """A new route must get a row above (and so its access tests) before the suite passes."""
-    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4}
+    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5}
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
@@ -226,6 +233,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "user_id": world["user"],
                         "section_id": "kitchen",
                         "export_id": 1,
+                        "change_id": world["change"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -298,9 +306,15 @@ def test_security_headers_on_every_page(app, make, signed_in, world, path):
 
 def test_urls_carry_ids_never_names(app, make, signed_in, world):
     for rule in app.url_map.iter_rules():
-        assert set(rule.arguments) <= {"child_id", "assessment_id", "user_id", "section_id", "export_id", "filename"}, (
-            rule.rule
-        )
+        assert set(rule.arguments) <= {
+            "child_id",
+            "assessment_id",
+            "user_id",
+            "section_id",
+            "export_id",
+            "change_id",
+            "filename",
+        }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:
         document = helpers.page(client.get(path))

@@ -27,6 +27,7 @@ class Snapshot:
         self.version = assessment.version
         self.section_versions = dict(assessment.section_versions)
         self.submission_key = assessment.submission_key
+        self.rating = assessment.rating
 
 
 def stored(app, assessment_id: int) -> Snapshot:
@@ -35,7 +36,7 @@ def stored(app, assessment_id: int) -> Snapshot:
 
 
 def definition(app):
-    return app.extensions["heat_definitions"]["2026.1"]
+    return app.extensions["heat_definitions"][app.extensions["heat_current_version"]]
 
 
 def test_start_complete_submit_and_read_the_result(app, make, signed_in):
@@ -63,7 +64,7 @@ def test_start_complete_submit_and_read_the_result(app, make, signed_in):
     with app.app_context():
         stored = db.session.get(Assessment, assessment_id)
         assert stored.status == "submitted" and stored.rating == "red"
-        assert stored.checklist_version == "2026.1"
+        assert stored.checklist_version == "2026.2"
         assert db.session.scalar(
             select(func.count()).select_from(ItemGrade).where(ItemGrade.assessment_id == assessment_id)
         ) == len(definition(app).items)
@@ -85,7 +86,7 @@ def test_pdf_is_a_pdf_naming_the_child_with_page_numbers(app, make, signed_in):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "Ruby Invented" in text
     assert "Overall rating: Green" in text
-    assert "thresholds of checklist version 2026.1" in text.replace("\n", " ")
+    assert "thresholds of checklist version 2026.2" in text.replace("\n", " ")
     assert "Page 1 of" in text
     assert "Mattress and bedding" in text
     assert count(app, AuditEvent, AuditEvent.action == "assessment_pdf", AuditEvent.assessment_id == assessment_id) == 1

@@ -182,3 +182,45 @@ def test_good_average_never_hides_a_dangerous_item():
     result = score(DEFINITION, grades("1", safety__products="5"), ALL_ROOMS_SEEN)
     assert result.mean < 1.2
     assert result.rating == "red"
+
+
+NEWER = load_definitions()["2026.2"]
+
+
+def on_carer_word(domain_id, share_told=1.0):
+    """Sources for a visit where `share_told` of the domain's items rest on what the carer said."""
+    items = NEWER.domain(domain_id).items
+    told = round(len(items) * share_told)
+    return {i.id: ("carer_said" if n < told else "observed") for n, i in enumerate(items)}
+
+
+@pytest.mark.parametrize(
+    "case, sources, rating",
+    [
+        ("everything observed", {}, "green"),
+        ("sleep graded only on what the carer said", on_carer_word("sleep"), "amber"),
+        ("bathing graded only on what the carer said", on_carer_word("bathing"), "amber"),
+        ("sleep partly observed", on_carer_word("sleep", 0.5), "green"),
+        ("a non-critical area on the carer's word", on_carer_word("kitchen"), "green"),
+        ("another agency's word is not the carer's", {i.id: "agency" for i in NEWER.domain("sleep").items}, "green"),
+    ],
+)
+def test_a_safety_critical_area_on_the_carers_word_alone_is_never_green(case, sources, rating):
+    all_seen = {room.id: "seen" for room in NEWER.rooms}
+    result = score(NEWER, grades(), all_seen, {i.id: "observed" for i in NEWER.items} | sources)
+    assert result.rating == rating, case
+    if rating == "amber":
+        (reason,) = result.deciding_reasons
+        assert reason.rule == "safety_critical_on_carer_word"
+        assert "only on what the parent or carer said" in reason.message
+        assert "rest only on what the parent or carer said" in reason.findings[0].text
+
+
+def test_visits_made_with_2026_1_keep_their_scores_exactly():
+    """The evidence rule is in 2026.2 only: the same answers under 2026.1 score as they always did."""
+    sources = {i.id: "carer_said" for i in DEFINITION.items}
+    for item_grades in (grades(), grades(kitchen__food="3", general__smell="3"), grades(sleep__mattress="4")):
+        old = score(DEFINITION, item_grades, ALL_ROOMS_SEEN, sources)
+        assert old == score(DEFINITION, item_grades, ALL_ROOMS_SEEN)
+    assert score(DEFINITION, grades(), ALL_ROOMS_SEEN, sources).rating == "green"
+    assert score(NEWER, grades(), ALL_ROOMS_SEEN, sources).rating == "amber"

@@ -8,13 +8,20 @@ import pytest
 
 from heat.checklist import load_definitions
 from heat.checklist.definition import TrendSettings
-from heat.checklist.trends import VisitSummary, direction, flags, sleeping_place_seen
+from heat.checklist.scoring import score
+from heat.checklist.trends import StepDown, VisitSummary, direction, flags, summarise
 
 START = dt.date(2026, 1, 5)
 
 
+DEFINITION = load_definitions()["2026.2"]
+CP_TO_CIN = StepDown(START + dt.timedelta(days=14), "Child Protection plan", "Child in Need plan")
+
+
 def visits(*specs, gap_days=14):
-    """Each spec: dict with optional mean, rating, grade (for item kitchen.food), plan, sleep_seen, not_done."""
+    """Each spec: dict with optional mean, rating, grade (for item kitchen.food), not_done, and
+    unseen (room ids that must be seen and were not)."""
+    labels = {r.id: r.label for r in DEFINITION.rooms}
     result = []
     for n, spec in enumerate(specs):
         result.append(
@@ -24,10 +31,9 @@ def visits(*specs, gap_days=14):
                 rating=spec.get("rating", "green"),
                 mean=spec.get("mean", 2.0),
                 grades={"kitchen.food": spec.get("grade", "2")},
-                plan_status=spec.get("plan", "cin"),
-                sleeping_place_seen=spec.get("sleep_seen", True),
                 actions_not_done=spec.get("not_done", 0),
                 item_labels={"kitchen.food": "Food for the child"},
+                rooms_not_seen={room: labels[room] for room in spec.get("unseen", ())},
             )
         )
     return result
@@ -85,46 +91,34 @@ def rules(found):
         ("actions not done, then done, then not done", visits({"not_done": 1}, {}, {"not_done": 1}), [], None),
         (
             "sleeping place not seen twice running",
-            visits({"sleep_seen": False}, {"sleep_seen": False}),
-            ["sleep_not_seen"],
+            visits({"unseen": ["sleeping_place"]}, {"unseen": ["sleeping_place"]}),
+            ["room_not_seen"],
             True,
         ),
-        ("sleeping place not seen once", visits({"sleep_seen": False}, {}), [], None),
+        ("sleeping place not seen once", visits({"unseen": ["sleeping_place"]}, {}), [], None),
         (
-            "worse after step-down from CP",
-            visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.9}),
-            ["after_step_down"],
-            True,
-        ),
-        (
-            "worse rating after step-down even with a better mean",
-            visits({"plan": "cp"}, {"plan": "cin", "mean": 2.0}, {"plan": "cin", "mean": 1.9, "rating": "amber"}),
-            ["after_step_down"],
+            "kitchen not seen twice running",
+            visits({"unseen": ["kitchen"]}, {"unseen": ["kitchen", "bathroom"]}),
+            ["room_not_seen"],
             True,
         ),
         (
-            "no worse after step-down",
-            visits({"plan": "cp", "mean": 2.0}, {"plan": "cin", "mean": 1.6}, {"plan": "cin", "mean": 1.6}),
+            "Incomplete twice running",
+            visits({"rating": "incomplete", "mean": None}, {"rating": "incomplete", "mean": None}),
+            ["incomplete_visits"],
+            True,
+        ),
+        (
+            "Incomplete, then complete, then Incomplete",
+            visits({"rating": "incomplete", "mean": None}, {}, {"rating": "incomplete", "mean": None}),
             [],
             None,
         ),
         (
-            "worse on CP is not a step-down flag",
-            visits({"plan": "cp", "mean": 1.0}, {"plan": "cp", "mean": 1.6}),
-            [],
-            None,
-        ),
-        (
-            "baseline is the first visit after the latest step-down",
-            visits(
-                {"plan": "cp", "mean": 3.0},
-                {"plan": "cin", "mean": 1.0},
-                {"plan": "cp", "mean": 1.0},
-                {"plan": "cin", "mean": 1.2},
-                {"plan": "cin", "mean": 1.1},
-            ),
-            [],
-            None,
+            "an Incomplete visit inside a worsening run does not hide it",
+            visits({"mean": 1.5}, {"mean": 1.8}, {"rating": "incomplete", "mean": None}, {"mean": 2.5}),
+            ["worsening_mean"],
+            True,
         ),
     ],
 )
@@ -158,16 +152,128 @@ def test_thresholds_come_from_the_settings():
         (visits({"mean": 2.0}, {"mean": 2.0}), "same"),
         (visits({"rating": "green", "mean": 2.4}, {"rating": "red", "mean": 2.0}), "worse"),
         (visits({"rating": "red", "mean": 1.5}, {"rating": "amber", "mean": 2.0}), "better"),
+        # Not seen is never better: Red, then a visit where the kitchen was not seen.
+        (visits({"rating": "red", "mean": 2.6}, {"rating": "incomplete", "mean": None}), "incomplete"),
+        (visits({"rating": "incomplete", "mean": None}, {"rating": "green", "mean": 1.2}), "incomplete"),
+        (visits({"rating": "green", "mean": 1.2}, {"rating": "incomplete", "mean": None}), "incomplete"),
     ],
 )
 def test_direction_of_travel(history, expected):
     assert direction(history) == expected
 
 
-def test_sleeping_place_seen_reads_the_room_and_the_sleep_items():
-    definition = load_definitions()["2026.1"]
-    grades = {i.id: "2" for i in definition.items}
-    assert sleeping_place_seen(definition, grades, {"sleeping_place": "seen"})
-    assert not sleeping_place_seen(definition, grades, {"sleeping_place": "refused"})
-    all_ns = grades | {i.id: "NS" for i in definition.domain("sleep").items}
-    assert not sleeping_place_seen(definition, all_ns, {"sleeping_place": "seen"})
+def home(**changes):
+    """A visit to a home with every item at 2 and every room seen, with changes by item or room id."""
+    grades = {i.id: "2" for i in DEFINITION.items}
+    rooms = {r.id: "seen" for r in DEFINITION.rooms}
+    for key, value in changes.items():
+        key = key.replace("__", ".")
+        (rooms if key in rooms else grades)[key] = value
+    return grades, rooms
+
+
+def summary(grades, rooms, n=1):
+    rating = score(DEFINITION, grades, rooms).rating
+    return summarise(DEFINITION, id=n, date=START, rating=rating, grades=grades, rooms=rooms)
+
+
+def test_a_room_kept_from_the_worker_never_lowers_the_average():
+    kitchen = DEFINITION.domain("kitchen").items
+    all_fours, _ = home(**{i.id.replace(".", "__"): "4" for i in kitchen})
+    _, rooms = home()
+    seen = summary(all_fours, rooms)
+    assert seen.mean == 2.27  # the whole home, the kitchen at 4 throughout
+    assert score(DEFINITION, all_fours, rooms).mean == 2.27
+
+    hidden = dict(all_fours) | {i.id: "NS" for i in kitchen}
+    _, kitchen_shut = home(kitchen="refused")
+    assert score(DEFINITION, hidden, kitchen_shut).mean == 2.0  # what a plain average would say
+    not_seen = summary(hidden, kitchen_shut)
+    assert not_seen.rating == "incomplete" and not_seen.mean is None
+    assert not_seen.rooms_not_seen == {"kitchen": "Kitchen"}
+
+
+def test_a_safety_critical_area_not_fully_seen_has_no_average_to_compare():
+    grades, rooms = home(sleep__mattress="NS")
+    visit = summary(grades, rooms)
+    assert visit.rating == "green" and visit.mean is None
+    grades, rooms = home(outside__water="NS")  # not safety-critical: the average stands
+    assert summary(grades, rooms).mean == 2.0
+
+
+def test_rooms_not_seen_read_the_room_and_its_items():
+    grades, rooms = home(sleeping_place="refused")
+    assert summary(grades, rooms).rooms_not_seen == {"sleeping_place": "Child's sleeping place (day and night)"}
+    grades, rooms = home(**{i.id.replace(".", "__"): "NS" for i in DEFINITION.domain("sleep").items})
+    assert set(summary(grades, rooms).rooms_not_seen) == {"sleeping_place"}
+    grades, rooms = home()
+    assert summary(grades, rooms).rooms_not_seen == {}
+
+
+def test_new_flags_name_the_room_and_take_their_thresholds_from_the_definition():
+    history = visits({"unseen": ["kitchen"]}, {"unseen": ["kitchen"]})
+    (flag,) = flags(history, DEFINITION.trends)
+    assert flag.title == "Kitchen: not seen at 2 visits running"
+    assert flags(history, TrendSettings(room_visits=3)) == []
+    incomplete = visits({"rating": "incomplete", "mean": None}, {"rating": "incomplete", "mean": None})
+    assert "Incomplete at 2 visits running" in [f.title for f in flags(incomplete, DEFINITION.trends)]
+    assert not [f for f in flags(incomplete, TrendSettings(incomplete_visits=3)) if f.rule == "incomplete_visits"]
+    # 2026.1 called the room threshold sleep_visits; it still loads, and means the same.
+    assert load_definitions()["2026.1"].trends.room_visits == 2
+
+
+@pytest.mark.parametrize(
+    "case, history, step_downs, expected",
+    [
+        (
+            "worse after an agreed step-down",
+            visits({"mean": 2.0}, {"mean": 1.6}, {"mean": 1.9}),
+            [CP_TO_CIN],
+            True,
+        ),
+        (
+            "worse rating after a step-down even with a better mean",
+            visits({}, {"mean": 2.0}, {"mean": 1.9, "rating": "amber"}),
+            [CP_TO_CIN],
+            True,
+        ),
+        ("no worse after the step-down", visits({"mean": 2.0}, {"mean": 1.6}, {"mean": 1.6}), [CP_TO_CIN], False),
+        ("worse with no step-down", visits({"mean": 1.0}, {"mean": 1.6}), [], False),
+        (
+            "CIN to early help",
+            visits({"mean": 2.0}, {"mean": 1.6}, {"mean": 1.9}),
+            [StepDown(CP_TO_CIN.date, "Child in Need plan", "Early help")],
+            True,
+        ),
+        (
+            "CP to no plan",
+            visits({"mean": 2.0}, {"mean": 1.6}, {"mean": 1.9}),
+            [StepDown(CP_TO_CIN.date, "Child Protection plan", "No plan")],
+            True,
+        ),
+        (
+            "CP to early help",
+            visits({"mean": 2.0}, {"mean": 1.6}, {"mean": 1.9}),
+            [StepDown(CP_TO_CIN.date, "Child Protection plan", "Early help")],
+            True,
+        ),
+        (
+            "the baseline is the first visit after the latest step-down",
+            visits({"mean": 3.0}, {"mean": 1.0}, {"mean": 1.0}, {"mean": 1.2}, {"mean": 1.1}),
+            [CP_TO_CIN, StepDown(START + dt.timedelta(days=42), "Child in Need plan", "Early help")],
+            False,
+        ),
+        (
+            "a step-down after the latest visit has nothing to compare yet",
+            visits({"mean": 1.0}, {"mean": 2.0}),
+            [StepDown(START + dt.timedelta(days=100), "Child in Need plan", "No plan")],
+            False,
+        ),
+    ],
+)
+def test_worse_since_stepping_down(case, history, step_downs, expected):
+    found = [f for f in flags(history, step_downs=step_downs) if f.rule == "after_step_down"]
+    assert bool(found) is expected, case
+    if found:
+        assert found[0].title == "Worse since stepping down"
+        assert step_downs[-1].to_plan in found[0].text

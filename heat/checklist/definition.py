@@ -80,7 +80,8 @@ class TrendSettings:
     cycles: int = 2
     cycle_days: int = 183
     actions_visits: int = 2
-    sleep_visits: int = 2
+    room_visits: int = 2  # a room that must be seen, not seen at this many visits running
+    incomplete_visits: int = 2  # an Incomplete visit at this many visits running
 
 
 TREND_LIMITS = {
@@ -90,8 +91,12 @@ TREND_LIMITS = {
     "cycles": (1, 20),
     "cycle_days": (7, 1000),
     "actions_visits": (1, 20),
-    "sleep_visits": (1, 20),
+    "room_visits": (1, 20),
+    "incomplete_visits": (1, 20),
 }
+# Settings renamed since a version was published: 2026.1's `sleep_visits` counted the sleeping
+# place alone; the rule now covers every room that must be seen.
+TREND_RENAMED = {"sleep_visits": "room_visits"}
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ RULE_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "count_at_least": {"grade": (1, 5), "count": (1, 100)},
     "domain_mean_at_least": {"mean": (1, 5)},
     "required_room_not_seen": {},
+    "safety_critical_on_carer_word": {"share": (0.5, 1)},
 }
 
 
@@ -248,7 +254,7 @@ def _build(raw: dict[str, Any]) -> Definition:
         rules.append(Rule(rating, name, _text(r, "message", f"rule '{name}'"), params))
     _require(rules, "no rating rules defined")
 
-    trends = raw.get("trends", {})
+    trends = {TREND_RENAMED.get(key, key): value for key, value in raw.get("trends", {}).items()}
     for key, value in trends.items():
         _require(key in TREND_LIMITS, f"trends: unknown setting '{key}'")
         low, high = TREND_LIMITS[key]

@@ -7,11 +7,21 @@ rest of the home is. Rules are named functions chosen, in order, by the definiti
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import fmean
 
 from heat.checklist.definition import Definition
-from heat.checklist.vocabulary import GRADED, NOT_SEEN, RATINGS, ROOM_UNSEEN
+from heat.checklist.vocabulary import CARER_SAID, GRADED, NOT_SEEN, RATINGS, ROOM_UNSEEN
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What a visit recorded: item id to grade ("1".."5", "NS", "NA"; a missing item is Not seen),
+    room id to status, and item id to how the practitioner knows (a source code, or nothing)."""
+
+    grades: Mapping[str, str]
+    rooms: Mapping[str, str]
+    sources: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -88,57 +98,87 @@ def _graded_at_least(
     ]
 
 
-def any_item_at_least(
-    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
-) -> list[Finding]:
-    return _graded_at_least(definition, grades, params["grade"])
+def any_item_at_least(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
+    return _graded_at_least(definition, visit.grades, params["grade"])
 
 
 def any_item_at_least_in_safety_critical(
-    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
+    definition: Definition, visit: Answers, params: Mapping[str, float]
 ) -> list[Finding]:
     critical = {d.id for d in definition.domains if d.safety_critical}
-    return _graded_at_least(definition, grades, params["grade"], critical)
+    return _graded_at_least(definition, visit.grades, params["grade"], critical)
 
 
-def count_at_least(
-    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
-) -> list[Finding]:
-    found = _graded_at_least(definition, grades, params["grade"])
+def count_at_least(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
+    found = _graded_at_least(definition, visit.grades, params["grade"])
     return found if len(found) >= params["count"] else []
 
 
-def domain_mean_at_least(
-    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
-) -> list[Finding]:
+def domain_mean_at_least(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
     return [
         Finding(f"{p.title}: average grade {p.mean:.1f}")
-        for p in domain_profile(definition, grades)
+        for p in domain_profile(definition, visit.grades)
         if p.mean is not None and p.mean >= params["mean"]
     ]
 
 
-def required_room_not_seen(
-    definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str], params: Mapping[str, float]
-) -> list[Finding]:
+def unseen_rooms(definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str]) -> list[Finding]:
+    """Each room that must be seen and was not, whether the room itself was not seen or every item
+    of its area is Not seen; the finding's `item_id` is the room's id."""
     findings = []
     for room in definition.rooms:
         if not room.must_be_seen or room.domain is None:
             continue
         domain = definition.domain(room.domain)
         if rooms.get(room.id) in ROOM_UNSEEN:
-            findings.append(Finding(f"{room.label} was not seen"))
+            findings.append(Finding(f"{room.label} was not seen", room.id))
         elif all(grades.get(item.id, NOT_SEEN) == NOT_SEEN for item in domain.items):
-            findings.append(Finding(f"{domain.title}: every item is Not seen"))
+            findings.append(Finding(f"{domain.title}: every item is Not seen", room.id))
     return findings
 
 
-RULES: dict[str, Callable[..., list[Finding]]] = {
+def comparable_mean(definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str]) -> float | None:
+    """The average grade a trend may compare: only for a visit where every room that must be seen
+    and every item of every safety-critical area was seen. Leaving out what was not seen would make
+    a home look better the less of it the worker was shown."""
+    if unseen_rooms(definition, grades, rooms):
+        return None
+    for domain in definition.domains:
+        if domain.safety_critical and any(grades.get(i.id, NOT_SEEN) == NOT_SEEN for i in domain.items):
+            return None
+    numeric = list(_numeric(grades).values())
+    return round(fmean(numeric), 2) if numeric else None
+
+
+def required_room_not_seen(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
+    return [Finding(f.text) for f in unseen_rooms(definition, visit.grades, visit.rooms)]
+
+
+def safety_critical_on_carer_word(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
+    """A safety-critical area whose grades rest (at least `share` of them) only on what the parent or
+    carer said: the practitioner has not seen enough of it for the visit to read as fine."""
+    findings = []
+    for domain in definition.domains:
+        if not domain.safety_critical:
+            continue
+        graded = [i.id for i in domain.items if visit.grades.get(i.id) in GRADED]
+        told = [i for i in graded if visit.sources.get(i) == CARER_SAID]
+        if graded and len(told) / len(graded) >= params["share"]:
+            findings.append(
+                Finding(
+                    f"{domain.title}: {len(told)} of {len(graded)} grades rest only on what the parent or carer said"
+                )
+            )
+    return findings
+
+
+RULES: dict[str, Callable[[Definition, Answers, Mapping[str, float]], list[Finding]]] = {
     "any_item_at_least": any_item_at_least,
     "any_item_at_least_in_safety_critical": any_item_at_least_in_safety_critical,
     "count_at_least": count_at_least,
     "domain_mean_at_least": domain_mean_at_least,
     "required_room_not_seen": required_room_not_seen,
+    "safety_critical_on_carer_word": safety_critical_on_carer_word,
 }
 
 
@@ -161,12 +201,19 @@ def domain_profile(definition: Definition, grades: Mapping[str, str]) -> tuple[D
     return tuple(profile)
 
 
-def score(definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str]) -> Score:
+def score(
+    definition: Definition,
+    grades: Mapping[str, str],
+    rooms: Mapping[str, str],
+    sources: Mapping[str, str | None] | None = None,
+) -> Score:
     """Score one visit. `grades` maps item id to "1".."5", "NS" or "NA" (a missing item is Not seen);
-    `rooms` maps room id to "seen", "not_seen" or "refused"."""
+    `rooms` maps room id to "seen", "not_seen" or "refused"; `sources` maps item id to how the
+    practitioner knows ("observed", "carer_said", "agency")."""
+    visit = Answers(grades, rooms, sources or {})
     reasons = []
     for rule in definition.rules:
-        findings = RULES[rule.rule](definition, grades, rooms, rule.params)
+        findings = RULES[rule.rule](definition, visit, rule.params)
         if findings:
             reasons.append(Reason(rule.rating, rule.rule, rule.message, tuple(findings)))
     rating = reasons[0].rating if reasons else "green"

@@ -1,35 +1,49 @@
 """Cumulative harm: flags over a child's visits, oldest first.
 
 The point of repeating the checklist is to see change. Each rule below looks at plain visit
-summaries and says in words what it saw, naming the visits behind it. A flag is *active* when
-its evidence reaches the child's latest visit. Thresholds come from the definition's [trends]
-table (defaults below), not from code.
+summaries (and the child's agreed step-downs) and says in words what it saw, naming the visits
+behind it. A flag is *active* when its evidence reaches the child's latest visit. Thresholds come
+from the definition's [trends] table (defaults in `TrendSettings`), not from code.
+
+What was not seen is never read as better: an Incomplete visit has no average to compare, the
+direction of travel across it is "incomplete", and a room kept from the worker is itself a flag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from heat.checklist.definition import Definition, TrendSettings
-from heat.checklist.vocabulary import GRADED, NOT_SEEN, RATINGS, ROOM_UNSEEN
+from heat.checklist.scoring import comparable_mean, unseen_rooms
+from heat.checklist.vocabulary import GRADED, INCOMPLETE, RATINGS, ROOM_SEEN
 
 
 @dataclass(frozen=True)
 class VisitSummary:
-    """What the trend rules need of one submitted visit."""
+    """What the trend rules need of one recorded visit. `mean` is the average a trend may compare
+    (see `scoring.comparable_mean`): None when something that must be seen was not."""
 
     id: int
     date: dt.date
     rating: str
     mean: float | None
     grades: Mapping[str, str]
-    plan_status: str | None
-    sleeping_place_seen: bool
-    actions_not_done: int
+    actions_not_done: int = 0
     item_labels: Mapping[str, str] = field(default_factory=dict)
     rooms_seen: frozenset[str] = frozenset()
+    # Rooms that must be seen and were not at this visit: room id to its label.
+    rooms_not_seen: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepDown:
+    """A supervisor-agreed change to a lower plan, dated when it took effect (plans in words)."""
+
+    date: dt.date
+    from_plan: str
+    to_plan: str
 
 
 @dataclass(frozen=True)
@@ -41,13 +55,30 @@ class Flag:
     active: bool
 
 
-def sleeping_place_seen(definition: Definition, grades: Mapping[str, str], rooms: Mapping[str, str]) -> bool:
-    """Seen unless a room tied to the sleep domain was not seen, or every sleep item is Not seen."""
-    for room in definition.rooms:
-        if room.domain == "sleep" and rooms.get(room.id) in ROOM_UNSEEN:
-            return False
-    sleep = next((d for d in definition.domains if d.id == "sleep"), None)
-    return sleep is None or not all(grades.get(i.id, NOT_SEEN) == NOT_SEEN for i in sleep.items)
+def summarise(
+    definition: Definition,
+    *,
+    id: int,
+    date: dt.date,
+    rating: str,
+    grades: Mapping[str, str],
+    rooms: Mapping[str, str],
+    actions_not_done: int = 0,
+) -> VisitSummary:
+    """A recorded visit as the trend rules see it, read with its own checklist version."""
+    return VisitSummary(
+        id=id,
+        date=date,
+        rating=rating,
+        mean=comparable_mean(definition, grades, rooms),
+        grades=grades,
+        actions_not_done=actions_not_done,
+        item_labels=definition.item_labels,
+        rooms_seen=frozenset(room for room, status in rooms.items() if status == ROOM_SEEN),
+        rooms_not_seen={
+            f.item_id: definition.room(f.item_id).label for f in unseen_rooms(definition, grades, rooms) if f.item_id
+        },
+    )
 
 
 def _runs(visits: list[VisitSummary], test: Callable[[VisitSummary], bool], length: int) -> list[list[VisitSummary]]:
@@ -75,16 +106,20 @@ def _rank(visit: VisitSummary) -> int:
 
 
 def _mean(visit: VisitSummary) -> float:
-    """The mean of a visit already known to have one (callers filter out unscored visits)."""
+    """The mean of a visit already known to have one (callers filter out visits without one)."""
     assert visit.mean is not None
     return visit.mean
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 def _dates(run: list[VisitSummary]) -> str:
-    return ", ".join(f"{v.date.day} {v.date:%b %Y}" for v in run)
+    return ", ".join(_day(v.date) for v in run)
 
 
-def repeated_concern(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
+def repeated_concern(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     flags = []
     item_ids = sorted({i for v in visits for i in v.grades})
     for item_id in item_ids:
@@ -107,7 +142,7 @@ def repeated_concern(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]
     return flags
 
 
-def worsening_mean(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
+def worsening_mean(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     best = None
     for end in range(s.worsening_visits - 1, len(scored)):
@@ -128,7 +163,7 @@ def worsening_mean(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     ]
 
 
-def improve_then_slip(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
+def improve_then_slip(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     found = None
     for end in range(len(scored)):
@@ -158,7 +193,7 @@ def improve_then_slip(visits: list[VisitSummary], s: TrendSettings) -> list[Flag
     ]
 
 
-def actions_not_done(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
+def actions_not_done(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     return [
         _flag(
             "actions_not_done",
@@ -172,32 +207,52 @@ def actions_not_done(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]
     ]
 
 
-def sleeping_place_not_seen(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
+def room_not_seen(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """A room that must be seen (the kitchen, the bathroom, where the child sleeps) not seen at
+    visit after visit: a family can keep a worker out of the worst room."""
+    flags = []
+    for room_id in sorted({room for v in visits for room in v.rooms_not_seen}):
+
+        def unseen(v: VisitSummary, room_id: str = room_id) -> bool:
+            return room_id in v.rooms_not_seen
+
+        for run in _runs(visits, unseen, s.room_visits)[-1:]:
+            label = run[-1].rooms_not_seen[room_id]
+            flags.append(
+                _flag(
+                    "room_not_seen",
+                    f"{label}: not seen at {len(run)} visits running",
+                    f"{label} was not seen at {len(run)} visits in a row ({_dates(run)}).",
+                    run,
+                    visits[-1],
+                )
+            )
+    return flags
+
+
+def incomplete_visits(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     return [
         _flag(
-            "sleep_not_seen",
-            f"Sleeping place not seen at {len(run)} visits running",
-            f"Where the child sleeps was not seen at {len(run)} visits in a row ({_dates(run)}).",
+            "incomplete_visits",
+            f"Incomplete at {len(run)} visits running",
+            f"Something that must be seen was not seen at {len(run)} visits in a row ({_dates(run)}).",
             run,
             visits[-1],
         )
-        for run in _runs(visits, lambda v: not v.sleeping_place_seen, s.sleep_visits)[-1:]
+        for run in _runs(visits, lambda v: v.rating == INCOMPLETE.id, s.incomplete_visits)[-1:]
     ]
 
 
-def after_step_down(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
-    """Re-baseline at the first visit after a step-down from CP to CIN; any worse visit since is flagged."""
-    baseline = None
-    for previous, visit in zip(visits, visits[1:], strict=False):
-        if previous.plan_status == "cp" and visit.plan_status == "cin":
-            baseline = visit
-    if baseline is None:
+def after_step_down(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """After the latest agreed step-down to a lower plan, whatever the plans, the first visit since
+    is the baseline; every later visit rated worse, or with a worse average, is flagged."""
+    if not step_downs:
         return []
-    later = [
-        v
-        for v in visits
-        if v.date > baseline.date or (v.date == baseline.date and visits.index(v) > visits.index(baseline))
-    ]
+    step_down = max(step_downs, key=lambda d: d.date)
+    since = [v for v in visits if v.date >= step_down.date]
+    if not since:
+        return []
+    baseline, later = since[0], since[1:]
     worse = [
         v
         for v in later
@@ -205,44 +260,50 @@ def after_step_down(visits: list[VisitSummary], s: TrendSettings) -> list[Flag]:
     ]
     if not worse:
         return []
-    run = [baseline, *worse]
+    average = f"{baseline.mean:.1f}" if baseline.mean is not None else "none"
     return [
         _flag(
             "after_step_down",
-            "Worse since stepping down from Child Protection",
-            f"Since the step-down to a Child in Need plan (baseline {baseline.date.day} {baseline.date:%b %Y}, "
-            f"{baseline.rating}, average {baseline.mean if baseline.mean is not None else '–'}), "
+            "Worse since stepping down",
+            f"Since the step-down from {step_down.from_plan} to {step_down.to_plan} on {_day(step_down.date)} "
+            f"(baseline {_day(baseline.date)}: {RATINGS[baseline.rating].label}, average {average}), "
             f"{len(worse)} visit{'s were' if len(worse) > 1 else ' was'} worse ({_dates(worse)}).",
-            run,
+            [baseline, *worse],
             visits[-1],
         )
     ]
 
 
-TREND_RULES: dict[str, Callable[[list[VisitSummary], TrendSettings], list[Flag]]] = {
+TREND_RULES: dict[str, Callable[[list[VisitSummary], TrendSettings, Sequence[StepDown]], list[Flag]]] = {
     "repeated_concern": repeated_concern,
     "worsening_mean": worsening_mean,
     "improve_then_slip": improve_then_slip,
     "actions_not_done": actions_not_done,
-    "sleep_not_seen": sleeping_place_not_seen,
+    "room_not_seen": room_not_seen,
+    "incomplete_visits": incomplete_visits,
     "after_step_down": after_step_down,
 }
 
 
-def flags(visits: list[VisitSummary], settings: TrendSettings | None = None) -> list[Flag]:
-    """Every flag over the visits (oldest first), active ones first."""
+def flags(
+    visits: list[VisitSummary], settings: TrendSettings | None = None, step_downs: Sequence[StepDown] = ()
+) -> list[Flag]:
+    """Every flag over the visits (oldest first) and the agreed step-downs, active ones first."""
     if not visits:
         return []
     settings = settings or TrendSettings()
-    found = [flag for rule in TREND_RULES.values() for flag in rule(visits, settings)]
+    found = [flag for rule in TREND_RULES.values() for flag in rule(visits, settings, step_downs)]
     return sorted(found, key=lambda f: not f.active)
 
 
 def direction(visits: list[VisitSummary]) -> str | None:
-    """Direction of travel since the previous visit: 'worse', 'better' or 'same'."""
+    """Direction of travel since the previous visit: 'worse', 'better', 'same', or 'incomplete'
+    when either visit is Incomplete (what was not seen cannot be compared, and never reads better)."""
     if len(visits) < 2:
         return None
     before, after = visits[-2], visits[-1]
+    if INCOMPLETE.id in (before.rating, after.rating):
+        return "incomplete"
     rank = _rank(after) - _rank(before)
     if rank == 0 and before.mean is not None and after.mean is not None:
         rank = (after.mean > before.mean) - (after.mean < before.mean)

@@ -13,6 +13,9 @@ NOT_SEEN = "NS"
 NOT_APPLICABLE = "NA"
 SCALE = (*GRADED, NOT_SEEN, NOT_APPLICABLE)
 
+# How the practitioner knows a grade; only what they were told weighs less than what they saw.
+OBSERVED, CARER_SAID, AGENCY = "observed", "carer_said", "agency"
+
 ROOM_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED = "seen", "not_seen", "refused"
 ROOM_STATUSES = {ROOM_SEEN: "Seen", ROOM_NOT_SEEN: "Not seen", ROOM_REFUSED: "Refused"}
 # A room not seen, whatever the reason: it needs a reason recorded and it never counts as fine.
@@ -41,6 +44,16 @@ GREEN = Rating("green", "Green", 0, "govuk-tag--green", "#00703c", "G", "circle"
 RATINGS: dict[str, Rating] = {r.id: r for r in (RED, INCOMPLETE, AMBER, GREEN)}
 # The ratings a definition's rules may give; Green is what is left when none matches.
 RULE_RATINGS = (RED.id, INCOMPLETE.id, AMBER.id)
+
+
+# Direction of travel since the previous visit (see trends.direction), in words, with the order
+# in which they need attention: a visit where not everything was seen sorts with the worsening ones.
+DIRECTIONS = {
+    "worse": "▲ Worse",
+    "incomplete": "Not everything was seen",
+    "same": "■ No change",
+    "better": "▼ Better",
+}
 
 
 def rating(rating_id: str) -> Rating:

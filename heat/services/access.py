@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
 from heat.extensions import db
-from heat.models import Assessment, Child, Export, Team, User, assessment_children
+from heat.models import Assessment, Child, Export, PlanChange, Team, User, assessment_children
 from heat.services import audit
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
@@ -103,6 +103,15 @@ def assessment_to_review(user: User, assessment_id: int) -> Assessment:
     if user.role != "supervisor" or assessment.team_id != user.team_id:
         raise deny(user, f"review {assessment_id}")
     return assessment
+
+
+def plan_change_to_decide(user: User, child_id: int, change_id: int) -> PlanChange:
+    """Supervisors decide on (or note) plan changes of their own team's children only."""
+    child = child_for(user, child_id)
+    change = db.session.get(PlanChange, change_id)
+    if user.role != "supervisor" or child.team_id != user.team_id or change is None or change.child_id != child.id:
+        raise deny(user, f"plan change {change_id}")
+    return change
 
 
 def export_for(user: User, export_id: int) -> Export:

@@ -108,6 +108,7 @@ def child_assessments(child: Child) -> list[Assessment]:
             .options(
                 joinedload(Assessment.created_by),
                 joinedload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
+                joinedload(Assessment.decisions).selectinload(ReviewDecision.responses),
             )
         ).unique()
     )
@@ -459,6 +460,7 @@ def submit(assessment: Assessment, user: User, submission_key: str, seen_version
     assessment.status = "submitted"
     assessment.submission_key = submission_key
     assessment.submitted_at = utcnow()
+    assessment.submitted_by_id = user.id
     assessment.updated_at = assessment.submitted_at
     assessment.rating = result.rating
     assessment.mean_grade = result.mean

@@ -20,11 +20,10 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import joinedload
 
 from heat.extensions import db
 from heat.models import (
-    CP_CATEGORIES,
-    PLAN_STATUSES,
     Assessment,
     Child,
     ChronologyEntry,
@@ -45,48 +44,28 @@ CHRONOLOGY_KINDS = {
 }
 
 
-_PLANS: Table = PlanChange.__table__  # type: ignore[assignment]
 _HANDOVERS: Table = Handover.__table__  # type: ignore[assignment]
 _ENTRIES: Table = ChronologyEntry.__table__  # type: ignore[assignment]
 _USERS: Table = User.__table__  # type: ignore[assignment]
 
 
 def _recorded_by_hand() -> CompoundSelect:
-    """Plan changes (a, b: new plan; c, d: old plan), handovers (a: from, b: to) and entries
-    (a: source), oldest kind first, as one UNION ALL; `child_id` is bound at execution."""
+    """Handovers (a: from, b: to) and entries (a: source), oldest kind first, as one UNION ALL;
+    `child_id` is bound at execution."""
     child_id: Any = bindparam("child_id")
     from_worker, to_worker, by = _USERS.alias("from_worker"), _USERS.alias("to_worker"), _USERS.alias("by_user")
     no_date, no_time, no_text = cast(null(), Date), cast(null(), DateTime), cast(null(), String)
-    plans = (
-        select(
-            literal("plan").label("kind"),
-            literal(0).label("rank"),
-            _PLANS.c.id.label("row_id"),
-            _PLANS.c.effective_date.label("day"),
-            no_time.label("at"),
-            _PLANS.c.to_status.label("a"),
-            _PLANS.c.to_category.label("b"),
-            _PLANS.c.from_status.label("c"),
-            _PLANS.c.from_category.label("d"),
-            cast(_PLANS.c.note, Text).label("note"),
-            _USERS.c.name.label("by"),
-        )
-        .join(_USERS, _USERS.c.id == _PLANS.c.changed_by_id)
-        .where(_PLANS.c.child_id == child_id)
-    )
     handovers = (
         select(
-            literal("handover"),
-            literal(1),
-            _HANDOVERS.c.id,
-            no_date,
-            _HANDOVERS.c.at,
-            from_worker.c.name,
-            to_worker.c.name,
-            no_text,
-            no_text,
-            cast(_HANDOVERS.c.note, Text),
-            by.c.name,
+            literal("handover").label("kind"),
+            literal(1).label("rank"),
+            _HANDOVERS.c.id.label("row_id"),
+            no_date.label("day"),
+            _HANDOVERS.c.at.label("at"),
+            from_worker.c.name.label("a"),
+            to_worker.c.name.label("b"),
+            cast(_HANDOVERS.c.note, Text).label("note"),
+            by.c.name.label("by"),
         )
         .outerjoin(from_worker, from_worker.c.id == _HANDOVERS.c.from_worker_id)
         .join(to_worker, to_worker.c.id == _HANDOVERS.c.to_worker_id)
@@ -102,15 +81,13 @@ def _recorded_by_hand() -> CompoundSelect:
             no_time,
             _ENTRIES.c.source,
             no_text,
-            no_text,
-            no_text,
             cast(_ENTRIES.c.summary, Text),
             _USERS.c.name,
         )
         .join(_USERS, _USERS.c.id == _ENTRIES.c.created_by_id)
         .where(_ENTRIES.c.child_id == child_id)
     )
-    return union_all(plans, handovers, entries).order_by("rank", "row_id")
+    return union_all(handovers, entries).order_by("rank", "row_id")
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -126,9 +103,44 @@ class ChronologyItem:
     by: str | None = None
 
 
-def _plan_label(status: str, category: str | None) -> str:
-    label = PLAN_STATUSES[status]
-    return f"{label} ({CP_CATEGORIES[category]})" if status == "cp" and category else label
+def _plan_items(change: PlanChange) -> list[ChronologyItem]:
+    """A plan change as the chronology tells it: made (and noted), or requested and decided."""
+    if not change.is_step_down or change.status == "made":
+        noted = f" Noted by {change.decided_by.name}." if change.decided_by else ""
+        return [
+            ChronologyItem(
+                change.effective_date,
+                "plan",
+                f"Plan changed to {change.to_label}",
+                f"From {change.from_label}." + (f" {change.note}" if change.note else "") + noted,
+                by=change.changed_by.name,
+            )
+        ]
+    items = [
+        ChronologyItem(
+            change.changed_at.date(),
+            "plan",
+            f"Step-down requested: {change.from_label} to {change.to_label}",
+            f"From {change.effective_date.day} {change.effective_date:%B %Y}. {change.note or ''}".strip(),
+            by=change.changed_by.name,
+        )
+    ]
+    if change.decided_at is not None:
+        outcome = {
+            "agreed": f"Step-down agreed: plan changed to {change.to_label}",
+            "not_agreed": f"Step-down not agreed: the plan stays {change.from_label}",
+            "withdrawn": "Step-down request withdrawn",
+        }[change.status]
+        items.append(
+            ChronologyItem(
+                change.decided_at.date(),
+                "plan",
+                outcome,
+                change.decision_note or "",
+                by=change.decided_by.name if change.decided_by else None,
+            )
+        )
+    return items
 
 
 def chronology(
@@ -168,25 +180,35 @@ def chronology(
                     d.reviewer.name,
                 )
             )
+            items.extend(
+                ChronologyItem(
+                    d.decided_at.date(),
+                    "decision",
+                    f"Flag answered: {r.label}",
+                    f"{r.flag_title}: {r.reason}",
+                    visit.id,
+                    d.reviewer.name,
+                )
+                for r in d.responses
+                if r.child_id == child.id
+            )
     dates = {v.id: v.visited_on for v in record.visits}
     for flag in record.flags:
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
-    # Plan changes, handovers and added entries in one query of plain rows (this runs on every
-    # child page), with the people's names joined in.
+    changes = db.session.scalars(
+        select(PlanChange)
+        .where(PlanChange.child_id == child.id)
+        .order_by(PlanChange.id)
+        .options(joinedload(PlanChange.changed_by), joinedload(PlanChange.decided_by))
+    )
+    for change in changes:
+        items.extend(_plan_items(change))
+    # Handovers and added entries in one query of plain rows (this runs on every child page), with
+    # the people's names joined in.
     for row in db.session.connection().execute(_RECORDED_BY_HAND, {"child_id": child.id}):
-        if row.kind == "plan":
-            items.append(
-                ChronologyItem(
-                    row.day,
-                    "plan",
-                    f"Plan changed to {_plan_label(row.a, row.b)}",
-                    f"From {_plan_label(row.c, row.d)}." + (f" {row.note}" if row.note else ""),
-                    by=row.by,
-                )
-            )
-        elif row.kind == "handover":
+        if row.kind == "handover":
             items.append(
                 ChronologyItem(
                     row.at.date(),

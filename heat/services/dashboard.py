@@ -10,16 +10,19 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, case, func, or_, select
 
-from heat.checklist.vocabulary import AMBER, INCOMPLETE, RATINGS, RED
+from heat.checklist.vocabulary import AMBER, DIRECTIONS, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
-from heat.models import PLAN_STATUSES, Action, Child, Team, User
-from heat.services import access, paging
+from heat.models import PLAN_IN_EFFECT, PLAN_STATUSES, Action, Assessment, Child, PlanChange, Team, User
+from heat.services import access, paging, reviews
+
+STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"
 
 DASHBOARD_SORTS = {
     # Most worrying first; children never visited last.
     "rating": (
         case({r.id: -r.rank for r in RATINGS.values()}, value=Child.latest_rating, else_=1),
         Child.flag_count.desc(),
+        case({d: n for n, d in enumerate(DIRECTIONS)}, value=Child.direction, else_=len(DIRECTIONS)),
     ),
     "name": (Child.last_name, Child.first_name),
     "last_visit": (Child.last_visit_date.asc().nulls_first(),),
@@ -44,7 +47,9 @@ def dashboard_query(
         .scalar_subquery()
     )
     query = children_query.add_columns(overdue.label("overdue_actions"))
-    if show == "overdue_visit":
+    if show == "stepped_down":
+        query = query.where(stepped_down_since(today - dt.timedelta(days=STEPPED_DOWN_DAYS)))
+    elif show == "overdue_visit":
         query = query.where(
             or_(
                 Child.next_visit_due < today,
@@ -58,6 +63,25 @@ def dashboard_query(
     return query.order_by(*DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["rating"]), Child.id)
 
 
+def _plan_rank(column: Any) -> Any:
+    return case({status: n for n, status in enumerate(PLAN_STATUSES)}, value=column)
+
+
+def stepped_down_since(day: dt.date) -> Any:
+    """The child's plan went down (a step-down that took effect) on or after `day`."""
+    return (
+        select(PlanChange.id)
+        .where(
+            PlanChange.child_id == Child.id,
+            PlanChange.status.in_(PLAN_IN_EFFECT),
+            PlanChange.effective_date >= day,
+            _plan_rank(PlanChange.to_status) < _plan_rank(PlanChange.from_status),
+        )
+        .correlate(Child)
+        .exists()
+    )
+
+
 @dataclass(frozen=True)
 class Dashboard:
     team: Team
@@ -65,6 +89,7 @@ class Dashboard:
     pager: Pagination  # rows of (child, overdue action count)
     workers: dict[int, str]  # allocated worker names by id, for the children shown
     today: dt.date
+    second_supervisor: list[Assessment]  # submitted, and no supervisor of the team may review them
 
 
 def dashboard(
@@ -77,4 +102,4 @@ def dashboard(
     pager = paging.paginate(query, page, rows=True)
     worker_ids = {child.allocated_worker_id for child, _ in pager.items} - {None}
     workers = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))}
-    return Dashboard(team, teams, pager, workers, today)
+    return Dashboard(team, teams, pager, workers, today, reviews.needing_second_supervisor(team.id))

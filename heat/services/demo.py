@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from heat.checklist.vocabulary import GRADED, ROOM_NOT_SEEN, ROOM_SEEN
+from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, Household, Team, User
 from heat.services import assessments as svc
@@ -74,33 +74,66 @@ def load(today: dt.date | None = None) -> None:
         db.session.add(c)
         return c
 
-    child("HEAT-1001", "Lily", "Carter", 4, "North", carters, "cp", "neglect")
+    lily = child("HEAT-1001", "Lily", "Carter", 4, "North", carters, "cp", "neglect")
     child("HEAT-1002", "Noah", "Carter", 36, "North", carters, "cp", "neglect")
     mia = child("HEAT-1003", "Mia", "Hughes", 12, "North", hughes, "cin")
-    child("HEAT-2001", "Leo", "Walsh", 24, "South", walsh, "early_help", worker=users["south-worker@example.org"])
+    south_worker = users["south-worker@example.org"]
+    leo = child("HEAT-2001", "Leo", "Walsh", 24, "South", walsh, "early_help", worker=south_worker)
     db.session.flush()
 
     # Mia's home slips a little at each visit: Green, then Amber, with a Serious grade by the fourth.
-    # She stepped down from a Child Protection plan to Child in Need after the first visit; the
-    # supervisor agreed the first three visits and the fourth is waiting for review.
+    # She stepped down from a Child Protection plan to Child in Need after the first visit, asked
+    # for by her worker and agreed by the supervisor, who agreed the first three visits (answering
+    # each active flag); the fourth is waiting for review.
     supervisor = users["north-supervisor@example.org"]
     days = [today - dt.timedelta(days=30 * months_back) for months_back in (4, 3, 2, 1)]
     for visit, day in enumerate(days):
         assessment = _visit(north_worker, mia, day, visit, plan="cp" if visit == 0 else "cin")
         if visit == 0:
             mia.plan_status, mia.plan_category = "cp", "neglect"
-            child_record.change_plan(
+            request = child_record.change_plan(
                 mia,
-                supervisor,
+                north_worker,
                 "cin",
                 None,
                 day + dt.timedelta(days=10),
-                "Child Protection conference: stepped down to a Child in Need plan.",
+                "Child Protection conference: the home has been Green since the plan began. "
+                "Step down to Child in Need.",
+            )
+            child_record.decide_step_down(
+                request, supervisor, "agreed", "Agreed at supervision: keep monthly visits and watch the kitchen."
             )
         if visit < 3:
+            answers = {
+                f.key: ("discussed", "Talked through at supervision; the actions cover it.")
+                for f in reviews.flags_to_answer(assessment)
+            }
             reviews.record_decision(
-                assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit."
+                assessment, supervisor, "agreed", "Agreed. Keep visiting; check the actions at the next visit.", answers
             )
+
+    # Lily's worker has asked to step her down to a Child in Need plan: it waits for the supervisor,
+    # and her plan stays Child Protection until then.
+    child_record.change_plan(
+        lily,
+        north_worker,
+        "cin",
+        None,
+        today - dt.timedelta(days=2),
+        "Review conference recommended stepping down: the home has improved and the mother engages well.",
+    )
+
+    # Leo's second visit could not see the kitchen: it is Incomplete, with no average on his trend,
+    # and the dashboard says "Not everything was seen" rather than "Better".
+    for visit, months_back in enumerate((2, 1)):
+        _visit(
+            south_worker,
+            leo,
+            today - dt.timedelta(days=30 * months_back),
+            visit,
+            plan="early_help",
+            kitchen_refused=visit == 1,
+        )
     child_record.add_entry(
         mia,
         north_worker,
@@ -128,8 +161,9 @@ def _grade_for(item_id: str, visit: int) -> str:
     return "NA" if item_id.startswith("outside") else ["1", "2", "2", "2"][visit]
 
 
-def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
+def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitchen_refused: bool = False):
     assessment = svc.start(worker, [child], f"demo-{child.reference}-{visit}")
+    carer = {"Hughes": "Kelly", "Walsh": "Dana"}[child.last_name]
     definition = checklists.definition_for(assessment)
 
     def save(section_id, data):
@@ -163,7 +197,7 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
         {
             "people": [
                 {
-                    "name": "Kelly Hughes",
+                    "name": f"{carer} {child.last_name}",
                     "relationship": "Mother",
                     "sex": "female",
                     "residence": "lives_here",
@@ -190,12 +224,17 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
         {
             **{r.id: {"status": ROOM_SEEN, "reason": None} for r in definition.rooms},
             "outside": {"status": ROOM_NOT_SEEN, "reason": "Flat has no garden."},
+            **(
+                {"kitchen": {"status": ROOM_REFUSED, "reason": "Mother said the kitchen was being painted."}}
+                if kitchen_refused
+                else {}
+            ),
         },
     )
     for domain in definition.domains:
         grades = {}
         for item in domain.items:
-            grade = _grade_for(item.id, visit)
+            grade = NOT_SEEN if kitchen_refused and domain.id == "kitchen" else _grade_for(item.id, visit)
             grades[item.id] = {
                 "grade": grade,
                 "source": "observed" if grade in GRADED else None,
@@ -208,8 +247,8 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
             "child_seen": "yes",
             "child_seen_alone": "na",
             "infant_seen_awake": "yes",
-            "child_voice": "Mia crawled to the worker and babbled; she was grizzly and her nappy was heavy.",
-            "parent_view": "Kelly says she is tired and the flat is hard to keep on top of.",
+            "child_voice": f"{child.first_name} came to the worker and babbled; grizzly, with a heavy nappy.",
+            "parent_view": f"{carer} says she is tired and the flat is hard to keep on top of.",
             "shown_scores": "yes",
             "practitioner_notes": None,
         },
@@ -217,13 +256,13 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str):
     save(
         "actions",
         {
-            "strengths": "Kelly is warm with Mia and engages with visits.",
+            "strengths": f"{carer} is warm with {child.first_name} and engages with visits.",
             "worries": "The home is getting dirtier at each visit and agreed actions are slipping.",
             "advice_given": ["safer_sleep", "home_safety"],
             "actions": [
                 {
                     "task": "Clear rubbish bags from the hallway",
-                    "owner": "Kelly Hughes",
+                    "owner": f"{carer} {child.last_name}",
                     "due_date": day + dt.timedelta(days=7),
                     "status": "open",
                     "carried_forward": "",

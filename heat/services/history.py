@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from heat.caching import Recent
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
-from heat.checklist.vocabulary import GRADED, ROOM_SEEN
+from heat.checklist.vocabulary import GRADED
 from heat.extensions import db
-from heat.models import RECORDED, Assessment, Child, ReviewDecision, assessment_children
+from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
 from heat.reports.charts import ChartVisit, trend_svg
 from heat.services.checklists import definition_for, score_of
 
@@ -27,6 +27,7 @@ def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assess
     options = [
         joinedload(Assessment.created_by),
         selectinload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
+        selectinload(Assessment.decisions).selectinload(ReviewDecision.responses),
     ]
     if with_answers:
         options += [selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions)]
@@ -63,19 +64,14 @@ def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
 
 
 def _derive(assessment: Assessment) -> VisitFacts:
-    definition = definition_for(assessment)
-    grades, rooms = assessment.grade_map, assessment.room_map
-    summary = VisitSummary(
+    summary = trends.summarise(
+        definition_for(assessment),
         id=assessment.id,
         date=assessment.visited_on,
         rating=assessment.recorded_rating,
-        mean=assessment.mean_grade,
-        grades=grades,
-        plan_status=assessment.plan_status,
-        sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms),
+        grades=assessment.grade_map,
+        rooms=assessment.room_map,
         actions_not_done=sum(1 for a in assessment.actions if a.status == "not_done"),
-        item_labels=definition.item_labels,
-        rooms_seen=frozenset(r.room_id for r in assessment.rooms if r.status == ROOM_SEEN),
     )
     return VisitFacts(summary, {p.domain_id: p.worst for p in score_of(assessment).profile})
 
@@ -96,6 +92,17 @@ def visit_facts(visits: list[Assessment]) -> list[VisitFacts]:
 
 def summarise(assessment: Assessment) -> VisitSummary:
     return visit_facts([assessment])[0].summary
+
+
+def step_downs(child_id: int) -> list[trends.StepDown]:
+    """The child's step-downs to a lower plan that took effect (agreed by a supervisor, or made
+    before step-downs needed agreeing), oldest first."""
+    changes = db.session.scalars(
+        select(PlanChange)
+        .where(PlanChange.child_id == child_id, PlanChange.status.in_(PLAN_IN_EFFECT))
+        .order_by(PlanChange.effective_date, PlanChange.id)
+    )
+    return [trends.StepDown(c.effective_date, c.from_label, c.to_label) for c in changes if c.is_step_down]
 
 
 @dataclass(frozen=True)
@@ -128,11 +135,13 @@ def history(child: Child, *, with_answers: bool = False, assessments: list[Asses
         visits = recorded_of(assessments)
     facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
-    # The flags follow from the visits' recorded versions alone: worked out once per set of them.
-    key = (tuple(_facts_key(v) for v in visits), settings)
+    downs = tuple(step_downs(child.id)) if visits else ()
+    # The flags follow from the visits' recorded versions and the step-downs alone: worked out once
+    # per set of them.
+    key = (tuple(_facts_key(v) for v in visits), settings, downs)
     flags = _flags.get(key)
     if flags is None:
-        flags = _flags.keep(key, trends.flags([f.summary for f in facts], settings))
+        flags = _flags.keep(key, trends.flags([f.summary for f in facts], settings, downs))
     return History(visits, facts, flags)
 
 
@@ -158,7 +167,7 @@ def trend_rows(record: History) -> tuple[list[str], list[TrendRow]]:
                 visit.id,
                 visit.visited_on,
                 visit.recorded_rating,
-                visit.mean_grade,
+                facts.summary.mean,  # none for a visit where something that must be seen was not
                 tuple(facts.domain_worst.get(d) for d in domain_ids),
             )
         )

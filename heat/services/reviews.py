@@ -1,43 +1,204 @@
-"""Supervisor review: the team's queue and the decision on an assessment."""
+"""Supervisor review: the team's queue, risk first, and the decision on an assessment.
+
+Separation of duties: nobody records a decision on an assessment they started, changed or
+submitted. Such an assessment waits for another supervisor of the team, and where the team has
+none it shows on the dashboard as needing a second supervisor. Every active cumulative-harm flag
+of every child on the visit needs an answer before a decision can be recorded.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from heat.checklist.vocabulary import AMBER, GREEN, INCOMPLETE, RED
 from heat.extensions import db
-from heat.models import DECISIONS, Assessment, ReviewDecision, User, utcnow
+from heat.models import (
+    DECISIONS,
+    FLAG_REASON_LIMIT,
+    FLAG_RESPONSES,
+    Assessment,
+    Child,
+    FlagResponse,
+    ReviewDecision,
+    SectionSave,
+    User,
+    utcnow,
+)
 from heat.services import audit
 from heat.services.errors import FieldError
+from heat.services.history import history
 from heat.services.summaries import refresh_children_of
 
 
-def review_queue_query(team_id: int | None) -> Select[tuple[Assessment]]:
-    """The team's submitted assessments awaiting review, oldest first."""
-    return (
+def involved(assessment: Assessment) -> set[int]:
+    """Everyone who started, changed or submitted the assessment."""
+    savers = db.session.scalars(
+        select(SectionSave.user_id).where(SectionSave.assessment_id == assessment.id).distinct()
+    )
+    people = {assessment.created_by_id, *savers}
+    if assessment.submitted_by_id is not None:
+        people.add(assessment.submitted_by_id)
+    return people
+
+
+def may_decide(assessment: Assessment, user: User) -> bool:
+    return user.id not in involved(assessment)
+
+
+def other_supervisors(assessment: Assessment) -> list[User]:
+    """The team's active supervisors who may decide on the assessment."""
+    barred = involved(assessment)
+    return [
+        u
+        for u in db.session.scalars(
+            select(User).where(User.team_id == assessment.team_id, User.role == "supervisor", User.active.is_(True))
+        )
+        if u.id not in barred
+    ]
+
+
+def _priority(assessment: Assessment) -> int:
+    """Red, then Incomplete, then Amber with active flags, then Amber, then Green."""
+    flagged = any(child.active_flags for child in assessment.children)
+    order = {RED.id: 0, INCOMPLETE.id: 1, AMBER.id: 2 if flagged else 3, GREEN.id: 4}
+    return order.get(assessment.rating or "", 5)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    assessment: Assessment
+    flags: list[tuple[Child, list[str]]]  # every child on the visit, with their active flags
+    needs_second_supervisor: bool  # no supervisor of the team may decide on it
+
+
+def _row(assessment: Assessment, check_others: bool) -> QueueRow:
+    flags = [(child, list(child.active_flags)) for child in assessment.children]
+    return QueueRow(assessment, flags, check_others and not other_supervisors(assessment))
+
+
+def awaiting_review(team_id: int | None) -> list[Assessment]:
+    """The team's submitted assessments, risk first and oldest first within each rating."""
+    queue = db.session.scalars(
         select(Assessment)
         .where(Assessment.team_id == team_id, Assessment.status == "submitted")
         .order_by(Assessment.submitted_at, Assessment.id)
         .options(selectinload(Assessment.children), selectinload(Assessment.created_by))
+    ).all()
+    return sorted(queue, key=_priority)  # a stable sort: oldest first within each group
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    to_review: list[QueueRow]
+    # Assessments the supervisor worked on: another supervisor of the team must review them.
+    for_another: list[QueueRow]
+
+
+def _worked_on_by(user_id: Any) -> Any:
+    """SQL: the user started, changed or submitted the assessment."""
+    changed = select(SectionSave.id).where(SectionSave.assessment_id == Assessment.id, SectionSave.user_id == user_id)
+    return or_(Assessment.created_by_id == user_id, Assessment.submitted_by_id == user_id, changed.exists())
+
+
+def review_queue(supervisor: User) -> ReviewQueue:
+    worked_on = set(
+        db.session.scalars(
+            select(Assessment.id).where(
+                Assessment.team_id == supervisor.team_id,
+                Assessment.status == "submitted",
+                _worked_on_by(supervisor.id),
+            )
+        )
+    )
+    to_review, for_another = [], []
+    for assessment in awaiting_review(supervisor.team_id):
+        if assessment.id in worked_on:
+            for_another.append(_row(assessment, check_others=True))
+        else:
+            to_review.append(_row(assessment, check_others=False))
+    return ReviewQueue(to_review, for_another)
+
+
+def needing_second_supervisor(team_id: int) -> list[Assessment]:
+    """Submitted assessments of the team that no supervisor of the team may decide on: every
+    active supervisor worked on them (or the team has none). One query."""
+    supervisors = db.session.scalars(
+        select(User.id).where(User.team_id == team_id, User.role == "supervisor", User.active.is_(True))
+    ).all()
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.team_id == team_id,
+                Assessment.status == "submitted",
+                *[_worked_on_by(s) for s in supervisors],
+            )
+            .order_by(Assessment.submitted_at, Assessment.id)
+            .options(selectinload(Assessment.children))
+        )
     )
 
 
-def review_queue(supervisor: User) -> list[tuple[Assessment, list[str]]]:
-    """The supervisor's queue, each assessment with the active flags of the child it is filed under."""
-    queue = db.session.scalars(review_queue_query(supervisor.team_id)).all()
-    return [(assessment, assessment.children[0].active_flags) for assessment in queue]
+@dataclass(frozen=True)
+class FlagToAnswer:
+    """An active flag of a child on the visit under review; `key` names its answer in the form."""
+
+    key: str
+    child: Child
+    title: str
+    text: str
 
 
-def record_decision(assessment: Assessment, reviewer: User, decision: str, rationale: str) -> ReviewDecision:
-    """A supervisor's decision. Returned assessments go back to the practitioner to change. The caller commits."""
+def flags_to_answer(assessment: Assessment) -> list[FlagToAnswer]:
+    """The active flags of every child on the visit, each with a form key."""
+    found: list[FlagToAnswer] = []
+    for child in assessment.children:
+        for flag in history(child).active_flags:
+            found.append(FlagToAnswer(f"flag-{len(found) + 1}", child, flag.title, flag.text))
+    return found
+
+
+def record_decision(
+    assessment: Assessment,
+    reviewer: User,
+    decision: str,
+    rationale: str,
+    answers: Mapping[str, tuple[str | None, str | None]] | None = None,
+) -> ReviewDecision:
+    """A supervisor's decision, with an answer (response, reason) to each active flag of
+    `flags_to_answer`, by its key. Returned assessments go back to the practitioner to change.
+    The caller commits."""
     if assessment.status != "submitted":
         raise FieldError("decision", "This assessment is not awaiting review")
+    if not may_decide(assessment, reviewer):
+        raise FieldError(
+            "decision",
+            "You started, changed or submitted this assessment, so another supervisor of the team must review it",
+        )
+    responses = []
+    for flag in flags_to_answer(assessment):
+        response, reason = (answers or {}).get(flag.key, (None, None))
+        reason = (reason or "").strip()
+        if response not in FLAG_RESPONSES:
+            raise FieldError(f"{flag.key}-response", f"Select your response to the flag ‘{flag.title}’")
+        if not reason:
+            raise FieldError(f"{flag.key}-reason", f"Enter a short reason for your response to ‘{flag.title}’")
+        if len(reason) > FLAG_REASON_LIMIT:
+            raise FieldError(f"{flag.key}-reason", f"The reason must be {FLAG_REASON_LIMIT} characters or fewer")
+        responses.append(FlagResponse(child_id=flag.child.id, flag_title=flag.title, response=response, reason=reason))
     if decision not in DECISIONS:
         raise FieldError("decision", "Select a decision")
     rationale = (rationale or "").strip()
     if not rationale:
         raise FieldError("rationale", "Enter the rationale for your decision")
-    record = ReviewDecision(assessment_id=assessment.id, reviewer=reviewer, decision=decision, rationale=rationale)
+    record = ReviewDecision(
+        assessment_id=assessment.id, reviewer=reviewer, decision=decision, rationale=rationale, responses=responses
+    )
     assessment.decisions.append(record)
     assessment.status = decision
     assessment.updated_at = utcnow()

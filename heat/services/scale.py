@@ -144,7 +144,6 @@ def generate(
                 rows.clear()
 
     item_ids = [i.id for i in definition.items]
-    labels = {i.id: i.text for i in definition.items}
     for cid, count in per_child.items():
         drift = rng.uniform(-0.02, 0.06)
         base = rng.uniform(1.2, 2.4)
@@ -199,18 +198,7 @@ def generate(
                 for k, s in rooms.items()
             )
             summaries.setdefault(cid, []).append(
-                VisitSummary(
-                    id=next_id,
-                    date=day,
-                    rating=result.rating,
-                    mean=result.mean,
-                    grades=grades,
-                    plan_status=plan,
-                    sleeping_place_seen=trends.sleeping_place_seen(definition, grades, rooms),
-                    actions_not_done=0,
-                    item_labels=labels,
-                    rooms_seen=frozenset(k for k, s in rooms.items() if s == ROOM_SEEN),
-                )
+                trends.summarise(definition, id=next_id, date=day, rating=result.rating, grades=grades, rooms=rooms)
             )
             next_id += 1
             if len(grade_rows) >= BATCH * 20:

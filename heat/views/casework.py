@@ -27,7 +27,7 @@ from forms.assessment import StartForm, SubmitForm, answers_of, form_data, secti
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave, utcnow
 from heat.reports import pdf
-from heat.services import access, audit, checklists, chronology, history, paging, pending
+from heat.services import access, audit, checklists, child_record, chronology, history, paging, pending
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -76,6 +76,7 @@ def child(child_id: int):
         kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
         can_assess=access.can_assess(current_user),
+        step_down=child_record.pending_step_down(child),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from heat.checklist.vocabulary import RATINGS, ROOM_STATUSES
+from heat.checklist.vocabulary import DIRECTIONS, RATINGS, ROOM_STATUSES
 from heat.models import EVIDENCE_SOURCES, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
 
 
@@ -41,6 +41,7 @@ def register(app) -> None:
             "evidence": EVIDENCE_SOURCES,
             "residence": RESIDENCE,
             "yes_no": YES_NO_UNKNOWN,
+            "direction": DIRECTIONS,
         },
         "labels",
     )

@@ -8,7 +8,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
 
-from forms.oversight import ChronologyEntryForm, HandoverForm, PlanChangeForm, ReviewForm
+from forms.oversight import (
+    ChronologyEntryForm,
+    HandoverForm,
+    PlanChangeForm,
+    PlanDecisionForm,
+    PlanNotedForm,
+    review_form,
+)
 from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
@@ -22,33 +29,44 @@ bp = Blueprint("oversight", __name__)
 @bp.route("/reviews", endpoint="reviews")
 @roles_required("supervisor")
 def reviews_queue() -> ResponseReturnValue:
-    return render_template("oversight/reviews.html", queue=reviews.review_queue(current_user))
+    return render_template(
+        "oversight/reviews.html",
+        queue=reviews.review_queue(current_user),
+        plan_changes=child_record.plan_changes_to_decide(current_user),
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/review", methods=["GET", "POST"])
 @roles_required("supervisor")
 def review(assessment_id: int) -> ResponseReturnValue:
     assessment = access.assessment_to_review(current_user, assessment_id)
-    form = ReviewForm()
     if assessment.status != "submitted":
         flash("This assessment is not awaiting review.", "info")
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    flags = reviews.flags_to_answer(assessment)
+    form = review_form(flags)
+    answers = {f.key: (form[f"{f.key}-response"].data, form[f"{f.key}-reason"].data) for f in flags}
     if form.validate_on_submit() and carried_out(
-        form, lambda: reviews.record_decision(assessment, current_user, form.decision.data, form.rationale.data)
+        form,
+        lambda: reviews.record_decision(assessment, current_user, form.decision.data, form.rationale.data, answers),
     ):
         flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
         return redirect(url_for("oversight.reviews"))
+    records = {c.id: history.history(c) for c in assessment.children}
     child = assessment.children[0]
-    record = history.history(child)
+    record = records[child.id]
     titles, rows = history.trend_rows(record)
     audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id, detail="review")
     db.session.commit()
     return render_template(
         "oversight/review.html",
         form=form,
+        flags=flags,
+        may_decide=reviews.may_decide(assessment, current_user),
         child=child,
+        records=records,
         record=record,
-        dates={v.id: v.visit_date for v in record.visits},
+        dates={v.id: v.visit_date for r in records.values() for v in r.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
         **result_context(assessment),
     )
@@ -77,6 +95,7 @@ def dashboard() -> ResponseReturnValue:
         pager=board.pager,
         workers=board.workers,
         today=board.today,
+        second_supervisor=board.second_supervisor,
         sort=sort,
         show=show,
         plan=plan,
@@ -94,7 +113,7 @@ def change_plan(child_id: int) -> ResponseReturnValue:
         if request.method == "GET"
         else None
     )
-    if form.validate_on_submit() and carried_out(
+    change = form.validate_on_submit() and carried_out(
         form,
         lambda: child_record.change_plan(
             child,
@@ -104,10 +123,48 @@ def change_plan(child_id: int) -> ResponseReturnValue:
             form.effective_date.data,
             form.note.data,
         ),
-    ):
-        flash("Plan change recorded.", "success")
+    )
+    if change:
+        if change.status == "requested":
+            flash("Step-down requested. The plan stays as it is until a supervisor agrees.", "success")
+        else:
+            flash("Plan change recorded.", "success")
         return redirect(url_for("casework.child", child_id=child.id))
     return render_template("oversight/form.html", child=child, form=form, title="Change the plan")
+
+
+@bp.route("/children/<int:child_id>/plan-changes/<int:change_id>", methods=["GET", "POST"])
+@roles_required("supervisor")
+def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
+    """A step-down to agree or not, or a step-up to note."""
+    change = access.plan_change_to_decide(current_user, child_id, change_id)
+    child = change.child
+    if change.status not in ("requested", "to_note"):
+        flash("This plan change is not waiting for a supervisor.", "info")
+        return redirect(url_for("casework.child", child_id=child.id))
+    if change.status == "requested":
+        form: PlanDecisionForm | PlanNotedForm = PlanDecisionForm()
+        decided = form.validate_on_submit() and carried_out(
+            form,
+            lambda: child_record.decide_step_down(change, current_user, form.decision.data, form.rationale.data),
+        )
+        done = f"Step-down {'agreed' if change.status == 'agreed' else 'not agreed'}."
+    else:
+        form = PlanNotedForm()
+        decided = form.validate_on_submit() and carried_out(
+            form, lambda: child_record.note_plan_change(change, current_user)
+        )
+        done = "Plan change noted."
+    if decided:
+        flash(done, "success")
+        return redirect(url_for("oversight.reviews"))
+    return render_template(
+        "oversight/plan_change.html",
+        child=child,
+        change=change,
+        form=form,
+        own=change.changed_by_id == current_user.id,
+    )
 
 
 @bp.route("/children/<int:child_id>/handover", methods=["GET", "POST"])

@@ -75,7 +75,7 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     page.get_by_role("button", name="Save and continue").click()
 
     # Eight checklist domains, each its own page.
-    for domain in app.extensions["heat_definitions"]["2026.1"].domains:
+    for domain in app.extensions["heat_definitions"][app.extensions["heat_current_version"]].domains:
         expect(page.get_by_role("heading", level=1)).to_have_text(domain.title)
         items = page.locator(".heat-item")
         assert items.count() == len(domain.items)
