@@ -189,3 +189,20 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if browser_dir in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def team_world(app, make, signed_in):
+    """A team with a practitioner and a supervisor (each signed in) and a child on a CP plan."""
+    team = make.team("Riverside")
+    worker = make.user("practitioner", team)
+    supervisor = make.user("supervisor", team)
+    child = make.child(team, "Ivy", "Invented", months=5)
+    return {
+        "team": team,
+        "worker": worker,
+        "supervisor": supervisor,
+        "child": child,
+        "w": signed_in(worker),
+        "s": signed_in(supervisor),
+    }

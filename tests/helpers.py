@@ -162,12 +162,20 @@ def submit(client, assessment_id: int, key: str | None = None):
     )
 
 
-def decide(client, assessment_id: int, decision: str, rationale: str, response: str = "discussed", **extra):
+def decide(
+    client,
+    assessment_id: int,
+    decision: str,
+    rationale: str,
+    response: str = "discussed",
+    reason: str = "Talked it through with the worker at supervision.",
+    **extra,
+):
     """Record a supervisor's decision from the review page, answering every active flag it asks about."""
     document = page(client.get(f"/assessments/{assessment_id}/review"))
     data = {"csrf_token": client.token, "decision": decision, "rationale": rationale, **extra}
     for radio in document.select('input[type="radio"][name$="-response"]'):
         key = radio["name"].removesuffix("-response")
         data.setdefault(f"{key}-response", response)
-        data.setdefault(f"{key}-reason", "Talked it through with the worker at supervision.")
+        data.setdefault(f"{key}-reason", reason)
     return client.post(f"/assessments/{assessment_id}/review", data=data)

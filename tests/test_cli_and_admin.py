@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from heat.checklist import score
 from heat.extensions import db
-from heat.models import AuditEvent, Child, User
+from heat.models import AuditEvent, Child, FlagResponse, PlanChange, User
 from heat.services import assessments as svc
 from heat.services import checklists
 from tests.conftest import sign_in
@@ -90,9 +89,16 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         ]
         # Real rows, scored by the real code: re-scoring gives the stored rating, and the home slips.
         for a in mia:
-            assert score(checklists.definition_for(a), a.grade_map, a.room_map).rating == a.rating
+            assert checklists.score_of(a).rating == a.rating
         means = [a.mean_grade for a in sorted(mia, key=lambda a: a.visit_date)]
         assert means == sorted(means) and means[0] < means[-1]
+        # A newcomer sees the oversight at once: Lily's step-down waits for the supervisor, and
+        # Leo's latest visit could not see the kitchen.
+        (waiting,) = db.session.scalars(select(PlanChange).where(PlanChange.status == "requested")).all()
+        assert waiting.child_id == children["Lily Carter"].id and waiting.to_status == "cin"
+        assert children["Leo Walsh"].latest_rating == "incomplete"
+        assert children["Leo Walsh"].direction == "incomplete"
+        assert db.session.scalar(select(func.count()).select_from(FlagResponse)) > 0
     assert sign_in(app.test_client(), "north-worker@example.org", "heat-demo-password").status_code == 302
 
 

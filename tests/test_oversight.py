@@ -33,22 +33,6 @@ def submitted_visit(
     return assessment_id
 
 
-@pytest.fixture
-def team_world(app, make, signed_in):
-    team = make.team("Riverside")
-    worker = make.user("practitioner", team)
-    supervisor = make.user("supervisor", team)
-    child = make.child(team, "Ivy", "Invented", months=5)
-    return {
-        "team": team,
-        "worker": worker,
-        "supervisor": supervisor,
-        "child": child,
-        "w": signed_in(worker),
-        "s": signed_in(supervisor),
-    }
-
-
 def three_slipping_visits(app, world) -> list[int]:
     today = dt.date.today()
     return [
