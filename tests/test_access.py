@@ -213,6 +213,11 @@ def test_views_and_exports_each_write_exactly_one_audit_row(app, make, signed_in
         before = count(app, AuditEvent, AuditEvent.action == action, key)
         assert client.get(url).status_code == 200
         assert count(app, AuditEvent, AuditEvent.action == action, key) == before + 1
+    supervisor = signed_in(make.user("supervisor", world["other"]))
+    before = count(app, AuditEvent, AuditEvent.action == "plan_change_viewed", AuditEvent.child_id == world["child"])
+    assert supervisor.get(f"/children/{world['child']}/plan-changes/{world['change']}").status_code == 200
+    after = count(app, AuditEvent, AuditEvent.action == "plan_change_viewed", AuditEvent.child_id == world["child"])
+    assert after == before + 1
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, make, signed_in, world):

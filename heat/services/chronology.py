@@ -121,7 +121,7 @@ def _plan_items(change: PlanChange) -> list[ChronologyItem]:
             change.changed_at.date(),
             "plan",
             f"Step-down requested: {change.from_label} to {change.to_label}",
-            f"From {change.effective_date.day} {change.effective_date:%B %Y}. {change.note or ''}".strip(),
+            f"To take effect on {change.effective_date.day} {change.effective_date:%B %Y}. {change.note or ''}".strip(),
             by=change.changed_by.name,
         )
     ]

@@ -158,6 +158,8 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
     if decided:
         flash(done, "success")
         return redirect(url_for("oversight.reviews"))
+    audit.record("plan_change_viewed", user=current_user, child_id=child.id)
+    db.session.commit()
     return render_template(
         "oversight/plan_change.html",
         child=child,

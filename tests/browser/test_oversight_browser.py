@@ -19,7 +19,7 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_supervisor_reviews_the_oldest_assessment_in_the_queue(app, live_server, browser):
+def test_supervisor_reviews_the_riskiest_assessment_answering_every_flag(app, live_server, browser):
     seed(app)
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
@@ -28,14 +28,19 @@ def test_supervisor_reviews_the_oldest_assessment_in_the_queue(app, live_server,
     expect(page.get_by_role("heading", name="Assessments awaiting review")).to_be_visible()
     page.locator("table a").first.click()
     expect(page.get_by_role("heading", name="Review assessment")).to_be_visible()
-    expect(page.get_by_text("Worse since stepping down from Child Protection").first).to_be_visible()
+    expect(page.get_by_text("Worse since stepping down").first).to_be_visible()
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_role("link", name="Select a decision")).to_be_visible()
-    page.get_by_label("Escalated").check()
+    expect(page.get_by_role("link", name="Select your response to ‘Worse since stepping down’ (Mia)")).to_be_visible()
+    answers = page.locator(".heat-flag-answer")
+    for n in range(answers.count()):
+        answers.nth(n).get_by_label("Discussed with the worker").check()
+        answers.nth(n).get_by_role("textbox").fill("Went through it with the worker at supervision.")
+    page.get_by_role("group", name="Decision").get_by_label("Escalated").check()
     page.get_by_label("Rationale").fill("Fourth visit worse than the last; escalated to the service manager.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded: Escalated.")).to_be_visible()
-    expect(page.get_by_text("Nothing is waiting for review.")).to_be_visible()
+    expect(page.get_by_text("Nothing is waiting for your review.")).to_be_visible()
 
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="North team dashboard")).to_be_visible()
