@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from statistics import fmean
 
 import pytest
 
@@ -187,7 +188,8 @@ def test_a_room_kept_from_the_worker_never_lowers_the_average():
 
     hidden = dict(all_fours) | {i.id: "NS" for i in kitchen}
     _, kitchen_shut = home(kitchen="refused")
-    assert score(DEFINITION, hidden, kitchen_shut).mean == 2.0  # what a plain average would say
+    assert round(fmean(int(g) for g in hidden.values() if g in "12345"), 2) == 2.0  # what a plain average says
+    assert score(DEFINITION, hidden, kitchen_shut).mean is None
     not_seen = summary(hidden, kitchen_shut)
     assert not_seen.rating == "incomplete" and not_seen.mean is None
     assert not_seen.rooms_not_seen == {"kitchen": "Kitchen"}

@@ -60,7 +60,7 @@ class Score:
     rating: str
     reasons: tuple[Reason, ...]
     profile: tuple[DomainProfile, ...]
-    mean: float | None
+    mean: float | None  # the average for the trend (see comparable_mean), never the headline
 
     @property
     def rating_label(self) -> str:
@@ -217,10 +217,9 @@ def score(
         if findings:
             reasons.append(Reason(rule.rating, rule.rule, rule.message, tuple(findings)))
     rating = reasons[0].rating if reasons else "green"
-    numeric = list(_numeric(grades).values())
     return Score(
         rating=rating,
         reasons=tuple(reasons),
         profile=domain_profile(definition, grades),
-        mean=round(fmean(numeric), 2) if numeric else None,
+        mean=comparable_mean(definition, grades, rooms),
     )

@@ -58,6 +58,7 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         items=items,
         titles=titles,
         rows=rows,
+        means={f.summary.id: f.summary.mean for f in record.facts},
         chart=Markup(trend_chart(record, titles, rows)),
         latest=latest,
         latest_score=score_of(latest) if latest else None,
