@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from pypdf import PdfReader
@@ -83,7 +84,15 @@ def test_pdf_is_a_pdf_naming_the_child_with_page_numbers(app, make, signed_in):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert "Ruby" not in response.headers["Content-Disposition"]
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    # Tagged for screen readers (what pdfinfo reports as "Tagged: yes"), in British English, and
+    # titled with the child's reference and the visit date.
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+    assert root["/Lang"] == "en-GB"
+    reference = child.reference
+    assert reader.metadata.title == f"HEAT assessment {reference}, {dt.date.today().day} {dt.date.today():%B %Y}"
     assert "Ruby Invented" in text
     assert "Overall rating: Green" in text
     assert "thresholds of checklist version 2026.2" in text.replace("\n", " ")

@@ -305,6 +305,8 @@ def test_history_pdf_has_summary_chart_pages_and_a_checkable_hash(app, team_worl
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "Ivy" not in response.headers["Content-Disposition"]
     reader = PdfReader(io.BytesIO(response.data))
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"]) and reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert reader.metadata.title.startswith(f"HEAT history {child.reference}, ")
     pages = [p.extract_text() for p in reader.pages]
     total = len(pages)
     for n, text in enumerate(pages, start=1):

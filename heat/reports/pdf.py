@@ -47,5 +47,8 @@ class PackagedAssetFetcher(URLFetcher):
 
 
 def render_pdf(template: str, **context) -> bytes:
+    """A tagged PDF (PDF/UA-1): headings, tables and reading order reach screen readers, and the
+    document's title and language (en-GB) come from the template's <title> and <html lang>."""
     html = render_template(template, **context)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=PackagedAssetFetcher()).write_pdf()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=PackagedAssetFetcher())
+    return document.write_pdf(pdf_variant="pdf/ua-1")
