@@ -172,8 +172,8 @@ function render(state) {
   if (flash === "submitted" && mine.some((e) => e.kind === "submit")) {
     if (away) once("submitted", () => banner("Success", "Submitted on this tablet. It will be sent when you are back online.", true));
   } else if (flash === "submitted" && !(state.attention || []).length) {
-    // Sent and scored by the server: show the rating, as a submission made online does.
-    location.assign(`/assessments/${assessmentHere}`);
+    // Sent and scored by the server: the confirmation, as after a submission made online.
+    location.assign(`/assessments/${assessmentHere}/submitted`);
   }
   if (state.signedOut && state.waiting) {
     once("signed-out", () =>

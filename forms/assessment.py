@@ -20,6 +20,7 @@ from forms.fields import (
     select,
     submit,
     text,
+    time_text,
 )
 from heat.checklist import Definition
 from heat.checklist.vocabulary import ROOM_STATUSES, ROOM_UNSEEN
@@ -86,11 +87,10 @@ class VisitForm(SectionForm):
         [NeededToComplete("Enter the date of the visit"), not_in_future, not_before(MIN_YEAR)],
         description="For example, 27 3 2026",
     )
-    visit_time = text(
+    visit_time = time_text(
         "Time of visit",
         NeededToComplete("Enter the time of the visit"),
-        hint="24-hour clock, for example 14:30",
-        max_length=5,
+        hint="For example, 14:30 or 2.30pm",
     )
     announced = choice(
         "Was the visit announced?",
@@ -112,7 +112,7 @@ class VisitForm(SectionForm):
             try:
                 dt.datetime.strptime(field.data.strip(), "%H:%M")
             except ValueError:
-                raise ValidationError("Time of visit must be a real time on the 24-hour clock, like 14:30") from None
+                raise ValidationError("Enter the time of the visit as a real time, like 14:30 or 2.30pm") from None
 
     def validate_plan_category(self, field):
         if self.plan_status.data == "cp" and not field.data and self.completing:
@@ -164,9 +164,9 @@ def _room_fields(definition: Definition) -> dict:
     fields = {}
     for room in definition.rooms:
         fields[f"status_{room.id}"] = choice(
-            room.label, ROOM_STATUSES, NeededToComplete(f"Select whether the {room.label.lower()} was seen")
+            room.label, ROOM_STATUSES, NeededToComplete(f"Select whether you saw this room: {room.label}")
         )
-        fields[f"reason_{room.id}"] = text(f"Why was the {room.label.lower()} not seen?", max_length=500)
+        fields[f"reason_{room.id}"] = text(f"{room.label}: why was it not seen?", max_length=500)
     return fields
 
 
@@ -182,7 +182,7 @@ def rooms_form(definition: Definition) -> type[SectionForm]:
             status = form[f"status_{room.id}"].data
             reason = form[f"reason_{room.id}"]
             if status in ROOM_UNSEEN and not (reason.data or "").strip():
-                reason.errors = [*reason.errors, f"Say why the {room.label.lower()} was not seen"]
+                reason.errors = [*reason.errors, f"{room.label}: say why it was not seen"]
                 ok = False
         return ok
 
@@ -199,7 +199,7 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
         fields[f"grade_{key}"] = choice(
             item.text, grade_choices, NeededToComplete(f"Select a grade for {item.text.lower()}"), hint=item.hint
         )
-        fields[f"source_{key}"] = choice(f"How do you know? ({item.text})", EVIDENCE_SOURCES)
+        fields[f"source_{key}"] = choice(f"How do you know: {item.text}", EVIDENCE_SOURCES)
         fields[f"comment_{key}"] = long_text(f"Comment on {item.text.lower()}", max_length=2000)
 
     def validate(form, extra_validators=None):

@@ -195,6 +195,40 @@ def text(label: str, *validators, hint: str | None = None, max_length: int = TEX
     )
 
 
+# A time as people write it: 14:30, 14.30, 2.30pm, 2:30 pm, 2pm, 9am, 0930.
+TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*([ap])?\.?\s*m?\.?$", re.I)
+
+
+def clock_time(value: Any) -> Any:
+    """A time people wrote, on the 24-hour clock ("2.30pm" is "14:30"); anything else is left as it
+    was for the validator to name."""
+    if not isinstance(value, str):
+        return value
+    match = TIME.match(value.strip())
+    if not match:
+        return value
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return value
+        hour = hour % 12 + (12 if half == "p" else 0)
+    elif match.group(2) is None:
+        return value  # "14" alone is not a time
+    if hour > 23 or minute > 59:
+        return value
+    return f"{hour:02d}:{minute:02d}"
+
+
+def time_text(label: str, *validators, hint: str | None = None) -> StringField:
+    return StringField(
+        label,
+        filters=[safe_text, clock_time],
+        validators=[*validators, Optional(), Length(max=20, message=f"{label} must be a time, like 14:30 or 2.30pm")],
+        description=hint or "",
+        widget=TextInputWidget(),
+    )
+
+
 def long_text(label: str, *validators, hint: str | None = None, max_length: int = LONG_TEXT_MAX) -> TextAreaField:
     return TextAreaField(
         label,

@@ -74,4 +74,6 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_HUEY": os.environ.get("HEAT_HUEY_REDIS_URL")
         or os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),
         "HEAT_EXPORT_DIR": os.environ.get("HEAT_EXPORT_DIR", str(Path(instance_path) / "exports")),
+        # Where the footer's "Help" link sends practitioners: the service desk that supports HEAT.
+        "HEAT_SUPPORT_EMAIL": os.environ.get("HEAT_SUPPORT_EMAIL", "heat-support@example.org"),
     }

@@ -23,6 +23,7 @@ CASEWORK = [
     ("POST", "/assessments/{draft}/sections/kitchen"),
     ("GET", "/assessments/{draft}/check"),
     ("POST", "/assessments/{draft}/submit"),
+    ("GET", "/assessments/{submitted}/submitted"),
     ("GET", "/assessments/{submitted}/pdf"),
     ("GET", "/assessments/{submitted}/review"),
     ("POST", "/assessments/{submitted}/review"),
@@ -324,6 +325,8 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
     for path in ["/caseload", f"/children/{world['child']}"]:
         document = helpers.page(client.get(path))
         hrefs = [tag.get("href") or tag.get("action") for tag in document.find_all(["a", "link", "form"])]
+        # The footer's Help link is the service desk's address, not anyone's personal data.
+        hrefs = [h for h in hrefs if not h.startswith(f"mailto:{app.config['HEAT_SUPPORT_EMAIL']}")]
         assert hrefs and not any("Zoe" in h or "Otherteam" in h or "@" in h for h in hrefs)
 
 

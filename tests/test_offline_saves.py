@@ -108,7 +108,7 @@ def test_a_waiting_submission_replays_and_is_scored_on_the_server(app, draft):
         headers={"X-CSRFToken": api_token(client)},
     )
     assert answer.status_code == 200
-    assert answer.json == {"status": "submitted", "url": f"/assessments/{assessment_id}"}
+    assert answer.json == {"status": "submitted", "url": f"/assessments/{assessment_id}/submitted"}
     with app.app_context():
         assert db.session.get(Assessment, assessment_id).rating is not None
 

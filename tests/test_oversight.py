@@ -239,7 +239,7 @@ def test_dashboard_shows_each_childs_summary(app, make, team_world):
     assert "Riverside team dashboard" in page
     row = helpers.table_row(page, "Ivy Invented")
     assert "Red" in row or "Amber" in row
-    assert "▲ Worse" in row
+    assert "Worse ↑" in row
     assert "Getting worse over 3 visits" in row
     assert "working day" in row and "due every 10" in row
     assert "Otto Nevervisited" in page and "Never visited" in page

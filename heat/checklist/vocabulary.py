@@ -49,11 +49,13 @@ RULE_RATINGS = (RED.id, INCOMPLETE.id, AMBER.id)
 # Direction of travel since the previous visit (see trends.direction), in words, with the order
 # in which they need attention: a visit where not everything was seen sorts with the worsening ones.
 DIRECTIONS = {
-    "worse": "▲ Worse",
+    "worse": "Worse",
     "incomplete": "Not everything was seen",
-    "same": "■ No change",
-    "better": "▼ Better",
+    "same": "No change",
+    "better": "Better",
 }
+# Drawn after the words, hidden from screen readers: worse points up, as on the trend chart.
+DIRECTION_ARROWS = {"worse": "↑", "better": "↓"}
 
 
 def rating(rating_id: str) -> Rating:

@@ -36,15 +36,54 @@ def rows(form) -> list[tuple[str, str]]:
         if isinstance(field, (HiddenField, SubmitField, CSRFTokenField)):
             continue
         if isinstance(field, FieldList):
-            for n, entry in enumerate(field.entries, start=1):
-                parts = [v for sub in entry.form for v in [_display(sub)] if v and not isinstance(sub, HiddenField)]
-                if parts:
-                    result.append((f"{field.label.text or field.name.title()} {n}", "; ".join(parts)))
+            result += rows_of_list(field)
             continue
         if isinstance(field, FormField):
             continue
         result.append((field.label.text, _display(field)))
     return result
+
+
+# A checklist item's evidence and comment are read with its grade, as one answer.
+_WITH_THE_GRADE = ("source_", "comment_")
+
+
+def check_rows(form) -> list[tuple[str, str]]:
+    """The answers for Check answers: each question once, with "Not answered" only where an answer
+    is needed; optional questions left empty are not listed; an item's evidence and comment follow
+    its grade."""
+    result: list[tuple[str, str]] = []
+    grade_rows: dict[str, int] = {}
+    for field in form:
+        if isinstance(field, (HiddenField, SubmitField, CSRFTokenField, FormField)):
+            continue
+        if isinstance(field, FieldList):
+            result += [row for row in rows_of_list(field)]
+            continue
+        value = _display(field)
+        prefix = next((p for p in _WITH_THE_GRADE if field.name.startswith(p)), None)
+        if prefix is not None:
+            row = grade_rows.get(field.name.removeprefix(prefix))
+            if row is not None:
+                if value:
+                    label, shown = result[row]
+                    result[row] = (label, f"{shown}. {'Comment: ' if prefix == 'comment_' else ''}{value}")
+                continue
+        if field.name.startswith("grade_"):
+            grade_rows[field.name.removeprefix("grade_")] = len(result)
+        if value or field.flags.required:
+            result.append((field.label.text, value or "Not answered"))
+    return result
+
+
+def rows_of_list(field) -> list[tuple[str, str]]:
+    """A list of rows (people, actions): one answer per row that has anything in it."""
+    found = []
+    for n, entry in enumerate(field.entries, start=1):
+        parts = [v for sub in entry.form for v in [_display(sub)] if v and not isinstance(sub, HiddenField)]
+        if parts:
+            found.append((f"{field.label.text or field.name.title()} {n}", "; ".join(parts)))
+    return found
 
 
 def compare(mine: list[tuple[str, str]], saved: list[tuple[str, str]]) -> list[tuple[str, str, str, bool]]:

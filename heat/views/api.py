@@ -84,7 +84,7 @@ def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = MultiDict(_fields())
     outcome = submit_from(assessment, fields.get("submission_key"), fields.get("version"))
-    where = url_for("casework.assessment", assessment_id=assessment.id)
+    where = url_for("casework.submitted", assessment_id=assessment.id)
     if outcome == "submitted":
         return jsonify(status="submitted", url=where)
     check = url_for("casework.check", assessment_id=assessment.id)

@@ -149,6 +149,7 @@ def section(assessment_id: int, section_id: str):
     if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
     form_class = section_form(definition, section_id)
+    checking = request.args.get("from") == "check"  # "Change" on Check answers comes back to it
     kept = None
     if request.method == "GET":
         # Only asked when something is kept for this practitioner (see auth.sign_in, api.save_section).
@@ -175,7 +176,7 @@ def section(assessment_id: int, section_id: str):
             return _conflict(assessment, section_id, form, list(request.form.items(multi=True)))
         if save is not None:
             # A retry of a save already made is answered as that save was.
-            return redirect(next_url(assessment, definition, section_id, save.completing))
+            return redirect(next_url(assessment, definition, section_id, save.completing, checking))
     previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
     return render_template(
         "casework/section.html",
@@ -188,7 +189,7 @@ def section(assessment_id: int, section_id: str):
         previous_definition=checklists.definition_for(previous) if previous else None,
         not_saved=kept is not None,
         resume=pending.resume_token(current_user, assessment.id, section_id),
-        offline_next=next_url(assessment, definition, section_id, True),
+        offline_next=next_url(assessment, definition, section_id, True, checking),
         offline_later=next_url(assessment, definition, section_id, False),
     )
 
@@ -217,9 +218,13 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
     return "saved", save
 
 
-def next_url(assessment, definition, section_id, completing) -> str:
+def next_url(assessment, definition, section_id, completing, checking=False) -> str:
+    """Where a save goes next: the next section; Check answers after the last one, or straight back
+    to it when the section was opened with "Change" there; the task list for "come back later"."""
     if not completing:
         return url_for("casework.assessment", assessment_id=assessment.id)
+    if checking:
+        return url_for("casework.check", assessment_id=assessment.id)
     ids = [s.id for s in svc.sections(definition)]
     position = ids.index(section_id)
     if position + 1 < len(ids):
@@ -320,7 +325,7 @@ def _check_context(assessment: Assessment) -> dict:
             data=form_data(definition, s.id, svc.section_answers(assessment, s.id)),
             meta={"csrf": False},
         )
-        summaries.append((s, answers.rows(form)))
+        summaries.append((s, answers.check_rows(form)))
     return {
         "assessment": assessment,
         "summaries": summaries,
@@ -335,8 +340,8 @@ def _check_context(assessment: Assessment) -> dict:
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     form = SubmitForm()
-    if assessment.status not in EDITABLE:
-        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    if assessment.status not in EDITABLE:  # submitted already: a retried POST gets the same answer
+        return redirect(url_for("casework.submitted", assessment_id=assessment.id))
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
     outcome = submit_from(assessment, form.submission_key.data, form.version.data)
@@ -351,7 +356,19 @@ def submit(assessment_id: int):
             missing=[],
             stale=True,
         ), 409
-    return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    return redirect(url_for("casework.submitted", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/submitted")
+@roles_required(*access.CASEWORK_ROLES)
+def submitted(assessment_id: int):
+    """The confirmation after submitting: the rating, and what happens next."""
+    assessment = access.assessment_for(current_user, assessment_id, to_change=True)
+    if assessment.status not in RECORDED:
+        return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id, detail="submitted")
+    db.session.commit()
+    return render_template("casework/submitted.html", assessment=assessment, score=checklists.score_of(assessment))
 
 
 def _completed(assessment: Assessment, section_id: str) -> bool:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from heat.checklist.vocabulary import DIRECTIONS, RATINGS, ROOM_STATUSES
+from govuk_frontend_wtf.main import wtforms_errors
+from wtforms import DateField, FieldList
+
+from heat.checklist.vocabulary import DIRECTION_ARROWS, DIRECTIONS, RATINGS, ROOM_STATUSES
 from heat.models import EVIDENCE_SOURCES, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
 
 
@@ -26,13 +29,39 @@ def mean(value) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _fields(fields):
+    """Every field of a form, with the fields inside its lists of rows."""
+    for field in fields:
+        yield field
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _fields(entry)
+
+
+def error_summary(form) -> dict:
+    """The GOV.UK error summary for a form, each link going to a control that exists: a date's
+    first box (its day), a list of rows' first row."""
+    params = wtforms_errors(form)
+    by_id = {field.id: field for field in _fields(form)}
+    for error in params["errorList"]:
+        field = by_id.get(error["href"].lstrip("#"))
+        if isinstance(field, DateField):
+            error["href"] = f"#{field.id}-day"
+        elif isinstance(field, FieldList) and field.entries:
+            first = next(iter(_fields(field.entries[0])), field.entries[0])
+            error["href"] = f"#{first.id}"
+    return params
+
+
 def register(app) -> None:
+    app.add_template_global(error_summary)
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
     app.add_template_filter(time)
     app.add_template_filter(mean)
     app.add_template_global(RATINGS, "ratings")
+    app.add_template_global(DIRECTION_ARROWS, "direction_arrows")
     # The words stored codes stand for, from the one place that defines them.
     app.add_template_global(
         {

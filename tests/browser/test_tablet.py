@@ -108,8 +108,11 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     expect(page.get_by_role("heading", name="Check your answers before submitting")).to_be_visible()
     page.get_by_role("button", name="Submit assessment").click()
 
-    # With JavaScript the tablet answers the submission and shows the server's result once sent.
-    expect(page.get_by_text("Overall rating: Red")).to_be_visible(timeout=20000)
+    # With JavaScript the tablet answers the submission and shows the server's answer once sent.
+    expect(page.get_by_role("heading", name="Assessment submitted")).to_be_visible(timeout=20000)
+    expect(page.locator(".govuk-panel__body")).to_have_text("Overall rating: Red")
+    page.get_by_role("link", name="Read the assessment and its rating in full").click()
+    expect(page.get_by_text("Overall rating: Red")).to_be_visible()
     expect(page.get_by_text("Sleep: Sleeping place seen graded 4 Serious").first).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
