@@ -122,7 +122,7 @@ def test_a_retried_submit_records_one_submission_and_answers_every_copy(app, mak
         fields = {"version": field_value(check, "version"), "submission_key": field_value(check, "submission_key")}
         replies = all_at_once(*(lambda: browser.post(f"/assessments/{assessment_id}/submit", fields),) * 5)
     assert {r.status for r in replies} == {302}, [r.status for r in replies]
-    assert {r.location for r in replies} == {f"/assessments/{assessment_id}"}
+    assert {r.location for r in replies} == {f"/assessments/{assessment_id}/submitted"}
     record = stored(app, assessment_id)
     assert record.status == "submitted" and record.submission_key == fields["submission_key"]
     submitted = (AuditEvent.action == "assessment_submitted", AuditEvent.assessment_id == assessment_id)
