@@ -1,17 +1,31 @@
 """Trend charts as inline SVG strings: no JavaScript, fine under a strict CSP, the same markup in
-the page and the PDF. Worse is higher up. Ratings are marked by colour, shape and a letter."""
+the page and the PDF.
+
+Small multiples: one small chart per area, each with its full name and the same grade axis (worse
+is higher up), after one for the average grade with each visit's rating marked by colour, shape
+and a letter. Each area has its own colour, line style and marker shape, so no two differ by
+colour alone. A visit with no average (something that must be seen was not) has no point on the
+average's chart, never a lower one. `trend_summary` says in one sentence what the chart shows.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
 
-from heat.checklist.vocabulary import RATINGS
+from heat.checklist.vocabulary import INCOMPLETE, RATINGS
 
-WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 112, 150, 46, 56
-DOMAIN_COLOURS = ["#1d70b8", "#4c2c92", "#d53880", "#28a197", "#b58840", "#5694ca", "#912b88", "#85994b"]
-DASHES = ["", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3"]
+COLUMNS = 2
+WIDTH = 720  # drawn about 1:1 in a 768 px page, so 13 px text stays at least 12 px there
+PANEL_W, PANEL_H = 340, 168
+GAP_X, GAP_Y = 40, 26
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 30, 14, 34, 30
+FONT = 13
+DOMAIN_COLOURS = ["#1d70b8", "#4c2c92", "#003078", "#00703c", "#b58840", "#5694ca", "#912b88", "#85994b"]
+DASHES = ["", "7 4", "2 4", "10 4 2 4", "4 2", "12 3", "1 3", "6 2 2 2"]
+SHAPES = ["circle", "square", "diamond", "triangle", "circle", "square", "diamond", "triangle"]
+FILLED = [True, True, True, True, False, False, False, False]  # the second four are drawn hollow
+INK, GREY, LINES = "#0b0c0c", "#505a5f", "#b1b4b6"
 
 
 @dataclass(frozen=True)
@@ -22,106 +36,169 @@ class ChartVisit:
     domain_worst: tuple[int | None, ...]
 
 
-def _marker(shape: str, x: float, y: float, colour: str) -> str:
+def _marker(shape: str, x: float, y: float, colour: str, size: float = 8, filled: bool = True) -> str:
+    paint = f'fill="{colour}"' if filled else f'fill="#ffffff" stroke="{colour}" stroke-width="2"'
     if shape == "triangle":
         return (
-            f'<polygon points="{x:.1f},{y - 8:.1f} {x + 8:.1f},{y + 6:.1f} {x - 8:.1f},{y + 6:.1f}" fill="{colour}"/>'
+            f'<polygon points="{x:.1f},{y - size:.1f} {x + size:.1f},{y + size * 0.75:.1f} '
+            f'{x - size:.1f},{y + size * 0.75:.1f}" {paint}/>'
         )
     if shape == "diamond":
         return (
-            f'<polygon points="{x:.1f},{y - 8:.1f} {x + 8:.1f},{y:.1f} {x:.1f},{y + 8:.1f} {x - 8:.1f},{y:.1f}" '
-            f'fill="{colour}"/>'
+            f'<polygon points="{x:.1f},{y - size:.1f} {x + size:.1f},{y:.1f} {x:.1f},{y + size:.1f} '
+            f'{x - size:.1f},{y:.1f}" {paint}/>'
         )
     if shape == "square":
-        return f'<rect x="{x - 7:.1f}" y="{y - 7:.1f}" width="14" height="14" fill="{colour}"/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7.5" fill="{colour}"/>'
+        side = size * 1.75
+        return f'<rect x="{x - side / 2:.1f}" y="{y - side / 2:.1f}" width="{side:.1f}" height="{side:.1f}" {paint}/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * 0.9:.1f}" {paint}/>'
+
+
+class _Panel:
+    """One small chart: a title, grades 1 to 5 up the side, the visits along the bottom."""
+
+    def __init__(self, index: int, count: int):
+        column, row = index % COLUMNS, index // COLUMNS
+        self.left = column * (PANEL_W + GAP_X)
+        self.top = 8 + row * (PANEL_H + GAP_Y)
+        self.count = count
+        self.plot_w = PANEL_W - PLOT_LEFT - PLOT_RIGHT
+        self.plot_h = PANEL_H - PLOT_TOP - PLOT_BOTTOM
+
+    def x(self, i: int) -> float:
+        start = self.left + PLOT_LEFT
+        return start + (self.plot_w / 2 if self.count == 1 else self.plot_w * i / (self.count - 1))
+
+    def y(self, grade: float) -> float:
+        return self.top + PLOT_TOP + self.plot_h * (5 - grade) / 4
+
+    def frame(self, title: str, visits: list[ChartVisit]) -> list[str]:
+        parts = [f'<text x="{self.left}" y="{self.top + 14}" font-weight="bold" fill="{INK}">{escape(title)}</text>']
+        for grade in range(1, 6):
+            y = self.y(grade)
+            parts.append(
+                f'<line x1="{self.left + PLOT_LEFT}" x2="{self.left + PANEL_W - PLOT_RIGHT}" y1="{y:.1f}" '
+                f'y2="{y:.1f}" stroke="{LINES}" stroke-width="1"/>'
+            )
+            parts.append(self.text(self.left + 12, y + 4, str(grade), "middle", GREY))
+        first, last = visits[0].label, visits[-1].label
+        base = self.top + PANEL_H - 8
+        if self.count == 1:
+            parts.append(self.text(self.x(0), base, first, "middle"))
+        else:
+            parts.append(self.text(self.x(0), base, first, "start"))
+            parts.append(self.text(self.x(self.count - 1), base, last, "end"))
+        return parts
+
+    @staticmethod
+    def text(x: float, y: float, words: str, anchor: str, colour: str = INK) -> str:
+        return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{colour}">{escape(words)}</text>'
+
+    def line(self, points: list[tuple[float, float]], colour: str, width: float, dash: str = "") -> str:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        return f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dashes}/>'
 
 
 def trend_svg(
-    visits: list[ChartVisit], domain_titles: list[str], grade_labels: dict[int, str], title: str = "Trend over visits"
+    visits: list[ChartVisit],
+    domain_titles: list[str],
+    grade_labels: dict[int, str],
+    title: str = "Trend over visits",
+    described_by: str | None = None,
 ) -> str:
-    """A line for the overall mean (thick, black) and one per domain's worst grade, oldest visit on the left.
-    `grade_labels` names the grade lines 1 to 5, as the checklist definition words them."""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    """The average grade and then each area's worst grade at each visit, oldest visit on the left,
+    one small chart each. `grade_labels` names grades 1 to 5 in the key, as the checklist words them;
+    `described_by` is the id of the sentence that sums the chart up."""
     n = len(visits)
-
-    def x(i: int) -> float:
-        return LEFT + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
-
-    def y(grade: float) -> float:
-        return TOP + plot_h * (5 - grade) / 4
-
+    panels = 1 + len(domain_titles)
+    rows = (panels + COLUMNS - 1) // COLUMNS
+    key_top = 8 + rows * (PANEL_H + GAP_Y)
+    height = key_top + 44
+    described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
-        f'aria-labelledby="trend-title" class="heat-chart" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+        f'aria-labelledby="trend-title"{described} class="heat-chart" font-family="sans-serif" font-size="{FONT}">',
         f'<title id="trend-title">{escape(title)}</title>',
-        f'<text x="{LEFT}" y="16" font-weight="bold">Worse ↑</text>',
     ]
-    for grade, label in grade_labels.items():
+
+    average = _Panel(0, n)
+    parts += average.frame("Average grade (higher is worse)", visits)
+    means = [(average.x(i), average.y(v.mean)) for i, v in enumerate(visits) if v.mean is not None]
+    if len(means) > 1:
+        parts.append(average.line(means, INK, 3.5))
+    for px, py in means:
+        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{INK}"/>')
+    for i, visit in enumerate(visits):  # each visit's rating along the top: colour, shape and letter
+        rating = RATINGS[visit.rating]
+        mark_y = average.top + PLOT_TOP - 12
+        parts.append(_marker(rating.shape, average.x(i), mark_y, rating.colour, size=7))
         parts.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(grade):.1f}" y2="{y(grade):.1f}" '
-            'stroke="#b1b4b6" stroke-width="1"/>'
+            f'<text x="{average.x(i):.1f}" y="{mark_y + 4:.1f}" text-anchor="middle" font-size="10" '
+            f'font-weight="bold" fill="#ffffff">{rating.letter}</text>'
         )
-        parts.append(
-            f'<text x="{LEFT - 6}" y="{y(grade) + 4:.1f}" text-anchor="end" fill="#505a5f">{escape(label)}</text>'
-        )
-    step = max(1, (n + 7) // 8)
-    for i, visit in enumerate(visits):
-        if i % step == 0 or i == n - 1:
-            parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" fill="#0b0c0c">'
-                f"{escape(visit.label)}</text>"
-            )
+
     for d, domain in enumerate(domain_titles):
+        panel = _Panel(d + 1, n)
+        colour, dash, shape, filled = (
+            DOMAIN_COLOURS[d % 8],
+            DASHES[d % 8],
+            SHAPES[d % 8],
+            FILLED[d % 8],
+        )
+        parts += panel.frame(domain, visits)
         points = [
-            (x(i), y(worst))
+            (panel.x(i), panel.y(worst))
             for i, v in enumerate(visits)
             if d < len(v.domain_worst) and (worst := v.domain_worst[d]) is not None
         ]
-        colour, dash = DOMAIN_COLOURS[d % len(DOMAIN_COLOURS)], DASHES[d % len(DASHES)]
-        if len(points) > 1:
-            path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        if not points:
             parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.5" '
-                f'stroke-dasharray="{dash}" opacity="0.85"/>'
+                panel.text(
+                    panel.x(0) if n == 1 else panel.left + PANEL_W / 2,
+                    panel.y(3) - 6,
+                    "Not graded at any visit",
+                    "middle",
+                    GREY,
+                )
             )
-        for px, py in points:
-            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}"/>')
-        label_y = TOP + 4 + d * 15
-        parts.append(
-            f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{label_y - 4}" y2="{label_y - 4}" '
-            f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
-        )
-        parts.append(
-            f'<text x="{WIDTH - RIGHT + 36}" y="{label_y}" fill="#0b0c0c" font-size="10">{escape(domain[:22])}</text>'
-        )
-    means = [(x(i), y(v.mean)) for i, v in enumerate(visits) if v.mean is not None]
-    if len(means) > 1:
-        parts.append(
-            '<polyline points="'
-            + " ".join(f"{px:.1f},{py:.1f}" for px, py in means)
-            + '" fill="none" stroke="#0b0c0c" stroke-width="3.5"/>'
-        )
-    for px, py in means:
-        parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="#0b0c0c"/>')
-    legend_y = TOP + 4 + len(domain_titles) * 15 + 6
-    parts.append(
-        f'<line x1="{WIDTH - RIGHT + 12}" x2="{WIDTH - RIGHT + 32}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
-        'stroke="#0b0c0c" stroke-width="3.5"/>'
-    )
-    parts.append(
-        f'<text x="{WIDTH - RIGHT + 36}" y="{legend_y}" font-size="10" font-weight="bold">Average grade</text>'
-    )
-    # Rating of each visit: colour, shape and letter along the top, never colour alone.
-    for i, visit in enumerate(visits):
-        rating = RATINGS[visit.rating]
-        colour, letter = rating.colour, rating.letter
-        parts.append(_marker(rating.shape, x(i), 30, colour))
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{34:.1f}" text-anchor="middle" font-size="9" font-weight="bold" '
-            f'fill="#ffffff">{letter}</text>'
-        )
-    legend = ", ".join(f"{r.letter} {r.label} ({r.shape})" for r in RATINGS.values())
-    parts.append(f'<text x="{LEFT}" y="{HEIGHT - 8}" fill="#505a5f" font-size="10">Markers: {legend}</text>')
+        if len(points) > 1:
+            parts.append(panel.line(points, colour, 2.5, dash))
+        parts += [_marker(shape, px, py, colour, size=5, filled=filled) for px, py in points]
+
+    words = ", ".join(f"{grade} {label.split(' ', 1)[-1]}" for grade, label in sorted(grade_labels.items()))
+    ratings = ", ".join(f"{r.letter} {r.label} ({r.shape})" for r in RATINGS.values())
+    parts.append(f'<text x="0" y="{key_top + 12}" fill="{GREY}">Grades: {escape(words)}.</text>')
+    parts.append(f'<text x="0" y="{key_top + 32}" fill="{GREY}">Ratings: {escape(ratings)}.</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def trend_summary(visits: list[ChartVisit], domain_titles: list[str], grade_labels: dict[int, str]) -> str:
+    """One sentence saying what the chart shows: how the average moved, which areas are worst now,
+    and how many visits were Incomplete."""
+    if not visits:
+        return ""
+    sentences = []
+    means = [v.mean for v in visits if v.mean is not None]
+    count = len(visits)
+    if len(means) >= 2:
+        first, last = means[0], means[-1]
+        moved = "worsened" if last > first else "improved" if last < first else "stayed the same"
+        span = f"from {first:.1f} to {last:.1f}" if last != first else f"at {last:.1f}"
+        sentences.append(f"The average {moved} {span} over {count} visit{'s' if count > 1 else ''}")
+    elif means:
+        sentences.append(f"The average was {means[-1]:.1f}")
+    else:
+        sentences.append("No visit has an average to compare yet")
+    latest = visits[-1]
+    worst = max((w for w in latest.domain_worst if w is not None), default=None)
+    if worst is not None and worst >= 3:
+        areas = [t for t, w in zip(domain_titles, latest.domain_worst, strict=False) if w == worst]
+        sentences.append(f"{' and '.join(areas)} reached {grade_labels.get(worst, str(worst))} at the latest visit")
+    incomplete = sum(1 for v in visits if v.rating == INCOMPLETE.id)
+    if incomplete:
+        sentences.append(
+            f"{incomplete} visit{'s were' if incomplete > 1 else ' was'} Incomplete: not everything was seen"
+        )
+    return "; ".join(sentences) + "."

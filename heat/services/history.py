@@ -16,8 +16,11 @@ from heat.checklist.trends import Flag, VisitSummary
 from heat.checklist.vocabulary import GRADED
 from heat.extensions import db
 from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
-from heat.reports.charts import ChartVisit, trend_svg
+from heat.reports.charts import ChartVisit, trend_summary, trend_svg
 from heat.services.checklists import definition_for, score_of
+
+# The id of the sentence that sums the trend chart up: every page and PDF with the chart shows it.
+TREND_SUMMARY_ID = "heat-trend-summary"
 
 
 def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
@@ -174,14 +177,26 @@ def trend_rows(record: History) -> tuple[list[str], list[TrendRow]]:
     return [d.title for d in latest.domains], rows
 
 
+def _chart_visits(rows: list[TrendRow]) -> list[ChartVisit]:
+    return [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
+
+
+def _scale(record: History) -> dict[int, str]:
+    return {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
+
+
 def trend_chart(record: History, titles: list[str], rows: list[TrendRow]) -> str:
-    """The chart of `trend_rows(record)`, its grade lines labelled by the latest checklist version."""
+    """The chart of `trend_rows(record)`, its grades worded by the latest checklist version, described
+    by the sentence of `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID)."""
     if not rows:
         return ""
     key = (tuple(_facts_key(v) for v in record.visits), tuple(titles))
     chart = _charts.get(key)
     if chart is None:
-        visits = [ChartVisit(f"{r.date.day} {r.date:%b %y}", r.rating, r.mean, r.domain_worst) for r in rows]
-        scale = {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
-        chart = _charts.keep(key, trend_svg(visits, titles, scale))
+        chart = _charts.keep(key, trend_svg(_chart_visits(rows), titles, _scale(record), described_by=TREND_SUMMARY_ID))
     return chart
+
+
+def trend_sentence(record: History, titles: list[str], rows: list[TrendRow]) -> str:
+    """What the trend chart shows, in one sentence."""
+    return trend_summary(_chart_visits(rows), titles, _scale(record)) if rows else ""

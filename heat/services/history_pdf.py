@@ -13,7 +13,7 @@ from heat.models import Child
 from heat.reports.pdf import render_pdf
 from heat.services.checklists import score_of
 from heat.services.chronology import ChronologyItem, chronology
-from heat.services.history import History, history, trend_chart, trend_rows
+from heat.services.history import History, history, trend_chart, trend_rows, trend_sentence
 
 
 def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> str:
@@ -60,6 +60,7 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         rows=rows,
         means={f.summary.id: f.summary.mean for f in record.facts},
         chart=Markup(trend_chart(record, titles, rows)),
+        trend_summary=trend_sentence(record, titles, rows),
         latest=latest,
         latest_score=score_of(latest) if latest else None,
         versions=sorted({v.checklist_version for v in record.visits}),

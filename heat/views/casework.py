@@ -70,6 +70,7 @@ def child(child_id: int):
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
+        trend_summary=history.trend_sentence(record, titles, rows),
         titles=titles,
         rows=rows,
         items=items,

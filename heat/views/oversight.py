@@ -68,6 +68,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         record=record,
         dates={v.id: v.visit_date for r in records.values() for v in r.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
+        trend_summary=history.trend_sentence(record, titles, rows),
         **result_context(assessment),
     )
 
