@@ -288,6 +288,76 @@ function timeoutWarning() {
   start();
 }
 
+/* --- add another: rows of people and actions, added and removed on the page ---------------- */
+
+function addAnother() {
+  // Without this the buttons post the form and the server adds or removes the row: the same
+  // result, but here it also works with no signal.
+  const renumber = (list) => {
+    const name = list.dataset.heatRows;
+    list.querySelectorAll(".heat-row").forEach((row, index) => {
+      const pattern = new RegExp(`^${name}-\\d+-`);
+      row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach((element) => {
+        for (const attribute of ["name", "id", "for", "aria-describedby"]) {
+          const value = element.getAttribute(attribute);
+          if (value) element.setAttribute(attribute, value.split(" ").map((part) => part.replace(pattern, `${name}-${index}-`)).join(" "));
+        }
+      });
+      const legend = row.querySelector("legend");
+      legend.firstChild.textContent = legend.firstChild.textContent.replace(/\d+/, String(index + 1));
+      const remove = row.querySelector(".heat-remove-row");
+      if (remove) {
+        remove.value = `${name}-${index}`;
+        remove.querySelector(".govuk-visually-hidden").textContent = ` ${legend.textContent.trim().toLowerCase()}`;
+      }
+    });
+  };
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest('form[data-heat-section] button[name="add_row"], form[data-heat-section] button[name="remove_row"]');
+    if (!button) return;
+    if (button.name === "add_row") {
+      const list = document.querySelector(`[data-heat-rows="${button.value}"]`);
+      const rows = list.querySelectorAll(".heat-row");
+      const copy = rows[rows.length - 1].cloneNode(true);
+      copy.querySelectorAll("input:not([type=hidden]), textarea").forEach((input) => {
+        if (input.type === "radio" || input.type === "checkbox") input.checked = false;
+        else input.value = "";
+      });
+      copy.querySelectorAll("input[type=hidden]").forEach((input) => (input.value = ""));
+      copy.querySelectorAll("select").forEach((select) => (select.selectedIndex = 0));
+      const legend = copy.querySelector("legend");
+      legend.firstChild.textContent = legend.firstChild.textContent.replace(" (carried forward)", "");
+      copy.querySelectorAll(".govuk-error-message").forEach((message) => message.remove());
+      copy.querySelectorAll(".govuk-form-group--error").forEach((group) => group.classList.remove("govuk-form-group--error"));
+      if (!copy.querySelector(".heat-remove-row")) {
+        const remove = document.createElement("button");
+        remove.type = "submit";
+        remove.name = "remove_row";
+        remove.className = "govuk-button govuk-button--secondary heat-remove-row";
+        remove.innerHTML = 'Remove<span class="govuk-visually-hidden"></span>';
+        copy.append(remove);
+      }
+      list.append(copy);
+      renumber(list);
+      if (rows.length === 1 && !rows[0].querySelector(".heat-remove-row")) {
+        const first = copy.querySelector(".heat-remove-row").cloneNode(true);
+        rows[0].append(first);
+        renumber(list);
+      }
+      copy.querySelector("input:not([type=hidden]), textarea, select").focus();
+    } else {
+      const row = button.closest(".heat-row");
+      const list = row.parentElement;
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      if (list.querySelectorAll(".heat-row").length === 1) list.querySelector(".heat-remove-row").remove();
+      renumber(list);
+      (next.querySelector("input:not([type=hidden]), textarea, select") || next).focus();
+    }
+    event.preventDefault();
+  });
+}
+
 /* --- start ----------------------------------------------------------------------------------- */
 
 freshKeys();
@@ -295,6 +365,7 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) freshKeys();
 });
 timeoutWarning();
+addAnother();
 
 if (user && "serviceWorker" in navigator) {
   signOut();

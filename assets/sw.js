@@ -255,6 +255,10 @@ async function post(event) {
   const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
   const section = SECTION.exec(url.pathname);
   const assessment = (section || SUBMIT.exec(url.pathname))[1];
+  if (fields.some(([name]) => name === "add_row" || name === "remove_row")) {
+    // "Add another" or "Remove" without the page's script: not a save; the server redraws the form.
+    return fetch(request);
+  }
   const user = await currentUser();
   const stored = user && (await get("state", `stored ${user} ${assessment}`));
   let response = null;

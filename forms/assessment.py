@@ -45,8 +45,9 @@ ADVICE = {
     "smoking": "Smoke-free home",
     "feeding": "Feeding and formula",
 }
-PEOPLE_ROWS = 6
-ACTION_ROWS = 6
+# People and actions use the GOV.UK "add another" pattern: the rows entered, one spare, and buttons to
+# add or remove a row (they work without JavaScript; with it, the page adds and removes rows itself).
+MAX_ROWS = 20
 MIN_YEAR = 2000
 
 
@@ -138,7 +139,7 @@ class PersonForm(Form):
 
 
 class PeopleForm(SectionForm):
-    people = FieldList(FormField(PersonForm), min_entries=PEOPLE_ROWS, max_entries=PEOPLE_ROWS)
+    people = FieldList(FormField(PersonForm), "Person", min_entries=1, max_entries=MAX_ROWS)
     absent_members = long_text(
         "Household members who were not present", hint="Include anyone who lives here or stays overnight but was out."
     )
@@ -256,7 +257,7 @@ class ActionsForm(SectionForm):
     strengths = long_text("Strengths", NeededToComplete("Record the strengths you saw"))
     worries = long_text("Worries", NeededToComplete("Record your worries, or say there are none"))
     advice_given = checkboxes("Advice given", ADVICE)
-    actions = FieldList(FormField(ActionForm), min_entries=ACTION_ROWS, max_entries=ACTION_ROWS)
+    actions = FieldList(FormField(ActionForm), "Action", min_entries=1, max_entries=MAX_ROWS)
     next_visit_date = GovDateField(
         "Next visit date", [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)]
     )

@@ -22,8 +22,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
 
-from forms.assessment import StartForm, SubmitForm, answers_of, form_data, section_form
+from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave, utcnow
 from heat.reports import pdf
@@ -170,6 +171,9 @@ def section(assessment_id: int, section_id: str):
             if row.reason == pending.CONFLICT or row.seen_version != svc.section_version(assessment, section_id):
                 return _conflict(assessment, section_id, form, fields, kept=True)
             form.validate_for(not form.save_later.data)
+        spare_rows(form)
+    elif request.form.get("add_row") or request.form.get("remove_row"):
+        form = change_rows(form_class, request.form)  # "Add another" or "Remove": nothing is saved
     else:
         form = form_class()
         outcome, save = save_from(assessment, definition, section_id, form)
@@ -191,8 +195,44 @@ def section(assessment_id: int, section_id: str):
         not_saved=kept is not None,
         resume=pending.resume_token(current_user, assessment.id, section_id),
         offline_next=next_url(assessment, definition, section_id, True, checking),
+        max_rows=MAX_ROWS,
         offline_later=next_url(assessment, definition, section_id, False),
     )
+
+
+def spare_rows(form) -> None:
+    """One empty row after the rows entered in each list of rows (people, actions)."""
+    for field in form:
+        if isinstance(field, FieldList) and len(field.entries) < (field.max_entries or MAX_ROWS):
+            last = field.entries[-1].data if field.entries else None
+            if last is None or any(value for value in last.values()):
+                field.append_entry()
+
+
+def change_rows(form_class, posted: MultiDict):
+    """The posted form with a row added ("add_row": the list's name) or removed ("remove_row":
+    "people-2"), the rows after it numbered down; what was typed is kept, nothing is checked."""
+    fields = list(posted.items(multi=True))
+    if posted.get("remove_row"):
+        name, _, gone = posted["remove_row"].rpartition("-")
+        row = re.compile(rf"^{re.escape(name)}-(\d+)-(.+)$")
+        kept = []
+        for key, value in fields:
+            match = row.match(key)
+            if match is None:
+                kept.append((key, value))
+            elif int(match.group(1)) != whole_number(gone):
+                index = int(match.group(1))
+                kept.append((f"{name}-{index - (index > whole_number(gone))}-{match.group(2)}", value))
+        fields = kept
+    form = form_class(formdata=MultiDict([(k, v) for k, v in fields if k not in ("add_row", "remove_row")]))
+    added = posted.get("add_row")
+    if added in form and isinstance(form[added], FieldList) and len(form[added].entries) < MAX_ROWS:
+        form[added].append_entry()
+    for field in form:
+        if isinstance(field, FieldList) and not field.entries:
+            field.append_entry()
+    return form
 
 
 def save_from(assessment: Assessment, definition, section_id: str, form) -> tuple[str, SectionSave | None]:
