@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,9 @@ class Checker:
                 found += _check(page, state, css)
         finally:
             context.close()
+        if os.environ.get("HEAT_A11Y_REPORT"):  # say which page states were checked
+            print(f"\naccessibility: {len(self.states)} page states checked:")
+            print("\n".join(sorted({s.url for s in self.states.values()})))
         return found
 
 
