@@ -414,7 +414,9 @@ class ReviewDecision(Model):
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     reviewer: Mapped[User] = relationship()
-    responses: Mapped[list[FlagResponse]] = relationship(cascade="all, delete-orphan", order_by="FlagResponse.id")
+    responses: Mapped[list[FlagResponse]] = relationship(
+        cascade="all, delete-orphan", order_by="FlagResponse.id", back_populates="decision"
+    )
 
     @property
     def label(self) -> str:
@@ -431,6 +433,8 @@ class FlagResponse(Model):
     flag_title: Mapped[str] = mapped_column(String(200))
     response: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
+
+    decision: Mapped[ReviewDecision] = relationship(back_populates="responses")
 
     @property
     def label(self) -> str:

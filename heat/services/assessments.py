@@ -108,7 +108,6 @@ def child_assessments(child: Child) -> list[Assessment]:
             .options(
                 joinedload(Assessment.created_by),
                 joinedload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
-                joinedload(Assessment.decisions).selectinload(ReviewDecision.responses),
             )
         ).unique()
     )

@@ -20,19 +20,21 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload
 
 from heat.extensions import db
 from heat.models import (
+    FLAG_RESPONSES,
     Assessment,
     Child,
     ChronologyEntry,
+    FlagResponse,
     Handover,
     PlanChange,
+    ReviewDecision,
     User,
     assessment_children,
 )
-from heat.services.history import History
+from heat.services.history import History, plan_changes
 
 CHRONOLOGY_KINDS = {
     "visit": "Visits",
@@ -47,10 +49,13 @@ CHRONOLOGY_KINDS = {
 _HANDOVERS: Table = Handover.__table__  # type: ignore[assignment]
 _ENTRIES: Table = ChronologyEntry.__table__  # type: ignore[assignment]
 _USERS: Table = User.__table__  # type: ignore[assignment]
+_ANSWERS: Table = FlagResponse.__table__  # type: ignore[assignment]
+_DECISIONS: Table = ReviewDecision.__table__  # type: ignore[assignment]
 
 
 def _recorded_by_hand() -> CompoundSelect:
-    """Handovers (a: from, b: to) and entries (a: source), oldest kind first, as one UNION ALL;
+    """Handovers (a: from, b: to), entries (a: source) and supervisors' answers to the child's
+    flags (a: response, b: flag, row_id: the assessment), oldest kind first, as one UNION ALL;
     `child_id` is bound at execution."""
     child_id: Any = bindparam("child_id")
     from_worker, to_worker, by = _USERS.alias("from_worker"), _USERS.alias("to_worker"), _USERS.alias("by_user")
@@ -87,7 +92,23 @@ def _recorded_by_hand() -> CompoundSelect:
         .join(_USERS, _USERS.c.id == _ENTRIES.c.created_by_id)
         .where(_ENTRIES.c.child_id == child_id)
     )
-    return union_all(handovers, entries).order_by("rank", "row_id")
+    answers = (
+        select(
+            literal("answer"),
+            literal(3),
+            _DECISIONS.c.assessment_id,
+            no_date,
+            _DECISIONS.c.decided_at,
+            _ANSWERS.c.response,
+            _ANSWERS.c.flag_title,
+            cast(_ANSWERS.c.reason, Text),
+            _USERS.c.name,
+        )
+        .join(_DECISIONS, _DECISIONS.c.id == _ANSWERS.c.decision_id)
+        .join(_USERS, _USERS.c.id == _DECISIONS.c.reviewer_id)
+        .where(_ANSWERS.c.child_id == child_id)
+    )
+    return union_all(handovers, entries, answers).order_by("rank", "row_id")
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -144,10 +165,14 @@ def _plan_items(change: PlanChange) -> list[ChronologyItem]:
 
 
 def chronology(
-    child: Child, record: History, kind: str | None = None, assessments: list[Assessment] | None = None
+    child: Child,
+    record: History,
+    kind: str | None = None,
+    assessments: list[Assessment] | None = None,
+    changes: list[PlanChange] | None = None,
 ) -> list[ChronologyItem]:
-    """Every visit, decision, flag, plan change, handover and added entry, newest first. Pass the
-    child's `assessments` when they are loaded already."""
+    """Every visit, decision, flag, answer to a flag, plan change, handover and added entry, newest
+    first. Pass the child's `assessments` and plan `changes` when they are loaded already."""
     items: list[ChronologyItem] = []
     if assessments is None:
         assessments = list(
@@ -180,33 +205,16 @@ def chronology(
                     d.reviewer.name,
                 )
             )
-            items.extend(
-                ChronologyItem(
-                    d.decided_at.date(),
-                    "decision",
-                    f"Flag answered: {r.label}",
-                    f"{r.flag_title}: {r.reason}",
-                    visit.id,
-                    d.reviewer.name,
-                )
-                for r in d.responses
-                if r.child_id == child.id
-            )
+
     dates = {v.id: v.visited_on for v in record.visits}
     for flag in record.flags:
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
-    changes = db.session.scalars(
-        select(PlanChange)
-        .where(PlanChange.child_id == child.id)
-        .order_by(PlanChange.id)
-        .options(joinedload(PlanChange.changed_by), joinedload(PlanChange.decided_by))
-    )
-    for change in changes:
+    for change in plan_changes(child.id) if changes is None else changes:
         items.extend(_plan_items(change))
-    # Handovers and added entries in one query of plain rows (this runs on every child page), with
-    # the people's names joined in.
+    # Handovers, added entries and answers to flags in one query of plain rows (this runs on every
+    # child page), with the people's names joined in.
     for row in db.session.connection().execute(_RECORDED_BY_HAND, {"child_id": child.id}):
         if row.kind == "handover":
             items.append(
@@ -216,6 +224,17 @@ def chronology(
                     f"Handed over to {row.b}",
                     (f"From {row.a}. " if row.a else "") + row.note,
                     by=row.by,
+                )
+            )
+        elif row.kind == "answer":
+            items.append(
+                ChronologyItem(
+                    row.at.date(),
+                    "decision",
+                    f"Flag answered: {FLAG_RESPONSES[row.a]}",
+                    f"{row.b}: {row.note}",
+                    row.row_id,
+                    row.by,
                 )
             )
         else:

@@ -30,7 +30,6 @@ def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assess
     options = [
         joinedload(Assessment.created_by),
         selectinload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
-        selectinload(Assessment.decisions).selectinload(ReviewDecision.responses),
     ]
     if with_answers:
         options += [selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions)]
@@ -97,15 +96,26 @@ def summarise(assessment: Assessment) -> VisitSummary:
     return visit_facts([assessment])[0].summary
 
 
-def step_downs(child_id: int) -> list[trends.StepDown]:
-    """The child's step-downs to a lower plan that took effect (agreed by a supervisor, or made
-    before step-downs needed agreeing), oldest first."""
-    changes = db.session.scalars(
-        select(PlanChange)
-        .where(PlanChange.child_id == child_id, PlanChange.status.in_(PLAN_IN_EFFECT))
-        .order_by(PlanChange.effective_date, PlanChange.id)
+def plan_changes(child_id: int) -> list[PlanChange]:
+    """Every plan change of the child, oldest first, with who made and decided each: one query,
+    shared by the trend (step-downs), the chronology and the child page (a waiting step-down)."""
+    return list(
+        db.session.scalars(
+            select(PlanChange)
+            .where(PlanChange.child_id == child_id)
+            .order_by(PlanChange.id)
+            .options(joinedload(PlanChange.changed_by), joinedload(PlanChange.decided_by))
+        )
     )
-    return [trends.StepDown(c.effective_date, c.from_label, c.to_label) for c in changes if c.is_step_down]
+
+
+def step_downs(changes: list[PlanChange]) -> list[trends.StepDown]:
+    """The step-downs to a lower plan that took effect (agreed by a supervisor, or made before
+    step-downs needed agreeing), by the date they took effect."""
+    taken = sorted(
+        (c for c in changes if c.status in PLAN_IN_EFFECT and c.is_step_down), key=lambda c: c.effective_date
+    )
+    return [trends.StepDown(c.effective_date, c.from_label, c.to_label) for c in taken]
 
 
 @dataclass(frozen=True)
@@ -129,16 +139,22 @@ def recorded_of(assessments: list[Assessment]) -> list[Assessment]:
     return sorted(recorded, key=lambda a: (a.visited_on, a.submitted_at or dt.datetime.min, a.id))
 
 
-def history(child: Child, *, with_answers: bool = False, assessments: list[Assessment] | None = None) -> History:
+def history(
+    child: Child,
+    *,
+    with_answers: bool = False,
+    assessments: list[Assessment] | None = None,
+    changes: list[PlanChange] | None = None,
+) -> History:
     """The child's recorded visits, what the trend rules see of them, and the flags. Pass the
-    child's `assessments` when they are loaded already."""
+    child's `assessments` and plan `changes` when they are loaded already."""
     if assessments is None:
         visits = recorded_visits(child.id, with_answers=with_answers)
     else:
         visits = recorded_of(assessments)
     facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
-    downs = tuple(step_downs(child.id)) if visits else ()
+    downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
     # The flags follow from the visits' recorded versions and the step-downs alone: worked out once
     # per set of them.
     key = (tuple(_facts_key(v) for v in visits), settings, downs)

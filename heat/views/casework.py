@@ -28,7 +28,7 @@ from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_d
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave, utcnow
 from heat.reports import pdf
-from heat.services import access, audit, checklists, child_record, chronology, history, paging, pending
+from heat.services import access, audit, checklists, chronology, history, paging, pending
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -58,10 +58,11 @@ def caseload():
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
     assessments = svc.child_assessments(child)
-    record = history.history(child, assessments=assessments)
+    changes = history.plan_changes(child.id)
+    record = history.history(child, assessments=assessments, changes=changes)
     kind = request.args.get("kind") or None
     titles, rows = history.trend_rows(record)
-    items = chronology.chronology(child, record, kind, assessments)
+    items = chronology.chronology(child, record, kind, assessments, changes)
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -78,7 +79,7 @@ def child(child_id: int):
         kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
         can_assess=access.can_assess(current_user),
-        step_down=child_record.pending_step_down(child),
+        step_down=next((c for c in changes if c.status == "requested"), None),
     )
 
 
