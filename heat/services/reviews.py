@@ -31,7 +31,7 @@ from heat.models import (
 )
 from heat.services import audit
 from heat.services.errors import FieldError
-from heat.services.history import history
+from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
 
 
@@ -50,18 +50,6 @@ def may_decide(assessment: Assessment, user: User) -> bool:
     return user.id not in involved(assessment)
 
 
-def other_supervisors(assessment: Assessment) -> list[User]:
-    """The team's active supervisors who may decide on the assessment."""
-    barred = involved(assessment)
-    return [
-        u
-        for u in db.session.scalars(
-            select(User).where(User.team_id == assessment.team_id, User.role == "supervisor", User.active.is_(True))
-        )
-        if u.id not in barred
-    ]
-
-
 def _priority(assessment: Assessment) -> int:
     """Red, then Incomplete, then Amber with active flags, then Amber, then Green."""
     flagged = any(child.active_flags for child in assessment.children)
@@ -76,9 +64,9 @@ class QueueRow:
     needs_second_supervisor: bool  # no supervisor of the team may decide on it
 
 
-def _row(assessment: Assessment, check_others: bool) -> QueueRow:
+def _row(assessment: Assessment, needs_second: bool = False) -> QueueRow:
     flags = [(child, list(child.active_flags)) for child in assessment.children]
-    return QueueRow(assessment, flags, check_others and not other_supervisors(assessment))
+    return QueueRow(assessment, flags, needs_second)
 
 
 def awaiting_review(team_id: int | None) -> list[Assessment]:
@@ -115,16 +103,17 @@ def review_queue(supervisor: User) -> ReviewQueue:
             )
         )
     )
+    stuck = {a.id for a in needing_second_supervisor(supervisor.team_id)} if worked_on else set()
     to_review, for_another = [], []
     for assessment in awaiting_review(supervisor.team_id):
         if assessment.id in worked_on:
-            for_another.append(_row(assessment, check_others=True))
+            for_another.append(_row(assessment, needs_second=assessment.id in stuck))
         else:
-            to_review.append(_row(assessment, check_others=False))
+            to_review.append(_row(assessment))
     return ReviewQueue(to_review, for_another)
 
 
-def needing_second_supervisor(team_id: int) -> list[Assessment]:
+def needing_second_supervisor(team_id: int | None) -> list[Assessment]:
     """Submitted assessments of the team that no supervisor of the team may decide on: every
     active supervisor worked on them (or the team has none). One query."""
     supervisors = db.session.scalars(
@@ -154,11 +143,13 @@ class FlagToAnswer:
     text: str
 
 
-def flags_to_answer(assessment: Assessment) -> list[FlagToAnswer]:
-    """The active flags of every child on the visit, each with a form key."""
+def flags_to_answer(assessment: Assessment, records: Mapping[int, History] | None = None) -> list[FlagToAnswer]:
+    """The active flags of every child on the visit, each with a form key. Pass the children's
+    `records` (by child id) when they are worked out already."""
     found: list[FlagToAnswer] = []
     for child in assessment.children:
-        for flag in history(child).active_flags:
+        record = records[child.id] if records is not None else history(child)
+        for flag in record.active_flags:
             found.append(FlagToAnswer(f"flag-{len(found) + 1}", child, flag.title, flag.text))
     return found
 

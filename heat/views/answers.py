@@ -58,7 +58,7 @@ def check_rows(form) -> list[tuple[str, str]]:
         if isinstance(field, (HiddenField, SubmitField, CSRFTokenField, FormField)):
             continue
         if isinstance(field, FieldList):
-            result += [row for row in rows_of_list(field)]
+            result += rows_of_list(field)
             continue
         value = _display(field)
         prefix = next((p for p in _WITH_THE_GRADE if field.name.startswith(p)), None)

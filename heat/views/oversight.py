@@ -43,7 +43,8 @@ def review(assessment_id: int) -> ResponseReturnValue:
     if assessment.status != "submitted":
         flash("This assessment is not awaiting review.", "info")
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
-    flags = reviews.flags_to_answer(assessment)
+    records = {c.id: history.history(c) for c in assessment.children}
+    flags = reviews.flags_to_answer(assessment, records)
     form = review_form(flags)
     answers = {f.key: (form[f"{f.key}-response"].data, form[f"{f.key}-reason"].data) for f in flags}
     if form.validate_on_submit() and carried_out(
@@ -52,7 +53,6 @@ def review(assessment_id: int) -> ResponseReturnValue:
     ):
         flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
         return redirect(url_for("oversight.reviews"))
-    records = {c.id: history.history(c) for c in assessment.children}
     child = assessment.children[0]
     record = records[child.id]
     titles, rows = history.trend_rows(record)
