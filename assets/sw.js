@@ -390,14 +390,16 @@ async function send() {
       await remember(user, entry.assessment, answer);
       continue;
     }
-    await remove("outbox", entry.id);
     if (answer.status === "submitted") {
+      // The stored copies go before the entry does: a page that sees the submission gone never
+      // opens the tablet's old copy of the task list.
       await forgetAssessment(user, entry.assessment);
       await dropSent(user, entry.assessment);
       touched.delete(entry.assessment);
     } else {
       await attention(user, entry, answer);
     }
+    await remove("outbox", entry.id);
   }
   for (const [assessment, sections] of touched) {
     if (await refreshAfterSaves(user, assessment, sections)) await dropSent(user, assessment);
