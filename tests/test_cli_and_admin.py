@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from heat.extensions import db
 from heat.models import AuditEvent, Child, FlagResponse, PlanChange, User
-from heat.services import assessments as svc
-from heat.services import checklists
+from heat.services import checklists, history
 from tests.conftest import sign_in
 
 
@@ -80,8 +79,8 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         assert children["Lily Carter"].household_id == children["Noah Carter"].household_id
         assert children["Lily Carter"].plan_status == "cp" and children["Mia Hughes"].plan_status == "cin"
         assert children["Leo Walsh"].team.name == "South"
-        mia = svc.child_assessments(children["Mia Hughes"])
-        assert [a.status for a in sorted(mia, key=lambda a: a.visit_date)] == [
+        mia = history.recorded_visits(children["Mia Hughes"].id, with_answers=True)
+        assert [a.status for a in mia] == [
             "agreed",
             "agreed",
             "agreed",
@@ -90,7 +89,7 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         # Real rows, scored by the real code: re-scoring gives the stored rating, and the home slips.
         for a in mia:
             assert checklists.score_of(a).rating == a.rating
-        means = [a.mean_grade for a in sorted(mia, key=lambda a: a.visit_date)]
+        means = [a.mean_grade for a in mia]
         assert means == sorted(means) and means[0] < means[-1]
         # A newcomer sees the oversight at once: Lily's step-down waits for the supervisor, and
         # Leo's latest visit could not see the kitchen.

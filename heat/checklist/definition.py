@@ -118,17 +118,34 @@ class Definition:
     def item_labels(self) -> Mapping[str, str]:
         return MappingProxyType({item.id: item.text for item in self.items})
 
+    # Lookups by id, built once per definition (pages call them once per item).
+    @cached_property
+    def _domains(self) -> Mapping[str, Domain]:
+        return MappingProxyType({d.id: d for d in self.domains})
+
+    @cached_property
+    def _items(self) -> Mapping[str, Item]:
+        return MappingProxyType({i.id: i for i in self.items})
+
+    @cached_property
+    def _grades(self) -> Mapping[str, Grade]:
+        return MappingProxyType({g.value: g for g in self.grades})
+
+    @cached_property
+    def _rooms(self) -> Mapping[str, Room]:
+        return MappingProxyType({r.id: r for r in self.rooms})
+
     def domain(self, domain_id: str) -> Domain:
-        return next(d for d in self.domains if d.id == domain_id)
+        return self._domains[domain_id]
 
     def item(self, item_id: str) -> Item:
-        return next(i for i in self.items if i.id == item_id)
+        return self._items[item_id]
 
     def grade(self, value: str) -> Grade:
-        return next(g for g in self.grades if g.value == value)
+        return self._grades[value]
 
     def room(self, room_id: str) -> Room:
-        return next(r for r in self.rooms if r.id == room_id)
+        return self._rooms[room_id]
 
 
 # Parameters each rule needs, with their valid range; scoring.RULES holds the functions.

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 from heat.checklist import Definition
@@ -23,7 +23,6 @@ from heat.models import (
     Child,
     ItemGrade,
     PersonPresent,
-    ReviewDecision,
     RoomCheck,
     SectionSave,
     User,
@@ -78,6 +77,23 @@ def section_statuses(assessment: Assessment) -> dict[str, str]:
 # --- reading --------------------------------------------------------------------------------
 
 
+# What pages read of a past visit to list it, trend it and date it (the child page, its
+# chronology, the "Last visit" grades on a section): the free-text answers stay in the database.
+VISIT_COLUMNS = (
+    Assessment.id,
+    Assessment.status,
+    Assessment.version,
+    Assessment.start_key,
+    Assessment.updated_at,
+    Assessment.created_at,
+    Assessment.created_by_id,
+    Assessment.checklist_version,
+    Assessment.visit_date,
+    Assessment.submitted_at,
+    Assessment.rating,
+)
+
+
 def previous_assessment(assessment: Assessment) -> Assessment | None:
     """The latest submitted visit to any of the same children before this one."""
     child_ids = [c.id for c in assessment.children]
@@ -91,6 +107,7 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
         )
         .order_by(Assessment.visit_date.desc(), Assessment.submitted_at.desc())
         .limit(1)
+        .options(load_only(*VISIT_COLUMNS, raiseload=True))
     )
     if assessment.visit_date is not None:
         query = query.where(Assessment.visit_date <= assessment.visit_date)
@@ -98,7 +115,8 @@ def previous_assessment(assessment: Assessment) -> Assessment | None:
 
 
 def child_assessments(child: Child) -> list[Assessment]:
-    """Every assessment covering the child, newest first, with who made and reviewed it."""
+    """Every assessment covering the child, newest first, with who made it (the chronology reads
+    the supervisors' decisions in its own query of plain rows)."""
     return list(
         db.session.scalars(
             select(Assessment)
@@ -106,10 +124,12 @@ def child_assessments(child: Child) -> list[Assessment]:
             .where(assessment_children.c.child_id == child.id)
             .order_by(Assessment.visit_date.desc().nulls_first(), Assessment.created_at.desc())
             .options(
+                # The page reads only these; any other column read would raise (see the tests),
+                # so a change that needs one adds it here rather than a query per row.
+                load_only(*VISIT_COLUMNS, raiseload=True),
                 joinedload(Assessment.created_by),
-                joinedload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
             )
-        ).unique()
+        )
     )
 
 

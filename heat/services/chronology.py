@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 from heat.extensions import db
 from heat.models import (
+    DECISIONS,
     FLAG_RESPONSES,
     Assessment,
     Child,
@@ -51,6 +52,7 @@ _ENTRIES: Table = ChronologyEntry.__table__  # type: ignore[assignment]
 _USERS: Table = User.__table__  # type: ignore[assignment]
 _ANSWERS: Table = FlagResponse.__table__  # type: ignore[assignment]
 _DECISIONS: Table = ReviewDecision.__table__  # type: ignore[assignment]
+_COVERS: Table = assessment_children
 
 
 def _recorded_by_hand() -> CompoundSelect:
@@ -108,7 +110,23 @@ def _recorded_by_hand() -> CompoundSelect:
         .join(_USERS, _USERS.c.id == _DECISIONS.c.reviewer_id)
         .where(_ANSWERS.c.child_id == child_id)
     )
-    return union_all(handovers, entries, answers).order_by("rank", "row_id")
+    decisions = (
+        select(
+            literal("decision"),
+            literal(0),
+            _DECISIONS.c.assessment_id,
+            no_date,
+            _DECISIONS.c.decided_at,
+            _DECISIONS.c.decision,
+            no_text,
+            cast(_DECISIONS.c.rationale, Text),
+            _USERS.c.name,
+        )
+        .join(_USERS, _USERS.c.id == _DECISIONS.c.reviewer_id)
+        .join(_COVERS, _COVERS.c.assessment_id == _DECISIONS.c.assessment_id)
+        .where(_COVERS.c.child_id == child_id)
+    )
+    return union_all(handovers, entries, answers, decisions).order_by("rank", "row_id", "at")
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -182,6 +200,12 @@ def chronology(
                 .where(assessment_children.c.child_id == child.id, Assessment.status == "returned")
             )
         )
+    # Decisions, handovers, added entries and answers to flags in one query of plain rows (this
+    # runs on every child page), with the people's names joined in.
+    rows = db.session.connection().execute(_RECORDED_BY_HAND, {"child_id": child.id}).all()
+    decided: dict[int, list[Any]] = {}
+    for row in sorted((r for r in rows if r.kind == "decision"), key=lambda r: r.at):
+        decided.setdefault(row.row_id, []).append(row)
     drafts = [a for a in assessments if a.status == "returned"]
     for visit in [*record.visits, *drafts]:
         items.append(
@@ -194,15 +218,10 @@ def chronology(
                 visit.created_by.name,
             )
         )
-        for d in visit.decisions:
+        for d in decided.get(visit.id, []):
             items.append(
                 ChronologyItem(
-                    d.decided_at.date(),
-                    "decision",
-                    f"Supervisor decision: {d.label}",
-                    d.rationale,
-                    visit.id,
-                    d.reviewer.name,
+                    d.at.date(), "decision", f"Supervisor decision: {DECISIONS[d.a]}", d.note, visit.id, d.by
                 )
             )
 
@@ -213,9 +232,9 @@ def chronology(
         )
     for change in plan_changes(child.id) if changes is None else changes:
         items.extend(_plan_items(change))
-    # Handovers, added entries and answers to flags in one query of plain rows (this runs on every
-    # child page), with the people's names joined in.
-    for row in db.session.connection().execute(_RECORDED_BY_HAND, {"child_id": child.id}):
+    for row in rows:
+        if row.kind == "decision":
+            continue
         if row.kind == "handover":
             items.append(
                 ChronologyItem(
