@@ -13,6 +13,7 @@ import time
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
+from sqlalchemy import bindparam, select
 
 from heat.extensions import db, login_manager
 from heat.models import User
@@ -25,12 +26,16 @@ CSP = (
 )
 
 
+# Every request loads its user: the statement is built once, the id travels as a parameter.
+_USER = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(_USER, {"id": int(user_id)})
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

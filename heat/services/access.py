@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, bindparam, exists, false, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound
 
@@ -22,13 +22,54 @@ def can_assess(user: User) -> bool:
     return user.role in CASEWORK_ROLES
 
 
-def children_query(user: User) -> Select:
-    query = select(Child)
+def _scope(user: User) -> str:
+    """Which children a user sees: every team's, their own team's, or none."""
     if sees_all_teams(user):
-        return query
+        return "all"
     if user.role in CASEWORK_ROLES and user.team_id is not None:
-        return query.where(Child.team_id == user.team_id)
+        return "team"
+    return "none"
+
+
+def _children(scope: str) -> Select:
+    query = select(Child)
+    if scope == "all":
+        return query
+    if scope == "team":
+        return query.where(Child.team_id == bindparam("team_id"))
     return query.where(false())
+
+
+def _assessments(scope: str) -> Select:
+    """An assessment is visible when any child it covers is: the history follows the child."""
+    visible_children = _children(scope).with_only_columns(Child.id)
+    return select(Assessment).where(
+        exists().where(
+            assessment_children.c.assessment_id == Assessment.id,
+            assessment_children.c.child_id.in_(visible_children.scalar_subquery()),
+        )
+    )
+
+
+SCOPES = ("all", "team", "none")
+# The rules above as statements built once per scope, for the pages every visit opens: the ids and
+# the team travel as parameters, so SQLAlchemy neither rebuilds them nor works out their cache key.
+_CHILD_FOR = {
+    scope: _children(scope)
+    .where(Child.id == bindparam("child_id"))
+    .options(joinedload(Child.team), joinedload(Child.allocated_worker))
+    for scope in SCOPES
+}
+_ASSESSMENT_FOR = {
+    scope: _assessments(scope)
+    .where(Assessment.id == bindparam("assessment_id"))
+    .options(joinedload(Assessment.children))
+    for scope in SCOPES
+}
+
+
+def children_query(user: User) -> Select:
+    return _children(_scope(user)).params(team_id=user.team_id)
 
 
 def caseload_query(user: User) -> Select:
@@ -47,33 +88,20 @@ def deny(user: User | None, detail: str) -> NotFound:
 def child_for(user: User, child_id: int) -> Child:
     """The child, if the user may see them, with their team and allocated worker (every child page
     shows both)."""
-    child = db.session.scalar(
-        children_query(user)
-        .where(Child.id == child_id)
-        .options(joinedload(Child.team), joinedload(Child.allocated_worker))
-    )
+    child = db.session.scalar(_CHILD_FOR[_scope(user)], {"child_id": child_id, "team_id": user.team_id})
     if child is None:
         raise deny(user, f"child {child_id}")
     return child
 
 
 def assessments_query(user: User) -> Select:
-    """An assessment is visible when any child it covers is: the history follows the child."""
-    visible_children = children_query(user).with_only_columns(Child.id)
-    return select(Assessment).where(
-        exists().where(
-            assessment_children.c.assessment_id == Assessment.id,
-            assessment_children.c.child_id.in_(visible_children.scalar_subquery()),
-        )
-    )
+    return _assessments(_scope(user)).params(team_id=user.team_id)
 
 
 def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -> Assessment:
     """The assessment, if the user may see it (or change it), with the children it covers."""
     assessment = (
-        db.session.execute(
-            assessments_query(user).where(Assessment.id == assessment_id).options(joinedload(Assessment.children))
-        )
+        db.session.execute(_ASSESSMENT_FOR[_scope(user)], {"assessment_id": assessment_id, "team_id": user.team_id})
         .unique()
         .scalar_one_or_none()
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,41 +96,43 @@ VISIT_COLUMNS = (
 
 def previous_assessment(assessment: Assessment) -> Assessment | None:
     """The latest submitted visit to any of the same children before this one."""
-    child_ids = [c.id for c in assessment.children]
-    query = (
-        select(Assessment)
-        .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
-        .where(
-            assessment_children.c.child_id.in_(child_ids),
-            Assessment.status.in_(RECORDED),
-            Assessment.id != assessment.id,
-        )
-        .order_by(Assessment.visit_date.desc(), Assessment.submitted_at.desc())
-        .limit(1)
-        .options(load_only(*VISIT_COLUMNS, raiseload=True))
+    query = _PREVIOUS if assessment.visit_date is None else _PREVIOUS_BY_DATE
+    params = {"child_ids": [c.id for c in assessment.children], "id": assessment.id, "date": assessment.visit_date}
+    return db.session.scalar(query, params)
+
+
+# The pages every visit opens run these: built once, their values travel as parameters.
+_PREVIOUS = (
+    select(Assessment)
+    .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+    .where(
+        assessment_children.c.child_id.in_(bindparam("child_ids", expanding=True)),
+        Assessment.status.in_(RECORDED),
+        Assessment.id != bindparam("id"),
     )
-    if assessment.visit_date is not None:
-        query = query.where(Assessment.visit_date <= assessment.visit_date)
-    return db.session.scalar(query)
+    .order_by(Assessment.visit_date.desc(), Assessment.submitted_at.desc())
+    .limit(1)
+    .options(load_only(*VISIT_COLUMNS, raiseload=True))
+)
+_PREVIOUS_BY_DATE = _PREVIOUS.where(Assessment.visit_date <= bindparam("date"))
+_CHILD_ASSESSMENTS = (
+    select(Assessment)
+    .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+    .where(assessment_children.c.child_id == bindparam("child_id"))
+    .order_by(Assessment.visit_date.desc().nulls_first(), Assessment.created_at.desc())
+    .options(
+        # The page reads only these; any other column read would raise (see the tests), so a
+        # change that needs one adds it here rather than a query per row.
+        load_only(*VISIT_COLUMNS, raiseload=True),
+        joinedload(Assessment.created_by),
+    )
+)
 
 
 def child_assessments(child: Child) -> list[Assessment]:
     """Every assessment covering the child, newest first, with who made it (the chronology reads
     the supervisors' decisions in its own query of plain rows)."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
-            .where(assessment_children.c.child_id == child.id)
-            .order_by(Assessment.visit_date.desc().nulls_first(), Assessment.created_at.desc())
-            .options(
-                # The page reads only these; any other column read would raise (see the tests),
-                # so a change that needs one adds it here rather than a query per row.
-                load_only(*VISIT_COLUMNS, raiseload=True),
-                joinedload(Assessment.created_by),
-            )
-        )
-    )
+    return list(db.session.scalars(_CHILD_ASSESSMENTS, {"child_id": child.id}))
 
 
 def household_children(child: Child) -> list[Child]:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from heat.caching import Recent
@@ -99,14 +99,16 @@ def summarise(assessment: Assessment) -> VisitSummary:
 def plan_changes(child_id: int) -> list[PlanChange]:
     """Every plan change of the child, oldest first, with who made and decided each: one query,
     shared by the trend (step-downs), the chronology and the child page (a waiting step-down)."""
-    return list(
-        db.session.scalars(
-            select(PlanChange)
-            .where(PlanChange.child_id == child_id)
-            .order_by(PlanChange.id)
-            .options(joinedload(PlanChange.changed_by), joinedload(PlanChange.decided_by))
-        )
-    )
+    return list(db.session.scalars(_PLAN_CHANGES, {"child_id": child_id}))
+
+
+# Built once (it runs on every child page): the child travels as a parameter.
+_PLAN_CHANGES = (
+    select(PlanChange)
+    .where(PlanChange.child_id == bindparam("child_id"))
+    .order_by(PlanChange.id)
+    .options(joinedload(PlanChange.changed_by), joinedload(PlanChange.decided_by))
+)
 
 
 def step_downs(changes: list[PlanChange]) -> list[trends.StepDown]:
