@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 from flask_login import AnonymousUserMixin
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
 from heat import cli, config, database, security, tasks
@@ -25,13 +27,24 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), static_folder=str(ROOT / "static"))
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    config.check(app.config)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     cli.register(app)
     serve_static_files(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind HEAT_PROXY_HOPS reverse proxies, the client's address, scheme and host are those
+    the proxies pass on (Werkzeug's ProxyFix), so throttling and the audit trail see the person,
+    not the proxy. Outermost, so everything inside sees the same request."""
+    hops = app.config["HEAT_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def serve_static_files(app: Flask) -> None:
@@ -123,8 +136,20 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("error.html", title=title, body=body), code
 
     for code in messages:
-        if code != 500:
+        if code not in (429, 500):
             app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(429)
+    def too_many(e: HTTPException) -> ResponseReturnValue:
+        """Sign-in throttling, or a limit with its own message (PDF downloads); Retry-After kept."""
+        title, body = messages[429]
+        if e.description != TooManyRequests.description:
+            title, body = "Too many requests", e.description or body
+        response = make_response(render_template("error.html", title=title, body=body), 429)
+        retry_after = getattr(e, "retry_after", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(500)
     def server_error(e: Exception) -> ResponseReturnValue:

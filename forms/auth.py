@@ -1,4 +1,4 @@
-"""Sign-in."""
+"""Sign-in and changing your own password."""
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
@@ -24,3 +24,24 @@ class SignInForm(FlaskForm):
         widget=GovPasswordInput(),
     )
     submit = submit("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Enter your current password"), Length(max=256, message="Enter a shorter password")],
+        widget=GovPasswordInput(),
+    )
+    new_password = PasswordField(
+        "New password",
+        description="At least 8 characters. Three or four words that are not about you or your work are easy to "
+        "remember and hard to guess.",
+        validators=[InputRequired("Enter a new password"), Length(max=256, message="Enter a shorter password")],
+        widget=GovPasswordInput(),
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[InputRequired("Enter the new password again")],
+        widget=GovPasswordInput(),
+    )
+    submit = submit("Change password")

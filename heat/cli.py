@@ -1,4 +1,4 @@
-"""Flask commands: user accounts, teams, demo data."""
+"""Flask commands: user accounts, teams, demo data, checking the audit trail."""
 
 from __future__ import annotations
 
@@ -10,12 +10,24 @@ from sqlalchemy import select
 from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
-from heat.services import accounts, demo
+from heat.services import accounts, audit, demo
 from heat.services.errors import FieldError
 from heat.services.scale import generate
 
 users = AppGroup("users", help="Create and change user accounts.")
 teams = AppGroup("teams", help="Create teams.")
+audit_trail = AppGroup("audit", help="Check the audit trail.")
+
+
+@audit_trail.command("verify")
+def verify_audit() -> None:
+    """Check every audit row's hash chain: exit 0 when it holds, 1 naming the first bad row."""
+    count, broken = audit.verify()
+    if broken is None:
+        click.echo(f"Audit trail intact: {count} rows, every hash holds.")
+        return
+    click.echo(f"Audit trail broken at row {broken.row_id}: {broken.reason}.", err=True)
+    raise SystemExit(1)
 
 
 @teams.command("create")
@@ -116,5 +128,6 @@ def seed_scale(teams: int, children: int, visits: int) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(teams)
+    app.cli.add_command(audit_trail)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)

@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from heat.files import open_private, private_folder
+
 
 def database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL", "")
@@ -28,9 +30,9 @@ def secret_key(instance_path: str, environment: str) -> str:
         raise RuntimeError("HEAT_SECRET_KEY must be set when HEAT_ENV=production")
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        private_folder(path.parent)
+        with open_private(path) as file:
+            file.write(secrets.token_urlsafe(48).encode())
     return path.read_text().strip()
 
 
@@ -57,16 +59,26 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_NAME": "heat_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # Set HEAT_HTTPS=1 when served over HTTPS (always, in a real deployment).
+        # Set HEAT_HTTPS=1 when served over HTTPS (always, in a real deployment: production
+        # refuses to start without it, see `check`).
+        "HEAT_HTTPS": os.environ.get("HEAT_HTTPS") == "1",
         "SESSION_COOKIE_SECURE": os.environ.get("HEAT_HTTPS") == "1",
         "HEAT_HSTS": os.environ.get("HEAT_HTTPS") == "1",
+        # How many reverse proxies in front of HEAT are trusted to say who the client is
+        # (X-Forwarded-For, -Proto, -Host): 0 trusts none, and each request's address is the
+        # connection's own.
+        "HEAT_PROXY_HOPS": int(os.environ.get("HEAT_PROXY_HOPS") or 0),
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "HEAT_IDLE_TIMEOUT": timedelta(minutes=30),
         "HEAT_ABSOLUTE_TIMEOUT": timedelta(hours=12),
         "HEAT_LOGIN_FAILURES_PER_ACCOUNT": 5,
         "HEAT_LOGIN_FAILURES_PER_ADDRESS": 20,
-        "HEAT_LOGIN_WINDOW": timedelta(minutes=15),
+        "HEAT_LOGIN_WINDOW": timedelta(minutes=15),  # also the longest wait
+        "HEAT_LOGIN_BACKOFF": timedelta(seconds=30),  # the first wait, doubling with each failure
+        # PDF downloads (assessment and history) one user may make in a minute: enough for any
+        # casework, too few to copy a whole caseload out one PDF at a time (auditors export).
+        "HEAT_PDF_PER_MINUTE": int(os.environ.get("HEAT_PDF_PER_MINUTE") or 20),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own limits bound the token's life
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "HEAT_VISIT_FREQUENCY": visit_frequency(os.environ.get("HEAT_VISIT_FREQUENCY", "")),
@@ -74,6 +86,16 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_HUEY": os.environ.get("HEAT_HUEY_REDIS_URL")
         or os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),
         "HEAT_EXPORT_DIR": os.environ.get("HEAT_EXPORT_DIR", str(Path(instance_path) / "exports")),
+        # Export ZIPs (every child's PDFs) are deleted this many days after they were made.
+        "HEAT_EXPORT_RETENTION_DAYS": int(os.environ.get("HEAT_EXPORT_RETENTION_DAYS") or 7),
         # Where the footer's "Help" link sends practitioners: the service desk that supports HEAT.
         "HEAT_SUPPORT_EMAIL": os.environ.get("HEAT_SUPPORT_EMAIL", "heat-support@example.org"),
     }
+
+
+def check(config: dict) -> None:
+    """Settings a deployment must not get wrong: refuse to start rather than run unsafely."""
+    if config["HEAT_ENV"] == "production" and not config["HEAT_HTTPS"]:
+        raise RuntimeError("HEAT_HTTPS=1 must be set when HEAT_ENV=production: HEAT is served only over HTTPS")
+    if config["HEAT_PROXY_HOPS"] < 0:
+        raise RuntimeError("HEAT_PROXY_HOPS must be 0 or more")

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from heat.files import open_private, private_file, private_folder
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
@@ -46,6 +49,14 @@ def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
+    if engine.url.database and engine.url.database != ":memory:":
+        # The database file (and its write-ahead log) is the service account's alone.
+        # SQLite creates the -wal and -shm files with the database file's own permissions.
+        database = Path(engine.url.database)
+        private_folder(database.parent)
+        if not database.exists():
+            open_private(database).close()  # an empty file is a new database
+        private_file(database)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):

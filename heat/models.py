@@ -544,6 +544,8 @@ class AuditEvent(Model):
     email_tried: Mapped[str | None] = mapped_column(String(254), index=True)
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of this row's contents and the previous row's hash (services/audit.py)
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 

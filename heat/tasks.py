@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
+from huey import crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from heat.extensions import huey
+from heat.files import private_file, private_folder
 from heat.services import exports
 
 _apps: list[Flask] = []
@@ -26,9 +28,11 @@ def configure(app: Flask) -> None:
     elif setting.startswith(("redis://", "rediss://", "unix://")):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
     else:
-        Path(setting).parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(setting).parent)
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
     huey.storage = huey.create_storage()
+    if huey.storage_class is SqliteStorage:
+        private_file(Path(setting))
     _apps[:] = [app]
 
 
@@ -43,3 +47,10 @@ def _app() -> Flask:
 def build_export(export_id: int) -> None:
     with _app().app_context():
         exports.build(export_id)
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def expire_exports() -> None:
+    """Export ZIPs are kept HEAT_EXPORT_RETENTION_DAYS, then deleted."""
+    with _app().app_context():
+        exports.expire()

@@ -67,6 +67,8 @@ PUBLIC = [
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("POST", "/sign-out"),
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
     ("GET", "/"),
     ("GET", "/static/heat.css"),
     ("GET", "/sw.js"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from heat.extensions import db
-from heat.models import AuditEvent
-from heat.services import passwords
+from heat.models import AuditEvent, User
+from heat.services import accounts, passwords
 from tests import helpers
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
@@ -95,7 +97,11 @@ def test_stored_hash_is_argon2id_with_library_defaults(app, make):
         ("my jane.smith passphrase", "must not contain your email"),
         ("kettle on the windowsill", None),
         ("lowercase only long phrase", None),
-        ("12345678901234567890abc", None),
+        ("12345678901234567890abc", "too easy to guess"),
+        ("Welcome2026!", "too easy to guess"),
+        ("Password2024", "too easy to guess"),
+        ("Qwerty2026", "too easy to guess"),
+        ("Heat2026!", "too easy to guess"),
         ("p" * 50 + "q" * 14 + "r", None),
         ("€uro signs and ünïcode ok", None),
     ],
@@ -203,3 +209,131 @@ def test_notification_banners_show_their_message_not_markup(app):
     heading = helpers.page(html).select_one(".govuk-notification-banner__heading")
     assert heading is not None and heading.get_text(strip=True) == "Sign in to continue."
     assert "&lt;p" not in html
+
+
+def test_change_your_own_password(app, make, signed_in):
+    user = make.user("practitioner", make.team())
+    here, elsewhere = signed_in(user), signed_in(user)  # a tablet and a laptop
+    page = here.get("/caseload").get_data(as_text=True)
+    assert 'href="/account/password">Change your password</a>' in page
+
+    def change(current, new, confirm=None):
+        token = csrf_token(here, "/account/password")
+        return here.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "current_password": current,
+                "new_password": new,
+                "confirm_password": new if confirm is None else confirm,
+            },
+        )
+
+    for current, new, confirm, message in [
+        ("not my password", "kettle on the windowsill", None, "Your current password is not correct"),
+        (PASSWORD, "Welcome2026!", None, "This password is too easy to guess"),
+        (PASSWORD, PASSWORD, None, "different from your current one"),
+        (PASSWORD, "kettle on the windowsill", "kettle on the window sill", "The new passwords do not match"),
+    ]:
+        response = change(current, new, confirm)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "There is a problem" in html and message in html
+    assert sign_in(app.test_client(), user.email).status_code == 302  # nothing changed yet
+
+    response = change(PASSWORD, "kettle on the windowsill")
+    assert response.status_code == 302
+    assert "Your password has been changed" in here.get("/caseload").get_data(as_text=True)  # still signed in here
+    assert elsewhere.get("/caseload").status_code == 302  # signed out everywhere else
+    assert sign_in(app.test_client(), user.email).status_code == 200  # the old password is refused
+    assert sign_in(app.test_client(), user.email, "kettle on the windowsill").status_code == 302
+    with app.app_context():
+        changed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "password_changed")).all()
+        assert [e.user_id for e in changed] == [user.id]
+
+
+def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, make):
+    user = make.user("practitioner", make.team())
+    older = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
+    with app.app_context():
+        db.session.get(User, user.id).password_hash = older
+        db.session.commit()
+    assert sign_in(app.test_client(), user.email).status_code == 302
+    with app.app_context():
+        upgraded = db.session.get(User, user.id).password_hash
+    assert upgraded != older and not passwords.needs_rehash(upgraded)
+    assert passwords.verify_password(upgraded, PASSWORD)
+
+
+def test_each_failure_beyond_the_limit_doubles_the_wait_up_to_15_minutes():
+    base, cap = dt.timedelta(seconds=30), dt.timedelta(minutes=15)
+    waits = [accounts.backoff(n, 5, base, cap).total_seconds() for n in range(3, 12)]
+    assert waits == [0, 0, 30, 60, 120, 240, 480, 900, 900]
+
+
+def test_a_throttled_sign_in_says_how_long_to_wait(app, make):
+    worker = make.user("practitioner", make.team())
+    client = app.test_client()
+    for _ in range(app.config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]):
+        sign_in(client, worker.email, "wrong password")
+    refused = sign_in(client, worker.email, PASSWORD)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 30
+    assert "Wait 1 minute and try again" in refused.get_data(as_text=True)
+
+
+def test_nobody_can_lock_a_practitioner_out_of_their_own_tablet(another_app, make):
+    """25 failures for the account from many addresses: the practitioner's tablet, where they
+    signed in before, still signs in; a device never used before waits."""
+    application = another_app(HEAT_PROXY_HOPS=1)
+    worker = make.user("practitioner", make.team())
+    tablet = application.test_client()
+    tablet.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.10"
+    assert sign_in(tablet, worker.email).status_code == 302
+    assert tablet.get_cookie("heat_device") is not None
+    tablet.post("/sign-out", data={"csrf_token": csrf_token(tablet, "/caseload")})
+    for n in range(25):
+        attacker = application.test_client()
+        attacker.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{n + 1}"
+        sign_in(attacker, worker.email, f"guess number {n}")
+    assert sign_in(tablet, worker.email).status_code == 302
+    stranger = application.test_client()
+    stranger.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.10"
+    assert sign_in(stranger, worker.email).status_code == 429
+
+
+def test_failures_on_a_trusted_device_make_it_wait(app, make):
+    worker = make.user("practitioner", make.team())
+    tablet = app.test_client()
+    assert sign_in(tablet, worker.email).status_code == 302
+    tablet.post("/sign-out", data={"csrf_token": csrf_token(tablet, "/caseload")})
+    for _ in range(app.config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]):
+        assert sign_in(tablet, worker.email, "wrong password").status_code == 200
+    assert sign_in(tablet, worker.email).status_code == 429
+
+
+def test_a_forged_device_cookie_is_ignored(app, make):
+    worker = make.user("practitioner", make.team())
+    client = app.test_client()
+    for _ in range(app.config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]):
+        sign_in(client, worker.email, "wrong password")
+    forger = app.test_client()
+    forger.set_cookie("heat_device", '{"anything":"x"}.forged-signature')
+    assert sign_in(forger, worker.email).status_code == 429
+
+
+def test_unknown_wrong_and_deactivated_accounts_cost_the_same_hashing(app, make, monkeypatch):
+    """One argon2 verification for every attempt: timing does not tell which accounts exist."""
+    calls = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(1) or real(h, p))
+    team = make.team()
+    active, gone = make.user("practitioner", team), make.user("practitioner", team, active=False)
+    for email, password in [
+        ("nobody@example.org", PASSWORD),
+        (active.email, "wrong password"),
+        (gone.email, PASSWORD),
+        (active.email, PASSWORD),
+    ]:
+        calls.clear()
+        sign_in(app.test_client(), email, password)
+        assert calls == [1], email

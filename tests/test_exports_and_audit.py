@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import stat
 import zipfile
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from heat.models import AuditEvent, Export
+from heat import tasks
+from heat.extensions import db
+from heat.models import AuditEvent, Export, utcnow
 from heat.reports.csv_export import safe_cell
+from heat.services import exports as export_service
 from tests.test_assessment_flow import count, definition
 from tests.test_oversight import day_parts, submitted_visit
 
@@ -188,3 +194,51 @@ def test_no_child_names_in_application_logs(app, make, signed_in, caplog):
     client.get(f"/children/{child.id}/history.pdf")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Zebedee" not in logged and "Lognamecheck" not in logged
+
+
+def make_export(app, world) -> int:
+    today = dt.date.today()
+    response = world["auditor"].post(
+        "/exports",
+        data={
+            "csrf_token": world["auditor"].token,
+            "teams": [str(world["north"].id)],
+            "date_from": day_parts(today - dt.timedelta(days=30)),
+            "date_to": day_parts(today),
+        },
+    )
+    assert response.status_code == 302
+    return count(app, Export)
+
+
+def test_export_files_and_folders_are_private(app, exported_world):
+    export_id = make_export(app, exported_world)
+    with app.app_context():
+        path = export_service.export_path(db.session.get(Export, export_id))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+        assert stat.S_IMODE(database.stat().st_mode) == 0o600
+        assert stat.S_IMODE(Path(str(database) + "-wal").stat().st_mode) == 0o600
+
+
+def test_exports_are_deleted_after_the_retention_period(app, exported_world):
+    export_id = make_export(app, exported_world)
+    auditor = exported_world["auditor"]
+    with app.app_context():
+        path = export_service.export_path(db.session.get(Export, export_id))
+        assert export_service.expire(utcnow() + dt.timedelta(days=6)) == 0  # kept 7 days by default
+        assert path.exists()
+        tasks.expire_exports()  # the periodic task (immediate mode in tests), run now: nothing is old enough
+    assert path.exists()
+    with app.app_context():
+        assert export_service.expire(utcnow() + dt.timedelta(days=8)) == 1
+        expired = db.session.get(Export, export_id)
+        assert expired.status == "expired"
+        logged = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export_expired"))
+        assert logged.detail == f"export {export_id}" and logged.target_user_id == expired.requested_by_id
+    assert not path.exists()
+    page = auditor.get("/exports").get_data(as_text=True)
+    assert "Deleted" in page and "Exports are kept for 7 days" in page
+    assert auditor.get(f"/exports/{export_id}/download").status_code == 404

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from heat.extensions import db
-from heat.models import AuditEvent
+from heat.services import audit
 from heat.services.paging import PAGE_SIZE
 from tests import helpers
 
@@ -60,7 +60,8 @@ def test_dashboard_page_past_the_end_keeps_its_filters(big_team, page):
 def test_audit_trail_page_past_the_end_shows_the_last_page(app, make, signed_in, page):
     auditor = make.user("auditor")
     with app.app_context():
-        db.session.add_all(AuditEvent(action="caseload_viewed", user_id=auditor.id) for _ in range(120))
+        for _ in range(120):
+            audit.record("caseload_viewed", user=auditor)
         db.session.commit()
     client = signed_in(auditor)
     response = client.get(f"/audit?user={auditor.email}&page={page}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, exists, false, select
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import Select, bindparam, exists, false, func, select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, TooManyRequests
 
 from heat.extensions import db
-from heat.models import Assessment, Child, Export, PlanChange, Team, User, assessment_children
+from heat.models import Assessment, AuditEvent, Child, Export, PlanChange, Team, User, assessment_children, utcnow
 from heat.services import audit
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
@@ -75,6 +78,28 @@ def children_query(user: User) -> Select:
 def caseload_query(user: User) -> Select:
     """The children a user works with, by name."""
     return children_query(user).options(selectinload(Child.team)).order_by(Child.last_name, Child.first_name, Child.id)
+
+
+PDF_ACTIONS = ("assessment_pdf", "history_pdf")
+
+
+def check_pdf_allowance(user: User) -> None:
+    """PDF downloads are limited per user per minute (HEAT_PDF_PER_MINUTE), counted from the audit
+    trail that records each one: over the limit is a 429 with Retry-After."""
+    since = utcnow() - dt.timedelta(minutes=1)
+    made = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.user_id == user.id, AuditEvent.action.in_(PDF_ACTIONS), AuditEvent.at >= since)
+    )
+    if (made or 0) >= current_app.config["HEAT_PDF_PER_MINUTE"]:
+        audit.record("pdf_limit_reached", user=user)
+        db.session.commit()
+        raise TooManyRequests(
+            "You have downloaded a lot of PDFs in the last minute. Wait a minute and try again. "
+            "For many records at once, ask an auditor for an export.",
+            retry_after=60,
+        )
 
 
 def deny(user: User | None, detail: str) -> NotFound:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -12,50 +16,123 @@ from heat.extensions import db
 from heat.models import ROLES, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit
 from heat.services.errors import FieldError
-from heat.services.passwords import hash_password, password_problem, verify_password
+from heat.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 
 # Verified against when the email is unknown, so a wrong email costs the same time as a wrong password.
-_DUMMY_HASH = None
+_DUMMY_HASH = ""
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
-    throttled: bool = False
+    retry_after: int | None = None  # seconds, when throttled
+    device: tuple[str, str] | None = None  # after a sign-in: the device cookie's entry for the account
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after is not None
 
 
-def _failures_since(since: dt.datetime, *, email: str | None = None, address: str | None = None) -> int:
-    query = (
-        select(func.count())
+def _failures(since: dt.datetime, condition) -> tuple[int, dt.datetime | None]:
+    """How many failed sign-ins match since then, and when the latest was."""
+    count, latest = db.session.execute(
+        select(func.count(), func.max(AuditEvent.at))
         .select_from(AuditEvent)
-        .where(AuditEvent.action == "sign_in_failed", AuditEvent.at >= since)
-    )
-    query = query.where(AuditEvent.email_tried == email) if email else query.where(AuditEvent.address == address)
-    return db.session.scalar(query) or 0
+        .where(AuditEvent.action == "sign_in_failed", AuditEvent.at >= since, condition)
+    ).one()
+    return count or 0, latest
 
 
-def sign_in(email: str, password: str, address: str | None) -> SignInResult:
-    """Check a sign-in attempt. Every attempt is audited; too many failures refuse further tries."""
+def backoff(failures: int, allowed: int, base: dt.timedelta, cap: dt.timedelta) -> dt.timedelta:
+    """How long to wait after the latest failure: nothing up to `allowed` failures, then `base`,
+    doubling with each further failure, never more than `cap`."""
+    if failures < allowed:
+        return dt.timedelta(0)
+    return min(cap, base * 2 ** min(failures - allowed, 16))
+
+
+def _wait(now: dt.datetime, since: dt.datetime, condition, allowed: int) -> int:
+    config = current_app.config
+    count, latest = _failures(since, condition)
+    if latest is None:
+        return 0
+    until = latest + backoff(count, allowed, config["HEAT_LOGIN_BACKOFF"], config["HEAT_LOGIN_WINDOW"])
+    return max(0, int((until - now).total_seconds() + 0.999))
+
+
+def sign_in(email: str, password: str, address: str | None, devices: Mapping[str, str] | None = None) -> SignInResult:
+    """Check a sign-in attempt. Every attempt is audited. Failures for an account, or from an
+    address, make the next attempt wait, longer with each failure (at most HEAT_LOGIN_WINDOW).
+
+    A device this account signed in on before (its entry in the signed device cookie, `devices`:
+    account name -> the device's own nonce, as OWASP's "device cookies") is not held up by
+    failures made elsewhere, so nobody can lock a practitioner out of their own tablet; failures
+    made on that device make it wait, like any other."""
     global _DUMMY_HASH
     email = email.strip().lower()
     config = current_app.config
-    since = utcnow() - config["HEAT_LOGIN_WINDOW"]
-    if (
-        _failures_since(since, email=email) >= config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]
-        or _failures_since(since, address=address) >= config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]
-    ):
+    now = utcnow()
+    since = now - config["HEAT_LOGIN_WINDOW"]
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    name = device_name(user) if user is not None else None
+    nonce = (devices or {}).get(name) if name is not None else None
+    trusted = nonce is not None
+    if trusted:
+        waits = [_wait(now, since, AuditEvent.detail == f"device {nonce}", config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"])]
+    else:
+        waits = [
+            _wait(now, since, AuditEvent.email_tried == email, config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]),
+            _wait(now, since, AuditEvent.address == address, config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]),
+        ]
+    if max(waits) > 0:
         audit.record("sign_in_throttled", email_tried=email)
         db.session.commit()
-        return SignInResult(None, throttled=True)
+        return SignInResult(None, retry_after=max(waits))
 
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    # Unknown, wrong and deactivated accounts cost the same: one argon2 verification each.
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
-        verify_password(_DUMMY_HASH, password)
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
-    audit.record("sign_in" if ok else "sign_in_failed", user=user if ok else None, email_tried=email)
+    matches = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
+    ok = user is not None and matches and user.active
+    if ok and user is not None and needs_rehash(user.password_hash):
+        # Hashed with older argon2 parameters: the password is at hand, so hash it afresh.
+        user.password_hash = hash_password(password)
+    audit.record(
+        "sign_in" if ok else "sign_in_failed",
+        user=user if ok else None,
+        email_tried=email,
+        detail=f"device {nonce}" if trusted and not ok else None,
+    )
     db.session.commit()
-    return SignInResult(user if ok else None)
+    if not ok or name is None:
+        return SignInResult(None)
+    return SignInResult(user, device=(name, nonce or secrets.token_hex(8)))
+
+
+def device_name(user: User) -> str:
+    """What a device cookie says about the account that signed in on it: an opaque name, stable
+    for the account (the cookie itself is signed, so it cannot be made up)."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    return hmac.new(key, f"device:{user.id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> User:
+    """The user's own password, changed after they prove they know the old one. Every other
+    session of theirs ends (the caller starts this one afresh)."""
+    if not verify_password(user.password_hash, current):
+        raise FieldError("current_password", "Your current password is not correct")
+    problem = password_problem(new, user.email)
+    if problem:
+        raise FieldError("new_password", problem)
+    if verify_password(user.password_hash, new):
+        raise FieldError("new_password", "Choose a password that is different from your current one")
+    if new != confirm:
+        raise FieldError("confirm_password", "The new passwords do not match")
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    audit.record("password_changed", user=user, target_user_id=user.id)
+    return user
 
 
 def end_sessions(user: User) -> None:

@@ -390,12 +390,16 @@ def section_answers(assessment: Assessment, section_id: str) -> Answers:
 
 def lock(assessment: Assessment) -> Assessment:
     """Queue up behind anyone else changing this assessment and read it afresh. PostgreSQL takes
-    the row lock (SELECT ... FOR UPDATE); on SQLite the request's IMMEDIATE transaction already
-    holds the write lock. Two saves or submits of one assessment then never race."""
+    the row lock (SELECT ... FOR NO KEY UPDATE); on SQLite the request's IMMEDIATE transaction
+    already holds the write lock. Two saves or submits of one assessment then never race.
+
+    NO KEY UPDATE, because the id never changes: a row that names the assessment (an audit row of
+    someone reading it, whose foreign key check takes KEY SHARE) is not held up behind the save,
+    so a save waiting for the audit chain's lock and a reader holding it cannot deadlock."""
     return db.session.scalars(
         select(Assessment)
         .where(Assessment.id == assessment.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
 

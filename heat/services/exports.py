@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from heat.database import writing
 from heat.extensions import db
+from heat.files import open_private, private_folder
 from heat.models import (
     EVIDENCE_SOURCES,
     RECORDED,
@@ -100,7 +101,7 @@ def _build(export: Export) -> None:
     )
     _save(export, status="running", total=len(ids), done=0)
     path = export_path(export)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     partial = path.with_suffix(".part")
     items: list[list[object]] = [
         [
@@ -118,7 +119,7 @@ def _build(export: Export) -> None:
     decisions: list[list[object]] = [
         ["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]
     ]
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with open_private(partial) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n in range(0, len(ids), PROGRESS_EVERY):
             batch = db.session.scalars(
                 select(Assessment)
@@ -181,6 +182,21 @@ def _build(export: Export) -> None:
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
     partial.replace(path)
     _save(export, status="done", filename=path.name, finished_at=utcnow())
+
+
+def expire(now: dt.datetime | None = None) -> int:
+    """Delete the ZIPs of exports finished more than HEAT_EXPORT_RETENTION_DAYS ago (a periodic
+    task runs this); each export's row stays, marked expired, and the deletion is audited."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=current_app.config["HEAT_EXPORT_RETENTION_DAYS"])
+    with writing():
+        old = list(db.session.scalars(select(Export).where(Export.status == "done", Export.finished_at < cutoff)))
+        for export in old:
+            export.status = "expired"
+            audit.record("export_expired", target_user_id=export.requested_by_id, detail=f"export {export.id}")
+        db.session.commit()
+    for export in old:  # after the commit: a file is never gone while its export still says "done"
+        export_path(export).unlink(missing_ok=True)
+    return len(old)
 
 
 def exports_of(user: User) -> list[Export]:

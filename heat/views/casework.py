@@ -454,6 +454,7 @@ def assessment_pdf(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
     if assessment.status not in RECORDED:
         abort(404)
+    access.check_pdf_allowance(current_user)
     document = pdf.render_pdf(
         "reports/assessment.html", generated_by=current_user.name, generated_at=utcnow(), **result_context(assessment)
     )

@@ -206,6 +206,7 @@ def add_entry(child_id: int) -> ResponseReturnValue:
 @roles_required(*CASE_ROLES)
 def history_document(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
+    access.check_pdf_allowance(current_user)
     document = history_pdf.history_pdf(child, generated_by=current_user.name, generated_at=utcnow())
     audit.record("history_pdf", user=current_user, child_id=child.id)
     db.session.commit()
