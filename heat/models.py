@@ -402,6 +402,49 @@ class Action(Model):
     carried_forward: Mapped[bool] = mapped_column(default=False)
 
 
+VERSION_EVENTS = {
+    "recorded": "Recorded before version history",
+    "submitted": "Submitted",
+    "resubmitted": "Submitted again after changes",
+    "agreed": "Agreed",
+    "returned": "Returned for changes",
+    "escalated": "Escalated",
+}
+
+
+class AssessmentVersion(Model):
+    """What an assessment said at a submission, return, resubmission or decision: its answers,
+    score and checklist version, who and when, and the PDF rendered at that moment with its
+    SHA-256. Never changed: every download serves these bytes."""
+
+    __tablename__ = "assessment_versions"
+    __table_args__ = (UniqueConstraint("assessment_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    event: Mapped[str] = mapped_column(String(20))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    checklist_version: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str | None] = mapped_column(String(20))
+    mean_grade: Mapped[float | None]
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+    by: Mapped[User | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        return VERSION_EVENTS[self.event]
+
+
+@event.listens_for(AssessmentVersion, "before_update")
+@event.listens_for(AssessmentVersion, "before_delete")
+def _versions_are_immutable(mapper, connection, target):
+    raise PermissionError("assessment versions are never changed")
+
+
 class ReviewDecision(Model):
     """A supervisor's decision on a submitted assessment."""
 

@@ -25,6 +25,7 @@ CASEWORK = [
     ("POST", "/assessments/{draft}/submit"),
     ("GET", "/assessments/{submitted}/submitted"),
     ("GET", "/assessments/{submitted}/pdf"),
+    ("GET", "/assessments/{submitted}/versions/1.pdf"),
     ("GET", "/assessments/{submitted}/review"),
     ("POST", "/assessments/{submitted}/review"),
     ("GET", "/children/{child}/history.pdf"),
@@ -45,6 +46,7 @@ READ_ONLY = {
     "/assessments/{submitted}",
     "/assessments/{draft}",
     "/assessments/{submitted}/pdf",
+    "/assessments/{submitted}/versions/1.pdf",
     "/children/{child}/history.pdf",
 }
 READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]

@@ -20,6 +20,7 @@ from heat.models import (
     RECORDED,
     Action,
     Assessment,
+    AssessmentVersion,
     Child,
     ItemGrade,
     PersonPresent,
@@ -29,7 +30,7 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
-from heat.services import audit
+from heat.services import audit, versions
 from heat.services.checklists import current_definition, definition_for, score_of
 from heat.services.summaries import refresh_children_of
 
@@ -496,4 +497,6 @@ def submit(assessment: Assessment, user: User, submission_key: str, seen_version
         raise EditConflict() from None
     refresh_children_of(assessment)
     audit.record("assessment_submitted", user=user, assessment_id=assessment.id)
+    again = db.session.scalar(select(AssessmentVersion.id).where(AssessmentVersion.assessment_id == assessment.id))
+    versions.keep(assessment, "resubmitted" if again else "submitted", user, assessment.submitted_at)
     return assessment

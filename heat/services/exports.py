@@ -1,15 +1,18 @@
-"""Auditor exports: a ZIP of one PDF per assessment, a CSV of every item grade and a CSV of review
-decisions, built outside the request by the task queue with its progress stored as it goes."""
+"""Auditor exports: a ZIP of each assessment's stored PDF (its latest version, the bytes every
+download serves), a CSV of every item grade, a CSV of review decisions, and the version history
+(versions.csv, and each version's snapshot as JSON), built outside the request by the task queue
+with its progress stored as it goes."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zipfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from heat.database import writing
 from heat.extensions import db
@@ -18,15 +21,15 @@ from heat.models import (
     EVIDENCE_SOURCES,
     RECORDED,
     Assessment,
+    AssessmentVersion,
     Export,
     Team,
     User,
     utcnow,
 )
 from heat.reports.csv_export import csv_bytes
-from heat.reports.pdf import render_pdf
-from heat.services import audit
-from heat.services.checklists import definition_for, score_of
+from heat.services import audit, versions
+from heat.services.checklists import definition_for
 from heat.services.errors import FieldError
 
 PROGRESS_EVERY = 5
@@ -100,6 +103,8 @@ def _build(export: Export) -> None:
         )
     )
     _save(export, status="running", total=len(ids), done=0)
+    # Records submitted before versions were kept get their first version (and stored PDF) now.
+    versions.backfill(ids)
     path = export_path(export)
     private_folder(path.parent)
     partial = path.with_suffix(".part")
@@ -114,6 +119,18 @@ def _build(export: Export) -> None:
             "evidence_source",
             "rating",
             "checklist_version",
+        ]
+    ]
+    history: list[list[object]] = [
+        [
+            "assessment_id",
+            "version",
+            "what_happened",
+            "by",
+            "at_utc",
+            "rating",
+            "checklist_version",
+            "pdf_sha256",
         ]
     ]
     decisions: list[list[object]] = [
@@ -132,22 +149,35 @@ def _build(export: Export) -> None:
                     selectinload(Assessment.decisions),
                 )
             ).all()
+            pdfs = _latest_pdfs([a.id for a in batch])
+            for kept in db.session.scalars(
+                select(AssessmentVersion)
+                .where(AssessmentVersion.assessment_id.in_([a.id for a in batch]))
+                .order_by(AssessmentVersion.assessment_id, AssessmentVersion.number)
+                .options(joinedload(AssessmentVersion.by))
+            ):
+                history.append(
+                    [
+                        kept.assessment_id,
+                        kept.number,
+                        kept.label,
+                        kept.by.name if kept.by else "",
+                        kept.at.isoformat(),
+                        kept.rating or "",
+                        kept.checklist_version,
+                        kept.pdf_sha256,
+                    ]
+                )
+                archive.writestr(
+                    f"versions/assessment-{kept.assessment_id}-version-{kept.number}.json",
+                    json.dumps(kept.snapshot, ensure_ascii=False, indent=1, sort_keys=True),
+                )
             for assessment in batch:
                 definition = definition_for(assessment)
                 references = ";".join(c.reference for c in assessment.children)
-                archive.writestr(
-                    f"assessments/assessment-{assessment.id}.pdf",
-                    render_pdf(
-                        "reports/assessment.html",
-                        generated_by=export.requested_by.name,
-                        generated_at=utcnow(),
-                        assessment=assessment,
-                        definition=definition,
-                        score=score_of(assessment),
-                        grades={g.item_id: g for g in assessment.grades},
-                        rooms={r.room_id: r for r in assessment.rooms},
-                    ),
-                )
+                # The PDF stored with the latest version, as every download serves it (already
+                # compressed: stored in the ZIP as it is).
+                archive.writestr(f"assessments/assessment-{assessment.id}.pdf", pdfs[assessment.id], zipfile.ZIP_STORED)
                 grades = {g.item_id: g for g in assessment.grades}
                 for child in assessment.children:
                     for item in definition.items:
@@ -180,6 +210,7 @@ def _build(export: Export) -> None:
             _save(export, done=min(len(ids), n + PROGRESS_EVERY))
         archive.writestr("items.csv", csv_bytes(items))
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
+        archive.writestr("versions.csv", csv_bytes(history))
     partial.replace(path)
     _save(export, status="done", filename=path.name, finished_at=utcnow())
 
@@ -197,6 +228,18 @@ def expire(now: dt.datetime | None = None) -> int:
     for export in old:  # after the commit: a file is never gone while its export still says "done"
         export_path(export).unlink(missing_ok=True)
     return len(old)
+
+
+def _latest_pdfs(assessment_ids: list[int]) -> dict[int, bytes]:
+    latest = (
+        select(func.max(AssessmentVersion.id))
+        .where(AssessmentVersion.assessment_id.in_(assessment_ids))
+        .group_by(AssessmentVersion.assessment_id)
+    )
+    rows = db.session.execute(
+        select(AssessmentVersion.assessment_id, AssessmentVersion.pdf).where(AssessmentVersion.id.in_(latest))
+    )
+    return {assessment_id: pdf for assessment_id, pdf in rows}
 
 
 def exports_of(user: User) -> list[Export]:

@@ -29,7 +29,7 @@ from heat.models import (
     User,
     utcnow,
 )
-from heat.services import audit
+from heat.services import audit, versions
 from heat.services.errors import FieldError
 from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
@@ -196,4 +196,5 @@ def record_decision(
     db.session.flush()
     audit.record("review_decision", user=reviewer, assessment_id=assessment.id, detail=decision)
     refresh_children_of(assessment)
+    versions.keep(assessment, decision, reviewer, record.decided_at)
     return record

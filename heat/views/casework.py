@@ -26,9 +26,8 @@ from wtforms import FieldList
 
 from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, SectionSave, utcnow
-from heat.reports import pdf
-from heat.services import access, audit, checklists, chronology, history, paging, pending
+from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
+from heat.services import access, audit, checklists, chronology, history, paging, pending, versions
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -111,11 +110,14 @@ def assessment(assessment_id: int):
     audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id)
     db.session.commit()
     if assessment.status in RECORDED:
-        return render_template("casework/result.html", **result_context(assessment))
+        return render_template(
+            "casework/result.html", versions=versions.versions_of(assessment), **result_context(assessment)
+        )
     definition = checklists.definition_for(assessment)
     return render_template(
         "casework/task_list.html",
         assessment=assessment,
+        versions=versions.versions_of(assessment),
         sections=svc.sections(definition),
         statuses=svc.section_statuses(assessment),
         labels=svc.STATUS_LABELS,
@@ -131,14 +133,7 @@ def _kept_sections(assessment: Assessment) -> set[str]:
 
 
 def result_context(assessment: Assessment) -> dict:
-    definition = checklists.definition_for(assessment)
-    return {
-        "assessment": assessment,
-        "definition": definition,
-        "score": checklists.score_of(assessment),
-        "grades": {g.item_id: g for g in assessment.grades},
-        "rooms": {r.room_id: r for r in assessment.rooms},
-    }
+    return versions.record_context(assessment)
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -451,17 +446,29 @@ def whole_number(value) -> int:
 @bp.route("/assessments/<int:assessment_id>/pdf")
 @roles_required(*CASE_ROLES)
 def assessment_pdf(assessment_id: int):
+    """The PDF stored with the latest version: the same bytes at every download."""
+    return _version_pdf(assessment_id, None)
+
+
+@bp.route("/assessments/<int:assessment_id>/versions/<int:number>.pdf")
+@roles_required(*CASE_ROLES)
+def version_pdf(assessment_id: int, number: int):
+    return _version_pdf(assessment_id, number)
+
+
+def _version_pdf(assessment_id: int, number: int | None) -> Response:
     assessment = access.assessment_for(current_user, assessment_id)
-    if assessment.status not in RECORDED:
+    if assessment.status not in RECORDED and number is None:
         abort(404)
     access.check_pdf_allowance(current_user)
-    document = pdf.render_pdf(
-        "reports/assessment.html", generated_by=current_user.name, generated_at=utcnow(), **result_context(assessment)
-    )
-    audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id)
+    version = versions.latest(assessment) if number is None else versions.stored(assessment, number)
+    if version is None:
+        abort(404)
+    audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id, detail=f"version {version.number}")
     db.session.commit()
+    suffix = "" if number is None else f"-version-{version.number}"
     return Response(
-        document,
+        version.pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="heat-assessment-{assessment.id}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="heat-assessment-{assessment.id}{suffix}.pdf"'},
     )
