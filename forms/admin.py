@@ -38,3 +38,7 @@ class UserForm(FlaskForm):
         InputRequired("Select whether the account is active"),
     )
     submit = submit("Save user")
+
+
+class ResetTwoStepForm(FlaskForm):
+    submit = submit("Reset two-step sign-in")

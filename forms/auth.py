@@ -45,3 +45,28 @@ class ChangePasswordForm(FlaskForm):
         widget=GovPasswordInput(),
     )
     submit = submit("Change password")
+
+
+class SecurityCodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        filters=[safe_text],
+        validators=[InputRequired("Enter the security code"), Length(max=40, message="Enter a shorter code")],
+        widget=GovTextInput(),
+    )
+    submit = submit("Continue")
+
+
+class SetUpTwoStepForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        description="After you scan the QR code, the app shows a 6-digit code.",
+        filters=[safe_text],
+        validators=[
+            InputRequired("Enter the 6-digit code from the app"),
+            Length(max=20, message="Enter a shorter code"),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = submit("Turn on two-step sign-in")

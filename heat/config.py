@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict:
         # Set HEAT_HTTPS=1 when served over HTTPS (always, in a real deployment: production
         # refuses to start without it, see `check`).
         "HEAT_HTTPS": os.environ.get("HEAT_HTTPS") == "1",
+        # Two-step sign-in (an authenticator app) for every account: always in production.
+        "HEAT_MFA_REQUIRED": os.environ.get("HEAT_MFA_REQUIRED", "1" if environment == "production" else "0") == "1",
         "SESSION_COOKIE_SECURE": os.environ.get("HEAT_HTTPS") == "1",
         "HEAT_HSTS": os.environ.get("HEAT_HTTPS") == "1",
         # How many reverse proxies in front of HEAT are trusted to say who the client is

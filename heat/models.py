@@ -137,6 +137,11 @@ class User(UserMixin, Model):
     # Rotated at sign-out and deactivation: every cookie carrying the old token stops working.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Two-step sign-in (services/mfa.py): the TOTP secret, sealed with AES-GCM; when it was set
+    # up; and the last time step used, so a code is never accepted twice.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_since: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None]
 
     team: Mapped[Team | None] = relationship()
 
@@ -150,6 +155,16 @@ class User(UserMixin, Model):
     @property
     def role_label(self) -> str:
         return ROLES[self.role]
+
+
+class RecoveryCode(Model):
+    """A one-use code that signs in when the authenticator app is lost (its SHA-256 only)."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None]
 
 
 class Household(Model):

@@ -215,7 +215,8 @@ def test_change_your_own_password(app, make, signed_in):
     user = make.user("practitioner", make.team())
     here, elsewhere = signed_in(user), signed_in(user)  # a tablet and a laptop
     page = here.get("/caseload").get_data(as_text=True)
-    assert 'href="/account/password">Change your password</a>' in page
+    assert 'href="/account">Your account</a>' in page
+    assert 'href="/account/password">Change your password</a>' in here.get("/account").get_data(as_text=True)
 
     def change(current, new, confirm=None):
         token = csrf_token(here, "/account/password")

@@ -70,24 +70,13 @@ def sign_in(email: str, password: str, address: str | None, devices: Mapping[str
     made on that device make it wait, like any other."""
     global _DUMMY_HASH
     email = email.strip().lower()
-    config = current_app.config
-    now = utcnow()
-    since = now - config["HEAT_LOGIN_WINDOW"]
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     name = device_name(user) if user is not None else None
     nonce = (devices or {}).get(name) if name is not None else None
     trusted = nonce is not None
-    if trusted:
-        waits = [_wait(now, since, AuditEvent.detail == f"device {nonce}", config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"])]
-    else:
-        waits = [
-            _wait(now, since, AuditEvent.email_tried == email, config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]),
-            _wait(now, since, AuditEvent.address == address, config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]),
-        ]
-    if max(waits) > 0:
-        audit.record("sign_in_throttled", email_tried=email)
-        db.session.commit()
-        return SignInResult(None, retry_after=max(waits))
+    wait = throttled(email, address, nonce)
+    if wait:
+        return SignInResult(None, retry_after=wait)
 
     # Unknown, wrong and deactivated accounts cost the same: one argon2 verification each.
     if user is None:
@@ -107,6 +96,35 @@ def sign_in(email: str, password: str, address: str | None, devices: Mapping[str
     if not ok or name is None:
         return SignInResult(None)
     return SignInResult(user, device=(name, nonce or secrets.token_hex(8)))
+
+
+def throttled(email: str, address: str | None, device_nonce: str | None) -> int:
+    """Seconds to wait before another attempt for this account from here (0: go ahead). A wait
+    is audited and committed. Failures of either step of signing in count."""
+    config = current_app.config
+    now = utcnow()
+    since = now - config["HEAT_LOGIN_WINDOW"]
+    allowed = config["HEAT_LOGIN_FAILURES_PER_ACCOUNT"]
+    if device_nonce is not None:
+        waits = [_wait(now, since, AuditEvent.detail == f"device {device_nonce}", allowed)]
+    else:
+        waits = [
+            _wait(now, since, AuditEvent.email_tried == email, allowed),
+            _wait(now, since, AuditEvent.address == address, config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]),
+        ]
+    if max(waits) > 0:
+        audit.record("sign_in_throttled", email_tried=email)
+        db.session.commit()
+    return max(waits)
+
+
+def second_step_failed(user: User, device_nonce: str | None) -> None:
+    """A wrong security code counts as a failed sign-in, for the same throttling."""
+    audit.record(
+        "sign_in_failed",
+        email_tried=user.email.lower(),
+        detail=f"device {device_nonce}" if device_nonce else "security code",
+    )
 
 
 def device_name(user: User) -> str:

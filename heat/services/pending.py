@@ -11,42 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from heat.extensions import db
 from heat.models import PendingSave, User, utcnow
-from heat.services import audit
+from heat.services import audit, sealing
 
 KEPT_FOR = dt.timedelta(hours=24)
 SIGNED_OUT, INVALID, CONFLICT = "signed_out", "invalid", "conflict"
 Fields = list[tuple[str, str]]
 
 # What a kept save does not need: the page's own CSRF token, save key and resume token.
+PURPOSE = b"heat pending saves"
 _NOT_KEPT = {"csrf_token", "save_key", "resume", "version", "offline_next", "offline_later", "offline_title"}
 
 
-def _cipher() -> AESGCM:
-    secret = current_app.config["SECRET_KEY"]
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"heat pending saves").derive(
-        secret.encode() if isinstance(secret, str) else secret
-    )
-    return AESGCM(key)
-
-
 def _seal(fields: Fields, bound_to: bytes) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + _cipher().encrypt(nonce, json.dumps(fields).encode(), bound_to)
+    return sealing.seal(PURPOSE, json.dumps(fields).encode(), bound_to)
 
 
 def _unseal(sealed: bytes, bound_to: bytes) -> Fields:
-    plain = _cipher().decrypt(sealed[:12], sealed[12:], bound_to)
+    plain = sealing.unseal(PURPOSE, sealed, bound_to)
     return [(str(name), str(value)) for name, value in json.loads(plain)]
 
 

@@ -3,10 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from forms.admin import TeamForm, UserForm
+from forms.admin import ResetTwoStepForm, TeamForm, UserForm
 from heat.extensions import db
 from heat.models import User
-from heat.services import accounts
+from heat.services import accounts, mfa
 from heat.views import carried_out, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,7 +65,21 @@ def _edit_user(user: User | None):
     ):
         flash("User saved.", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user.html", form=form, user=user)
+    return render_template("admin/user.html", form=form, user=user, reset_form=ResetTwoStepForm())
+
+
+@bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+@roles_required("admin")
+def reset_two_step(user_id: int):
+    """A lost phone and no recovery codes: two-step sign-in is turned off for the user, their
+    sessions end, and they set it up again at their next sign-in where it is required."""
+    user = db.get_or_404(User, user_id)
+    form = ResetTwoStepForm()
+    if form.validate_on_submit():
+        mfa.reset(current_user, user)
+        db.session.commit()
+        flash(f"Two-step sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/teams", methods=["GET", "POST"])

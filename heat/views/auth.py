@@ -1,11 +1,15 @@
-"""Signing in and out, and changing your own password."""
+"""Signing in (a password, then a security code where two-step sign-in is on) and out, and your
+account: changing your password, setting up two-step sign-in."""
 
+import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,10 +21,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from forms.auth import ChangePasswordForm, SignInForm
+from forms.auth import ChangePasswordForm, SecurityCodeForm, SetUpTwoStepForm, SignInForm
 from heat.extensions import db
+from heat.models import User
 from heat.security import start_session
-from heat.services import accounts, audit, pending
+from heat.services import accounts, audit, mfa, pending
 from heat.views import carried_out
 
 bp = Blueprint("auth", __name__)
@@ -38,21 +43,124 @@ def sign_in():
         devices = known_devices()
         result = accounts.sign_in(form.email.data, form.password.data, request.remote_addr, devices)
         if result.retry_after is not None:
-            minutes = max(1, round(result.retry_after / 60))
-            raise TooManyRequests(
-                f"You have tried to sign in too many times. Wait {minutes} minute{'s' if minutes > 1 else ''} "
-                "and try again.",
-                retry_after=result.retry_after,
-            )
+            raise _too_many(result.retry_after)
         if result.user is not None and result.device is not None:
-            start_session(result.user)
-            login_user(result.user)
-            session["has_kept"] = pending.any_for(result.user)  # saves kept while signed out
-            response = redirect(back_to or url_for("casework.home"))
-            remember_device(response, devices, result.device)
-            return response
+            if mfa.enrolled(result.user) or mfa.required():
+                # The password was right; the second step (or setting it up) comes next.
+                session.clear()
+                session[SECOND_STEP] = {
+                    "user": result.user.get_id(),
+                    "at": int(time.time()),
+                    "next": back_to,
+                    "device": list(result.device),
+                    "trusted": devices.get(result.device[0]) == result.device[1],
+                }
+                step = "auth.security_code" if mfa.enrolled(result.user) else "auth.set_up_two_step"
+                return redirect(url_for(step))
+            return _signed_in(result.user, back_to, devices, result.device)
         form.email.errors.append("Enter a correct email address and password")
     return render_template("auth/sign_in.html", form=form, timed_out=timed_out, kept=kept)
+
+
+SECOND_STEP = "second_step"
+SECOND_STEP_SECONDS = 600  # the password step is good for 10 minutes
+
+
+def _signed_in(user: User, back_to: str | None, devices: dict[str, str], device: tuple[str, str], page=None):
+    start_session(user)
+    login_user(user)
+    session["has_kept"] = pending.any_for(user)  # saves kept while signed out
+    response = make_response(page) if page is not None else redirect(back_to or url_for("casework.home"))
+    remember_device(response, devices, device)
+    return response
+
+
+def _second_step() -> tuple[User | None, dict]:
+    """The user whose password was right a moment ago, waiting for their second step."""
+    state = session.get(SECOND_STEP) or {}
+    if not state or time.time() - state.get("at", 0) > SECOND_STEP_SECONDS:
+        return None, {}
+    user_id, _, token = str(state.get("user", "")).partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None, {}
+    return user, state
+
+
+def _too_many(retry_after: int) -> TooManyRequests:
+    minutes = max(1, round(retry_after / 60))
+    return TooManyRequests(
+        f"You have tried to sign in too many times. Wait {minutes} minute{'s' if minutes > 1 else ''} and try again.",
+        retry_after=retry_after,
+    )
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+def security_code():
+    user, state = _second_step()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if not mfa.enrolled(user):
+        return redirect(url_for("auth.set_up_two_step"))
+    form = SecurityCodeForm()
+    if form.validate_on_submit():
+        nonce = state["device"][1] if state["trusted"] else None
+        wait = accounts.throttled(user.email.lower(), request.remote_addr, nonce)
+        if wait:
+            raise _too_many(wait)
+        if mfa.verify(user, form.code.data) is None:
+            accounts.second_step_failed(user, nonce)
+            db.session.commit()
+            form.code.errors.append(
+                "The security code is not correct. Enter the code the app shows now, or a recovery code"
+            )
+        else:
+            audit.record("sign_in_second_step", user=user)
+            db.session.commit()
+            return _signed_in(user, state["next"], known_devices(), tuple(state["device"]))
+    return render_template("auth/security_code.html", form=form)
+
+
+@bp.route("/sign-in/set-up-two-step", methods=["GET", "POST"])
+def set_up_two_step():
+    """Setting up two-step sign-in: at sign-in where it is required, or from "Your account"."""
+    signing_in = not current_user.is_authenticated
+    user, state = _second_step() if signing_in else (current_user._get_current_object(), {})
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if mfa.enrolled(user):
+        return redirect(url_for("auth.security_code" if signing_in else "auth.account"))
+    secret = session.get("new_totp_secret") or mfa.new_secret()
+    session["new_totp_secret"] = secret
+    form = SetUpTwoStepForm()
+    if form.validate_on_submit():
+        codes = mfa.enrol(user, secret, form.code.data)
+        if codes is None:
+            form.code.errors.append("The code is not correct. Enter the 6-digit code the app shows now")
+        else:
+            db.session.commit()
+            session.pop("new_totp_secret", None)
+            if not signing_in:
+                return render_template("auth/recovery_codes.html", codes=codes, onward=url_for("auth.account"))
+            page = render_template(
+                "auth/recovery_codes.html", codes=codes, onward=state["next"] or url_for("casework.home")
+            )
+            return _signed_in(user, state["next"], known_devices(), tuple(state["device"]), page)
+    return render_template(
+        "auth/set_up_two_step.html", form=form, qr=mfa.qr_svg(user, secret), secret=secret, signing_in=signing_in
+    )
+
+
+@bp.route("/account")
+@login_required
+def account():
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        enrolled=mfa.enrolled(user),
+        required=mfa.required(),
+        recovery_left=mfa.recovery_codes_left(user) if mfa.enrolled(user) else 0,
+    )
 
 
 DEVICE_COOKIE = "heat_device"
