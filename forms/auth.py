@@ -70,3 +70,7 @@ class SetUpTwoStepForm(FlaskForm):
         widget=GovTextInput(),
     )
     submit = submit("Turn on two-step sign-in")
+
+
+class EndSessionForm(FlaskForm):
+    """A button: its CSRF token is all it carries."""

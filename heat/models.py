@@ -157,6 +157,21 @@ class User(UserMixin, Model):
         return ROLES[self.role]
 
 
+class UserSession(Model):
+    """One sign-in: the cookie carries a random token whose SHA-256 is kept here. Listed under
+    "Your sessions"; ending it signs that device out."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+
+
 class RecoveryCode(Model):
     """A one-use code that signs in when the authenticator app is lost (its SHA-256 only)."""
 

@@ -13,10 +13,10 @@ import time
 
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
-from sqlalchemy import bindparam, select
 
 from heat.extensions import db, login_manager
 from heat.models import User
+from heat.services import sessions
 
 SEEN_AT_RESOLUTION = 60  # seconds
 
@@ -26,27 +26,29 @@ CSP = (
 )
 
 
-# Every request loads its user: the statement is built once, the id travels as a parameter.
-_USER = select(User).where(User.id == bindparam("id"))
-
-
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    """The signed-in user: their account's token (rotated to end every session at once) and this
+    sign-in's own session (ended by sign-out or from "Your sessions") must both still hold."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.scalar(_USER, {"id": int(user_id)})
+    user = db.session.scalar(
+        sessions.LIVE, {"id": int(user_id), "token_hash": sessions.token_hash(session.get("sid", ""))}
+    )
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
 
 
 def start_session(user: User) -> None:
-    """A fresh session at sign-in: nothing from before it survives (no session fixation)."""
+    """A fresh session at sign-in: nothing from before it survives (no session fixation), and a
+    new server-side session of its own. The caller commits."""
     session.clear()
     now = int(time.time())
     session["signed_in_at"] = now
     session["seen_at"] = now
+    session["sid"] = sessions.begin(user, request.user_agent.string, request.remote_addr)
 
 
 def _enforce_timeouts() -> None:
@@ -66,8 +68,10 @@ def _enforce_timeouts() -> None:
         return
     elif now - session.get("seen_at", 0) >= SEEN_AT_RESOLUTION:
         # Rewriting (and re-signing) the session cookie on every request costs every page; a
-        # minute's resolution is plenty for a 30-minute idle limit.
+        # minute's resolution is plenty for a 30-minute idle limit ("Your sessions" too).
         session["seen_at"] = now
+        if "sid" in session:
+            sessions.touch(session["sid"])
 
 
 def keep_alive() -> None:

@@ -72,6 +72,9 @@ PUBLIC = [
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/account"),
+    ("GET", "/account/sessions"),
+    ("POST", "/account/sessions/end-others"),
+    ("POST", "/account/sessions/1/end"),
     ("GET", "/sign-in/code"),
     ("POST", "/sign-in/code"),
     ("GET", "/sign-in/set-up-two-step"),
@@ -87,6 +90,7 @@ ADMIN = [
     ("GET", "/admin/users/{user}"),
     ("POST", "/admin/users/{user}"),
     ("POST", "/admin/users/{user}/two-step/reset"),
+    ("POST", "/admin/users/{user}/sessions/end"),
     ("GET", "/admin/teams"),
     ("POST", "/admin/teams"),
 ]
@@ -330,6 +334,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "export_id",
             "change_id",
             "number",  # an assessment's version number
+            "session_id",  # one of the user's own sessions
             "filename",
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))

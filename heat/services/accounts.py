@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from heat.extensions import db
 from heat.models import ROLES, AuditEvent, Team, User, new_session_token, utcnow
-from heat.services import audit
+from heat.services import audit, sessions
 from heat.services.errors import FieldError
 from heat.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 
@@ -154,8 +154,9 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
 
 
 def end_sessions(user: User) -> None:
-    """Every cookie issued to this user stops working (sign-out, deactivation, password change)."""
+    """Every session of this user ends (deactivation, password change, an administrator's say)."""
     user.session_token = new_session_token()
+    sessions.end_all(user)
 
 
 def save_user(

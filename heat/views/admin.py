@@ -6,7 +6,7 @@ from flask_login import current_user
 from forms.admin import ResetTwoStepForm, TeamForm, UserForm
 from heat.extensions import db
 from heat.models import User
-from heat.services import accounts, mfa
+from heat.services import accounts, audit, mfa, sessions
 from heat.views import carried_out, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -65,7 +65,13 @@ def _edit_user(user: User | None):
     ):
         flash("User saved.", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user.html", form=form, user=user, reset_form=ResetTwoStepForm())
+    return render_template(
+        "admin/user.html",
+        form=form,
+        user=user,
+        reset_form=ResetTwoStepForm(),
+        live=sessions.live_for(user) if user is not None else [],
+    )
 
 
 @bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
@@ -79,6 +85,19 @@ def reset_two_step(user_id: int):
         mfa.reset(current_user, user)
         db.session.commit()
         flash(f"Two-step sign-in reset for {user.name}. They will set it up again when they next sign in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles_required("admin")
+def end_user_sessions(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ResetTwoStepForm()  # a button with its CSRF token
+    if form.validate_on_submit():
+        accounts.end_sessions(user)
+        audit.record("sessions_ended", user=current_user, target_user_id=user.id, detail="every session")
+        db.session.commit()
+        flash(f"Every session of {user.name} has been signed out.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

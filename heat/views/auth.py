@@ -21,11 +21,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from forms.auth import ChangePasswordForm, SecurityCodeForm, SetUpTwoStepForm, SignInForm
+from forms.auth import ChangePasswordForm, EndSessionForm, SecurityCodeForm, SetUpTwoStepForm, SignInForm
 from heat.extensions import db
 from heat.models import User
 from heat.security import start_session
-from heat.services import accounts, audit, mfa, pending
+from heat.services import accounts, audit, mfa, pending, sessions
 from heat.views import carried_out
 
 bp = Blueprint("auth", __name__)
@@ -69,6 +69,7 @@ SECOND_STEP_SECONDS = 600  # the password step is good for 10 minutes
 def _signed_in(user: User, back_to: str | None, devices: dict[str, str], device: tuple[str, str], page=None):
     start_session(user)
     login_user(user)
+    db.session.commit()
     session["has_kept"] = pending.any_for(user)  # saves kept while signed out
     response = make_response(page) if page is not None else redirect(back_to or url_for("casework.home"))
     remember_device(response, devices, device)
@@ -208,7 +209,8 @@ def same_site_path(value: str | None) -> str | None:
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    accounts.end_sessions(current_user)
+    """Ends this session; the user's others (listed under "Your sessions") carry on."""
+    sessions.end(session.get("sid", ""))
     audit.record("sign_out", user=current_user)
     db.session.commit()
     logout_user()
@@ -237,6 +239,38 @@ def change_password():
             # The new session token ended every session, this one too: start this one afresh.
             start_session(user)
             login_user(user)
+            db.session.commit()
             flash("Your password has been changed. You have been signed out on every other device.", "success")
             return redirect(url_for("casework.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/sessions")
+@login_required
+def your_sessions():
+    live = sessions.live_for(current_user._get_current_object())
+    here = sessions.token_hash(session.get("sid", ""))
+    return render_template("auth/sessions.html", live=live, here=here, form=EndSessionForm())
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    form = EndSessionForm()
+    if form.validate_on_submit() and sessions.end_one(current_user._get_current_object(), session_id):
+        audit.record("session_ended", user=current_user, detail=f"session {session_id}")
+        db.session.commit()
+        flash("That session has been signed out.", "success")
+    return redirect(url_for("auth.your_sessions"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    form = EndSessionForm()
+    if form.validate_on_submit():
+        ended = sessions.end_all(current_user._get_current_object(), except_token=session.get("sid", ""))
+        audit.record("sessions_ended", user=current_user, detail=f"{ended} other sessions")
+        db.session.commit()
+        flash("Every other session has been signed out.", "success")
+    return redirect(url_for("auth.your_sessions"))
