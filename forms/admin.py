@@ -42,3 +42,16 @@ class UserForm(FlaskForm):
 
 class ResetTwoStepForm(FlaskForm):
     submit = submit("Reset two-step sign-in")
+
+
+class RetentionForm(FlaskForm):
+    action = choice(
+        "What to do with these records",
+        {
+            "restrict": "Restrict: keep them, shown to auditors only",
+            "erase": "Erase: remove every answer, PDF and note (this cannot be undone)",
+        },
+        InputRequired("Select restrict or erase"),
+    )
+    reason = text("Reason", InputRequired("Enter the reason, for the audit trail"), hint="Recorded in the audit trail.")
+    submit = submit("Confirm")

@@ -91,6 +91,7 @@ ASSESSMENT_STATUSES = {
     "returned": "Returned for changes",
     "agreed": "Agreed",
     "escalated": "Escalated",
+    "erased": "Erased under the retention rule",
 }
 EDITABLE = ("draft", "returned")
 RECORDED = ("submitted", "agreed", "escalated")
@@ -221,6 +222,10 @@ class Child(Model):
     active_flags: Mapped[list] = mapped_column(JSON, default=list)
     flag_count: Mapped[int] = mapped_column(default=0, index=True)
     rooms_never_seen: Mapped[list] = mapped_column(JSON, default=list)
+    # Retention (services/retention.py): records kept but shown to auditors only, or erased
+    # (the row stays as a tombstone the audit trail points at, with nothing personal left).
+    restricted_at: Mapped[dt.datetime | None]
+    erased_at: Mapped[dt.datetime | None]
 
     team: Mapped[Team] = relationship()
     allocated_worker: Mapped[User | None] = relationship()

@@ -91,6 +91,9 @@ ADMIN = [
     ("POST", "/admin/users/{user}"),
     ("POST", "/admin/users/{user}/two-step/reset"),
     ("POST", "/admin/users/{user}/sessions/end"),
+    ("GET", "/admin/retention"),
+    ("GET", "/admin/retention/{child}"),
+    ("POST", "/admin/retention/{child}"),
     ("GET", "/admin/teams"),
     ("POST", "/admin/teams"),
 ]
@@ -254,6 +257,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "section_id": "kitchen",
                         "export_id": 1,
                         "change_id": world["change"],
+                        "session_id": 1,
                     }[m.group(1)]
                 ),
                 rule.rule,

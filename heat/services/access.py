@@ -35,11 +35,12 @@ def _scope(user: User) -> str:
 
 
 def _children(scope: str) -> Select:
-    query = select(Child)
+    """Erased records are gone for everyone; restricted ones are for auditors only (retention)."""
+    query = select(Child).where(Child.erased_at.is_(None))
     if scope == "all":
         return query
     if scope == "team":
-        return query.where(Child.team_id == bindparam("team_id"))
+        return query.where(Child.team_id == bindparam("team_id"), Child.restricted_at.is_(None))
     return query.where(false())
 
 

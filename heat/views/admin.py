@@ -1,12 +1,12 @@
 """Administration: user accounts and teams."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from forms.admin import ResetTwoStepForm, TeamForm, UserForm
+from forms.admin import ResetTwoStepForm, RetentionForm, TeamForm, UserForm
 from heat.extensions import db
-from heat.models import User
-from heat.services import accounts, audit, mfa, sessions
+from heat.models import Child, User
+from heat.services import accounts, audit, mfa, retention, sessions
 from heat.views import carried_out, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -109,3 +109,35 @@ def teams():
         flash("Team added.", "success")
         return redirect(url_for("admin.teams"))
     return render_template("admin/teams.html", form=form, teams=accounts.all_teams())
+
+
+@bp.route("/retention")
+@roles_required("admin")
+def retention_due():
+    """Records due for review under the retention rule (HEAT_RETENTION_REVIEW_AGE)."""
+    return render_template("admin/retention.html", due=retention.due(), review_date=retention.review_date)
+
+
+@bp.route("/retention/<int:child_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def retention_decision(child_id: int):
+    child = db.get_or_404(Child, child_id)
+    if child.erased_at is not None:
+        abort(404)
+    form = RetentionForm()
+    if form.validate_on_submit() and carried_out(
+        form, lambda: retention.decide(current_user, child, form.action.data, form.reason.data) or True
+    ):
+        flash(
+            "The records have been erased." if form.action.data == "erase" else "The records are restricted.", "success"
+        )
+        return redirect(url_for("admin.retention_due"))
+    audit.record("retention_viewed", user=current_user, child_id=child.id)
+    db.session.commit()
+    return render_template(
+        "admin/retention_decision.html",
+        child=child,
+        form=form,
+        counts=retention.counts(child),
+        review_date=retention.review_date(child.date_of_birth),
+    )

@@ -1,0 +1,172 @@
+"""Backups: made while the app runs, checked, and restored only into an empty database.
+
+SQLite: the online backup API (a consistent copy even while others write; copying the file of a
+database in WAL mode can miss what is still in the write-ahead log). PostgreSQL: `pg_dump` in
+custom format, restored with `pg_restore`. `verify` checks the copy's integrity and walks its
+audit trail's hash chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from heat.database import writing
+from heat.extensions import db
+from heat.files import FILE_MODE, private_folder
+from heat.services import audit
+
+
+class BackupError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Checked:
+    audit_rows: int
+    broken: audit.Break | None
+
+
+def _url():
+    return make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _is_sqlite() -> bool:
+    return _url().get_backend_name() == "sqlite"
+
+
+def _libpq_url() -> str:
+    """The database URL as pg_dump and pg_restore take it (no SQLAlchemy driver name)."""
+    return _url().set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _tool(name: str) -> str:
+    folder = os.environ.get("HEAT_PG_BIN")
+    found = str(Path(folder) / name) if folder else shutil.which(name)
+    if not found:
+        raise BackupError(f"{name} was not found: install the PostgreSQL client, or set HEAT_PG_BIN")
+    return found
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{Path(args[0]).name} failed: {result.stderr.strip()[:500]}")
+    return result
+
+
+def create(path: Path) -> None:
+    """A consistent backup of the whole database at `path` (readable by this account only)."""
+    if path.exists():
+        raise BackupError(f"{path} exists already: choose a new name")
+    private_folder(path.parent)
+    with writing():
+        audit.record("backup_created", detail=path.name[:200])
+        db.session.commit()
+    if _is_sqlite():
+        with sqlite3.connect(_url().database) as source, sqlite3.connect(path) as copy:
+            source.backup(copy)
+        path.chmod(FILE_MODE)
+        return
+    _run(_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", _libpq_url())
+    path.chmod(FILE_MODE)
+
+
+def verify(path: Path) -> Checked:
+    """The backup opens, passes its integrity check, and its audit trail's chain holds."""
+    if not path.is_file():
+        raise BackupError(f"{path} is not a file")
+    if _is_sqlite():
+        return _verify_sqlite(path)
+    return _verify_dump(path)
+
+
+def _verify_sqlite(path: Path) -> Checked:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as copy:
+            (result,) = copy.execute("PRAGMA integrity_check").fetchone()
+            if result != "ok":
+                raise BackupError(f"the backup fails SQLite's integrity check: {result}")
+            names = [c for c in audit.HASHED]
+            rows = copy.execute(f"SELECT id, row_hash, {', '.join(names)} FROM audit_events ORDER BY id")
+            return _walk(dict(zip(["id", "row_hash", *names], row, strict=True)) for row in rows)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"the backup is not a readable SQLite database: {exc}") from None
+
+
+_COPY = re.compile(r"^COPY public\.audit_events \((?P<columns>[^)]*)\) FROM stdin;$")
+
+
+def _verify_dump(path: Path) -> Checked:
+    """pg_restore reads the archive (so it is whole), and prints the audit rows as COPY text."""
+    _run(_tool("pg_restore"), "--list", str(path))
+    text = _run(_tool("pg_restore"), "--data-only", "--table=audit_events", "--file=-", str(path)).stdout
+    lines = iter(text.splitlines())
+    columns: list[str] = []
+    for line in lines:
+        match = _COPY.match(line)
+        if match:
+            columns = [c.strip() for c in match.group("columns").split(",")]
+            break
+    rows: list[dict[str, Any]] = []
+    for line in lines:
+        if line == "\\.":
+            break
+        values = [_copy_value(v) for v in line.split("\t")]
+        rows.append(dict(zip(columns, values, strict=True)))
+    for row in rows:
+        row["id"] = int(row["id"])
+        row["at"] = dt.datetime.fromisoformat(row["at"])
+        for name in ("user_id", "child_id", "assessment_id", "target_user_id"):
+            row[name] = int(row[name]) if row[name] is not None else None
+    return _walk(sorted(rows, key=lambda r: r["id"]))
+
+
+def _copy_value(value: str) -> str | None:
+    if value == "\\N":
+        return None
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(m.group(1), m.group(1)), value)
+
+
+def _walk(rows) -> Checked:
+    previous, count = audit.GENESIS, 0
+    for row in rows:
+        count += 1
+        if isinstance(row["at"], str):
+            row["at"] = dt.datetime.fromisoformat(row["at"])
+        if row["row_hash"] != audit.row_hash(previous, row):
+            return Checked(count, audit.Break(row["id"], "its contents, or the row before it, do not match the chain"))
+        previous = row["row_hash"]
+    return Checked(count, None)
+
+
+def restore(path: Path) -> None:
+    """Restore a backup into this app's database, which must be empty (no tables at all)."""
+    verified = verify(path)
+    if verified.broken is not None:
+        raise BackupError(f"the backup's audit trail is broken at row {verified.broken.row_id}: not restored")
+    if inspect(db.engine).get_table_names():
+        raise BackupError("the database is not empty: restore only into a new, empty database")
+    db.session.remove()
+    db.engine.dispose()
+    if _is_sqlite():
+        target = Path(_url().database)
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+        target.chmod(FILE_MODE)
+    else:
+        _run(_tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={_libpq_url()}", str(path))
+    with writing():
+        audit.record("backup_restored", detail=path.name[:200])
+        db.session.commit()
