@@ -107,11 +107,19 @@ def sign_in(port: int) -> str:
     first.request("GET", "/sign-in")
     response = first.getresponse()
     html = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "").split(";")[0]
+    cookie = session_cookie(response)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     body = f"csrf_token={token}&email=north-worker%40example.org&password=heat-demo-password"
     signed = request(port, "/sign-in", cookie, "POST", body)
-    return signed.getheader("Set-Cookie", "").split(";")[0]
+    return session_cookie(signed) or cookie
+
+
+def session_cookie(response: http.client.HTTPResponse) -> str:
+    """The heat_session cookie a response sets (sign-in sets a device cookie too)."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("heat_session="):
+            return header.split(";")[0]
+    return ""
 
 
 def draft(port: int, cookie: str, child_id: int) -> str:
@@ -120,7 +128,7 @@ def draft(port: int, cookie: str, child_id: int) -> str:
     html.request("GET", f"/children/{child_id}/assessments/new", headers={"Cookie": cookie})
     response = html.getresponse()
     page = response.read().decode()
-    cookie = response.getheader("Set-Cookie", cookie).split(";")[0]  # the session now holds the CSRF secret
+    cookie = session_cookie(response) or cookie  # the session now holds the CSRF secret
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     key = re.search(r'name="start_key" type="hidden" value="([^"]+)"', page).group(1)
     body = f"csrf_token={token}&start_key={key}&children={child_id}"
