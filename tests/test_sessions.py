@@ -85,3 +85,26 @@ def test_an_administrator_signs_out_every_session_of_a_user(app, make):
     assert admin.post(f"/admin/users/{user.id}/sessions/end", data={"csrf_token": token}).status_code == 302
     assert tablet.get("/caseload").status_code == 302 and laptop.get("/caseload").status_code == 302
     assert "is signed in on 0 devices" in admin.get(f"/admin/users/{user.id}").get_data(as_text=True)
+
+
+def test_a_page_refreshing_itself_is_not_activity(app, make, signed_in):
+    """The exports list refreshes itself while an export builds: left open, it must not keep a
+    session alive (nor move its "last used")."""
+    import time
+
+    auditor = signed_in(make.user("auditor"))
+    two_minutes_ago = int(time.time()) - 120
+    with auditor.session_transaction() as session:
+        session["seen_at"] = two_minutes_ago
+    assert auditor.get("/exports?refreshing=1").status_code == 200
+    with auditor.session_transaction() as session:
+        assert session["seen_at"] == two_minutes_ago
+    with app.app_context():
+        (live,) = db.session.scalars(select(UserSession)).all()
+        assert live.last_seen_at == live.started_at  # not touched by the refresh
+    assert auditor.get("/exports").status_code == 200  # a person opening it is activity
+    with auditor.session_transaction() as session:
+        assert session["seen_at"] > two_minutes_ago
+    with app.app_context():
+        (live,) = db.session.scalars(select(UserSession)).all()
+        assert live.last_seen_at > live.started_at
