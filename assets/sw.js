@@ -141,10 +141,12 @@ async function timed(input, init = {}) {
 
 const pageKey = (user, path) => `${user} ${path}`;
 
-async function keepPage(user, assessment, path, response) {
+async function keepPage(user, assessment, path, response, asked = Date.now()) {
+  // `asked`: when the copy was asked for. The copy shows the assessment as it was then at the
+  // earliest: if the assessment was forgotten since (its submission was sent), it is never shown.
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
-  await put("pages", { user, assessment, path, csp, sealed: await seal(user, html) }, pageKey(user, path));
+  await put("pages", { user, assessment, path, csp, asked, sealed: await seal(user, html) }, pageKey(user, path));
 }
 
 async function storeAssessment(user, assessment, paths) {
@@ -157,9 +159,10 @@ async function storeAssessment(user, assessment, paths) {
 
 async function storePages(user, assessment, paths) {
   for (const path of paths) {
+    const asked = Date.now();
     const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
-    await keepPage(user, assessment, path, response);
+    await keepPage(user, assessment, path, response, asked);
   }
   return true;
 }
@@ -175,7 +178,13 @@ async function refreshAfterSaves(user, assessment, sections) {
   return storePages(user, assessment, wanted).catch(() => false);
 }
 
+async function forgottenSince(user, page) {
+  const forgotten = await get("state", `forgotten ${user} ${page.assessment}`);
+  return Boolean(forgotten && forgotten >= (page.asked || 0));
+}
+
 async function forgetAssessment(user, assessment) {
+  await put("state", Date.now(), `forgotten ${user} ${assessment}`);
   for (const key of await allKeys("pages")) {
     const page = await get("pages", key);
     if (page && page.user === user && String(page.assessment) === String(assessment)) await remove("pages", key);
@@ -198,6 +207,11 @@ async function offlinePage(message) {
 
 async function fromTablet(user, path) {
   const page = user && (await get("pages", pageKey(user, path)));
+  if (page && (await forgottenSince(user, page))) {
+    // A copy asked for before its assessment's submission was sent, stored after: never shown.
+    await remove("pages", pageKey(user, path));
+    return null;
+  }
   const html = page && (await unseal(user, page.sealed));
   if (!html) return null;
   return new Response(html, {
@@ -219,11 +233,12 @@ async function navigate(event) {
   if (stored) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
+    const started = Date.now();
     event.waitUntil(
       timed(request.url, { redirect: "error" })
         .then(async (response) => {
           if (response.ok && response.headers.get("X-Heat-User") === user) {
-            await keepPage(user, stored.assessment, path, response);
+            await keepPage(user, stored.assessment, path, response, started);
           }
         })
         .catch(() => {}),
