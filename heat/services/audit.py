@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,10 +70,14 @@ class Break:
 
 def verify(batch: int = 2000) -> tuple[int, Break | None]:
     """Walk the whole trail in order: how many rows, and the first that does not hold."""
+    return walk(row._mapping for row in _rows(batch))
+
+
+def walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, Break | None]:
+    """Check a trail's rows, in id order (this database's, or a backup's)."""
     previous, count = GENESIS, 0
-    for row in _rows(batch):
+    for values in rows:
         count += 1
-        values = row._mapping
         if values["row_hash"] is None:
             return count, Break(values["id"], "it has no hash")
         if row_hash(previous, values) != values["row_hash"]:

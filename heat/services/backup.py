@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,16 +140,14 @@ def _copy_value(value: str) -> str | None:
     return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}.get(m.group(1), m.group(1)), value)
 
 
-def _walk(rows) -> Checked:
-    previous, count = audit.GENESIS, 0
-    for row in rows:
-        count += 1
-        if isinstance(row["at"], str):
+def _walk(rows: Iterable[dict[str, Any]]) -> Checked:
+    def typed(row: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(row["at"], str):  # SQLite keeps times as text
             row["at"] = dt.datetime.fromisoformat(row["at"])
-        if row["row_hash"] != audit.row_hash(previous, row):
-            return Checked(count, audit.Break(row["id"], "its contents, or the row before it, do not match the chain"))
-        previous = row["row_hash"]
-    return Checked(count, None)
+        return row
+
+    count, broken = audit.walk(typed(row) for row in rows)
+    return Checked(count, broken)
 
 
 def restore(path: Path) -> None:

@@ -16,7 +16,7 @@ import pyotp
 import segno
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from heat.extensions import db
 from heat.models import RecoveryCode, User, utcnow
@@ -118,10 +118,9 @@ def verify(user: User, code: str) -> str | None:
 
 
 def recovery_codes_left(user: User) -> int:
-    return len(
-        db.session.scalars(
-            select(RecoveryCode.id).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
-        ).all()
+    return (
+        db.session.scalar(select(func.count()).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+        or 0
     )
 
 
