@@ -18,7 +18,20 @@ from whitenoise import WhiteNoise
 from heat import cli, config, database, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import checklists
-from heat.views import RecordId, admin, api, audit_trail, auth, casework, exports, filters, offline, oversight
+from heat.views import (
+    RecordId,
+    admin,
+    api,
+    api_v1,
+    audit_trail,
+    auth,
+    casework,
+    exports,
+    filters,
+    offline,
+    oversight,
+    register,
+)
 
 ROOT = Path(__file__).parent
 
@@ -111,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(audit_trail.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_v1.bp)
+    app.register_blueprint(register.bp)
     app.register_blueprint(offline.bp)
 
 

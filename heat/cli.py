@@ -12,7 +12,7 @@ from sqlalchemy import select
 from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
-from heat.services import accounts, audit, backup, demo
+from heat.services import accounts, api_auth, audit, backup, demo, importing
 from heat.services.errors import FieldError
 from heat.services.scale import generate
 
@@ -20,6 +20,78 @@ users = AppGroup("users", help="Create and change user accounts.")
 teams = AppGroup("teams", help="Create teams.")
 audit_trail = AppGroup("audit", help="Check the audit trail.")
 backups = AppGroup("backup", help="Back up, check and restore the database.")
+children = AppGroup("children", help="Bring children in from the case system.")
+api_tokens = AppGroup("api-tokens", help="Bearer tokens for the JSON API.")
+
+
+def _user_with(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
+
+
+@children.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print what would be added or changed and change nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the good rows and skip (and print) the bad ones.")
+@click.option("--by", "by_email", help="The administrator the import is recorded as (default: the first one).")
+def import_children(path: Path, dry_run: bool, skip_invalid: bool, by_email: str | None) -> None:
+    """Import children from the case system's CSV file (see the README for its columns)."""
+    with writing():
+        if by_email:
+            user = _user_with(by_email)
+        else:
+            admin = db.session.scalar(
+                select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id).limit(1)
+            )
+            if admin is None:
+                raise click.ClickException("no active administrator to record the import as; create one or use --by")
+            user = admin
+        outcome = importing.run(path.read_bytes(), user=user, dry_run=dry_run, skip_invalid=skip_invalid)
+        db.session.commit()
+    for line in outcome.lines():
+        click.echo(line)
+    if outcome.problems and not (skip_invalid or dry_run):
+        raise SystemExit(1)
+
+
+@api_tokens.command("create")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", required=True, help="What the token is for, e.g. the system that uses it.")
+def create_api_token(email: str, name: str) -> None:
+    """Print a new token, once: only its hash is kept."""
+    with writing():
+        user = _user_with(email)
+        try:
+            token, secret = api_auth.create_token(user, name)
+        except FieldError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+    click.echo(f"Token {token.id} ({name}) for {user.email}. Keep it safe: it is not shown again.")
+    click.echo(secret)
+
+
+@api_tokens.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_api_token(token_id: int) -> None:
+    """End the token with this number (as printed by create and list)."""
+    with writing():
+        if not api_auth.revoke_token(token_id):
+            raise click.ClickException(f"no live token {token_id}")
+        db.session.commit()
+    click.echo(f"Revoked token {token_id}.")
+
+
+@api_tokens.command("list")
+def list_api_tokens() -> None:
+    """Every token: number, user, name, created, last used, revoked."""
+    for token in api_auth.tokens():
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "live"
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        click.echo(
+            f"{token.id}\t{token.user.email}\t{token.name}\tcreated {token.created_at:%Y-%m-%d}\tused {used}\t{state}"
+        )
 
 
 @backups.command("create")
@@ -169,5 +241,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(teams)
     app.cli.add_command(audit_trail)
     app.cli.add_command(backups)
+    app.cli.add_command(children)
+    app.cli.add_command(api_tokens)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)

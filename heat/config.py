@@ -81,6 +81,7 @@ def from_environment(instance_path: str) -> dict:
         # PDF downloads (assessment and history) one user may make in a minute: enough for any
         # casework, too few to copy a whole caseload out one PDF at a time (auditors export).
         "HEAT_PDF_PER_MINUTE": int(os.environ.get("HEAT_PDF_PER_MINUTE") or 20),
+        "HEAT_API_PER_MINUTE": int(os.environ.get("HEAT_API_PER_MINUTE") or 120),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own limits bound the token's life
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "HEAT_VISIT_FREQUENCY": visit_frequency(os.environ.get("HEAT_VISIT_FREQUENCY", "")),

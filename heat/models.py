@@ -203,9 +203,11 @@ class Child(Model):
     __tablename__ = "children"
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(30), unique=True)
-    first_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))  # may be empty before birth
     last_name: Mapped[str] = mapped_column(String(100))
-    date_of_birth: Mapped[dt.date]
+    # A born child has a date of birth; an unborn baby an expected one (kept after birth).
+    date_of_birth: Mapped[dt.date | None]
+    expected_date_of_birth: Mapped[dt.date | None]
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
     allocated_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
@@ -235,13 +237,22 @@ class Child(Model):
 
     @property
     def name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        if self.first_name:
+            return f"{self.first_name} {self.last_name}"
+        return f"Baby {self.last_name}"
+
+    @property
+    def unborn(self) -> bool:
+        return self.date_of_birth is None
 
     @property
     def plan_label(self) -> str:
         return plan_label(self.plan_status, self.plan_category)
 
     def age_on(self, day: dt.date) -> str:
+        if self.date_of_birth is None:
+            due = self.expected_date_of_birth
+            return f"unborn, due {due.day} {due:%B %Y}" if due else "unborn"
         months = (day.year - self.date_of_birth.year) * 12 + day.month - self.date_of_birth.month
         if day.day < self.date_of_birth.day:
             months -= 1
@@ -555,6 +566,93 @@ class PlanChange(Model):
     @property
     def status_label(self) -> str:
         return PLAN_CHANGE_STATUSES[self.status]
+
+
+HOME_KINDS = {
+    "family_home": "Family home",
+    "supported": "Supported accommodation",
+    "temporary": "Temporary accommodation",
+    "relatives": "With relatives",
+    "other": "Other",
+}
+
+
+class ChildAddress(Model):
+    """Where the child lives from a date. Every address after the first is a move."""
+
+    __tablename__ = "child_addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    from_date: Mapped[dt.date] = mapped_column(index=True)
+    line_1: Mapped[str] = mapped_column(String(200))
+    line_2: Mapped[str | None] = mapped_column(String(200))
+    town: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    area: Mapped[str | None] = mapped_column(String(100))  # the local authority area
+    kind: Mapped[str] = mapped_column(String(20), default="family_home")
+    is_move: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def text(self) -> str:
+        return ", ".join(p for p in (self.line_1, self.line_2, self.town, self.postcode) if p)
+
+    @property
+    def kind_label(self) -> str:
+        return HOME_KINDS[self.kind]
+
+
+class RecordChange(Model):
+    """A correction to a child's details (registration included), for the chronology."""
+
+    __tablename__ = "record_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class Transfer(Model):
+    """A child handed to another team. Until a supervisor of the receiving team acknowledges it,
+    the sending team still sees the child, read-only."""
+
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    from_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    to_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[dt.datetime | None]
+    to_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    child: Mapped[Child] = relationship()
+    from_team: Mapped[Team] = relationship(foreign_keys=[from_team_id])
+    to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
+
+
+class ApiToken(Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; it acts as its user."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+    # requests in the current minute, for the per-token limit
+    window_start: Mapped[dt.datetime | None]
+    window_count: Mapped[int] = mapped_column(default=0)
+
+    user: Mapped[User] = relationship()
 
 
 class Handover(Model):

@@ -115,7 +115,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def before():
         g.csp_nonce = secrets.token_urlsafe(16)
-        _enforce_timeouts()
+        if request.blueprint != "api_v1":  # the JSON API never reads or writes the session cookie
+            _enforce_timeouts()
 
     app.after_request(_set_headers)
 

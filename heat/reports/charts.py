@@ -26,6 +26,7 @@ DASHES = ["", "7 4", "2 4", "10 4 2 4", "4 2", "12 3", "1 3", "6 2 2 2"]
 SHAPES = ["circle", "square", "diamond", "triangle", "circle", "square", "diamond", "triangle"]
 FILLED = [True, True, True, True, False, False, False, False]  # the second four are drawn hollow
 INK, GREY, LINES = "#0b0c0c", "#505a5f", "#b1b4b6"
+MOVE = "#6f3b00"  # a move of home: brown, dashed, and labelled with its date
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ class ChartVisit:
     rating: str
     mean: float | None
     domain_worst: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class ChartMove:
+    """A move of home, drawn as a dashed line at `position` (in visits: 1.5 is between the second
+    and third visit)."""
+
+    position: float
+    label: str  # short, on the chart: "Moved 3 Mar 26"
+    date: str  # in words, for the sentence: "3 March 2026"
+    kind: str  # the kind of the new home
 
 
 def _marker(shape: str, x: float, y: float, colour: str, size: float = 8, filled: bool = True) -> str:
@@ -65,7 +77,7 @@ class _Panel:
         self.plot_w = PANEL_W - PLOT_LEFT - PLOT_RIGHT
         self.plot_h = PANEL_H - PLOT_TOP - PLOT_BOTTOM
 
-    def x(self, i: int) -> float:
+    def x(self, i: float) -> float:
         start = self.left + PLOT_LEFT
         return start + (self.plot_w / 2 if self.count == 1 else self.plot_w * i / (self.count - 1))
 
@@ -99,6 +111,23 @@ class _Panel:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         return f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dashes}/>'
 
+    def move(self, move: ChartMove, labelled: bool) -> list[str]:
+        """A dashed line across the plot where the family moved, with its date on the first panel."""
+        if self.count == 1:
+            x = self.x(0) + (self.plot_w / 4 if move.position > 0 else -self.plot_w / 4)
+        else:
+            x = self.x(min(max(move.position, 0), self.count - 1))
+        top, bottom = self.y(5) - 6, self.y(1)
+        parts = [
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{MOVE}" '
+            f'stroke-width="2" stroke-dasharray="5 3"/>'
+        ]
+        if labelled:
+            anchor = "end" if x > self.left + PANEL_W / 2 else "start"
+            nudge = -4 if anchor == "end" else 4
+            parts.append(self.text(x + nudge, bottom - 4, move.label, anchor, MOVE))
+        return parts
+
 
 def trend_svg(
     visits: list[ChartVisit],
@@ -106,6 +135,7 @@ def trend_svg(
     grade_labels: dict[int, str],
     title: str = "Trend over visits",
     described_by: str | None = None,
+    moves: tuple[ChartMove, ...] = (),
 ) -> str:
     """The average grade and then each area's worst grade at each visit, oldest visit on the left,
     one small chart each. `grade_labels` names grades 1 to 5 in the key, as the checklist words them;
@@ -114,7 +144,7 @@ def trend_svg(
     panels = 1 + len(domain_titles)
     rows = (panels + COLUMNS - 1) // COLUMNS
     key_top = 8 + rows * (PANEL_H + GAP_Y)
-    height = key_top + 44
+    height = key_top + (64 if moves else 44)
     described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
@@ -124,6 +154,8 @@ def trend_svg(
 
     average = _Panel(0, n)
     parts += average.frame("Average grade (higher is worse)", visits)
+    for move in moves:
+        parts += average.move(move, labelled=True)
     means = [(average.x(i), average.y(v.mean)) for i, v in enumerate(visits) if v.mean is not None]
     if len(means) > 1:
         parts.append(average.line(means, INK, 3.5))
@@ -147,6 +179,8 @@ def trend_svg(
             FILLED[d % 8],
         )
         parts += panel.frame(domain, visits)
+        for move in moves:
+            parts += panel.move(move, labelled=False)
         points = [
             (panel.x(i), panel.y(worst))
             for i, v in enumerate(visits)
@@ -170,13 +204,20 @@ def trend_svg(
     ratings = ", ".join(f"{r.letter} {r.label} ({r.shape})" for r in RATINGS.values())
     parts.append(f'<text x="0" y="{key_top + 12}" fill="{GREY}">Grades: {escape(words)}.</text>')
     parts.append(f'<text x="0" y="{key_top + 32}" fill="{GREY}">Ratings: {escape(ratings)}.</text>')
+    if moves:
+        parts.append(f'<text x="0" y="{key_top + 52}" fill="{MOVE}">Dashed brown line: the family moved home.</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def trend_summary(visits: list[ChartVisit], domain_titles: list[str], grade_labels: dict[int, str]) -> str:
+def trend_summary(
+    visits: list[ChartVisit],
+    domain_titles: list[str],
+    grade_labels: dict[int, str],
+    moves: tuple[ChartMove, ...] = (),
+) -> str:
     """One sentence saying what the chart shows: how the average moved, which areas are worst now,
-    and how many visits were Incomplete."""
+    and how many visits were Incomplete; and one naming the moves."""
     if not visits:
         return ""
     sentences = []
@@ -201,4 +242,7 @@ def trend_summary(visits: list[ChartVisit], domain_titles: list[str], grade_labe
         sentences.append(
             f"{incomplete} visit{'s were' if incomplete > 1 else ' was'} Incomplete: not everything was seen"
         )
-    return "; ".join(sentences) + "."
+    sentence = "; ".join(sentences) + "."
+    if moves:
+        sentence += " The family moved home on " + ", ".join(f"{m.date} ({m.kind})" for m in moves) + "."
+    return sentence

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, exists, false, func, select
+from sqlalchemy import Select, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import NotFound, TooManyRequests
 
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, Child, Export, PlanChange, Team, User, assessment_children, utcnow
+from heat.models import (
+    Assessment,
+    AuditEvent,
+    Child,
+    Export,
+    PlanChange,
+    Team,
+    Transfer,
+    User,
+    assessment_children,
+    utcnow,
+)
 from heat.services import audit
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
@@ -25,22 +36,33 @@ def can_assess(user: User) -> bool:
     return user.role in CASEWORK_ROLES
 
 
-def _scope(user: User) -> str:
-    """Which children a user sees: every team's, their own team's, or none."""
+def _scope(user: User, to_change: bool = False) -> str:
+    """Which children a user sees: every team's, their own team's (with those they transferred
+    out and are still waiting to be acknowledged), or none. `to_change`: their own team's only."""
     if sees_all_teams(user):
         return "all"
     if user.role in CASEWORK_ROLES and user.team_id is not None:
-        return "team"
+        return "own" if to_change else "team"
     return "none"
 
 
 def _children(scope: str) -> Select:
-    """Erased records are gone for everyone; restricted ones are for auditors only (retention)."""
+    """Erased records are gone for everyone; restricted ones are for auditors only (retention).
+    A child transferred to another team stays visible, read-only, to the sending team until the
+    receiving team acknowledges the transfer."""
     query = select(Child).where(Child.erased_at.is_(None))
     if scope == "all":
         return query
-    if scope == "team":
+    if scope == "own":
         return query.where(Child.team_id == bindparam("team_id"), Child.restricted_at.is_(None))
+    if scope == "team":
+        sent = select(Transfer.child_id).where(
+            Transfer.from_team_id == bindparam("team_id"), Transfer.acknowledged_at.is_(None)
+        )
+        return query.where(
+            or_(Child.team_id == bindparam("team_id"), Child.id.in_(sent.scalar_subquery())),
+            Child.restricted_at.is_(None),
+        )
     return query.where(false())
 
 
@@ -55,7 +77,7 @@ def _assessments(scope: str) -> Select:
     )
 
 
-SCOPES = ("all", "team", "none")
+SCOPES = ("all", "team", "own", "none")
 # The rules above as statements built once per scope, for the pages every visit opens: the ids and
 # the team travel as parameters, so SQLAlchemy neither rebuilds them nor works out their cache key.
 _CHILD_FOR = {
@@ -111,11 +133,12 @@ def deny(user: User | None, detail: str) -> NotFound:
     return NotFound()
 
 
-def child_for(user: User, child_id: int) -> Child:
-    """The child, if the user may see them, with their team and allocated worker (every child page
-    shows both)."""
-    child = db.session.scalar(_CHILD_FOR[_scope(user)], {"child_id": child_id, "team_id": user.team_id})
-    if child is None:
+def child_for(user: User, child_id: int, *, to_change: bool = False) -> Child:
+    """The child, if the user may see them (or change their record: their own team's child, as a
+    practitioner or supervisor), with their team and allocated worker (every child page shows both)."""
+    scope = _scope(user, to_change)
+    child = db.session.scalar(_CHILD_FOR[scope], {"child_id": child_id, "team_id": user.team_id})
+    if child is None or (to_change and not can_assess(user)):
         raise deny(user, f"child {child_id}")
     return child
 
@@ -127,7 +150,9 @@ def assessments_query(user: User) -> Select:
 def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -> Assessment:
     """The assessment, if the user may see it (or change it), with the children it covers."""
     assessment = (
-        db.session.execute(_ASSESSMENT_FOR[_scope(user)], {"assessment_id": assessment_id, "team_id": user.team_id})
+        db.session.execute(
+            _ASSESSMENT_FOR[_scope(user, to_change)], {"assessment_id": assessment_id, "team_id": user.team_id}
+        )
         .unique()
         .scalar_one_or_none()
     )
@@ -153,7 +178,7 @@ def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:
 
 def assessment_to_review(user: User, assessment_id: int) -> Assessment:
     """Supervisors review their own team's assessments only."""
-    assessment = assessment_for(user, assessment_id, to_change=True)
+    assessment = assessment_for(user, assessment_id)  # a child transferred since stays the team's to review
     if user.role != "supervisor" or assessment.team_id != user.team_id:
         raise deny(user, f"review {assessment_id}")
     return assessment
@@ -161,7 +186,7 @@ def assessment_to_review(user: User, assessment_id: int) -> Assessment:
 
 def plan_change_to_decide(user: User, child_id: int, change_id: int) -> PlanChange:
     """Supervisors decide on (or note) plan changes of their own team's children only."""
-    child = child_for(user, child_id)
+    child = child_for(user, child_id, to_change=True)
     change = db.session.get(PlanChange, change_id)
     if user.role != "supervisor" or child.team_id != user.team_id or change is None or change.child_id != child.id:
         raise deny(user, f"plan change {change_id}")

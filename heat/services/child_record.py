@@ -8,12 +8,27 @@ a supervisor who did not ask for it agrees."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from heat.extensions import db
-from heat.models import PLAN_DECISIONS, Child, ChronologyEntry, Handover, PlanChange, User, is_step_down, utcnow
+from heat.models import (
+    PLAN_DECISIONS,
+    Action,
+    Assessment,
+    Child,
+    ChronologyEntry,
+    Handover,
+    Household,
+    PlanChange,
+    Team,
+    Transfer,
+    User,
+    is_step_down,
+    utcnow,
+)
 from heat.services import access, audit
 from heat.services.errors import FieldError
 from heat.services.summaries import refresh_summary
@@ -154,3 +169,100 @@ def add_entry(
     db.session.add(entry)
     audit.record("chronology_entry_added", user=user, child_id=child.id)
     return entry
+
+
+def pending_transfer(child: Child) -> Transfer | None:
+    """The child's transfer to another team waiting to be acknowledged, if there is one."""
+    return db.session.scalar(
+        select(Transfer)
+        .where(Transfer.child_id == child.id, Transfer.acknowledged_at.is_(None))
+        .options(joinedload(Transfer.from_team), joinedload(Transfer.to_team), joinedload(Transfer.by))
+    )
+
+
+def transfer(child: Child, supervisor: User, to_team: Team | None, note: str) -> Transfer:
+    """A supervisor hands the child to another team. The receiving team holds the record at once;
+    the sending team keeps seeing it, read-only, until a receiving supervisor acknowledges it."""
+    if supervisor.role != "supervisor" or child.team_id != supervisor.team_id:
+        raise FieldError("to_team", "Only a supervisor of the child’s team can transfer them")
+    if to_team is None or to_team.id == child.team_id:
+        raise FieldError("to_team", "Select the team the child is moving to")
+    if pending_transfer(child) is not None:
+        raise FieldError("to_team", "This child’s transfer is already waiting to be acknowledged")
+    note = note.strip()
+    if not note:
+        raise FieldError("note", "Enter a note for the receiving team")
+    moving = Transfer(
+        child_id=child.id,
+        from_team_id=child.team_id,
+        to_team_id=to_team.id,
+        from_worker_id=child.allocated_worker_id,
+        by_id=supervisor.id,
+        note=note,
+    )
+    db.session.add(moving)
+    child.team_id = to_team.id
+    if child.household_id is not None:  # the household moves with the child's team
+        household = db.session.get(Household, child.household_id)
+        if household is not None:
+            household.team_id = to_team.id
+    audit.record(
+        "transfer_requested", user=supervisor, child_id=child.id, detail=f"team {moving.from_team_id} to {to_team.id}"
+    )
+    return moving
+
+
+def transfers_in(supervisor: User) -> list[Transfer]:
+    """Transfers into the supervisor's team waiting to be acknowledged, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Transfer)
+            .where(Transfer.to_team_id == supervisor.team_id, Transfer.acknowledged_at.is_(None))
+            .order_by(Transfer.at, Transfer.id)
+            .options(joinedload(Transfer.child), joinedload(Transfer.from_team), joinedload(Transfer.by))
+        )
+    )
+
+
+def team_workers(team_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.team_id == team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+            .order_by(User.name)
+        )
+    )
+
+
+def acknowledge(moving: Transfer, supervisor: User, worker: User | None) -> Transfer:
+    """A receiving supervisor takes the child on, choosing the new allocated worker."""
+    if moving.acknowledged_at is not None:
+        raise FieldError("to_worker", "This transfer has already been acknowledged")
+    if supervisor.role != "supervisor" or supervisor.team_id != moving.to_team_id:
+        raise FieldError("to_worker", "Only a supervisor of the receiving team can acknowledge the transfer")
+    if worker is None or worker.team_id != moving.to_team_id or not worker.active:
+        raise FieldError("to_worker", "Select the new allocated worker")
+    moving.acknowledged_by_id, moving.acknowledged_at, moving.to_worker_id = supervisor.id, utcnow(), worker.id
+    child = moving.child
+    child.allocated_worker_id = worker.id
+    audit.record("transfer_acknowledged", user=supervisor, child_id=child.id, target_user_id=worker.id)
+    return moving
+
+
+@dataclass(frozen=True)
+class HandoverSummary:
+    """What a worker taking a child on needs first, printed with every handover and transfer."""
+
+    child: Child
+    today: dt.date
+    open_actions: list[Action]
+    overdue_actions: list[Action]
+    latest: Assessment | None
+
+
+def handover_summary(child: Child) -> HandoverSummary:
+    today = dt.date.today()
+    latest = db.session.get(Assessment, child.latest_assessment_id) if child.latest_assessment_id else None
+    actions = [a for a in (latest.actions if latest else []) if a.status == "open"]
+    overdue = [a for a in actions if a.due_date is not None and a.due_date < today]
+    return HandoverSummary(child, today, actions, overdue, latest)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    func,
     literal,
     null,
     select,
@@ -25,13 +26,18 @@ from heat.extensions import db
 from heat.models import (
     DECISIONS,
     FLAG_RESPONSES,
+    HOME_KINDS,
     Assessment,
     Child,
+    ChildAddress,
     ChronologyEntry,
     FlagResponse,
     Handover,
     PlanChange,
+    RecordChange,
     ReviewDecision,
+    Team,
+    Transfer,
     User,
     assessment_children,
 )
@@ -42,7 +48,9 @@ CHRONOLOGY_KINDS = {
     "decision": "Supervisor decisions",
     "flag": "Flags",
     "plan": "Plan changes",
-    "handover": "Handovers",
+    "handover": "Handovers and transfers",
+    "move": "Moves",
+    "record": "Changes to the record",
     "entry": "Information added",
 }
 
@@ -53,6 +61,10 @@ _USERS: Table = User.__table__  # type: ignore[assignment]
 _ANSWERS: Table = FlagResponse.__table__  # type: ignore[assignment]
 _DECISIONS: Table = ReviewDecision.__table__  # type: ignore[assignment]
 _COVERS: Table = assessment_children
+_ADDRESSES: Table = ChildAddress.__table__  # type: ignore[assignment]
+_CHANGES: Table = RecordChange.__table__  # type: ignore[assignment]
+_TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
+_TEAMS: Table = Team.__table__  # type: ignore[assignment]
 
 
 def _recorded_by_hand() -> CompoundSelect:
@@ -126,7 +138,82 @@ def _recorded_by_hand() -> CompoundSelect:
         .join(_COVERS, _COVERS.c.assessment_id == _DECISIONS.c.assessment_id)
         .where(_COVERS.c.child_id == child_id)
     )
-    return union_all(handovers, entries, answers, decisions).order_by("rank", "row_id", "at")
+    moves = (
+        select(
+            literal("move"),
+            literal(4),
+            _ADDRESSES.c.id,
+            _ADDRESSES.c.from_date,
+            no_time,
+            _ADDRESSES.c.kind,
+            _ADDRESSES.c.area,
+            cast(
+                func.coalesce(_ADDRESSES.c.line_1, "")
+                + ", "
+                + func.coalesce(_ADDRESSES.c.town, "")
+                + " "
+                + func.coalesce(_ADDRESSES.c.postcode, ""),
+                Text,
+            ),
+            _USERS.c.name,
+        )
+        .outerjoin(_USERS, _USERS.c.id == _ADDRESSES.c.recorded_by_id)
+        .where(_ADDRESSES.c.child_id == child_id, _ADDRESSES.c.is_move.is_(True))
+    )
+    changes = (
+        select(
+            literal("record"),
+            literal(5),
+            _CHANGES.c.id,
+            no_date,
+            _CHANGES.c.at,
+            no_text,
+            no_text,
+            cast(_CHANGES.c.summary, Text),
+            _USERS.c.name,
+        )
+        .outerjoin(_USERS, _USERS.c.id == _CHANGES.c.by_id)
+        .where(_CHANGES.c.child_id == child_id)
+    )
+    from_team, to_team = _TEAMS.alias("from_team"), _TEAMS.alias("to_team")
+    acknowledger, new_worker = _USERS.alias("acknowledger"), _USERS.alias("new_worker")
+    transfers = (
+        select(
+            literal("transfer"),
+            literal(6),
+            _TRANSFERS.c.id,
+            no_date,
+            _TRANSFERS.c.at,
+            from_team.c.name,
+            to_team.c.name,
+            cast(_TRANSFERS.c.note, Text),
+            by.c.name,
+        )
+        .join(from_team, from_team.c.id == _TRANSFERS.c.from_team_id)
+        .join(to_team, to_team.c.id == _TRANSFERS.c.to_team_id)
+        .join(by, by.c.id == _TRANSFERS.c.by_id)
+        .where(_TRANSFERS.c.child_id == child_id)
+    )
+    acknowledgements = (
+        select(
+            literal("acknowledged"),
+            literal(7),
+            _TRANSFERS.c.id,
+            no_date,
+            _TRANSFERS.c.acknowledged_at,
+            to_team.c.name,
+            new_worker.c.name,
+            no_text,
+            acknowledger.c.name,
+        )
+        .join(to_team, to_team.c.id == _TRANSFERS.c.to_team_id)
+        .join(acknowledger, acknowledger.c.id == _TRANSFERS.c.acknowledged_by_id)
+        .outerjoin(new_worker, new_worker.c.id == _TRANSFERS.c.to_worker_id)
+        .where(_TRANSFERS.c.child_id == child_id, _TRANSFERS.c.acknowledged_at.is_not(None))
+    )
+    return union_all(handovers, entries, answers, decisions, moves, changes, transfers, acknowledgements).order_by(
+        "rank", "row_id", "at"
+    )
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -254,6 +341,26 @@ def chronology(
                     f"{row.b}: {row.note}",
                     row.row_id,
                     row.by,
+                )
+            )
+        elif row.kind == "move":
+            where = f" in {row.b}" if row.b else ""
+            items.append(
+                ChronologyItem(
+                    row.day, "move", f"Moved home: {HOME_KINDS[row.a]}{where}", row.note.strip(" ,"), by=row.by
+                )
+            )
+        elif row.kind == "record":
+            items.append(ChronologyItem(row.at.date(), "record", "Record changed", row.note, by=row.by))
+        elif row.kind == "transfer":
+            items.append(
+                ChronologyItem(row.at.date(), "handover", f"Transferred from {row.a} to {row.b}", row.note, by=row.by)
+            )
+        elif row.kind == "acknowledged":
+            worker = f" Allocated to {row.b}." if row.b else ""
+            items.append(
+                ChronologyItem(
+                    row.at.date(), "handover", f"Transfer acknowledged by {row.a}", worker.strip(), by=row.by
                 )
             )
         else:

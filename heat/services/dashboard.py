@@ -12,10 +12,11 @@ from sqlalchemy import Select, and_, case, func, or_, select
 
 from heat.checklist.vocabulary import AMBER, DIRECTIONS, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
-from heat.models import PLAN_IN_EFFECT, PLAN_STATUSES, Action, Assessment, Child, PlanChange, Team, User
+from heat.models import PLAN_IN_EFFECT, PLAN_STATUSES, Action, Assessment, Child, ChildAddress, PlanChange, Team, User
 from heat.services import access, paging, reviews
 
 STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"
+MOVED_DAYS = 92  # "Moved in the last 3 months"
 
 DASHBOARD_SORTS = {
     # Most worrying first; children never visited last.
@@ -47,7 +48,9 @@ def dashboard_query(
         .scalar_subquery()
     )
     query = children_query.add_columns(overdue.label("overdue_actions"))
-    if show == "stepped_down":
+    if show == "moved":
+        query = query.where(moved_since(today - dt.timedelta(days=MOVED_DAYS)))
+    elif show == "stepped_down":
         query = query.where(stepped_down_since(today - dt.timedelta(days=STEPPED_DOWN_DAYS)))
     elif show == "overdue_visit":
         query = query.where(
@@ -77,6 +80,16 @@ def stepped_down_since(day: dt.date) -> Any:
             PlanChange.effective_date >= day,
             _plan_rank(PlanChange.to_status) < _plan_rank(PlanChange.from_status),
         )
+        .correlate(Child)
+        .exists()
+    )
+
+
+def moved_since(day: dt.date) -> Any:
+    """The child moved home (an address after their first) on or after `day`."""
+    return (
+        select(ChildAddress.id)
+        .where(ChildAddress.child_id == Child.id, ChildAddress.is_move.is_(True), ChildAddress.from_date >= day)
         .correlate(Child)
         .exists()
     )

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
-from heat.models import Child, Household, Team, User
+from heat.models import Child, ChildAddress, Household, Team, User
 from heat.services import assessments as svc
-from heat.services import checklists, child_record, reviews
+from heat.services import checklists, child_record, register, reviews
 from heat.services.passwords import hash_password
 
 DEMO_PASSWORD = "heat-demo-password"
@@ -75,7 +75,7 @@ def load(today: dt.date | None = None) -> None:
         return c
 
     lily = child("HEAT-1001", "Lily", "Carter", 4, "North", carters, "cp", "neglect")
-    child("HEAT-1002", "Noah", "Carter", 36, "North", carters, "cp", "neglect")
+    noah = child("HEAT-1002", "Noah", "Carter", 36, "North", carters, "cp", "neglect")
     mia = child("HEAT-1003", "Mia", "Hughes", 12, "North", hughes, "cin")
     south_worker = users["south-worker@example.org"]
     leo = child("HEAT-2001", "Leo", "Walsh", 24, "South", walsh, "early_help", worker=south_worker)
@@ -134,6 +134,65 @@ def load(today: dt.date | None = None) -> None:
             plan="early_help",
             kitchen_refused=visit == 1,
         )
+
+    # Addresses (invented). Mia's family moved to temporary accommodation between her third and
+    # fourth visits. An unborn baby, due in ten weeks, was registered in the South team: the mother
+    # moved from another area's supported accommodation while pregnant, so there is a prompt in
+    # the chronology to ask that area for what it knows.
+    def home(c, line_1, postcode, area, kind, months_back):
+        db.session.add(
+            ChildAddress(
+                child_id=c.id,
+                from_date=_months_ago(today, months_back),
+                line_1=line_1,
+                town=area.split(" ")[0],
+                postcode=postcode,
+                area=area,
+                kind=kind,
+                recorded_by_id=(c.allocated_worker or north_worker).id,
+            )
+        )
+
+    for c, line_1, postcode in (
+        (lily, "12 Example Row", "ZZ1 1AA"),
+        (noah, "12 Example Row", "ZZ1 1AA"),
+        (mia, "4 Sample Court", "ZZ1 2BB"),
+        (leo, "9 Demo Lane", "ZZ2 3CC"),
+    ):
+        home(c, line_1, postcode, f"{c.team.name}shire Council (invented)", "family_home", 12)
+    db.session.flush()
+    register.move(
+        north_worker,
+        mia,
+        register.Address(
+            "Flat 2, Placeholder House", None, "Northshire", "ZZ1 4DD", "Northshire Council (invented)", "temporary"
+        ),
+        days[2] + dt.timedelta(days=10),
+    )
+    baby = Child(
+        reference="HEAT-2002",
+        first_name="",
+        last_name="Price",
+        expected_date_of_birth=today + dt.timedelta(days=70),
+        team_id=teams["South"].id,
+        plan_status="cin",
+        allocated_worker=south_worker,
+        active_flags=[],
+        rooms_never_seen=[],
+    )
+    db.session.add(baby)
+    db.session.flush()
+    home(baby, "Room 6, Example Lodge", "ZZ9 9ZZ", "Eastshire Council (invented)", "supported", 5)
+    db.session.flush()
+    register.move(
+        south_worker,
+        baby,
+        register.Address(
+            "3 Specimen Walk", None, "Southshire", "ZZ2 5EE", "Southshire Council (invented)", "temporary"
+        ),
+        today - dt.timedelta(days=40),
+    )
+
     child_record.add_entry(
         mia,
         north_worker,

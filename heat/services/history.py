@@ -4,7 +4,7 @@ the trend chart and its table."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -16,7 +16,7 @@ from heat.checklist.trends import Flag, VisitSummary
 from heat.checklist.vocabulary import GRADED
 from heat.extensions import db
 from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
-from heat.reports.charts import ChartVisit, trend_summary, trend_svg
+from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg
 from heat.services.checklists import definition_for, score_of
 
 # The id of the sentence that sums the trend chart up: every page and PDF with the chart shows it.
@@ -203,18 +203,36 @@ def _scale(record: History) -> dict[int, str]:
     return {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
 
 
-def trend_chart(record: History, titles: list[str], rows: list[TrendRow]) -> str:
-    """The chart of `trend_rows(record)`, its grades worded by the latest checklist version, described
-    by the sentence of `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID)."""
+def _chart_moves(rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]]) -> tuple[ChartMove, ...]:
+    """Each move (date, kind of home) placed between the visits before and after it."""
+    return tuple(
+        ChartMove(
+            sum(1 for r in rows if r.date < day) - 0.5, f"Moved {day.day} {day:%b %y}", f"{day.day} {day:%B %Y}", kind
+        )
+        for day, kind in moves
+    )
+
+
+def trend_chart(
+    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]] = ()
+) -> str:
+    """The chart of `trend_rows(record)`, its grades worded by the latest checklist version, with a
+    marked line at each of the child's `moves` (date, kind of home), described by the sentence of
+    `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID)."""
     if not rows:
         return ""
-    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles))
+    marks = _chart_moves(rows, moves)
+    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles), marks)
     chart = _charts.get(key)
     if chart is None:
-        chart = _charts.keep(key, trend_svg(_chart_visits(rows), titles, _scale(record), described_by=TREND_SUMMARY_ID))
+        chart = _charts.keep(
+            key, trend_svg(_chart_visits(rows), titles, _scale(record), described_by=TREND_SUMMARY_ID, moves=marks)
+        )
     return chart
 
 
-def trend_sentence(record: History, titles: list[str], rows: list[TrendRow]) -> str:
-    """What the trend chart shows, in one sentence."""
-    return trend_summary(_chart_visits(rows), titles, _scale(record)) if rows else ""
+def trend_sentence(
+    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]] = ()
+) -> str:
+    """What the trend chart shows, in one sentence (and one for the moves)."""
+    return trend_summary(_chart_visits(rows), titles, _scale(record), _chart_moves(rows, moves)) if rows else ""

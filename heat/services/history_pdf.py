@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from heat.models import Child
 from heat.reports.pdf import render_pdf
+from heat.services import register
 from heat.services.checklists import score_of
 from heat.services.chronology import ChronologyItem, chronology
 from heat.services.history import History, history, trend_chart, trend_rows, trend_sentence
@@ -24,7 +25,8 @@ def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> 
             child.reference,
             child.first_name,
             child.last_name,
-            child.date_of_birth.isoformat(),
+            child.date_of_birth.isoformat() if child.date_of_birth else None,
+            child.expected_date_of_birth.isoformat() if child.expected_date_of_birth else None,
             child.plan_status,
             child.plan_category,
         ],
@@ -51,6 +53,8 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
     items = chronology(child, record)
     titles, rows = trend_rows(record)
     latest = record.visits[-1] if record.visits else None
+    addresses = register.addresses(child.id)
+    moves = [(a.from_date, a.kind_label) for a in reversed(addresses) if a.is_move]
     return render_pdf(
         "reports/history.html",
         child=child,
@@ -59,8 +63,9 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         titles=titles,
         rows=rows,
         means={f.summary.id: f.summary.mean for f in record.facts},
-        chart=Markup(trend_chart(record, titles, rows)),
-        trend_summary=trend_sentence(record, titles, rows),
+        chart=Markup(trend_chart(record, titles, rows, moves)),
+        trend_summary=trend_sentence(record, titles, rows, moves),
+        addresses=addresses,
         latest=latest,
         latest_score=score_of(latest) if latest else None,
         versions=sorted({v.checklist_version for v in record.visits}),

@@ -73,7 +73,11 @@ def decide(actor: User, child: Child, action: str, reason: str, today: dt.date |
         raise FieldError("action", "Select restrict or erase")
     if not reason:
         raise FieldError("reason", "Enter the reason, for the audit trail")
-    if child.erased_at is not None or review_date(child.date_of_birth) > (today or dt.date.today()):
+    if (
+        child.erased_at is not None
+        or child.date_of_birth is None
+        or review_date(child.date_of_birth) > (today or dt.date.today())
+    ):
         raise FieldError("action", "These records are not due for review")
     if action == "restrict":
         child.restricted_at = utcnow()

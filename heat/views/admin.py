@@ -139,5 +139,5 @@ def retention_decision(child_id: int):
         child=child,
         form=form,
         counts=retention.counts(child),
-        review_date=retention.review_date(child.date_of_birth),
+        review_date=retention.review_date(child.date_of_birth) if child.date_of_birth else None,
     )

@@ -27,7 +27,18 @@ from wtforms import FieldList
 from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
-from heat.services import access, audit, checklists, chronology, history, paging, pending, versions
+from heat.services import (
+    access,
+    audit,
+    checklists,
+    child_record,
+    chronology,
+    history,
+    paging,
+    pending,
+    register,
+    versions,
+)
 from heat.services import assessments as svc
 from heat.views import answers, roles_required
 
@@ -47,9 +58,10 @@ def home():
 @roles_required(*CASE_ROLES)
 def caseload():
     pager = paging.paginate(access.caseload_query(current_user), request.args.get("page", type=int))
+    waiting = len(child_record.transfers_in(current_user)) if current_user.role == "supervisor" else 0
     audit.record("caseload_viewed", user=current_user)
     db.session.commit()
-    return render_template("casework/caseload.html", pager=pager)
+    return render_template("casework/caseload.html", pager=pager, transfers_in=waiting)
 
 
 @bp.route("/children/<int:child_id>")
@@ -62,6 +74,8 @@ def child(child_id: int):
     kind = request.args.get("kind") or None
     titles, rows = history.trend_rows(record)
     items = chronology.chronology(child, record, kind, assessments, changes)
+    addresses = register.addresses(child.id)
+    moves = [(a.from_date, a.kind_label) for a in reversed(addresses) if a.is_move]
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -70,22 +84,24 @@ def child(child_id: int):
         history=assessments,
         record=record,
         dates={v.id: v.visit_date for v in record.visits},
-        chart=Markup(history.trend_chart(record, titles, rows)),
-        trend_summary=history.trend_sentence(record, titles, rows),
+        chart=Markup(history.trend_chart(record, titles, rows, moves)),
+        trend_summary=history.trend_sentence(record, titles, rows, moves),
         titles=titles,
         rows=rows,
         items=items,
         kinds=chronology.CHRONOLOGY_KINDS,
         kind=kind,
-        can_assess=access.can_assess(current_user),
+        can_assess=access.can_assess(current_user) and child.team_id == current_user.team_id,
         step_down=next((c for c in changes if c.status == "requested"), None),
+        addresses=addresses,
+        transfer=child_record.pending_transfer(child),
     )
 
 
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 def start_assessment(child_id: int):
-    child = access.child_for(current_user, child_id)
+    child = access.child_for(current_user, child_id, to_change=True)
     household = svc.household_children(child)
     form = StartForm()
     form.children.choices = [(str(c.id), f"{c.name} ({c.age_on(dt.date.today())})") for c in household]

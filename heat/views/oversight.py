@@ -108,7 +108,7 @@ def dashboard() -> ResponseReturnValue:
 @bp.route("/children/<int:child_id>/plan", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 def change_plan(child_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id)
+    child = access.child_for(current_user, child_id, to_change=True)
     form = PlanChangeForm(
         data={"plan_status": child.plan_status, "plan_category": child.plan_category or ""}
         if request.method == "GET"
@@ -173,7 +173,7 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
 @bp.route("/children/<int:child_id>/handover", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 def handover(child_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id)
+    child = access.child_for(current_user, child_id, to_change=True)
     form = HandoverForm()
     workers = child_record.handover_candidates(child)
     form.to_worker.choices = [("", "Choose a worker")] + [(str(u.id), u.name) for u in workers]
@@ -181,15 +181,15 @@ def handover(child_id: int) -> ResponseReturnValue:
         to_worker = next(u for u in workers if str(u.id) == form.to_worker.data)
         child_record.hand_over(child, current_user, to_worker, form.note.data)
         db.session.commit()
-        flash(f"{child.first_name} is now allocated to {to_worker.name}.", "success")
-        return redirect(url_for("casework.child", child_id=child.id))
+        flash(f"{child.name} is now allocated to {to_worker.name}. Print this summary for them.", "success")
+        return redirect(url_for("register.handover_summary", child_id=child.id))
     return render_template("oversight/form.html", child=child, form=form, title="Hand over to another worker")
 
 
 @bp.route("/children/<int:child_id>/chronology/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 def add_entry(child_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id)
+    child = access.child_for(current_user, child_id, to_change=True)
     form = ChronologyEntryForm()
     if form.validate_on_submit() and carried_out(
         form,

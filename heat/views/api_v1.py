@@ -1,0 +1,329 @@
+"""The JSON API for other systems, under /api/v1, described by /api/v1/openapi.json.
+
+Every call needs `Authorization: Bearer <token>` (see `flask api-tokens create`): the token acts
+as its user, with that user's role and team scope. A session cookie is never read here, so there
+is no CSRF surface. Errors are `application/problem+json` (RFC 9457); another team's child is a
+404 like a child that does not exist; every call writes an audit row; each token is limited to
+HEAT_API_PER_MINUTE requests a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound, TooManyRequests, Unauthorized
+
+from heat.extensions import csrf, db
+from heat.models import RECORDED, Assessment, Child, User
+from heat.services import access, api_auth, audit, checklists, paging, register, versions
+from heat.services import assessments as svc
+from heat.views.openapi import DOCUMENT
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+PROBLEM = "application/problem+json"
+
+
+class Problem(HTTPException):
+    """A problem with extra members (validation errors, possible duplicates)."""
+
+    def __init__(self, code: int, title: str, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.code, self.title, self.extra = code, title, extra
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def problem(exc: HTTPException) -> Response:
+    if isinstance(exc, Problem):
+        return _problem(exc.code or 500, exc.title, exc.description or "", **exc.extra)
+    code = exc.code or 500
+    titles = {
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        413: "Content Too Large",
+        415: "Unsupported Media Type",
+        429: "Too Many Requests",
+    }
+    response = _problem(code, titles.get(code, exc.name), exc.description or exc.name)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="HEAT API"'
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@bp.before_request
+def authenticate() -> None:
+    if request.endpoint == "api_v1.openapi":
+        return
+    token = api_auth.token_for(request.headers.get("Authorization"))
+    if token is None:
+        audit.record(
+            "api_unauthorized", detail=f"{request.method} {request.url_rule.rule if request.url_rule else ''}"[:200]
+        )
+        db.session.commit()
+        raise Unauthorized("Send a valid token: Authorization: Bearer <token>.")
+    wait = api_auth.take(token, current_app.config["HEAT_API_PER_MINUTE"])
+    if wait is not None:
+        audit.record("api_limit_reached", user=token.user, detail=f"token {token.id}")
+        db.session.commit()
+        raise TooManyRequests(
+            f"This token has made {current_app.config['HEAT_API_PER_MINUTE']} requests in the last minute.",
+            retry_after=wait,
+        )
+    db.session.commit()
+    g.api_token, g.api_user = token, token.user
+
+
+def _user() -> User:
+    return g.api_user
+
+
+def _audit(action: str, **kwargs: Any) -> None:
+    audit.record(action, user=_user(), detail=f"api token {g.api_token.id}", **kwargs)
+    db.session.commit()
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _child(child: Child) -> dict[str, Any]:
+    address = register.current_address(child.id)
+    return {
+        "id": child.id,
+        "case_reference": child.reference,
+        "first_name": child.first_name or None,
+        "last_name": child.last_name,
+        "date_of_birth": _day(child.date_of_birth),
+        "expected_date_of_birth": _day(child.expected_date_of_birth),
+        "team": {"id": child.team.id, "name": child.team.name},
+        "allocated_worker": {"id": child.allocated_worker.id, "name": child.allocated_worker.name}
+        if child.allocated_worker
+        else None,
+        "household_id": child.household_id,
+        "plan": child.plan_status,
+        "latest_rating": child.latest_rating,
+        "last_visit_date": _day(child.last_visit_date),
+        "next_visit_due": _day(child.next_visit_due),
+        "active_flags": list(child.active_flags or []),
+        "address": {
+            "line_1": address.line_1,
+            "line_2": address.line_2,
+            "town": address.town,
+            "postcode": address.postcode,
+            "area": address.area,
+            "kind": address.kind,
+            "from_date": address.from_date.isoformat(),
+        }
+        if address
+        else None,
+        "assessments_url": url_for("api_v1.child_assessments", child_id=child.id),
+    }
+
+
+def _assessment_summary(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "id": assessment.id,
+        "status": assessment.status,
+        "checklist_version": assessment.checklist_version,
+        "visit_date": _day(assessment.visit_date),
+        "rating": assessment.rating,
+        "url": url_for("api_v1.assessment", assessment_id=assessment.id),
+    }
+
+
+@bp.route("/openapi.json")
+def openapi() -> Response:
+    return jsonify(DOCUMENT)
+
+
+@bp.route("/children")
+def children() -> Response:
+    query = access.caseload_query(_user())
+    reference = (request.args.get("case_reference") or "").strip()
+    if reference:
+        query = query.where(Child.reference == reference)
+    pager = paging.paginate(query, request.args.get("page", type=int))
+    _audit("api_children_listed")
+    return jsonify(
+        items=[_child(c) for c in pager.items],
+        page=pager.page,
+        pages=pager.pages,
+        total=pager.total,
+        next=url_for("api_v1.children", page=pager.page + 1, case_reference=reference or None)
+        if pager.has_next
+        else None,
+    )
+
+
+@bp.route("/children/<int:child_id>")
+def child(child_id: int) -> Response:
+    found = access.child_for(_user(), child_id)
+    _audit("api_child_viewed", child_id=found.id)
+    return jsonify(_child(found))
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Send a JSON object with Content-Type: application/json.")
+    return body
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Problem(
+            422, "Invalid child", f"{name} must be a string", errors=[{"field": name, "detail": "must be a string"}]
+        )
+    return value
+
+
+@bp.route("/children", methods=["POST"])
+def add_child() -> tuple[Response, int, dict[str, str]]:
+    """The "Add a child" form's checks, as JSON."""
+    user = _user()
+    if user.role not in ("supervisor", "admin"):
+        raise Forbidden("Only supervisors and administrators add children.")
+    body = _body()
+    errors = []
+    dates: dict[str, dt.date | None] = {}
+    for name in ("date_of_birth", "expected_date_of_birth"):
+        try:
+            dates[name] = register.parse_date(_text(body, name))
+        except ValueError:
+            dates[name] = None
+            errors.append({"field": name, "detail": "must be a date as YYYY-MM-DD"})
+    address = body.get("address") or {}
+    if not isinstance(address, dict):
+        errors.append({"field": "address", "detail": "must be an object"})
+        address = {}
+    team_id = body.get("team_id") if user.role == "admin" else user.team_id
+    worker_id = body.get("allocated_worker_id")
+    for name, value in (("team_id", team_id), ("allocated_worker_id", worker_id)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            errors.append({"field": name, "detail": "must be an integer"})
+    if errors:
+        raise Problem(422, "Invalid child", "The child's details have problems.", errors=errors)
+    details = register.Details(
+        case_reference=_text(body, "case_reference"),
+        first_name=_text(body, "first_name"),
+        last_name=_text(body, "last_name"),
+        date_of_birth=dates["date_of_birth"],
+        expected_date_of_birth=dates["expected_date_of_birth"],
+        team_id=team_id,
+        allocated_worker_id=worker_id,
+        plan_status=_text(body, "plan") or "none",
+        address=register.Address(
+            _text(address, "line_1"),
+            _text(address, "line_2"),
+            _text(address, "town"),
+            _text(address, "postcode"),
+            _text(address, "area"),
+            _text(address, "kind") or "family_home",
+        ),
+        lives_with=_text(body, "lives_with") or None,
+    )
+    confirmed = body.get("confirm_possible_duplicate") is True
+    try:
+        added = register.register(user, details, duplicates_confirmed=confirmed)
+    except register.Invalid as exc:
+        db.session.rollback()
+        if exc.problems[0][0] == "duplicates_confirmed":
+            ids = [c.id for c in register.possible_duplicates(details.cleaned())]
+            audit.record("api_possible_duplicate", user=user, detail=f"api token {g.api_token.id}")
+            db.session.commit()
+            raise Problem(
+                409,
+                "Possible duplicate",
+                "A child with the same last name and date of birth is registered. Check them; to add this "
+                "child anyway, send again with confirm_possible_duplicate: true.",
+                possible_duplicates=ids,
+            ) from None
+        raise Problem(
+            422,
+            "Invalid child",
+            "The child's details have problems.",
+            errors=[{"field": f, "detail": m} for f, m in exc.problems],
+        ) from None
+    db.session.commit()
+    _audit("api_child_added", child_id=added.id)
+    return jsonify(_child(added)), 201, {"Location": url_for("api_v1.child", child_id=added.id)}
+
+
+@bp.route("/children/<int:child_id>/assessments")
+def child_assessments(child_id: int) -> Response:
+    found = access.child_for(_user(), child_id)
+    items = [_assessment_summary(a) for a in svc.child_assessments(found)]
+    _audit("api_assessments_listed", child_id=found.id)
+    return jsonify(items=items)
+
+
+@bp.route("/assessments/<int:assessment_id>")
+def assessment(assessment_id: int) -> Response:
+    found = access.assessment_for(_user(), assessment_id)
+    score = checklists.score_of(found)
+    body = {
+        **_assessment_summary(found),
+        "children": [c.id for c in found.children],
+        "mean_grade": found.mean_grade,
+        "reasons": [
+            {
+                "rating": r.rating,
+                "rule": r.rule,
+                "message": r.message,
+                "findings": [{"text": f.text, "item_id": f.item_id} for f in r.findings],
+            }
+            for r in score.reasons
+        ],
+        "grades": [
+            {"item_id": gr.item_id, "grade": gr.grade, "evidence_source": gr.evidence_source, "evidence": gr.comment}
+            for gr in found.grades
+        ],
+        "rooms": [{"room_id": r.room_id, "status": r.status, "reason": r.reason} for r in found.rooms],
+        "decisions": [
+            {
+                "decision": d.decision,
+                "rationale": d.rationale,
+                "decided_at": d.decided_at.isoformat() + "Z",
+                "reviewer": d.reviewer.name,
+            }
+            for d in found.decisions
+        ],
+        "pdf_url": url_for("api_v1.assessment_pdf", assessment_id=found.id) if found.status in RECORDED else None,
+    }
+    _audit("api_assessment_viewed", assessment_id=found.id)
+    return jsonify(body)
+
+
+@bp.route("/assessments/<int:assessment_id>/pdf")
+def assessment_pdf(assessment_id: int) -> Response:
+    user = _user()
+    found = access.assessment_for(user, assessment_id)
+    if found.status not in RECORDED:
+        raise NotFound("Only a submitted assessment has a PDF.")
+    access.check_pdf_allowance(user)
+    version = versions.latest(found)
+    audit.record("assessment_pdf", user=user, assessment_id=found.id, detail=f"version {version.number}; api")
+    db.session.commit()
+    return Response(
+        version.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="heat-assessment-{found.id}.pdf"'},
+    )
