@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, PlanChange
+from heat.models import Assessment, AuditEvent, PlanChange, Transfer
 from tests import helpers
 from tests.test_assessment_flow import count, definition, stored
 
@@ -40,6 +40,16 @@ CASEWORK = [
     ("POST", "/assessments/{draft}/sections/kitchen/discard"),
     ("POST", "/api/assessments/{draft}/sections/kitchen"),
     ("POST", "/api/assessments/{draft}/submit"),
+    ("GET", "/children/{child}/details"),
+    ("POST", "/children/{child}/details"),
+    ("GET", "/children/{child}/moves/new"),
+    ("POST", "/children/{child}/moves/new"),
+    ("GET", "/children/{child}/transfer"),
+    ("POST", "/children/{child}/transfer"),
+    ("GET", "/transfers/{transfer}"),
+    ("POST", "/transfers/{transfer}"),
+    ("GET", "/children/{child}/handover-summary"),
+    ("GET", "/children/{child}/handover-summary.pdf"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -48,6 +58,8 @@ READ_ONLY = {
     "/assessments/{submitted}/pdf",
     "/assessments/{submitted}/versions/1.pdf",
     "/children/{child}/history.pdf",
+    "/children/{child}/handover-summary",
+    "/children/{child}/handover-summary.pdf",
 }
 READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]
 AUDITOR_ONLY = [
@@ -63,6 +75,19 @@ TEAM_PAGES = [
     ("GET", "/reviews"),
     ("GET", "/api/session"),
     ("POST", "/api/session/keep-alive"),
+    ("GET", "/transfers"),
+]
+# "Add a child": supervisors (their own team) and administrators (any team); tested in test_register.
+REGISTER = [("GET", "/children/new"), ("POST", "/children/new")]
+# The JSON API takes a bearer token, never the session: tested in test_api.
+API_V1 = [
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/children"),
+    ("POST", "/api/v1/children"),
+    ("GET", "/api/v1/children/{child}"),
+    ("GET", "/api/v1/children/{child}/assessments"),
+    ("GET", "/api/v1/assessments/{submitted}"),
+    ("GET", "/api/v1/assessments/{submitted}/pdf"),
 ]
 # Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
 PUBLIC = [
@@ -96,6 +121,8 @@ ADMIN = [
     ("POST", "/admin/retention/{child}"),
     ("GET", "/admin/teams"),
     ("POST", "/admin/teams"),
+    ("GET", "/admin/import"),
+    ("POST", "/admin/import"),
 ]
 
 
@@ -114,6 +141,17 @@ def world(app, make, signed_in):
     assert client.post(f"/children/{child.id}/plan", data={"csrf_token": client.token, **plan}).status_code == 302
     with app.app_context():
         change = db.session.scalar(select(PlanChange.id).where(PlanChange.child_id == child.id))
+    # Another of the other team's children, transferred to a third team and not yet acknowledged.
+    moving = make.child(other, "Max", "Moving")
+    third = make.team("Third")
+    boss = signed_in(make.user("supervisor", other))
+    sent = boss.post(
+        f"/children/{moving.id}/transfer",
+        data={"csrf_token": boss.token, "to_team": str(third.id), "note": "Family moved to the third team's area."},
+    )
+    assert sent.status_code == 302
+    with app.app_context():
+        transfer = db.session.scalar(select(Transfer.id).where(Transfer.child_id == moving.id))
     return {
         "mine": mine,
         "other": other,
@@ -122,16 +160,17 @@ def world(app, make, signed_in):
         "draft": draft,
         "user": other_worker.id,
         "change": change,
+        "transfer": transfer,
     }
 
 
 def test_every_route_is_in_the_access_matrix(app):
     """A new route must get a row above (and so its access tests) before the suite passes."""
-    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5}
+    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5, "transfer": 6}
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
-        for method, route in CASEWORK + READ_ONLY_ROWS + AUDITOR_ONLY + ADMIN + TEAM_PAGES + PUBLIC
+        for method, route in CASEWORK + READ_ONLY_ROWS + AUDITOR_ONLY + ADMIN + TEAM_PAGES + PUBLIC + REGISTER + API_V1
     }
     routes = {
         (method, rule.endpoint) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -258,6 +297,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "export_id": 1,
                         "change_id": world["change"],
                         "session_id": 1,
+                        "transfer_id": world["transfer"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -270,6 +310,11 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                 else "casework"
             ]
             response = client.open(url, method=method, data={"name": "x", "save": "x"})
+            if url.startswith("/api/v1/"):
+                # The JSON API never reads the session cookie: without a bearer token it is a 401.
+                assert response.status_code == 401, (method, url)
+                assert response.mimetype == "application/problem+json"
+                continue
             assert response.status_code == 400, (method, url)
             if url.startswith("/api/"):
                 assert response.json == {"status": "csrf"}
@@ -339,6 +384,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "change_id",
             "number",  # an assessment's version number
             "session_id",  # one of the user's own sessions
+            "transfer_id",
             "filename",
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))

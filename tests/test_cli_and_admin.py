@@ -75,7 +75,8 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
             "admin@example.org",
         }
         children = {c.name: c for c in db.session.scalars(select(Child))}
-        assert set(children) == {"Lily Carter", "Noah Carter", "Mia Hughes", "Leo Walsh"}
+        assert set(children) == {"Lily Carter", "Noah Carter", "Mia Hughes", "Leo Walsh", "Baby Price"}
+        assert children["Baby Price"].date_of_birth is None and children["Baby Price"].expected_date_of_birth
         assert children["Lily Carter"].household_id == children["Noah Carter"].household_id
         assert children["Lily Carter"].plan_status == "cp" and children["Mia Hughes"].plan_status == "cin"
         assert children["Leo Walsh"].team.name == "South"

@@ -71,6 +71,7 @@ def every_form(app, make, signed_in, world):  # noqa: F811
         "change_id": world["change"],
         "session_id": 1,
         "number": 1,
+        "transfer_id": world["transfer"],
     }
     clients = {
         "admin": signed_in(make.user("admin")),
