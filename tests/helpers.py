@@ -139,10 +139,19 @@ def save(client, assessment_id: int, section_id: str, data: dict, button: str = 
 
 
 def complete(
-    client, assessment_id: int, definition: Definition, grades: dict[str, str] | None = None, rooms: dict | None = None
+    client,
+    assessment_id: int,
+    definition: Definition,
+    grades: dict[str, str] | None = None,
+    rooms: dict | None = None,
+    day: dt.date | None = None,
 ) -> None:
-    """Complete every section with valid answers."""
-    sections = [("visit", visit_data()), ("people", people_data()), ("rooms", rooms_data(definition, **(rooms or {})))]
+    """Complete every section with valid answers (the visit on `day`, today if not given)."""
+    sections = [
+        ("visit", visit_data(day)),
+        ("people", people_data()),
+        ("rooms", rooms_data(definition, **(rooms or {}))),
+    ]
     sections += [(d.id, domain_data(definition, d.id, grades)) for d in definition.domains]
     sections += [("voice", voice_data()), ("actions", actions_data())]
     for section_id, data in sections:
