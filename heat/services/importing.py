@@ -213,19 +213,16 @@ def run(raw: bytes, *, user: User, dry_run: bool = False, skip_invalid: bool = F
         outcome.skipped = 0
         if not dry_run:
             outcome.added, outcome.changed, outcome.unchanged = [], [], 0
-        return outcome
-    if dry_run or not (to_add or to_change):
-        return outcome
-
-    for details in to_add:
-        child = register.register(user, details, directory=directory, duplicates_confirmed=True)
-        directory.add_reference(details.case_reference, child.id)
-    for child, details, _ in to_change:
-        register.correct(user, child, details, directory=directory, address=latest.get(child.id))
+    elif not dry_run:
+        for details in to_add:
+            child = register.register(user, details, directory=directory, duplicates_confirmed=True)
+            directory.add_reference(details.case_reference, child.id)
+        for child, details, _ in to_change:
+            register.correct(user, child, details, directory=directory, address=latest.get(child.id))
+        outcome.applied = bool(to_add or to_change)
     audit.record(
-        "children_imported",
+        "children_import_checked" if dry_run else "children_imported",
         user=user,
-        detail=f"{len(to_add)} added, {len(to_change)} changed, {outcome.skipped} skipped",
+        detail=outcome.lines()[-1][:200],
     )
-    outcome.applied = True
     return outcome

@@ -42,7 +42,6 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
-@bp.errorhandler(HTTPException)
 def problem(exc: HTTPException) -> Response:
     if isinstance(exc, Problem):
         return _problem(exc.code or 500, exc.title, exc.description or "", **exc.extra)
@@ -63,6 +62,13 @@ def problem(exc: HTTPException) -> Response:
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+# By status code as well as by class: the app's own HTML pages for 404, 429 and the rest are
+# registered by code, and Flask tries handlers by code first.
+bp.register_error_handler(HTTPException, problem)
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
+    bp.register_error_handler(_code, problem)
 
 
 @bp.before_request
