@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -11,7 +12,14 @@ FOLDER_MODE = 0o700
 
 
 def private_folder(path: Path) -> Path:
-    path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    """Create the folder 0700, or make an existing one 0700 -- but never a shared folder such as
+    /tmp (world-writable with the sticky bit), or one another account owns: a database or a
+    backup put there must not lock other users out of it."""
+    if not path.exists():
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    status = path.stat()
+    if status.st_mode & stat.S_ISVTX or status.st_uid != os.getuid():
+        return path
     path.chmod(FOLDER_MODE)
     return path
 

@@ -76,3 +76,22 @@ def test_pdf_downloads_are_limited_per_user_per_minute(another_app, make):
     assert sign_in(other, colleague.email).status_code == 302
     assert other.get(f"/children/{child.id}/history.pdf").status_code == 200
     assert addresses(application, "pdf_limit_reached") == ["127.0.0.1"]
+
+
+def test_a_database_in_a_shared_folder_never_locks_others_out_of_it(tmp_path):
+    """A SQLite file in /tmp (sticky and world-writable) must not turn /tmp into 0700."""
+    import stat
+
+    from heat.files import private_folder
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    private_folder(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    own = tmp_path / "own"
+    own.mkdir(mode=0o755)
+    private_folder(own)
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    private_folder(tmp_path / "new" / "deeper")
+    assert stat.S_IMODE((tmp_path / "new" / "deeper").stat().st_mode) == 0o700
