@@ -14,32 +14,39 @@ from heat.models import HOME_KINDS, PLAN_STATUSES
 from heat.services.register import Address, Details
 
 
-class AddressFields:
-    address_line_1 = text("Address line 1", max_length=200)
-    address_line_2 = text("Address line 2 (optional)", max_length=200)
-    town = text("Town or city", max_length=100)
-    postcode = text("Postcode", max_length=10)
-    area = text(
-        "Local authority area",
-        max_length=100,
-        hint="The council whose area the home is in, for example Northshire County Council",
+def _address_fields():
+    """The address questions, made afresh for each form so they sort after its own fields."""
+    return (
+        text("Address line 1", max_length=200),
+        text("Address line 2 (optional)", max_length=200),
+        text("Town or city", max_length=100),
+        text("Postcode", max_length=10),
+        text(
+            "Local authority area",
+            max_length=100,
+            hint="The council whose area the home is in, for example Northshire County Council",
+        ),
+        choice("Kind of home", HOME_KINDS, InputRequired("Select the kind of home")),
     )
-    kind = choice("Kind of home", HOME_KINDS, InputRequired("Select the kind of home"))
 
+
+class AddressFields:
     def address(self) -> Address:
         return Address(
-            self.address_line_1.data or "",
-            self.address_line_2.data,
-            self.town.data,
-            self.postcode.data,
-            self.area.data,
-            self.kind.data or "",
+            self.address_line_1.data or "",  # type: ignore[attr-defined]
+            self.address_line_2.data,  # type: ignore[attr-defined]
+            self.town.data,  # type: ignore[attr-defined]
+            self.postcode.data,  # type: ignore[attr-defined]
+            self.area.data,  # type: ignore[attr-defined]
+            self.kind.data or "",  # type: ignore[attr-defined]
         )
 
 
 class ChildForm(AddressFields, FlaskForm):
-    """Add a child. Team and worker choices are filled in by the view."""
+    """Add a child. Team and worker choices are filled in by the view. Fields in page order (the
+    error summary lists them in this order)."""
 
+    duplicates_confirmed = checkboxes("Possible duplicate", {"yes": "This is a different child: add them"})
     first_name = text("First name", hint="Can be left blank for an unborn baby", max_length=100)
     last_name = text("Last name", max_length=100)
     date_of_birth = GovDateField("Date of birth", description="For example, 27 3 2025")
@@ -47,15 +54,15 @@ class ChildForm(AddressFields, FlaskForm):
         "Expected date of birth", description="Only for an unborn baby. For example, 14 5 2027"
     )
     case_reference = text("Case reference", hint="The child’s reference in the case system", max_length=30)
-    team_id = select("Team", {})
-    allocated_worker_id = select("Allocated worker", {})
-    plan_status = choice("Plan", PLAN_STATUSES, InputRequired("Select the plan"))
     lives_with = text(
         "Lives with a brother or sister already in HEAT (optional)",
         hint="Their case reference. Children who live together can be covered by one visit.",
         max_length=30,
     )
-    duplicates_confirmed = checkboxes("Possible duplicate", {"yes": "This is a different child: add them"})
+    team_id = select("Team", {})
+    allocated_worker_id = select("Allocated worker", {})
+    plan_status = choice("Plan", PLAN_STATUSES, InputRequired("Select the plan"))
+    address_line_1, address_line_2, town, postcode, area, kind = _address_fields()
     submit = submit("Add child")
 
     def details(self) -> Details:
@@ -92,6 +99,7 @@ class ChildDetailsForm(FlaskForm):
 
 
 class MoveForm(AddressFields, FlaskForm):
+    address_line_1, address_line_2, town, postcode, area, kind = _address_fields()
     moved_on = GovDateField("Date they moved", description="For example, 3 11 2026")
     submit = submit("Record the move")
 
