@@ -30,6 +30,7 @@ from heat.views import (
     filters,
     offline,
     oversight,
+    people,
     register,
 )
 
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(register.bp)
+    app.register_blueprint(people.bp)
     app.register_blueprint(offline.bp)
 
 

@@ -23,12 +23,15 @@ from forms.fields import (
     time_text,
 )
 from heat.checklist import Definition
+from heat.checklist.definition import ANSWERS
 from heat.checklist.vocabulary import ROOM_STATUSES, ROOM_UNSEEN
 from heat.models import (
     ACTION_STATUSES,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
+    PARENT_AGREES,
     PLAN_STATUSES,
+    REFERRALS,
     RESIDENCE,
     SEX,
     VISIT_TYPES,
@@ -44,6 +47,7 @@ ADVICE = {
     "home_safety": "Home safety and accident prevention",
     "smoking": "Smoke-free home",
     "feeding": "Feeding and formula",
+    "icon": "Coping with crying (ICON)",
 }
 # People and actions use the GOV.UK "add another" pattern: the rows entered, one spare, and buttons to
 # add or remove a row (they work without JavaScript; with it, the page adds and removes rows itself).
@@ -107,6 +111,11 @@ class VisitForm(SectionForm):
     joint_visitor_agency = text("Joint visitor's agency")
     handover_from = text("Case handed over from (if any)", hint="Worker or agency the case came from")
     handover_to = text("Case handed over to (if any)")
+    gcp2_completed_on = GovDateField(
+        "Graded Care Profile 2 completed on",
+        [not_in_future, not_before(MIN_YEAR)],
+        description="Only if a Graded Care Profile 2 assessment was completed with this family. For example, 3 11 2026",
+    )
 
     def validate_visit_time(self, field):
         if field.data:
@@ -123,6 +132,8 @@ class VisitForm(SectionForm):
 
 
 class PersonForm(Form):
+    adult_id = HiddenField()  # someone already on the household's register of adults
+    present = select("Here at this visit?", {"": "Choose", **YES_NO})
     name = text("Name or description")
     relationship = text("Relationship to the child", max_length=100)
     sex = select("Sex", {"": "Choose", **SEX})
@@ -135,6 +146,8 @@ class PersonForm(Form):
         if not (self.name.data or "").strip() and any(others):
             self.name.errors = [*self.name.errors, "Enter a name or description for this person"]
             ok = False
+        if self.adult_id.data and not self.adult_id.data.isdigit():
+            self.adult_id.data = ""
         return ok
 
 
@@ -157,8 +170,17 @@ class PeopleForm(SectionForm):
     )
 
     def validate_people(self, field):
-        if self.completing and not any((p.form.name.data or "").strip() for p in field.entries):
+        here = [p for p in field.entries if (p.form.name.data or "").strip() and p.form.present.data != "no"]
+        if self.completing and not here:
             raise ValidationError("Enter at least one person who was present")
+        for entry in field.entries:
+            person = entry.form
+            if self.completing and person.adult_id.data and not person.present.data:
+                person.present.errors = [
+                    *person.present.errors,
+                    f"Select whether {(person.name.data or 'this person').strip()} was here at this visit",
+                ]
+                raise ValidationError("Say whether each adult on the household’s register was here")
 
 
 def _room_fields(definition: Definition) -> dict:
@@ -195,6 +217,13 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
     domain = definition.domain(domain_id)
     grade_choices = {g.value: g.display for g in definition.grades}
     fields = {}
+    for question in domain.questions:
+        fields[f"answer_{field_key(question.id)}"] = choice(
+            question.text,
+            ANSWERS,
+            NeededToComplete(f"Answer the question: {question.text}"),
+            hint=question.hint,
+        )
     for item in domain.items:
         key = field_key(item.id)
         fields[f"grade_{key}"] = choice(
@@ -235,6 +264,17 @@ class VoiceForm(SectionForm):
         YES_NO,
         NeededToComplete("Select whether the parent or carers were shown the scores"),
     )
+    parent_rating = choice(
+        "The parent or carer's own rating of the home",
+        {str(n): label for n, label in enumerate(("Good", "Adequate", "Some concern", "Serious", "Dangerous"), 1)},
+        hint="Ask them to grade their home on the same scale, 1 Good to 5 Dangerous.",
+    )
+    parent_agrees = choice("Do they agree with the assessment?", PARENT_AGREES)
+    family_copy_given_on = GovDateField(
+        "Family copy given on",
+        [not_in_future, not_before(MIN_YEAR)],
+        description="The date the parent or carer was given the family copy, if they have been",
+    )
     practitioner_notes = long_text("Practitioner-only notes", hint="Not shared with the family.")
 
 
@@ -243,6 +283,7 @@ class ActionForm(Form):
     owner = text("Who will do it", max_length=200)
     due_date = GovDateField("Due date", [not_before(MIN_YEAR)])
     status = select("Status", ACTION_STATUSES)
+    referral = select("Referral (if this action is one)", {"": "Not a referral", **REFERRALS})
     carried_forward = HiddenField()
 
     def validate(self, extra_validators=None):
@@ -269,6 +310,7 @@ _built: dict[tuple[str, str], type[SectionForm]] = {}
 
 ROOM_PARTS = ("status", "reason")
 ITEM_PARTS = ("grade", "source", "comment")
+QUESTION_PARTS = ("answer",)
 _NOT_ANSWERS = {"version", "save_key", "save", "save_later", "csrf_token"}
 
 
@@ -279,7 +321,9 @@ def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) 
     if section_id == "rooms":
         return {f"{part}_{room_id}": answer.get(part) for room_id, answer in answers.items() for part in ROOM_PARTS}
     return {
-        f"{part}_{field_key(item_id)}": answer.get(part) for item_id, answer in answers.items() for part in ITEM_PARTS
+        f"{part}_{field_key(item_id)}": answer.get(part)
+        for item_id, answer in answers.items()
+        for part in (QUESTION_PARTS if "answer" in answer else ITEM_PARTS)
     }
 
 
@@ -290,9 +334,10 @@ def answers_of(definition: Definition, section_id: str, form: SectionForm) -> di
         return {k: v for k, v in data.items() if k not in _NOT_ANSWERS}
     if section_id == "rooms":
         return {room.id: {part: data[f"{part}_{room.id}"] for part in ROOM_PARTS} for room in definition.rooms}
+    domain = definition.domain(section_id)
     return {
-        item.id: {part: data[f"{part}_{field_key(item.id)}"] for part in ITEM_PARTS}
-        for item in definition.domain(section_id).items
+        **{q.id: {"answer": data[f"answer_{field_key(q.id)}"]} for q in domain.questions},
+        **{item.id: {part: data[f"{part}_{field_key(item.id)}"] for part in ITEM_PARTS} for item in domain.items},
     }
 
 

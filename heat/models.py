@@ -307,6 +307,11 @@ class Assessment(Model):
     parent_view: Mapped[str | None] = mapped_column(Text)
     shown_scores: Mapped[str | None] = mapped_column(String(10))
     practitioner_notes: Mapped[str | None] = mapped_column(Text)
+    parent_rating: Mapped[str | None] = mapped_column(String(2))  # the parent's own 1-5 for the home
+    parent_agrees: Mapped[str | None] = mapped_column(String(10))  # with the assessment: yes, partly, no
+    family_copy_given_on: Mapped[dt.date | None]
+    gcp2_completed_on: Mapped[dt.date | None]  # "Graded Care Profile 2 completed on"
+    question_answers: Mapped[dict | None] = mapped_column(JSON, default=dict)  # yes/no questions (2026.3 on)
 
     # Analysis and what happens next
     strengths: Mapped[str | None] = mapped_column(Text)
@@ -434,6 +439,7 @@ class PersonPresent(Model):
     sex: Mapped[str | None] = mapped_column(String(10))
     residence: Mapped[str | None] = mapped_column(String(20))
     cares_for_child: Mapped[str | None] = mapped_column(String(10))
+    adult_id: Mapped[int | None] = mapped_column(ForeignKey("significant_adults.id"), index=True)
 
 
 class Action(Model):
@@ -446,6 +452,7 @@ class Action(Model):
     due_date: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20), default="open")
     carried_forward: Mapped[bool] = mapped_column(default=False)
+    referral: Mapped[str | None] = mapped_column(String(30))  # REFERRALS
 
 
 VERSION_EVENTS = {
@@ -653,6 +660,97 @@ class ApiToken(Model):
     window_count: Mapped[int] = mapped_column(default=0)
 
     user: Mapped[User] = relationship()
+
+
+REFERRALS = {
+    "fire_service": "Fire service home safety check",
+    "housing": "Housing",
+    "health_visitor": "Health visitor",
+    "safer_sleep": "Safer sleep advice",
+}
+PARENT_AGREES = {"yes": "Yes", "partly": "Partly", "no": "No"}
+
+
+class SignificantAdult(Model):
+    """An adult in the child's life, shared by the children of a household: whether they live
+    here, stay overnight or visit, whether they care for the child, the checks done on them, and
+    the visits they were seen at (people_present.adult_id)."""
+
+    __tablename__ = "significant_adults"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)  # recorded for
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relationship_to_child: Mapped[str | None] = mapped_column(String(100))
+    residence: Mapped[str] = mapped_column(String(20))  # RESIDENCE
+    cares_for_child: Mapped[str] = mapped_column(String(10), default="unknown")  # YES_NO_UNKNOWN
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_on: Mapped[dt.date]  # the visit (or day) they were first recorded
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    checks: Mapped[list[AdultCheck]] = relationship(order_by="AdultCheck.checked_on", cascade="all, delete-orphan")
+
+    @property
+    def residence_label(self) -> str:
+        return RESIDENCE.get(self.residence, self.residence)
+
+    @property
+    def in_the_home(self) -> bool:
+        """Lives here, stays overnight, or cares for the child: they must be seen."""
+        return self.residence in ("lives_here", "stays_overnight") or self.cares_for_child == "yes"
+
+
+class AdultCheck(Model):
+    """A check done on an adult (police, health, children's services records): when and what."""
+
+    __tablename__ = "adult_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adult_id: Mapped[int] = mapped_column(ForeignKey("significant_adults.id"), index=True)
+    checked_on: Mapped[dt.date]
+    note: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Agency(Model):
+    """Another agency involved with the child; out-of-area ones are marked."""
+
+    __tablename__ = "agencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str | None] = mapped_column(String(100))
+    out_of_area: Mapped[bool] = mapped_column(default=False)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(200))
+
+
+class InformationRequest(Model):
+    """Information asked of an agency: when, what, and when it came (if it has)."""
+
+    __tablename__ = "information_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    asked_on: Mapped[dt.date] = mapped_column(index=True)
+    what: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[dt.date | None] = mapped_column(index=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Meeting(Model):
+    """A meeting about the child: who was invited, who came, who sent information instead."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    held_on: Mapped[dt.date]
+    kind: Mapped[str] = mapped_column(String(100))
+    invited: Mapped[str] = mapped_column(Text)
+    attended: Mapped[str | None] = mapped_column(Text)
+    sent_information: Mapped[str | None] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Handover(Model):

@@ -90,6 +90,8 @@ def domain_data(
     definition: Definition, domain_id: str, grades: dict[str, str] | None = None, default: str = "2"
 ) -> dict:
     data = {}
+    for question in definition.domain(domain_id).questions:  # answered with what is not a concern
+        data[f"answer_{question.id.replace('.', '__')}"] = "no" if question.concern == "yes" else "yes"
     for item in definition.domain(domain_id).items:
         key = item.id.replace(".", "__")
         grade = (grades or {}).get(item.id, default)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, PlanChange, Transfer
+from heat.models import Agency, Assessment, AuditEvent, InformationRequest, PlanChange, SignificantAdult, Transfer
 from tests import helpers
 from tests.test_assessment_flow import count, definition, stored
 
@@ -50,6 +50,19 @@ CASEWORK = [
     ("POST", "/transfers/{transfer}"),
     ("GET", "/children/{child}/handover-summary"),
     ("GET", "/children/{child}/handover-summary.pdf"),
+    ("GET", "/children/{child}/people"),
+    ("GET", "/children/{child}/adults/new"),
+    ("POST", "/children/{child}/adults/new"),
+    ("GET", "/children/{child}/adults/{adult}/checks/new"),
+    ("POST", "/children/{child}/adults/{adult}/checks/new"),
+    ("GET", "/children/{child}/agencies/new"),
+    ("POST", "/children/{child}/agencies/new"),
+    ("GET", "/children/{child}/requests/new"),
+    ("POST", "/children/{child}/requests/new"),
+    ("POST", "/children/{child}/requests/{request}/received"),
+    ("GET", "/children/{child}/meetings/new"),
+    ("POST", "/children/{child}/meetings/new"),
+    ("GET", "/assessments/{submitted}/family-copy.pdf"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -60,6 +73,8 @@ READ_ONLY = {
     "/children/{child}/history.pdf",
     "/children/{child}/handover-summary",
     "/children/{child}/handover-summary.pdf",
+    "/children/{child}/people",
+    "/assessments/{submitted}/family-copy.pdf",
 }
 READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]
 AUDITOR_ONLY = [
@@ -152,6 +167,30 @@ def world(app, make, signed_in):
     assert sent.status_code == 302
     with app.app_context():
         transfer = db.session.scalar(select(Transfer.id).where(Transfer.child_id == moving.id))
+    # An adult on the child's register, and an information request to an agency.
+    adult = {
+        "name": "Kai Madeup",
+        "relationship": "Mother's partner",
+        "residence": "stays_overnight",
+        "cares_for_child": "yes",
+    }
+    assert (
+        client.post(f"/children/{child.id}/adults/new", data={"csrf_token": client.token, **adult}).status_code == 302
+    )
+    agency = {"name": "Westshire health visiting", "out_of_area": "yes"}
+    assert (
+        client.post(f"/children/{child.id}/agencies/new", data={"csrf_token": client.token, **agency}).status_code
+        == 302
+    )
+    with app.app_context():
+        adult_id = db.session.scalar(select(SignificantAdult.id).where(SignificantAdult.child_id == child.id))
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.child_id == child.id))
+    asked = {"agency": str(agency_id), "asked_on": ["2", "11", "2026"], "what": "Health visiting records."}
+    assert (
+        client.post(f"/children/{child.id}/requests/new", data={"csrf_token": client.token, **asked}).status_code == 302
+    )
+    with app.app_context():
+        request_id = db.session.scalar(select(InformationRequest.id).where(InformationRequest.child_id == child.id))
     return {
         "mine": mine,
         "other": other,
@@ -161,12 +200,14 @@ def world(app, make, signed_in):
         "user": other_worker.id,
         "change": change,
         "transfer": transfer,
+        "adult": adult_id,
+        "request": request_id,
     }
 
 
 def test_every_route_is_in_the_access_matrix(app):
     """A new route must get a row above (and so its access tests) before the suite passes."""
-    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5, "transfer": 6}
+    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5, "transfer": 6, "adult": 7, "request": 8}
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
@@ -298,6 +339,8 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "change_id": world["change"],
                         "session_id": 1,
                         "transfer_id": world["transfer"],
+                        "adult_id": world["adult"],
+                        "request_id": world["request"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -385,6 +428,8 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "number",  # an assessment's version number
             "session_id",  # one of the user's own sessions
             "transfer_id",
+            "adult_id",  # an adult on the child's register
+            "request_id",  # an information request about the child
             "filename",
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))

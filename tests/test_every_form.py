@@ -72,6 +72,8 @@ def every_form(app, make, signed_in, world):  # noqa: F811
         "session_id": 1,
         "number": 1,
         "transfer_id": world["transfer"],
+        "adult_id": world["adult"],
+        "request_id": world["request"],
     }
     clients = {
         "admin": signed_in(make.user("admin")),

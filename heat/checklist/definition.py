@@ -38,12 +38,31 @@ class Grade:
         return f"{self.value} {self.label}" if self.value in GRADED else self.label
 
 
+# The grades an item's "What each grade looks like" describes.
+DESCRIBED_GRADES = ("1", "3", "5")
+ANSWERS = {"yes": "Yes", "no": "No"}
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
     text: str
     hint: str
     domain_id: str
+    # What grades 1, 3 and 5 look like for this item, as (grade, words); empty before 2026.3
+    looks_like: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A fact that is yes or no (a working smoke alarm), asked in a domain but never graded.
+    `concern` is the answer that is a worry; the rule `question_concern` acts on it."""
+
+    id: str
+    text: str
+    hint: str
+    domain_id: str
+    concern: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class Domain:
     title: str
     items: tuple[Item, ...]
     safety_critical: bool = False
+    questions: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,9 @@ class TrendSettings:
     actions_visits: int = 2
     room_visits: int = 2  # a room that must be seen, not seen at this many visits running
     incomplete_visits: int = 2  # an Incomplete visit at this many visits running
+    unseen_adult_visits: int = 1  # an adult in the home, recorded this many visits ago and never seen
+    new_adult_visits: int = 1  # a new adult in the home is flagged for this many visits
+    request_working_days: int = 10  # an information request unanswered after this many working days
 
 
 TREND_LIMITS = {
@@ -93,6 +116,9 @@ TREND_LIMITS = {
     "actions_visits": (1, 20),
     "room_visits": (1, 20),
     "incomplete_visits": (1, 20),
+    "unseen_adult_visits": (1, 20),
+    "new_adult_visits": (1, 20),
+    "request_working_days": (1, 60),
 }
 # Settings renamed since a version was published: 2026.1's `sleep_visits` counted the sleeping
 # place alone; the rule now covers every room that must be seen.
@@ -113,6 +139,10 @@ class Definition:
     @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for domain in self.domains for item in domain.items)
+
+    @cached_property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(question for domain in self.domains for question in domain.questions)
 
     @cached_property
     def item_labels(self) -> Mapping[str, str]:
@@ -156,6 +186,7 @@ RULE_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "domain_mean_at_least": {"mean": (1, 5)},
     "required_room_not_seen": {},
     "safety_critical_on_carer_word": {"share": (0.5, 1)},
+    "question_concern": {},
 }
 
 
@@ -205,6 +236,18 @@ def _text(table: dict[str, Any], key: str, where: str) -> str:
     return value.strip()
 
 
+def _looks_like(item: dict[str, Any], item_id: str) -> tuple[tuple[str, str], ...]:
+    """An item's `looks_like = { 1 = "…", 3 = "…", 5 = "…" }`: all three grades, or none."""
+    table = item.get("looks_like")
+    if table is None:
+        return ()
+    _require(
+        isinstance(table, dict) and sorted(table) == list(DESCRIBED_GRADES),
+        f"item '{item_id}': 'looks_like' must describe grades {', '.join(DESCRIBED_GRADES)}",
+    )
+    return tuple((grade, _text(table, grade, f"item '{item_id}' looks_like")) for grade in DESCRIBED_GRADES)
+
+
 def _build(raw: dict[str, Any]) -> Definition:
     version = _text(raw, "version", "top level")
     published = raw.get("published")
@@ -233,15 +276,35 @@ def _build(raw: dict[str, Any]) -> Definition:
                 f"item id '{item_id}' is used twice (domains '{seen_items.get(item_id)}' and '{domain_id}')",
             )
             seen_items[item_id] = domain_id
-            items.append(Item(item_id, _text(i, "text", item_id), _text(i, "hint", item_id), domain_id))
+            items.append(
+                Item(item_id, _text(i, "text", item_id), _text(i, "hint", item_id), domain_id, _looks_like(i, item_id))
+            )
+        questions = []
+        for q in d.get("questions", []):
+            question_id = _text(q, "id", f"domain '{domain_id}' question")
+            _require(question_id not in seen_items, f"question id '{question_id}' is used twice")
+            seen_items[question_id] = domain_id
+            concern = q.get("concern")
+            _require(concern in ANSWERS, f"question '{question_id}': 'concern' must be one of {', '.join(ANSWERS)}")
+            questions.append(
+                Question(question_id, _text(q, "text", question_id), _text(q, "hint", question_id), domain_id, concern)
+            )
         _require(
             MIN_ITEMS <= len(items) <= MAX_ITEMS,
             f"domain '{domain_id}' has {len(items)} items; it needs {MIN_ITEMS} to {MAX_ITEMS}",
         )
         domains.append(
-            Domain(domain_id, _text(d, "title", domain_id), tuple(items), bool(d.get("safety_critical", False)))
+            Domain(
+                domain_id,
+                _text(d, "title", domain_id),
+                tuple(items),
+                bool(d.get("safety_critical", False)),
+                tuple(questions),
+            )
         )
     _require(domains, "no domains defined")
+    described = [bool(item.looks_like) for domain in domains for item in domain.items]
+    _require(all(described) or not any(described), "either every item says what its grades look like, or none does")
     domain_ids = {d.id for d in domains}
 
     rooms: list[Room] = []

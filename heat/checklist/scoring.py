@@ -22,6 +22,7 @@ class Answers:
     grades: Mapping[str, str]
     rooms: Mapping[str, str]
     sources: Mapping[str, str | None] = field(default_factory=dict)
+    answers: Mapping[str, str] = field(default_factory=dict)  # question id to "yes" or "no"
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,15 @@ def safety_critical_on_carer_word(definition: Definition, visit: Answers, params
     return findings
 
 
+def question_concern(definition: Definition, visit: Answers, params: Mapping[str, float]) -> list[Finding]:
+    """A yes/no question answered with the answer its definition names as a concern."""
+    return [
+        Finding(f"{q.text} {visit.answers[q.id].capitalize()}.")
+        for q in definition.questions
+        if visit.answers.get(q.id) == q.concern
+    ]
+
+
 RULES: dict[str, Callable[[Definition, Answers, Mapping[str, float]], list[Finding]]] = {
     "any_item_at_least": any_item_at_least,
     "any_item_at_least_in_safety_critical": any_item_at_least_in_safety_critical,
@@ -179,6 +189,7 @@ RULES: dict[str, Callable[[Definition, Answers, Mapping[str, float]], list[Findi
     "domain_mean_at_least": domain_mean_at_least,
     "required_room_not_seen": required_room_not_seen,
     "safety_critical_on_carer_word": safety_critical_on_carer_word,
+    "question_concern": question_concern,
 }
 
 
@@ -206,11 +217,13 @@ def score(
     grades: Mapping[str, str],
     rooms: Mapping[str, str],
     sources: Mapping[str, str | None] | None = None,
+    answers: Mapping[str, str] | None = None,
 ) -> Score:
     """Score one visit. `grades` maps item id to "1".."5", "NS" or "NA" (a missing item is Not seen);
     `rooms` maps room id to "seen", "not_seen" or "refused"; `sources` maps item id to how the
-    practitioner knows ("observed", "carer_said", "agency")."""
-    visit = Answers(grades, rooms, sources or {})
+    practitioner knows ("observed", "carer_said", "agency"); `answers` maps question id to "yes"
+    or "no"."""
+    visit = Answers(grades, rooms, sources or {}, answers or {})
     reasons = []
     for rule in definition.rules:
         findings = RULES[rule.rule](definition, visit, rule.params)

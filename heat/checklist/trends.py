@@ -296,6 +296,63 @@ def flags(
     return sorted(found, key=lambda f: not f.active)
 
 
+@dataclass(frozen=True)
+class AdultSeen:
+    """An adult on the child's register, as the flags about adults see them: whether they are in
+    the home (live here, stay overnight or care for the child), when they were first recorded, and
+    the recorded visits they were seen at."""
+
+    id: int
+    name: str
+    in_the_home: bool
+    recorded_on: dt.date
+    seen_at: frozenset[int]
+
+
+def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: TrendSettings | None = None) -> list[Flag]:
+    """ "Never seen": an adult in the home recorded at least `unseen_adult_visits` visits ago (those
+    visits on or after they were recorded) and not seen at any of them. "New adult in the home": an
+    adult in the home first recorded since the visit before the latest; active for
+    `new_adult_visits` visits."""
+    if not visits:
+        return []
+    s = s or TrendSettings()
+    found = []
+    latest = visits[-1]
+    for adult in adults:
+        if not adult.in_the_home:
+            continue
+        since = [v for v in visits if v.date >= adult.recorded_on]
+        if len(since) >= s.unseen_adult_visits and not adult.seen_at & {v.id for v in visits}:
+            run = since or [latest]
+            found.append(
+                _flag(
+                    "adult_never_seen",
+                    f"{adult.name}: never seen at a visit",
+                    f"{adult.name} lives here, stays overnight or cares for the child, was recorded on "
+                    f"{_day(adult.recorded_on)} and has not been seen at any of {len(since)} visit"
+                    f"{'s' if len(since) != 1 else ''} since.",
+                    run,
+                    latest,
+                )
+            )
+        earlier = [v for v in visits if v.date < adult.recorded_on]
+        if earlier:  # someone in the home before the first visit is not new to it
+            after = [v for v in visits if v.date >= adult.recorded_on][: s.new_adult_visits]
+            if after:
+                found.append(
+                    _flag(
+                        "new_adult",
+                        f"New adult in the home: {adult.name}",
+                        f"{adult.name} was first recorded on {_day(adult.recorded_on)}, after the visit of "
+                        f"{_day(earlier[-1].date)}. Find out who they are and do the checks.",
+                        after,
+                        latest,
+                    )
+                )
+    return sorted(found, key=lambda f: not f.active)
+
+
 def direction(visits: list[VisitSummary]) -> str | None:
     """Direction of travel since the previous visit: 'worse', 'better', 'same', or 'incomplete'
     when either visit is Incomplete (what was not seen cannot be compared, and never reads better)."""

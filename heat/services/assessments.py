@@ -26,11 +26,12 @@ from heat.models import (
     PersonPresent,
     RoomCheck,
     SectionSave,
+    SignificantAdult,
     User,
     assessment_children,
     utcnow,
 )
-from heat.services import audit, versions
+from heat.services import adults, audit, versions
 from heat.services.checklists import current_definition, definition_for, score_of
 from heat.services.summaries import refresh_children_of
 
@@ -203,6 +204,7 @@ VISIT_TEXT = (
     "joint_visitor_agency",
     "handover_from",
     "handover_to",
+    "gcp2_completed_on",
 )
 PEOPLE_TEXT = ("absent_members", "new_partner", "father_involvement")
 VOICE_TEXT = (
@@ -212,6 +214,9 @@ VOICE_TEXT = (
     "child_voice",
     "parent_view",
     "shown_scores",
+    "parent_rating",
+    "parent_agrees",
+    "family_copy_given_on",
     "practitioner_notes",
 )
 ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
@@ -240,41 +245,63 @@ def _store_visit(a: Assessment, section_id: str, answers: Answers) -> None:
     a.visit_time = dt.datetime.strptime(time, "%H:%M").time() if time else None
     a.announced = None if not answers["announced"] else answers["announced"] == "yes"
     for k in VISIT_TEXT:
-        setattr(a, k, _clean(answers[k]))
+        setattr(a, k, _clean(answers.get(k)))
     if a.plan_status != "cp":
         a.plan_category = None
 
 
-def _load_people(a: Assessment, section_id: str) -> Answers:
+def _person(p: PersonPresent | None, adult: SignificantAdult | None, present: str | None) -> dict[str, Any]:
     return {
-        "people": [
-            {
-                "name": p.name,
-                "relationship": p.relationship_to_child,
-                "sex": p.sex,
-                "residence": p.residence,
-                "cares_for_child": p.cares_for_child,
-            }
-            for p in a.people
-        ],
-        **{k: getattr(a, k) for k in PEOPLE_TEXT},
+        "adult_id": str(adult.id) if adult else "",
+        "present": present,
+        "name": p.name if p else adult.name if adult else None,
+        "relationship": p.relationship_to_child if p else adult.relationship_to_child if adult else None,
+        "sex": p.sex if p else None,
+        "residence": p.residence if p else adult.residence if adult else None,
+        "cares_for_child": p.cares_for_child if p else adult.cares_for_child if adult else None,
     }
 
 
-def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
-    for k in PEOPLE_TEXT:
-        setattr(a, k, _clean(answers[k]))
-    a.people = [
-        PersonPresent(
-            position=i,
-            name=_clean(p["name"]),
-            relationship_to_child=_clean(p["relationship"]),
-            sex=_clean(p["sex"]),
-            residence=_clean(p["residence"]),
-            cares_for_child=_clean(p["cares_for_child"]),
-        )
-        for i, p in enumerate(p for p in answers["people"] if _clean(p["name"]))
+def _load_people(a: Assessment, section_id: str) -> Answers:
+    """The people section starts from the household's register of adults: a row for each (was
+    this person here?), then anyone else recorded at this visit."""
+    register = adults.register_for(a.children)
+    by_adult = {p.adult_id: p for p in a.people if p.adult_id is not None}
+    saved = bool((a.section_status or {}).get("people"))
+    rows = [
+        _person(by_adult.get(adult.id), adult, "yes" if adult.id in by_adult else "no" if saved else None)
+        for adult in register
     ]
+    known = {adult.id for adult in register}
+    rows += [_person(p, None, "yes") for p in a.people if p.adult_id is None or p.adult_id not in known]
+    return {"people": rows, **{k: getattr(a, k) for k in PEOPLE_TEXT}}
+
+
+def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
+    """Who was here. Someone new joins the household's register of adults."""
+    for k in PEOPLE_TEXT:
+        setattr(a, k, _clean(answers.get(k)))
+    here = [p for p in answers["people"] if _clean(p["name"]) and (p.get("present") or "yes") == "yes"]
+    register = {adult.id: adult for adult in adults.register_for(a.children)}
+    rows = []
+    for i, p in enumerate(here):
+        adult = register.get(int(p["adult_id"])) if str(p.get("adult_id") or "").isdigit() else None
+        if adult is None and a.children:
+            adult = adults.join_register(
+                a, _clean(p["name"]), _clean(p["relationship"]), p.get("residence"), p.get("cares_for_child")
+            )
+        rows.append(
+            PersonPresent(
+                position=i,
+                name=_clean(p["name"]),
+                relationship_to_child=_clean(p["relationship"]),
+                sex=_clean(p["sex"]),
+                residence=_clean(p["residence"]),
+                cares_for_child=_clean(p["cares_for_child"]),
+                adult_id=adult.id if adult else None,
+            )
+        )
+    a.people = rows
 
 
 def _load_rooms(a: Assessment, section_id: str) -> Answers:
@@ -303,7 +330,7 @@ def _load_voice(a: Assessment, section_id: str) -> Answers:
 
 def _store_voice(a: Assessment, section_id: str, answers: Answers) -> None:
     for k in VOICE_TEXT:
-        setattr(a, k, _clean(answers[k]))
+        setattr(a, k, _clean(answers.get(k)))
 
 
 def _load_actions(a: Assessment, section_id: str) -> Answers:
@@ -314,6 +341,7 @@ def _load_actions(a: Assessment, section_id: str) -> Answers:
                 "owner": x.owner,
                 "due_date": x.due_date,
                 "status": x.status,
+                "referral": x.referral or "",
                 "carried_forward": "yes" if x.carried_forward else "",
             }
             for x in a.actions
@@ -325,7 +353,7 @@ def _load_actions(a: Assessment, section_id: str) -> Answers:
 
 def _store_actions(a: Assessment, section_id: str, answers: Answers) -> None:
     for k in ACTIONS_TEXT:
-        setattr(a, k, _clean(answers[k]))
+        setattr(a, k, _clean(answers.get(k)))
     a.advice_given = list(answers["advice_given"] or [])
     a.actions = [
         Action(
@@ -335,6 +363,7 @@ def _store_actions(a: Assessment, section_id: str, answers: Answers) -> None:
             due_date=x["due_date"],
             status=x["status"] or "open",
             carried_forward=x.get("carried_forward") == "yes",
+            referral=_clean(x.get("referral")),
         )
         for i, x in enumerate(x for x in answers["actions"] if _clean(x["task"]))
     ]
@@ -342,16 +371,31 @@ def _store_actions(a: Assessment, section_id: str, answers: Answers) -> None:
 
 def _load_domain(a: Assessment, section_id: str) -> Answers:
     stored = {g.item_id: g for g in a.grades}
+    domain = definition_for(a).domain(section_id)
+    answered = a.question_answers or {}
     return {
-        item.id: {"grade": g.grade, "source": g.evidence_source, "comment": g.comment}
-        for item in definition_for(a).domain(section_id).items
-        if (g := stored.get(item.id)) is not None
+        **{q.id: {"answer": answered[q.id]} for q in domain.questions if q.id in answered},
+        **{
+            item.id: {"grade": g.grade, "source": g.evidence_source, "comment": g.comment}
+            for item in domain.items
+            if (g := stored.get(item.id)) is not None
+        },
     }
 
 
 def _store_domain(a: Assessment, section_id: str, answers: Answers) -> None:
     stored = {g.item_id: g for g in a.grades}
-    for item in definition_for(a).domain(section_id).items:
+    domain = definition_for(a).domain(section_id)
+    if domain.questions:
+        answered = dict(a.question_answers or {})  # a new dict, so the JSON column is seen to change
+        for question in domain.questions:
+            answer = _clean((answers.get(question.id) or {}).get("answer"))
+            if answer is None:
+                answered.pop(question.id, None)
+            else:
+                answered[question.id] = answer
+        a.question_answers = answered
+    for item in domain.items:
         answer = answers.get(item.id) or {}
         grade = _clean(answer.get("grade"))
         graded = stored.get(item.id)

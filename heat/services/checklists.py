@@ -33,4 +33,10 @@ def definition_for_version(version: str) -> Definition:
 
 def score_of(assessment: Assessment) -> Score:
     sources = {g.item_id: g.evidence_source for g in assessment.grades}
-    return score(definition_for(assessment), assessment.grade_map, assessment.room_map, sources)
+    return score(
+        definition_for(assessment),
+        assessment.grade_map,
+        assessment.room_map,
+        sources,
+        assessment.question_answers or {},
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from heat.checklist.vocabulary import AMBER, DIRECTIONS, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
 from heat.models import PLAN_IN_EFFECT, PLAN_STATUSES, Action, Assessment, Child, ChildAddress, PlanChange, Team, User
-from heat.services import access, paging, reviews
+from heat.services import access, agencies, paging, reviews
 
 STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"
 MOVED_DAYS = 92  # "Moved in the last 3 months"
@@ -48,7 +48,9 @@ def dashboard_query(
         .scalar_subquery()
     )
     query = children_query.add_columns(overdue.label("overdue_actions"))
-    if show == "moved":
+    if show == "waiting":
+        query = query.where(agencies.waiting_for_information(today))
+    elif show == "moved":
         query = query.where(moved_since(today - dt.timedelta(days=MOVED_DAYS)))
     elif show == "stepped_down":
         query = query.where(stepped_down_since(today - dt.timedelta(days=STEPPED_DOWN_DAYS)))

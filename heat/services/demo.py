@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
-from heat.models import Child, ChildAddress, Household, Team, User
+from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
+from heat.services import agencies, checklists, child_record, register, reviews
 from heat.services import assessments as svc
-from heat.services import checklists, child_record, register, reviews
 from heat.services.passwords import hash_password
+from heat.services.summaries import refresh_summary
 
 DEMO_PASSWORD = "heat-demo-password"
 ACCOUNTS = [
@@ -193,6 +194,55 @@ def load(today: dt.date | None = None) -> None:
         today - dt.timedelta(days=40),
     )
 
+    # Mia's mother's partner stays overnight and has never been at a visit; the old area was
+    # asked for its records about the family three weeks ago and has not answered.
+    db.session.add(
+        SignificantAdult(
+            child_id=mia.id,
+            household_id=mia.household_id,
+            name="Jay (surname not known)",
+            relationship_to_child="Mother's partner",
+            residence="stays_overnight",
+            cares_for_child="unknown",
+            recorded_on=days[1] + dt.timedelta(days=2),
+            recorded_by_id=north_worker.id,
+        )
+    )
+    old_area = agencies.add_agency(
+        baby,
+        south_worker,
+        "Eastshire children's social care (invented)",
+        "Eastshire Council (invented)",
+        True,
+        "Duty team, 01632 960000 (invented)",
+        "Knew the mother when her earlier children were removed",
+    )
+    agencies.add_request(
+        baby,
+        south_worker,
+        old_area,
+        today - dt.timedelta(days=21),
+        "Records of the earlier children's removal and any assessments of the mother.",
+    )
+    midwife = agencies.add_agency(
+        baby, south_worker, "Community midwifery (invented)", "Southshire Council (invented)", False, None, "Midwife"
+    )
+    notes_asked = agencies.add_request(
+        baby, south_worker, midwife, today - dt.timedelta(days=12), "Antenatal booking notes."
+    )
+    agencies.mark_received(notes_asked, baby, south_worker, today - dt.timedelta(days=9))
+    agencies.add_meeting(
+        baby,
+        south_worker,
+        today - dt.timedelta(days=7),
+        "Pre-birth planning meeting",
+        "Mother, midwife, health visitor, housing, Eastshire children's social care",
+        "Mother, midwife, health visitor",
+        "Housing",
+    )
+    db.session.flush()
+    refresh_summary(mia)
+
     child_record.add_entry(
         mia,
         north_worker,
@@ -299,7 +349,11 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitc
                 "source": "observed" if grade in GRADED else None,
                 "comment": "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None,
             }
-        save(domain.id, grades)
+        # The smoke alarm works; the carbon monoxide alarm went missing at the third visit.
+        answers = {
+            q.id: {"answer": "no" if q.id == "safety.co_alarm" and visit >= 2 else "yes"} for q in domain.questions
+        }
+        save(domain.id, {**answers, **grades})
     save(
         "voice",
         {
@@ -309,6 +363,9 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitc
             "child_voice": f"{child.first_name} came to the worker and babbled; grizzly, with a heavy nappy.",
             "parent_view": f"{carer} says she is tired and the flat is hard to keep on top of.",
             "shown_scores": "yes",
+            "parent_rating": "2",
+            "parent_agrees": "partly" if visit >= 2 else "yes",
+            "family_copy_given_on": day,
             "practitioner_notes": None,
         },
     )
@@ -317,13 +374,21 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitc
         {
             "strengths": f"{carer} is warm with {child.first_name} and engages with visits.",
             "worries": "The home is getting dirtier at each visit and agreed actions are slipping.",
-            "advice_given": ["safer_sleep", "home_safety"],
+            "advice_given": ["safer_sleep", "home_safety", "icon"],
             "actions": [
                 {
                     "task": "Clear rubbish bags from the hallway",
                     "owner": f"{carer} {child.last_name}",
                     "due_date": day + dt.timedelta(days=7),
                     "status": "open",
+                    "carried_forward": "",
+                },
+                {
+                    "task": "Ask the fire service for a home safety check",
+                    "owner": "Allocated worker",
+                    "due_date": day + dt.timedelta(days=14),
+                    "status": "open",
+                    "referral": "fire_service",
                     "carried_forward": "",
                 },
             ],

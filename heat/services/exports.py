@@ -22,13 +22,14 @@ from heat.models import (
     RECORDED,
     Assessment,
     AssessmentVersion,
+    Child,
     Export,
     Team,
     User,
     utcnow,
 )
 from heat.reports.csv_export import csv_bytes
-from heat.services import audit, versions
+from heat.services import adults, audit, versions
 from heat.services.checklists import definition_for
 from heat.services.errors import FieldError
 
@@ -136,6 +137,7 @@ def _build(export: Export) -> None:
     decisions: list[list[object]] = [
         ["assessment_id", "child_identifier", "visit_date", "decision", "reviewer", "decided_at_utc", "rationale"]
     ]
+    children: dict[int, Child] = {}
     with open_private(partial) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n in range(0, len(ids), PROGRESS_EVERY):
             batch = db.session.scalars(
@@ -179,6 +181,7 @@ def _build(export: Export) -> None:
                 # compressed: stored in the ZIP as it is).
                 archive.writestr(f"assessments/assessment-{assessment.id}.pdf", pdfs[assessment.id], zipfile.ZIP_STORED)
                 grades = {g.item_id: g for g in assessment.grades}
+                children.update({c.id: c for c in assessment.children})
                 for child in assessment.children:
                     for item in definition.items:
                         g = grades.get(item.id)
@@ -211,8 +214,45 @@ def _build(export: Export) -> None:
         archive.writestr("items.csv", csv_bytes(items))
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
         archive.writestr("versions.csv", csv_bytes(history))
+        archive.writestr("people.csv", csv_bytes(_people_rows(list(children.values()))))
     partial.replace(path)
     _save(export, status="done", filename=path.name, finished_at=utcnow())
+
+
+def _people_rows(children: list[Child]) -> list[list[object]]:
+    """The adults on each exported child's register, with whether and when they were seen."""
+    rows: list[list[object]] = [
+        [
+            "child_identifier",
+            "adult",
+            "relationship",
+            "lives_here",
+            "cares_for_child",
+            "recorded_on",
+            "visits_seen_at",
+            "last_seen",
+            "never_seen_and_in_the_home",
+            "checks",
+        ]
+    ]
+    for child in sorted(children, key=lambda c: c.reference):
+        for s in adults.seen(child):
+            a = s.adult
+            rows.append(
+                [
+                    child.reference,
+                    a.name,
+                    a.relationship_to_child or "",
+                    a.residence_label,
+                    a.cares_for_child,
+                    a.recorded_on.isoformat(),
+                    len(s.visit_ids),
+                    s.last_seen.isoformat() if s.last_seen else "",
+                    "yes" if a.in_the_home and not s.visit_ids else "no",
+                    "; ".join(f"{c.checked_on.isoformat()}: {c.note}" for c in a.checks),
+                ]
+            )
+    return rows
 
 
 def expire(now: dt.datetime | None = None) -> int:

@@ -17,6 +17,7 @@ from heat.checklist.vocabulary import GRADED
 from heat.extensions import db
 from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
 from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg
+from heat.services import adults
 from heat.services.checklists import definition_for, score_of
 
 # The id of the sentence that sums the trend chart up: every page and PDF with the chart shows it.
@@ -157,12 +158,15 @@ def history(
     facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
     downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
-    # The flags follow from the visits' recorded versions and the step-downs alone: worked out once
-    # per set of them.
-    key = (tuple(_facts_key(v) for v in visits), settings, downs)
+    people = adults.facts(adults.seen(child)) if visits else ()
+    # The flags follow from the visits' recorded versions, the step-downs and the adults alone:
+    # worked out once per set of them.
+    key = (tuple(_facts_key(v) for v in visits), settings, downs, people)
     flags = _flags.get(key)
     if flags is None:
-        flags = _flags.keep(key, trends.flags([f.summary for f in facts], settings, downs))
+        summaries = [f.summary for f in facts]
+        found = trends.flags(summaries, settings, downs) + trends.adult_flags(summaries, people, settings)
+        flags = _flags.keep(key, sorted(found, key=lambda f: not f.active))
     return History(visits, facts, flags)
 
 

@@ -27,12 +27,15 @@ from wtforms import FieldList
 from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_data, section_form
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
+from heat.reports.pdf import render_pdf
 from heat.services import (
     access,
+    agencies,
     audit,
     checklists,
     child_record,
     chronology,
+    family_copy,
     history,
     paging,
     pending,
@@ -95,6 +98,8 @@ def child(child_id: int):
         step_down=next((c for c in changes if c.status == "requested"), None),
         addresses=addresses,
         transfer=child_record.pending_transfer(child),
+        waiting_for_information=agencies.overdue_count(child),
+        request_limit=checklists.current_definition().trends.request_working_days,
     )
 
 
@@ -464,6 +469,24 @@ def whole_number(value) -> int:
 def assessment_pdf(assessment_id: int):
     """The PDF stored with the latest version: the same bytes at every download."""
     return _version_pdf(assessment_id, None)
+
+
+@bp.route("/assessments/<int:assessment_id>/family-copy.pdf")
+@roles_required(*CASE_ROLES)
+def family_copy_pdf(assessment_id: int):
+    """A PDF for the parent or carer, in plain English, with nothing that is not theirs to read."""
+    assessment = access.assessment_for(current_user, assessment_id)
+    if assessment.status not in RECORDED:
+        abort(404)
+    access.check_pdf_allowance(current_user)
+    document = render_pdf("reports/family_copy.html", copy=family_copy.family_copy(assessment))
+    audit.record("family_copy_pdf", user=current_user, assessment_id=assessment.id)
+    db.session.commit()
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="heat-family-copy-{assessment.id}.pdf"'},
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/versions/<int:number>.pdf")

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.main import wtforms_errors
 from wtforms import DateField, FieldList
 
 from heat.checklist.vocabulary import DIRECTION_ARROWS, DIRECTIONS, RATINGS, ROOM_STATUSES
-from heat.models import EVIDENCE_SOURCES, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
+from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
 
 
 def date(value) -> str:
@@ -75,3 +75,4 @@ def register(app) -> None:
         "labels",
     )
     app.add_template_global(dt.date.today, "today")
+    app.add_template_global(REFERRALS, "referrals")

@@ -1,0 +1,62 @@
+"""The adults around a child, other agencies, information requests and meetings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired
+
+from forms.assessment import MIN_YEAR
+from forms.fields import GovDateField, choice, long_text, not_before, not_in_future, select, submit, text
+from heat.models import RESIDENCE, YES_NO_UNKNOWN
+
+
+class AdultForm(FlaskForm):
+    name = text("Name", hint="Or a description, if you do not know their name yet")
+    relationship = text("Relationship to the child", max_length=100, hint="For example, mother's partner or uncle")
+    residence = choice(
+        "Do they live here?", RESIDENCE, InputRequired("Select whether they live here, stay overnight or visit")
+    )
+    cares_for_child = choice(
+        "Do they care for the child?", YES_NO_UNKNOWN, InputRequired("Select whether they care for the child")
+    )
+    submit = submit("Add to the register")
+
+
+class CheckForm(FlaskForm):
+    checked_on = GovDateField("Date of the check", [not_before(MIN_YEAR)], description="For example, 3 11 2026")
+    note = long_text("What was checked and what it found", hint="For example, police check: no relevant information.")
+    submit = submit("Record the check")
+
+
+class AgencyForm(FlaskForm):
+    name = text("Agency", hint="For example, Westshire health visiting")
+    area = text("Area", max_length=100, hint="The local authority area it works in")
+    out_of_area = choice(
+        "Is it out of area?",
+        {"no": "No, our area", "yes": "Yes, another area"},
+        InputRequired("Select whether the agency is out of area"),
+    )
+    contact = text("Contact", hint="A name, phone number or team inbox")
+    role = text("Role with the child", hint="For example, health visitor to the mother")
+    submit = submit("Add agency")
+
+
+class RequestForm(FlaskForm):
+    agency = select("Agency asked", {})
+    asked_on = GovDateField("Date asked", [not_in_future, not_before(MIN_YEAR)])
+    what = long_text("Information asked for")
+    submit = submit("Record the request")
+
+
+class ReceivedForm(FlaskForm):
+    received_on = GovDateField("Date received", [not_in_future, not_before(MIN_YEAR)])
+    submit = submit("Record as received")
+
+
+class MeetingForm(FlaskForm):
+    held_on = GovDateField("Date of the meeting", [not_before(MIN_YEAR)])
+    kind = text("Meeting", hint="For example, core group or strategy discussion")
+    invited = long_text("Who was invited")
+    attended = long_text("Who came")
+    sent_information = long_text("Who sent information instead")
+    submit = submit("Record the meeting")

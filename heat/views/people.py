@@ -1,0 +1,160 @@
+"""The people around a child: the register of significant adults and their checks, other
+agencies, information requests and meetings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from forms.people import AdultForm, AgencyForm, CheckForm, MeetingForm, ReceivedForm, RequestForm
+from heat.extensions import db
+from heat.models import Agency, InformationRequest
+from heat.services import access, adults, agencies, audit
+from heat.views import carried_out, roles_required
+from heat.views.casework import CASE_ROLES
+
+bp = Blueprint("people", __name__)
+
+
+def _back(child_id: int) -> ResponseReturnValue:
+    return redirect(url_for("people.people", child_id=child_id))
+
+
+@bp.route("/children/<int:child_id>/people")
+@roles_required(*CASE_ROLES)
+def people(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id)
+    seen = adults.seen(child)
+    record = agencies.record_of(child)
+    audit.record("people_viewed", user=current_user, child_id=child.id)
+    db.session.commit()
+    return render_template(
+        "people/people.html",
+        child=child,
+        seen=seen,
+        record=record,
+        can_change=access.can_assess(current_user) and child.team_id == current_user.team_id,
+        received_form=ReceivedForm(),
+    )
+
+
+@bp.route("/children/<int:child_id>/adults/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def add_adult(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    form = AdultForm()
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: adults.add_adult(
+            child,
+            current_user,
+            form.name.data or "",
+            form.relationship.data,
+            form.residence.data,
+            form.cares_for_child.data,
+        ),
+    ):
+        flash("Added to the register of adults.", "success")
+        return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title="Add an adult")
+
+
+@bp.route("/children/<int:child_id>/adults/<int:adult_id>/checks/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def add_check(child_id: int, adult_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    adult = adults.adult_of(child, adult_id)
+    if adult is None:
+        raise access.deny(current_user, f"adult {adult_id}")
+    form = CheckForm()
+    if form.validate_on_submit() and carried_out(
+        form, lambda: adults.add_check(adult, child, current_user, form.checked_on.data, form.note.data or "")
+    ):
+        flash(f"Check on {adult.name} recorded.", "success")
+        return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title=f"Record a check on {adult.name}")
+
+
+@bp.route("/children/<int:child_id>/agencies/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def add_agency(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    form = AgencyForm()
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: agencies.add_agency(
+            child,
+            current_user,
+            form.name.data or "",
+            form.area.data,
+            form.out_of_area.data == "yes",
+            form.contact.data,
+            form.role.data,
+        ),
+    ):
+        flash("Agency added.", "success")
+        return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title="Add an agency")
+
+
+@bp.route("/children/<int:child_id>/requests/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def add_request(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    known = list(db.session.scalars(select(Agency).where(Agency.child_id == child.id).order_by(Agency.name)))
+    form = RequestForm()
+    form.agency.choices = [("", "Choose an agency")] + [
+        (str(a.id), f"{a.name} (out of area)" if a.out_of_area else a.name) for a in known
+    ]
+    if request.method == "GET" and request.args.get("agency"):
+        form.agency.data = request.args["agency"]
+    if form.validate_on_submit():
+        agency = next((a for a in known if str(a.id) == form.agency.data), None)
+        if carried_out(
+            form, lambda: agencies.add_request(child, current_user, agency, form.asked_on.data, form.what.data or "")
+        ):
+            flash("Information request recorded.", "success")
+            return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title="Record an information request")
+
+
+@bp.route("/children/<int:child_id>/requests/<int:request_id>/received", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    asked = db.session.get(InformationRequest, request_id)
+    if asked is None or asked.child_id != child.id:
+        raise access.deny(current_user, f"request {request_id}")
+    form = ReceivedForm()
+    if form.validate_on_submit() and carried_out(
+        form, lambda: agencies.mark_received(asked, child, current_user, form.received_on.data)
+    ):
+        flash("Recorded as received.", "success")
+        return _back(child.id)
+    return render_template(
+        "oversight/form.html", child=child, form=form, title=f"Information received from {asked.agency.name}"
+    )
+
+
+@bp.route("/children/<int:child_id>/meetings/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def add_meeting(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    form = MeetingForm()
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: agencies.add_meeting(
+            child,
+            current_user,
+            form.held_on.data,
+            form.kind.data or "",
+            form.invited.data or "",
+            form.attended.data,
+            form.sent_information.data,
+        ),
+    ):
+        flash("Meeting recorded.", "success")
+        return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title="Record a meeting")

@@ -1,0 +1,297 @@
+"""The people around the child: the register of adults and its flags, agencies and information
+requests, meetings, the family copy, and what reaches exports and the history PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from heat.checklist.definition import TrendSettings
+from heat.checklist.trends import AdultSeen, VisitSummary, adult_flags
+from heat.extensions import db
+from heat.models import Agency, Child, SignificantAdult
+from heat.services import agencies
+from tests import helpers
+from tests.test_assessment_flow import definition
+from tests.test_cli_and_admin import run
+
+D = dt.date
+
+
+def visit(n: int, day: dt.date) -> VisitSummary:
+    return VisitSummary(id=n, date=day, rating="green", mean=1.5, grades={})
+
+
+VISITS = [visit(1, D(2026, 6, 1)), visit(2, D(2026, 7, 1)), visit(3, D(2026, 8, 1))]
+
+
+@pytest.mark.parametrize(
+    "adult, settings, expected",
+    [
+        # Lives here, recorded before the first visit, seen at none: never seen (active).
+        (AdultSeen(1, "Sam", True, D(2026, 5, 1), frozenset()), TrendSettings(), {("adult_never_seen", True)}),
+        # Seen at one visit: no flag.
+        (AdultSeen(1, "Sam", True, D(2026, 5, 1), frozenset({2})), TrendSettings(), set()),
+        # Only visits: not in the home, so not flagged.
+        (AdultSeen(1, "Sam", False, D(2026, 5, 1), frozenset()), TrendSettings(), set()),
+        # Recorded after the last visit: no visit has yet had the chance to see them.
+        (AdultSeen(1, "Sam", True, D(2026, 8, 5), frozenset()), TrendSettings(), set()),
+        # The threshold is the definition's: 2 visits since recording are needed, and only 1 happened
+        # (they are new in the home, though).
+        (
+            AdultSeen(1, "Sam", True, D(2026, 7, 15), frozenset()),
+            TrendSettings(unseen_adult_visits=2),
+            {("new_adult", True)},
+        ),
+        # New since the visit before the latest, and seen: a new adult in the home.
+        (AdultSeen(1, "Sam", True, D(2026, 8, 1), frozenset({3})), TrendSettings(), {("new_adult", True)}),
+        # New at the second visit: flagged for one visit, so no longer active at the third.
+        (AdultSeen(1, "Sam", True, D(2026, 7, 1), frozenset({2, 3})), TrendSettings(), {("new_adult", False)}),
+        # ... unless the definition keeps it for two visits.
+        (
+            AdultSeen(1, "Sam", True, D(2026, 7, 1), frozenset({2, 3})),
+            TrendSettings(new_adult_visits=2),
+            {("new_adult", True)},
+        ),
+        # New and never seen: both.
+        (
+            AdultSeen(1, "Sam", True, D(2026, 7, 20), frozenset()),
+            TrendSettings(),
+            {("adult_never_seen", True), ("new_adult", True)},
+        ),
+    ],
+)
+def test_flags_about_adults(adult, settings, expected):
+    assert {(f.rule, f.active) for f in adult_flags(VISITS, [adult], settings)} == expected
+
+
+def test_the_people_section_starts_from_the_register_and_someone_new_joins_it(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    added = {"csrf_token": w.token, "name": "Lee Madeup", "relationship": "Mother's partner"}
+    w.post(f"/children/{child.id}/adults/new", data={**added, "residence": "stays_overnight", "cares_for_child": "yes"})
+    assessment = helpers.start(w, child.id)
+    page = helpers.page(w.get(helpers.section_url(assessment, "people")).get_data(as_text=True))
+    assert page.select_one("input[name='people-0-name']")["value"] == "Lee Madeup"
+    assert "Person 1 (on the register)" in page.get_text()
+    helpers.complete(w, assessment, definition(app))
+    # Completing without saying whether Lee was here is refused.
+    people = {**helpers.people_data(), "people-9-adult_id": "x"}
+    response = helpers.save(
+        w,
+        assessment,
+        "people",
+        {
+            "people-0-adult_id": page.select_one("input[name='people-0-adult_id']")["value"],
+            "people-0-name": "Lee Madeup",
+            "people-1-name": "Rita Madeup",
+            "people-1-relationship": "Grandmother",
+            "people-1-residence": "visiting",
+            "new_partner": "no",
+            "father_involvement": "Father not known.",
+        },
+    )
+    assert "Select whether Lee Madeup was here at this visit" in response.get_data(as_text=True)
+    response = helpers.save(
+        w,
+        assessment,
+        "people",
+        {
+            "people-0-adult_id": page.select_one("input[name='people-0-adult_id']")["value"],
+            "people-0-present": "no",
+            "people-0-name": "Lee Madeup",
+            "people-1-name": "Rita Madeup",
+            "people-1-relationship": "Grandmother",
+            "people-1-residence": "visiting",
+            "new_partner": "no",
+            "father_involvement": "Father not known.",
+        },
+    )
+    assert response.status_code == 302, people
+    with app.app_context():
+        names = set(db.session.scalars(select(SignificantAdult.name).where(SignificantAdult.child_id == child.id)))
+    assert {"Lee Madeup", "Rita Madeup"} <= names
+    helpers.submit(w, assessment)
+    register = w.get(f"/children/{child.id}/people").get_data(as_text=True)
+    assert "Never seen" in register
+    child_page = w.get(f"/children/{child.id}").get_data(as_text=True)
+    assert "Lee Madeup: never seen at a visit" in child_page
+
+
+def test_checks_on_an_adult_are_dated_and_reach_the_history_pdf(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
+    assert w.post(f"/children/{child.id}/adults/new", data=adult).status_code == 302
+    with app.app_context():
+        adult_id = db.session.scalar(select(SignificantAdult.id))
+    no_note = w.post(
+        f"/children/{child.id}/adults/{adult_id}/checks/new",
+        data={"csrf_token": w.token, "checked_on": ["3", "11", "2026"]},
+    )
+    assert "Say what was checked and what it found" in no_note.get_data(as_text=True)
+    check = {"csrf_token": w.token, "checked_on": ["3", "11", "2026"], "note": "Police check: nothing relevant."}
+    assert w.post(f"/children/{child.id}/adults/{adult_id}/checks/new", data=check).status_code == 302
+    pdf = w.get(f"/children/{child.id}/history.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "Lee Madeup" in text and "Police check: nothing relevant." in text and "Never seen" in text
+
+
+def test_an_unanswered_request_is_flagged_after_the_definitions_working_days(app, team_world):
+    w, s, child = team_world["w"], team_world["s"], team_world["child"]
+    agency = {"csrf_token": w.token, "name": "Westshire health visiting", "area": "Westshire", "out_of_area": "yes"}
+    assert w.post(f"/children/{child.id}/agencies/new", data=agency).status_code == 302
+    with app.app_context():
+        agency_id = db.session.scalar(select(Agency.id))
+    today = dt.date.today()
+    limit = definition(app).trends.request_working_days
+    late = agencies.working_days_before(today, limit)
+    recent = agencies.working_days_before(today, limit - 1)
+    for day, what in ((late, "Records from the last two years."), (recent, "Missed appointments.")):
+        asked = {
+            "csrf_token": w.token,
+            "agency": str(agency_id),
+            "asked_on": [str(day.day), str(day.month), str(day.year)],
+            "what": what,
+        }
+        assert w.post(f"/children/{child.id}/requests/new", data=asked).status_code == 302
+    page = w.get(f"/children/{child.id}/people").get_data(as_text=True)
+    assert f"Waiting for information: 1 request unanswered after {limit} working days" in page
+    assert "Out of area" in page
+    assert "Waiting for information" in w.get(f"/children/{child.id}").get_data(as_text=True)
+    waiting = s.get("/dashboard?show=waiting").get_data(as_text=True)
+    assert child.name in waiting
+    # The information arrives: the flag goes.
+    with app.app_context():
+        request_id = db.session.scalar(
+            select(agencies.InformationRequest.id).where(agencies.InformationRequest.asked_on == late)
+        )
+    received = {"csrf_token": w.token, "received_on": [str(today.day), str(today.month), str(today.year)]}
+    assert w.post(f"/children/{child.id}/requests/{request_id}/received", data=received).status_code == 302
+    assert child.name not in s.get("/dashboard?show=waiting").get_data(as_text=True)
+
+
+def test_a_meeting_records_who_was_invited_came_and_sent_information(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    meeting = {
+        "csrf_token": w.token,
+        "held_on": ["10", "11", "2026"],
+        "kind": "Core group",
+        "invited": "Mother, health visitor, school nurse",
+        "attended": "Mother, health visitor",
+        "sent_information": "School nurse",
+    }
+    assert w.post(f"/children/{child.id}/meetings/new", data=meeting).status_code == 302
+    page = w.get(f"/children/{child.id}/people").get_data(as_text=True)
+    assert "Core group" in page and "School nurse" in page
+
+
+SECRETS = {
+    "practitioner_notes": "SECRET-NOTE practitioner only",
+    "comment": "SECRET-COMMENT on an item",
+    "joint_visitor": "SECRET-VISITOR Jo",
+    "father_involvement": "SECRET-FATHER details",
+    "absent_members": "SECRET-ABSENT uncle",
+    "child_voice": "SECRET-VOICE words",
+    "person": "SECRET-PERSON Smith",
+    "agency": "SECRET-AGENCY Westshire",
+    "adult_check": "SECRET-CHECK police",
+    "sibling": "SECRETSIBLING",
+}
+
+
+def test_the_family_copy_never_contains_what_is_not_theirs(app, make, team_world):
+    """Every field that must never reach the family is filled with a marked word; none appears."""
+    w, child = team_world["w"], team_world["child"]
+    make.child(team_world["team"], "Other", SECRETS["sibling"])  # another child of the team
+    agency = {"csrf_token": w.token, "name": SECRETS["agency"], "out_of_area": "yes"}
+    w.post(f"/children/{child.id}/agencies/new", data=agency)
+    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
+    w.post(f"/children/{child.id}/adults/new", data=adult)
+    with app.app_context():
+        adult_id = db.session.scalar(select(SignificantAdult.id))
+    check = {"csrf_token": w.token, "checked_on": ["3", "11", "2026"], "note": SECRETS["adult_check"]}
+    w.post(f"/children/{child.id}/adults/{adult_id}/checks/new", data=check)
+    assessment = helpers.start(w, child.id)
+    first = definition(app).items[0]
+    helpers.complete(w, assessment, definition(app), grades={first.id: "4"})
+    key = first.id.replace(".", "__")
+    domain = helpers.domain_data(definition(app), first.domain_id, {first.id: "4"})
+    helpers.save(w, assessment, first.domain_id, {**domain, f"comment_{key}": SECRETS["comment"]})
+    helpers.save(w, assessment, "visit", {**helpers.visit_data(), "joint_visitor": SECRETS["joint_visitor"]})
+    people = {
+        "people-0-adult_id": str(adult_id),
+        "people-0-present": "no",
+        "people-0-name": "Lee Madeup",
+        "people-1-name": SECRETS["person"],
+        "absent_members": SECRETS["absent_members"],
+        "new_partner": "no",
+        "father_involvement": SECRETS["father_involvement"],
+    }
+    assert helpers.save(w, assessment, "people", people).status_code == 302
+    voice = {
+        **helpers.voice_data(),
+        "child_voice": SECRETS["child_voice"],
+        "practitioner_notes": SECRETS["practitioner_notes"],
+        "parent_view": "We are doing our best and the flat is damp.",
+        "parent_rating": "2",
+        "parent_agrees": "partly",
+    }
+    assert helpers.save(w, assessment, "voice", voice).status_code == 302
+    helpers.submit(w, assessment)
+    result = w.get(f"/assessments/{assessment}").get_data(as_text=True)
+    assert "Download family copy" in result
+    response = w.get(f"/assessments/{assessment}/family-copy.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    for field, secret in SECRETS.items():
+        assert secret.split()[0] not in text, field
+    for flag_word in ("Flag", "flag", "never seen", "Cumulative"):
+        assert flag_word not in text
+    assert "Lee Madeup" not in text  # other adults' details
+    assert "What is going well" in text and "What needs to change" in text and "What we agreed" in text
+    assert f"{first.text}: 4 Serious" in text
+    assert "Clear the stairs" in text  # the agreed action, with its date
+    assert "We are doing our best" in text and "You rated your home: 2 Adequate" in text
+    assert "Partly" in text and "Next visit" in text
+
+
+def test_exports_carry_people_csv(app, make, signed_in, team_world):
+    w, child = team_world["w"], team_world["child"]
+    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "stays_overnight", "cares_for_child": "no"}
+    w.post(f"/children/{child.id}/adults/new", data=adult)
+    assessment = helpers.start(w, child.id)
+    helpers.complete(w, assessment, definition(app))
+    helpers.submit(w, assessment)
+    auditor = signed_in(make.user("auditor"))
+    today = dt.date.today()
+    form = {
+        "csrf_token": auditor.token,
+        "teams": [str(team_world["team"].id)],
+        "date_from": ["1", "1", "2020"],
+        "date_to": [str(today.day), str(today.month), str(today.year)],
+    }
+    assert auditor.post("/exports", data=form).status_code == 302
+    listing = helpers.page(auditor.get("/exports").get_data(as_text=True))
+    link = next(a["href"] for a in listing.select("a") if a["href"].endswith("/download"))
+    download = auditor.get(link)
+    data = download.data
+    download.close()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        people = archive.read("people.csv").decode("utf-8-sig")
+    assert people.startswith("child_identifier,adult,relationship,lives_here")
+    assert f"{child.reference},Lee Madeup,,Stays overnight,no" in people
+    assert ",0,,yes," in people  # in the home and never seen
+
+
+def test_the_demo_shows_an_unseen_adult_and_an_unanswered_out_of_area_request(app):
+    assert run(app, "seed-demo").exit_code == 0
+    with app.app_context():
+        mia = db.session.scalar(select(Child).where(Child.first_name == "Mia"))
+        assert any("never seen at a visit" in flag for flag in mia.active_flags)
+        baby = db.session.scalar(select(Child).where(Child.reference == "HEAT-2002"))
+        record = agencies.record_of(baby)
+        assert [r.agency.out_of_area for r in record.overdue] == [True]
