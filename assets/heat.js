@@ -326,7 +326,7 @@ function addAnother() {
       copy.querySelectorAll("input[type=hidden]").forEach((input) => (input.value = ""));
       copy.querySelectorAll("select").forEach((select) => (select.selectedIndex = 0));
       const legend = copy.querySelector("legend");
-      legend.firstChild.textContent = legend.firstChild.textContent.replace(" (carried forward)", "");
+      legend.firstChild.textContent = legend.firstChild.textContent.replace(" (carried forward)", "").replace(" (on the register)", "");
       copy.querySelectorAll(".govuk-error-message").forEach((message) => message.remove());
       copy.querySelectorAll(".govuk-form-group--error").forEach((group) => group.classList.remove("govuk-form-group--error"));
       if (!copy.querySelector(".heat-remove-row")) {

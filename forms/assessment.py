@@ -133,21 +133,22 @@ class VisitForm(SectionForm):
 
 class PersonForm(Form):
     adult_id = HiddenField()  # someone already on the household's register of adults
-    present = select("Here at this visit?", {"": "Choose", **YES_NO})
     name = text("Name or description")
+    present = choice("Here at this visit?", YES_NO)
     relationship = text("Relationship to the child", max_length=100)
     sex = select("Sex", {"": "Choose", **SEX})
     residence = select("Lives here?", {"": "Choose", **RESIDENCE})
     cares_for_child = select("Cares for the child?", {"": "Choose", **YES_NO})
 
     def validate(self, extra_validators=None):
+        if not (self.adult_id.data or "").isdigit():
+            # Only someone on the household's register is asked whether they were here.
+            self.adult_id.data, self.present.data = "", None
         ok = super().validate(extra_validators)
         others = (self.relationship.data, self.sex.data, self.residence.data, self.cares_for_child.data)
         if not (self.name.data or "").strip() and any(others):
             self.name.errors = [*self.name.errors, "Enter a name or description for this person"]
             ok = False
-        if self.adult_id.data and not self.adult_id.data.isdigit():
-            self.adult_id.data = ""
         return ok
 
 
@@ -173,14 +174,17 @@ class PeopleForm(SectionForm):
         here = [p for p in field.entries if (p.form.name.data or "").strip() and p.form.present.data != "no"]
         if self.completing and not here:
             raise ValidationError("Enter at least one person who was present")
-        for entry in field.entries:
+
+    def validate_for(self, completing: bool) -> bool:
+        """Completing the section needs an answer for each adult on the register: here or not."""
+        ok = super().validate_for(completing)
+        for entry in self.people.entries if completing else []:
             person = entry.form
-            if self.completing and person.adult_id.data and not person.present.data:
-                person.present.errors = [
-                    *person.present.errors,
-                    f"Select whether {(person.name.data or 'this person').strip()} was here at this visit",
-                ]
-                raise ValidationError("Say whether each adult on the household’s register was here")
+            if person.adult_id.data and not person.present.data:
+                name = (person.name.data or "this person").strip()
+                person.present.errors = [*person.present.errors, f"Select whether {name} was here at this visit"]
+                ok = False
+        return ok
 
 
 def _room_fields(definition: Definition) -> dict:

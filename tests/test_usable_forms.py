@@ -115,11 +115,11 @@ def test_people_and_actions_add_and_remove_rows_without_javascript(app, draft):
     client, assessment_id = draft
     url = helpers.section_url(assessment_id, "people")
     page = helpers.page(client.get(url))
-    assert len(page.select("[data-heat-rows=people] fieldset")) == 1  # no wall of blank rows
+    assert len(page.select("[data-heat-rows=people] > fieldset")) == 1  # no wall of blank rows
     version = helpers.field_value(str(page), "version")
     typed = {"csrf_token": client.token, "version": version, "people-0-name": "Mother (invented)"}
     added = helpers.page(client.post(url, data={**typed, "add_row": "people"}))
-    rows = added.select("[data-heat-rows=people] fieldset")
+    rows = added.select("[data-heat-rows=people] > fieldset")
     assert len(rows) == 2 and helpers.field_value(str(added), "people-0-name") == "Mother (invented)"
     assert not added.select(".govuk-error-summary")  # adding a row checks nothing and saves nothing
     assert [b.get_text(" ", strip=True) for b in added.select("button[name=remove_row]")] == [
@@ -129,7 +129,7 @@ def test_people_and_actions_add_and_remove_rows_without_javascript(app, draft):
     both = {**typed, "people-1-name": "Partner (invented)"}
     removed = helpers.page(client.post(url, data={**both, "remove_row": "people-0"}))
     assert helpers.field_value(str(removed), "people-0-name") == "Partner (invented)"
-    assert len(removed.select("[data-heat-rows=people] fieldset")) == 1
+    assert len(removed.select("[data-heat-rows=people] > fieldset")) == 1
     # The form's first button saves, so Enter in a text box never adds or removes a row.
     first = added.select_one("form[data-heat-section] button")
     assert first["name"] == "save"
@@ -139,4 +139,4 @@ def test_people_and_actions_add_and_remove_rows_without_javascript(app, draft):
     again = helpers.page(client.get(url))
     names = [helpers.field_value(str(again), f"people-{n}-name") for n in range(3)]
     assert names == ["Mother (invented)", "Mother's new partner", "Grandmother"]
-    assert len(again.select("[data-heat-rows=people] fieldset")) == 4  # the three entered and one spare
+    assert len(again.select("[data-heat-rows=people] > fieldset")) == 4  # the three entered and one spare

@@ -76,11 +76,17 @@ def check_rows(form) -> list[tuple[str, str]]:
     return result
 
 
+def _shown_in_row(sub) -> str:
+    if sub.name.endswith("-present") and sub.data:  # someone on the register of adults
+        return "Here at this visit" if sub.data == "yes" else "Not here at this visit"
+    return _display(sub)
+
+
 def rows_of_list(field) -> list[tuple[str, str]]:
     """A list of rows (people, actions): one answer per row that has anything in it."""
     found = []
     for n, entry in enumerate(field.entries, start=1):
-        parts = [v for sub in entry.form for v in [_display(sub)] if v and not isinstance(sub, HiddenField)]
+        parts = [v for sub in entry.form for v in [_shown_in_row(sub)] if v and not isinstance(sub, HiddenField)]
         if parts:
             found.append((f"{field.label.text or field.name.title()} {n}", "; ".join(parts)))
     return found

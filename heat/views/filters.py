@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from govuk_frontend_wtf.main import wtforms_errors
-from wtforms import DateField, FieldList
+from wtforms import DateField, FieldList, HiddenField
 
 from heat.checklist.vocabulary import DIRECTION_ARROWS, DIRECTIONS, RATINGS, ROOM_STATUSES
 from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
@@ -48,7 +48,8 @@ def error_summary(form) -> dict:
         if isinstance(field, DateField):
             error["href"] = f"#{field.id}-day"
         elif isinstance(field, FieldList) and field.entries:
-            first = next(iter(_fields(field.entries[0])), field.entries[0])
+            shown = (f for f in _fields(field.entries[0]) if not isinstance(f, HiddenField))
+            first = next(shown, field.entries[0])
             error["href"] = f"#{first.id}"
     return params
 
