@@ -287,7 +287,7 @@ class ActionForm(Form):
     owner = text("Who will do it", max_length=200)
     due_date = GovDateField("Due date", [not_before(MIN_YEAR)])
     status = select("Status", ACTION_STATUSES)
-    referral = select("Referral (if this action is one)", {"": "Not a referral", **REFERRALS})
+    referral = select("Referral", {"": "Not a referral", **REFERRALS})
     carried_forward = HiddenField()
 
     def validate(self, extra_validators=None):

@@ -441,6 +441,8 @@ class PersonPresent(Model):
     cares_for_child: Mapped[str | None] = mapped_column(String(10))
     adult_id: Mapped[int | None] = mapped_column(ForeignKey("significant_adults.id"), index=True)
 
+    adult: Mapped[SignificantAdult | None] = relationship()
+
 
 class Action(Model):
     __tablename__ = "actions"

@@ -295,3 +295,16 @@ def test_the_demo_shows_an_unseen_adult_and_an_unanswered_out_of_area_request(ap
         baby = db.session.scalar(select(Child).where(Child.reference == "HEAT-2002"))
         record = agencies.record_of(baby)
         assert [r.agency.out_of_area for r in record.overdue] == [True]
+
+
+def test_a_save_that_adds_adults_to_the_register_moves_the_assessment_one_version_on(app, team_world):
+    """The tablet's outbox counts on it: each save it sends moves the version on by exactly one."""
+    from tests.test_assessment_flow import stored
+
+    w, child = team_world["w"], team_world["child"]
+    assessment = helpers.start(w, child.id)
+    before = stored(app, assessment).version
+    assert helpers.save(w, assessment, "people", helpers.people_data()).status_code == 302
+    assert stored(app, assessment).version == before + 1
+    with app.app_context():
+        assert len(db.session.scalars(select(SignificantAdult)).all()) == 2

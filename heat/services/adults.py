@@ -54,10 +54,16 @@ def register_for(children: Sequence[Child]) -> list[SignificantAdult]:
 
 
 def join_register(
-    assessment: Assessment, name: str, relationship: str | None, residence: str | None, cares: str | None
+    assessment: Assessment,
+    register: list[SignificantAdult],
+    name: str,
+    relationship: str | None,
+    residence: str | None,
+    cares: str | None,
 ) -> SignificantAdult:
-    """Someone recorded as present who is not on the register yet (matched by name) joins it."""
-    for adult in register_for(assessment.children):
+    """Someone recorded as present who is not on the `register` yet (matched by name) joins it.
+    Nothing is flushed: a save moves its assessment one version on, however many adults join."""
+    for adult in register:
         if adult.name.strip().lower() == name.strip().lower():
             return adult
     child = assessment.children[0]
@@ -72,7 +78,7 @@ def join_register(
         recorded_by_id=assessment.created_by_id,
     )
     db.session.add(adult)
-    db.session.flush()
+    register.append(adult)
     return adult
 
 

@@ -279,29 +279,36 @@ def _load_people(a: Assessment, section_id: str) -> Answers:
 
 def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
     """Who was here. Someone new joins the household's register of adults."""
-    for k in PEOPLE_TEXT:
-        setattr(a, k, _clean(answers.get(k)))
-    here = [p for p in answers["people"] if _clean(p["name"]) and (p.get("present") or "yes") == "yes"]
-    register = {adult.id: adult for adult in adults.register_for(a.children)}
-    rows = []
-    for i, p in enumerate(here):
-        adult = register.get(int(p["adult_id"])) if str(p.get("adult_id") or "").isdigit() else None
-        if adult is None and a.children:
-            adult = adults.join_register(
-                a, _clean(p["name"]), _clean(p["relationship"]), p.get("residence"), p.get("cares_for_child")
+    with db.session.no_autoflush:  # one UPDATE of the assessment: a save moves it one version on
+        register = adults.register_for(a.children)
+        by_id = {adult.id: adult for adult in register}
+        for k in PEOPLE_TEXT:
+            setattr(a, k, _clean(answers.get(k)))
+        here = [p for p in answers["people"] if _clean(p["name"]) and (p.get("present") or "yes") == "yes"]
+        rows = []
+        for i, p in enumerate(here):
+            adult = by_id.get(int(p["adult_id"])) if str(p.get("adult_id") or "").isdigit() else None
+            if adult is None and a.children:
+                adult = adults.join_register(
+                    a,
+                    register,
+                    _clean(p["name"]),
+                    _clean(p["relationship"]),
+                    p.get("residence"),
+                    p.get("cares_for_child"),
+                )
+            rows.append(
+                PersonPresent(
+                    position=i,
+                    name=_clean(p["name"]),
+                    relationship_to_child=_clean(p["relationship"]),
+                    sex=_clean(p["sex"]),
+                    residence=_clean(p["residence"]),
+                    cares_for_child=_clean(p["cares_for_child"]),
+                    adult=adult,
+                )
             )
-        rows.append(
-            PersonPresent(
-                position=i,
-                name=_clean(p["name"]),
-                relationship_to_child=_clean(p["relationship"]),
-                sex=_clean(p["sex"]),
-                residence=_clean(p["residence"]),
-                cares_for_child=_clean(p["cares_for_child"]),
-                adult_id=adult.id if adult else None,
-            )
-        )
-    a.people = rows
+        a.people = rows
 
 
 def _load_rooms(a: Assessment, section_id: str) -> Answers:

@@ -74,10 +74,12 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
         group.get_by_label("Seen", exact=True).check()
     page.get_by_role("button", name="Save and continue").click()
 
-    # Eight checklist domains, each its own page.
+    # Nine checklist domains, each its own page: yes/no questions first, then the graded items.
     for domain in app.extensions["heat_definitions"][app.extensions["heat_current_version"]].domains:
         expect(page.get_by_role("heading", level=1)).to_have_text(domain.title)
-        items = page.locator(".heat-item")
+        for question in domain.questions:
+            page.get_by_role("group", name=question.text).get_by_label("Yes", exact=True).check()
+        items = page.locator(".heat-item.heat-grades")
         assert items.count() == len(domain.items)
         for n in range(items.count()):
             item = items.nth(n)
@@ -113,7 +115,7 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     expect(page.locator(".govuk-panel__body")).to_have_text("Overall rating: Red")
     page.get_by_role("link", name="Read the assessment and its rating in full").click()
     expect(page.get_by_text("Overall rating: Red")).to_be_visible()
-    expect(page.get_by_text("Sleep: Sleeping place seen graded 4 Serious").first).to_be_visible()
+    expect(page.get_by_text("Sleep: Where the baby sleeps at night graded 4 Serious").first).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
     path = tmp_path / "assessment.pdf"
@@ -149,5 +151,6 @@ def test_phone_shows_the_checklist_without_sideways_scrolling(app, live_server, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
-    expect(page.get_by_role("link", name="Select a grade for smoke alarm")).to_be_visible()
+    expect(page.get_by_role("link", name="Answer the question: Is there a working smoke alarm?")).to_be_visible()
+    expect(page.get_by_role("link", name="Select a grade for stair gates, windows and blind cords")).to_be_visible()
     context.close()
