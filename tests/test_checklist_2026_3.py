@@ -105,6 +105,10 @@ def test_a_visit_with_no_smoke_alarm_is_amber_and_says_why_in_page_and_pdf(app, 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Is there a working smoke alarm?" in text
     assert "What each grade looks like" in text and "Smoking indoors or in the car with the baby" in text
+    family = w.get(f"/assessments/{assessment}/family-copy.pdf")
+    words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(family.data)).pages).split())
+    assert "What needs to change Is there a working smoke alarm? No." in words
+    assert "Safety hazards" not in words.split("What needs to change")[0]  # not listed as going well
 
 
 def test_icon_advice_referrals_and_the_gcp2_date_are_recorded(app, team_world):

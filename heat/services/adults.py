@@ -82,6 +82,14 @@ def join_register(
     return adult
 
 
+def update_from_visit(adult: SignificantAdult, residence: str | None, cares: str | None) -> None:
+    """What a visit recorded about someone on the register (lives here, cares for the child)."""
+    if residence in RESIDENCE:
+        adult.residence = residence
+    if cares in YES_NO_UNKNOWN:
+        adult.cares_for_child = cares
+
+
 def add_adult(
     child: Child, user: User, name: str, relationship: str | None, residence: str | None, cares: str | None
 ) -> SignificantAdult:

@@ -288,6 +288,8 @@ def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
         rows = []
         for i, p in enumerate(here):
             adult = by_id.get(int(p["adult_id"])) if str(p.get("adult_id") or "").isdigit() else None
+            if adult is not None:  # the register keeps what was last recorded about them
+                adults.update_from_visit(adult, p.get("residence"), p.get("cares_for_child"))
             if adult is None and a.children:
                 adult = adults.join_register(
                     a,

@@ -40,10 +40,13 @@ def family_copy(assessment: Assessment) -> FamilyCopy:
     definition = definition_for(assessment)
     grades = assessment.grade_map
     going_well, to_change = [], []
+    answered = assessment.question_answers or {}
     for domain in definition.domains:
         values = [int(grades[i.id]) for i in domain.items if grades.get(i.id) in GRADED]
-        if values and max(values) <= 2:
+        concerns = [q for q in domain.questions if answered.get(q.id) == q.concern]
+        if values and max(values) <= 2 and not concerns:
             going_well.append(domain.title)
+        to_change += [f"{q.text} {answered[q.id].capitalize()}." for q in concerns]
         for item in domain.items:
             grade = grades.get(item.id)
             if grade in GRADED and int(grade) >= 3:
