@@ -294,17 +294,16 @@ def test_a_visit_where_the_kitchen_was_not_seen_never_reads_as_better(app, team_
 def test_assessments_made_with_2026_1_keep_their_scores_exactly(app, team_world):
     """The evidence rule arrived in 2026.2: the same answers scored with 2026.1 stay Green."""
     w, child_id = team_world["w"], team_world["child"].id
-    told = {}
-    for item in definition(app).domain("sleep").items:
-        told[f"source_{item.id.replace('.', '__')}"] = "carer_said"
     ids = []
     for version in ("2026.1", "2026.2"):
+        own = app.extensions["heat_definitions"][version]  # each visit is filled in with its own version
+        told = {f"source_{item.id.replace('.', '__')}": "carer_said" for item in own.domain("sleep").items}
         assessment_id = helpers.start(w, child_id)
         with app.app_context():
             db.session.get(Assessment, assessment_id).checklist_version = version
             db.session.commit()
-        helpers.complete(w, assessment_id, definition(app))
-        sleep = {**helpers.domain_data(definition(app), "sleep"), **told}
+        helpers.complete(w, assessment_id, own)
+        sleep = {**helpers.domain_data(own, "sleep"), **told}
         assert helpers.save(w, assessment_id, "sleep", sleep).status_code == 302
         assert helpers.submit(w, assessment_id).status_code == 302
         ids.append(assessment_id)
