@@ -30,3 +30,6 @@ class Recent(Generic[V]):
         while len(self._items) > self.size:
             self._items.popitem(last=False)
         return value
+
+    def clear(self) -> None:
+        self._items.clear()

@@ -62,6 +62,14 @@ _flags: Recent[list[Flag]] = Recent(2000)
 _charts: Recent[str] = Recent(2000)
 
 
+def forget() -> None:
+    """Drop everything derived in this process: after an erasure nothing of the child may be
+    served from memory. (Other processes can no longer reach what they derived: an erased
+    visit is never a recorded one, and their entries age out as the caches fill.)"""
+    for cache in (_facts, _flags, _charts):
+        cache.clear()
+
+
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
     return (assessment.id, assessment.start_key, assessment.version, assessment.updated_at)
 
