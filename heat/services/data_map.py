@@ -24,6 +24,7 @@ them (and recorded for them from then on); one reached by nobody else goes with 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from heat.models import (
     RECORDED,
     Agency,
     Assessment,
+    AssessmentVersion,
     Child,
     Export,
     ReviewDecision,
@@ -43,7 +45,7 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
-from heat.services import audit, exports, history
+from heat.services import audit, exports, history, versions
 
 DELETE = "delete"
 BLANK = "blank"
@@ -148,14 +150,18 @@ def _move_adults(table: Table, scope: Scope) -> None:
 
 
 def _leave_shared_versions(table: Table, scope: Scope) -> None:
-    """Versions are never changed, except that an erased child leaves the list of children the
-    visit covered: what the visit said about the family stays the brother's or sister's record."""
-    for version_id, snapshot in db.session.execute(
-        select(table.c.id, table.c.snapshot).where(table.c.assessment_id.in_(_ids(scope.shared)))
+    """Versions are never changed, but for this: an erased child leaves a brother's or sister's
+    visit, so each of its versions loses the child from its list of children and its PDF is
+    rendered again from its snapshot without them (with its new SHA-256). Written with a plain
+    UPDATE: the ORM refuses any change to a version."""
+    for version in db.session.scalars(
+        select(AssessmentVersion).where(AssessmentVersion.assessment_id.in_(_ids(scope.shared)))
     ):
-        children = [c for c in snapshot.get("children", []) if c.get("id") != scope.child_id]
+        snapshot, pdf = versions.rendered_without(version, scope.child_id)
         db.session.execute(
-            update(table).where(table.c.id == version_id).values(snapshot={**snapshot, "children": children})
+            update(table)
+            .where(table.c.id == version.id)
+            .values(snapshot=snapshot, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
         )
 
 

@@ -15,16 +15,28 @@ from typing import Any
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import undefer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from heat.database import writing
 from heat.extensions import db
-from heat.models import Assessment, AssessmentVersion, User, utcnow
+from heat.models import (
+    Action,
+    Assessment,
+    AssessmentVersion,
+    Child,
+    ItemGrade,
+    PersonPresent,
+    ReviewDecision,
+    RoomCheck,
+    User,
+    utcnow,
+)
 from heat.reports.pdf import render_pdf
 from heat.services.checklists import definition_for, score_of
 
 # Not answers: how the app keeps track of saves.
 _BOOKKEEPING = {"start_key", "submission_key", "section_status", "section_versions", "version"}
-_CHILD_ROWS = ("grades", "rooms", "people", "actions")
+_CHILD_ROWS = {"grades": ItemGrade, "rooms": RoomCheck, "people": PersonPresent, "actions": Action}
 
 
 def record_context(assessment: Assessment) -> dict[str, Any]:
@@ -58,6 +70,54 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return value
+
+
+def _typed(model: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's plain values back as the model's column types (dates were stored as ISO text)."""
+    typed = {}
+    for attr in inspect(model).column_attrs:
+        if attr.key not in values:
+            continue
+        value = values[attr.key]
+        kind = getattr(attr.columns[0].type, "python_type", None) if isinstance(value, str) else None
+        try:
+            kind = kind if kind in (dt.date, dt.datetime, dt.time) else None
+        except NotImplementedError:
+            kind = None
+        typed[attr.key] = kind.fromisoformat(value) if kind else value
+    return typed
+
+
+def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[str, Any], bytes]:
+    """A version's snapshot and PDF with one child taken out of the visit: what erasing a child
+    does to a visit that stays a brother's or sister's record. The PDF is rendered again from the
+    snapshot (the answers as they were at that version, printed by the same person at the same
+    time); only the list of children differs."""
+    snapshot = dict(version.snapshot)
+    snapshot["children"] = [c for c in snapshot.get("children", []) if c.get("id") != child_id]
+    # A detached copy of the assessment as the version recorded it: never added to the session,
+    # its relationships set as if loaded, so nothing about it is written or cascaded.
+    copy = Assessment(**_typed(Assessment, snapshot))
+    for name, model in _CHILD_ROWS.items():
+        set_committed_value(copy, name, [model(**_typed(model, row)) for row in snapshot.get(name, [])])
+    staying = [c["id"] for c in snapshot["children"]]
+    set_committed_value(
+        copy, "children", list(db.session.scalars(select(Child).where(Child.id.in_(staying)).order_by(Child.id)))
+    )
+    decisions = db.session.scalars(
+        select(ReviewDecision)
+        .where(ReviewDecision.assessment_id == version.assessment_id, ReviewDecision.decided_at <= version.at)
+        .order_by(ReviewDecision.decided_at)
+        .execution_options(populate_existing=True)
+    )
+    set_committed_value(copy, "decisions", list(decisions))
+    pdf = render_pdf(
+        "reports/assessment.html",
+        generated_by=version.by.name if version.by is not None else "HEAT",
+        generated_at=version.at,
+        **record_context(copy),
+    )
+    return snapshot, pdf
 
 
 def keep(assessment: Assessment, event: str, by: User | None, at: dt.datetime | None = None) -> AssessmentVersion:
