@@ -1,4 +1,4 @@
-"""Flask commands: user accounts, teams, demo data, checking the audit trail."""
+"""Flask commands: user accounts, teams, demo data, checking the audit trail, erasing again."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
-from heat.services import accounts, api_auth, audit, backup, demo, importing
+from heat.services import accounts, api_auth, audit, backup, demo, importing, retention
 from heat.services.errors import FieldError
 from heat.services.scale import generate
 
@@ -22,6 +22,7 @@ audit_trail = AppGroup("audit", help="Check the audit trail.")
 backups = AppGroup("backup", help="Back up, check and restore the database.")
 children = AppGroup("children", help="Bring children in from the case system.")
 api_tokens = AppGroup("api-tokens", help="Bearer tokens for the JSON API.")
+retention_group = AppGroup("retention", help="Records due for review, restricted or erased.")
 
 
 def _user_with(email: str) -> User:
@@ -128,6 +129,16 @@ def backup_restore(path: Path) -> None:
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Restored from {path}.")
+
+
+@retention_group.command("erase-again")
+def erase_again() -> None:
+    """Erase every erased record again under the current data map (run once after an upgrade
+    that adds to the map: records erased before it still hold what it now covers)."""
+    with writing():
+        count = retention.erase_again()
+        db.session.commit()
+    click.echo(f"Erased again: {count} records.")
 
 
 @audit_trail.command("verify")
@@ -243,5 +254,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(backups)
     app.cli.add_command(children)
     app.cli.add_command(api_tokens)
+    app.cli.add_command(retention_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)

@@ -328,3 +328,27 @@ def test_a_child_alone_in_their_household_takes_it_and_its_adults(app, make, sig
     assert leftovers(app, leo.id, 0, ("Leo", "Dana Walsh", "Larch Close")) == []
     with app.app_context():
         assert db.session.scalar(select(db.metadata.tables["households"].c.id)) is None
+
+
+def test_records_erased_before_the_map_are_erased_again(app, make):
+    """A tombstone left by the erasure that kept addresses and adults loses them to
+    `flask retention erase-again`, and keeps the day it was first erased."""
+    team = make.team()
+    leo = make.child(team, "Leo", "Walsh", months=OVER_25)
+    first = dt.datetime(2026, 1, 5, 9, 0)
+    with app.app_context():
+        tombstone = db.session.get_one(Child, leo.id)
+        tombstone.first_name, tombstone.last_name, tombstone.erased_at = "Erased", "record", first
+        db.session.add(ChildAddress(child_id=leo.id, from_date=dt.date.today(), line_1="14 Larch Close"))
+        db.session.add(
+            SignificantAdult(
+                child_id=leo.id, name="Man introduced as 'Dan'", residence="visiting", recorded_on=dt.date.today()
+            )
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["retention", "erase-again"])
+    assert result.exit_code == 0 and "Erased again: 1 records." in result.output
+    assert leftovers(app, leo.id, 0, ("Leo", "Larch Close", "introduced as")) == []
+    with app.app_context():
+        assert db.session.get_one(Child, leo.id).erased_at == first
+        assert audit.verify()[1] is None

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 
 from heat.extensions import db
 from heat.models import (
@@ -136,7 +136,7 @@ def _tombstone(table: Table, scope: Scope) -> dict[str, Any]:
         "active_flags": [],
         "flag_count": 0,
         "rooms_never_seen": [],
-        "erased_at": utcnow(),
+        "erased_at": func.coalesce(table.c.erased_at, utcnow()),  # erased again: when it was first
     }
 
 

@@ -68,6 +68,17 @@ def decide(actor: User, child: Child, action: str, reason: str, today: dt.date |
     return child
 
 
+def erase_again() -> int:
+    """Erase every erased record again under today's data map (records erased before the map
+    covered addresses, adults, agencies and the rest still hold them). Returns how many; the
+    caller commits. Erasing a tombstone again changes nothing else."""
+    erased = list(db.session.scalars(select(Child).where(Child.erased_at.is_not(None)).order_by(Child.id)))
+    for child in erased:
+        data_map.erase(child)
+        audit.record("records_erased", child_id=child.id, detail="erased again under the current data map")
+    return len(erased)
+
+
 def counts(child: Child) -> dict[str, int]:
     """What is held about a child (shown before a decision)."""
     assessments = db.session.scalar(
