@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
@@ -78,10 +77,6 @@ class Entry:
     steps: tuple[Callable[[Table, Scope], None], ...] = field(default=())
 
 
-def _ids(values: Sequence[int]) -> list[int]:
-    return list(values)
-
-
 def delete_rows(where: Callable[[Table, Scope], ColumnElement[bool]]) -> Callable[[Table, Scope], None]:
     def step(table: Table, scope: Scope) -> None:
         db.session.execute(delete(table).where(where(table, scope)))
@@ -103,7 +98,7 @@ def of_child(table: Table, scope: Scope) -> ColumnElement[bool]:
 
 
 def of_only_visits(table: Table, scope: Scope) -> ColumnElement[bool]:
-    return table.c.assessment_id.in_(_ids(scope.only))
+    return table.c.assessment_id.in_(scope.only)
 
 
 # The columns of a visit kept in an erased visit's shell: how the app keeps track of it (the audit
@@ -144,9 +139,7 @@ def _move_adults(table: Table, scope: Scope) -> None:
     for adult_id, child_id in scope.adults_moved.items():
         db.session.execute(update(table).where(table.c.id == adult_id).values(child_id=child_id))
     # A kept adult recorded in a household that is going keeps no pointer to it.
-    db.session.execute(
-        update(table).where(table.c.household_id.in_(_ids(scope.households_gone))).values(household_id=None)
-    )
+    db.session.execute(update(table).where(table.c.household_id.in_(scope.households_gone)).values(household_id=None))
 
 
 def _leave_shared_versions(table: Table, scope: Scope) -> None:
@@ -155,7 +148,7 @@ def _leave_shared_versions(table: Table, scope: Scope) -> None:
     rendered again from its snapshot without them (with its new SHA-256). Written with a plain
     UPDATE: the ORM refuses any change to a version."""
     for version in db.session.scalars(
-        select(AssessmentVersion).where(AssessmentVersion.assessment_id.in_(_ids(scope.shared)))
+        select(AssessmentVersion).where(AssessmentVersion.assessment_id.in_(scope.shared))
     ):
         snapshot, pdf = versions.rendered_without(version, scope.child_id)
         db.session.execute(
@@ -167,11 +160,14 @@ def _leave_shared_versions(table: Table, scope: Scope) -> None:
 
 def _drop_export_files(table: Table, scope: Scope) -> None:
     """A finished export that held one of the child's visits has its ZIP deleted (the auditor makes
-    a new one if they need it); the export's row, which names no child, stays marked deleted."""
-    for export in db.session.scalars(select(Export).where(Export.id.in_(_ids(scope.exports)))):
+    a new one if they need it); the export's row, which names no child, stays marked deleted.
+    The file goes before the caller commits: should the erasure then fail, an export says "done"
+    without its file (its download fails and the auditor makes a new one), but no file that
+    should be gone is left behind."""
+    for export in db.session.scalars(select(Export).where(Export.id.in_(scope.exports))):
         export.status = "expired"
         audit.record("export_expired", target_user_id=export.requested_by_id, detail=f"export {export.id}: erasure")
-        Path(exports.export_path(export)).unlink(missing_ok=True)
+        exports.export_path(export).unlink(missing_ok=True)
 
 
 # Staff accounts, teams and sign-ins are not a child's record: an account is deactivated, never
@@ -223,7 +219,7 @@ MAP: dict[str, Entry] = {
         DELETE,
         "a household nobody is left in goes; one a brother or sister is still in stays theirs",
         plain=("id", "team_id"),
-        steps=(delete_rows(lambda t, s: t.c.id.in_(_ids(s.households_gone))),),
+        steps=(delete_rows(lambda t, s: t.c.id.in_(s.households_gone)),),
     ),
     "children": Entry(
         BLANK,
@@ -310,7 +306,7 @@ MAP: dict[str, Entry] = {
             "submitted_at",
             "submitted_by_id",
         ),
-        steps=(set_values(lambda t, s: t.c.id.in_(_ids(s.only)), _emptied_visit),),
+        steps=(set_values(lambda t, s: t.c.id.in_(s.only), _emptied_visit),),
     ),
     "item_grades": Entry(
         DELETE,
@@ -334,7 +330,7 @@ MAP: dict[str, Entry] = {
         plain=("id", "assessment_id", "position"),
         steps=(
             delete_rows(of_only_visits),
-            set_values(lambda t, s: t.c.adult_id.in_(_ids(s.adults_gone)), lambda t, s: {"adult_id": None}),
+            set_values(lambda t, s: t.c.adult_id.in_(s.adults_gone), lambda t, s: {"adult_id": None}),
         ),
     ),
     "actions": Entry(
@@ -391,9 +387,7 @@ MAP: dict[str, Entry] = {
             delete_rows(
                 lambda t, s: or_(
                     t.c.child_id == s.child_id,
-                    t.c.decision_id.in_(
-                        select(ReviewDecision.id).where(ReviewDecision.assessment_id.in_(_ids(s.only)))
-                    ),
+                    t.c.decision_id.in_(select(ReviewDecision.id).where(ReviewDecision.assessment_id.in_(s.only))),
                 )
             ),
         ),
@@ -476,14 +470,14 @@ MAP: dict[str, Entry] = {
             "household_id",
         ),
         plain=("id", "recorded_by_id"),
-        steps=(_move_adults, delete_rows(lambda t, s: t.c.id.in_(_ids(s.adults_gone)))),
+        steps=(_move_adults, delete_rows(lambda t, s: t.c.id.in_(s.adults_gone))),
     ),
     "adult_checks": Entry(
         DELETE,
         "the checks on the adults who go (a kept adult keeps theirs)",
         personal=("checked_on", "note"),
         plain=("id", "adult_id", "by_id"),
-        steps=(delete_rows(lambda t, s: t.c.adult_id.in_(_ids(s.adults_gone))),),
+        steps=(delete_rows(lambda t, s: t.c.adult_id.in_(s.adults_gone)),),
     ),
     "agencies": Entry(
         DELETE,
@@ -497,7 +491,7 @@ MAP: dict[str, Entry] = {
         "what was asked of the child's agencies",
         personal=("asked_on", "what", "received_on"),
         plain=("id", "child_id", "agency_id", "by_id"),
-        steps=(delete_rows(lambda t, s: or_(t.c.child_id == s.child_id, t.c.agency_id.in_(_ids(s.agencies)))),),
+        steps=(delete_rows(lambda t, s: or_(t.c.child_id == s.child_id, t.c.agency_id.in_(s.agencies))),),
     ),
     "meetings": Entry(
         DELETE,
