@@ -79,12 +79,12 @@ def _typed(model: Any, values: dict[str, Any]) -> dict[str, Any]:
         if attr.key not in values:
             continue
         value = values[attr.key]
-        kind = getattr(attr.columns[0].type, "python_type", None) if isinstance(value, str) else None
         try:
-            kind = kind if kind in (dt.date, dt.datetime, dt.time) else None
-        except NotImplementedError:
+            kind = attr.columns[0].type.python_type
+        except NotImplementedError:  # a type with no Python equivalent stored the value as it was
             kind = None
-        typed[attr.key] = kind.fromisoformat(value) if kind else value
+        is_time = kind in (dt.date, dt.datetime, dt.time) and isinstance(value, str)
+        typed[attr.key] = kind.fromisoformat(value) if is_time else value
     return typed
 
 
@@ -102,7 +102,10 @@ def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[st
         set_committed_value(copy, name, [model(**_typed(model, row)) for row in snapshot.get(name, [])])
     staying = [c["id"] for c in snapshot["children"]]
     set_committed_value(
-        copy, "children", list(db.session.scalars(select(Child).where(Child.id.in_(staying)).order_by(Child.id)))
+        copy,
+        "children",
+        # in the order Assessment.children gives them
+        list(db.session.scalars(select(Child).where(Child.id.in_(staying)).order_by(Child.date_of_birth.desc()))),
     )
     decisions = db.session.scalars(
         select(ReviewDecision)
