@@ -5,8 +5,11 @@ tasks run in. Workers start from `worker.py`: `.venv/bin/huey_consumer worker.hu
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
+import redis.exceptions
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -16,6 +19,14 @@ from heat.files import private_file, private_folder
 from heat.services import exports
 
 _apps: list[Flask] = []
+log = logging.getLogger("heat")
+
+# The queue cannot be reached (Redis down) or its SQLite file cannot be opened or written.
+QUEUE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlite3.OperationalError,
+)
 
 
 def configure(app: Flask) -> None:
@@ -28,11 +39,18 @@ def configure(app: Flask) -> None:
     elif setting.startswith(("redis://", "rediss://", "unix://")):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
     else:
-        private_folder(Path(setting).parent)
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
-    huey.storage = huey.create_storage()
-    if huey.storage_class is SqliteStorage:
-        private_file(Path(setting))
+    try:
+        if huey.storage_class is SqliteStorage:
+            private_folder(Path(setting).parent)
+        huey.storage = huey.create_storage()
+        if huey.storage_class is SqliteStorage:
+            private_file(Path(setting))
+    except (OSError, sqlite3.Error) as error:
+        # Said plainly, and the web server still starts: exports say the queue is not available
+        # until the file can be written. Its tables are made when HEAT next starts.
+        log.error("HEAT cannot use its export queue %s (%s): exports cannot start until it can.", setting, error)
+        huey.storage = huey.get_storage(**huey.storage_kwargs, create_tables=False)
     _apps[:] = [app]
 
 
