@@ -14,6 +14,7 @@ from flask import Flask, current_app, has_app_context
 from huey import crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from heat import database
 from heat.extensions import huey
 from heat.files import private_file, private_folder
 from heat.services import exports
@@ -65,6 +66,32 @@ def _app() -> Flask:
 def build_export(export_id: int) -> None:
     with _app().app_context():
         exports.build(export_id)
+
+
+def start_export(export_id: int) -> bool:
+    """Queue an export's build. When the queue cannot be reached the export is marked failed at
+    once (its page offers "Try again"), never left waiting to start, and the answer is False."""
+    try:
+        build_export(export_id)
+    except QUEUE_UNAVAILABLE as error:
+        log.error("Export %s could not be queued: %s", export_id, database.reason(error))
+        exports.not_queued(export_id)
+        return False
+    return True
+
+
+def requeue_stalled() -> list[int]:
+    """Queue again every export silent past the deadline (`flask exports requeue` runs it too)."""
+    stalled = exports.requeue_stalled()
+    for export_id in stalled:
+        start_export(export_id)
+    return stalled
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def requeue_stalled_exports() -> None:
+    with _app().app_context():
+        requeue_stalled()
 
 
 @huey.periodic_task(crontab(minute="*/15"))
