@@ -3,17 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-WORKERS ?= 3
 export FLASK_APP := app:create_app
 
 .PHONY: run test lint install install-dev assets migrate bench clean chromium redis
 
-# The export worker (Huey) runs beside the web server and stops with it.
+# The export worker (Huey) runs beside the web server and stops with it. gunicorn.conf.py sizes the
+# web server for the machine (a process per core, 4 threads each; WEB_CONCURRENCY overrides).
 run: install assets migrate
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/huey_consumer worker.huey --workers 2 --quiet & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --no-control-socket --access-logfile - "app:create_app()"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --no-control-socket --access-logfile - "app:create_app()"
 
 install: $(VENV)/installed-requirements.txt
 install-dev: $(VENV)/installed-requirements-dev.txt

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
-from flask_login import AnonymousUserMixin
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, TooManyRequests
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
@@ -35,6 +34,7 @@ from heat.views import (
 )
 
 ROOT = Path(__file__).parent
+UNAVAILABLE_RETRY_AFTER = 30  # seconds: a database restart, or a lock released
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -131,6 +131,30 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(offline.bp)
 
 
+def _without_the_database(*, broken: bool) -> None:
+    """Error pages never query the database: it may be down, locked, or mid-way through the
+    failure being reported. They show whoever this request already signed in and never load
+    anyone (Flask-Login's context processor would, with `load_user`). After a failure (`broken`)
+    the request's transaction is ended and its records expired, so nobody is shown as signed in."""
+    if broken:
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.close()
+    if broken or "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
+def _error_page(title: str, body: str, code: int, *, broken: bool = False) -> Response:
+    _without_the_database(broken=broken)
+    reference = security.request_id() if code >= 500 else None
+    try:
+        page = render_template("error.html", title=title, body=body, reference=reference)
+    except Exception:  # the designed page failed too: a plain one, never gunicorn's bare error
+        page = f"<!DOCTYPE html><title>{title} - HEAT</title><h1>{title}</h1><p>{body}</p><p>Reference: {reference}</p>"
+    return make_response(page, code)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
@@ -146,15 +170,17 @@ def register_errorhandlers(app: Flask) -> None:
             "What you saved before this page is safe. What you just sent may not have been saved: "
             "go back, check it and try again.",
         ),
+        503: (
+            "HEAT is not available at the moment",
+            "Try again in a few minutes. What you saved before this page is safe. What you just sent "
+            "may not have been saved: check it when HEAT is back. Saves made on a tablet wait there "
+            "and are sent then.",
+        ),
     }
-
-    def render_error(code: int) -> ResponseReturnValue:
-        title, body = messages[code]
-        return render_template("error.html", title=title, body=body), code
 
     for code in messages:
         if code not in (429, 500):
-            app.register_error_handler(code, lambda e, code=code: render_error(code))
+            app.register_error_handler(code, lambda e, code=code: _error_page(*messages[code], code))
 
     @app.errorhandler(429)
     def too_many(e: HTTPException) -> ResponseReturnValue:
@@ -162,22 +188,34 @@ def register_errorhandlers(app: Flask) -> None:
         title, body = messages[429]
         if e.description != TooManyRequests.description:
             title, body = "Too many requests", e.description or body
-        response = make_response(render_template("error.html", title=title, body=body), 429)
+        response = _error_page(title, body, 429)
         retry_after = getattr(e, "retry_after", None)
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
 
+    def unavailable(e: Exception) -> ResponseReturnValue:
+        """The database or the queue is down, locked or unwritable: a designed 503 with the request
+        id, logged with it. Nothing is kept from the failure, so the next request after the
+        database is back simply works (no restart)."""
+        app.logger.error("Request %s: HEAT is not available: %s", security.request_id(), database.reason(e))
+        if request.blueprint == "api_v1":
+            _without_the_database(broken=True)
+            response = api_v1.problem(ServiceUnavailable(messages[503][0], retry_after=UNAVAILABLE_RETRY_AFTER))
+        else:
+            response = _error_page(*messages[503], 503, broken=True)
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response
+
+    for unreachable in (*database.UNAVAILABLE, *tasks.QUEUE_UNAVAILABLE):
+        app.register_error_handler(unreachable, unavailable)
+
     @app.errorhandler(500)
-    def server_error(e: Exception) -> ResponseReturnValue:
-        # The request's transaction may be broken (a failed flush, a lost connection): end it before
-        # rendering, and render without the signed-in user, so the page never needs the database.
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            db.session.close()
-        title, body = messages[500]
-        return render_template("error.html", title=title, body=body, current_user=AnonymousUserMixin()), 500
+    def server_error(e: InternalServerError) -> ResponseReturnValue:
+        if isinstance(e.original_exception, database.UNAVAILABLE + tasks.QUEUE_UNAVAILABLE):
+            return unavailable(e.original_exception)  # raised where no handler could catch it
+        app.logger.error("Request %s ended in a server error (logged above)", security.request_id())
+        return _error_page(*messages[500], 500, broken=True)
 
     @login_manager.unauthorized_handler
     def unauthorized() -> ResponseReturnValue:
@@ -197,11 +235,6 @@ def register_errorhandlers(app: Flask) -> None:
             return kept
         if request.blueprint == "api" or request.headers.get("X-Heat-Outbox"):
             return jsonify(status="csrf"), 400
-        return (
-            render_template(
-                "error.html",
-                title="This page has expired",
-                body="Go back, reload the page and try again. Your saved answers are safe.",
-            ),
-            400,
+        return _error_page(
+            "This page has expired", "Go back, reload the page and try again. Your saved answers are safe.", 400
         )

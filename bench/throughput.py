@@ -2,7 +2,7 @@
 
 Target (../shared/targets.md, issue 11): the checklist section page and the child page serve at
 least 0.10 of the bare route's requests per second (then 0.25). Both servers run the same way
-(gunicorn, `WORKERS` sync workers, on loopback); a load generator of CONCURRENCY processes with
+(gunicorn, `WORKERS` workers of gunicorn.conf.py's kind, on loopback); a load generator of CONCURRENCY processes with
 keep-alive-free HTTP/1.1 requests drives each for SECONDS. Prints figures; asserts nothing.
 Run: make bench   (or .venv/bin/python bench/throughput.py)
 """
@@ -171,7 +171,7 @@ def main() -> None:
                 process.send_signal(signal.SIGTERM)
                 process.wait()
     base = results["bare Flask route"][0]
-    print(f"gunicorn, {WORKERS} sync workers; {CONCURRENCY} client processes for {SECONDS:g} s each; loopback")
+    print(f"gunicorn, {WORKERS} workers (gunicorn.conf.py); {CONCURRENCY} clients for {SECONDS:g} s each; loopback")
     print(f"{'page':<32}{'requests/s':>12}{'ratio':>8}{'errors':>8}   target ratio >= 0.10")
     for name, (rate, errors) in results.items():
         print(f"{name:<32}{rate:>12.0f}{rate / base:>8.3f}{errors:>8}")

@@ -151,6 +151,12 @@ class ExportForm(FlaskForm):
             raise ValidationError("The end date must be the same as or after the start date")
 
 
+class RetryExportForm(FlaskForm):
+    """ "Try again" on a failed or stopped export: the button, and the CSRF token with it."""
+
+    retry = submit("Try again")
+
+
 class AuditSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search: it changes nothing

@@ -1,4 +1,5 @@
-"""Flask commands: user accounts, teams, demo data, checking the audit trail, erasing again."""
+"""Flask commands: user accounts, teams, demo data, checking the audit trail, erasing again,
+stalled exports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from heat import tasks
 from heat.database import writing
 from heat.extensions import db
 from heat.models import ROLES, Team, User
@@ -23,6 +25,7 @@ backups = AppGroup("backup", help="Back up, check and restore the database.")
 children = AppGroup("children", help="Bring children in from the case system.")
 api_tokens = AppGroup("api-tokens", help="Bearer tokens for the JSON API.")
 retention_group = AppGroup("retention", help="Records due for review, restricted or erased.")
+exports = AppGroup("exports", help="Auditor exports.")
 
 
 def _user_with(email: str) -> User:
@@ -152,6 +155,14 @@ def verify_audit() -> None:
     raise SystemExit(1)
 
 
+@exports.command("requeue")
+def requeue_exports() -> None:
+    """Queue again every export waiting or being built with no progress for HEAT_EXPORT_STALL_MINUTES
+    (the worker's periodic task does this every 5 minutes)."""
+    stalled = tasks.requeue_stalled()
+    click.echo(f"Queued again: {', '.join(f'export {n}' for n in stalled)}." if stalled else "No export has stalled.")
+
+
 @teams.command("create")
 @click.argument("name")
 def create_team(name: str) -> None:
@@ -255,5 +266,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(children)
     app.cli.add_command(api_tokens)
     app.cli.add_command(retention_group)
+    app.cli.add_command(exports)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_scale)

@@ -91,6 +91,9 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_EXPORT_DIR": os.environ.get("HEAT_EXPORT_DIR", str(Path(instance_path) / "exports")),
         # A child's records are due for review (restrict or erase) this many years after birth.
         "HEAT_RETENTION_REVIEW_AGE": int(os.environ.get("HEAT_RETENTION_REVIEW_AGE") or 25),
+        # An export waiting or being built with no progress for this long was lost (its worker
+        # killed, its task dropped): it is queued again. A build stores progress every few records.
+        "HEAT_EXPORT_STALL_MINUTES": int(os.environ.get("HEAT_EXPORT_STALL_MINUTES") or 10),
         # Export ZIPs (every child's PDFs) are deleted this many days after they were made.
         "HEAT_EXPORT_RETENTION_DAYS": int(os.environ.get("HEAT_EXPORT_RETENTION_DAYS") or 7),
         # Where the footer's "Help" link sends practitioners: the service desk that supports HEAT.

@@ -7,6 +7,8 @@ of a state-changing request (or inside `writing()`) begins IMMEDIATE and waits i
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 from heat.files import open_private, private_file, private_folder
@@ -23,6 +25,26 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
 
 _writing: ContextVar[bool] = ContextVar("heat_writing", default=False)
+log = logging.getLogger("heat")
+
+# The database cannot be reached, is locked past the busy timeout, or cannot be opened or written
+# (a server restarting, a full disk, a file with the wrong owner). SQLite reports a mistake in our
+# own SQL as an OperationalError too; the test suite finds those before release, so at run time
+# these mean the database, not the code. Pages answer them with 503 (app.py).
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,  # no connection free in the pool
+    sqlite3.OperationalError,
+)
+
+
+def reason(error: BaseException) -> str:
+    """What went wrong, for the log: the driver's own first line, never the statement or its
+    parameters (which can hold a child's details)."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else ''}"
 
 
 @contextmanager
@@ -46,17 +68,32 @@ def engine_options(url: str, options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def configure_engine(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-    if engine.url.database and engine.url.database != ":memory:":
-        # The database file (and its write-ahead log) is the service account's alone.
-        # SQLite creates the -wal and -shm files with the database file's own permissions.
-        database = Path(engine.url.database)
+def _prepare_file(database: Path) -> None:
+    """The database file (and its write-ahead log) is the service account's alone. SQLite creates
+    the -wal and -shm files with the database file's own permissions.
+
+    A file or folder HEAT cannot write is said plainly in the log, and start-up carries on: every
+    page then answers "HEAT is not available at the moment" (503) until it is put right, with no
+    restart needed, instead of every web worker failing to boot and the server exiting."""
+    try:
         private_folder(database.parent)
         if not database.exists():
             open_private(database).close()  # an empty file is a new database
         private_file(database)
+    except OSError as error:
+        log.error(
+            "HEAT cannot use its database file %s (%s). Pages will say HEAT is not available until "
+            "the service account can read and write the file and its folder.",
+            database,
+            error.strerror or error,
+        )
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+    if engine.url.database and engine.url.database != ":memory:":
+        _prepare_file(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):

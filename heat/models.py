@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
+    Index,
     LargeBinary,
     String,
     Table,
@@ -802,6 +803,10 @@ class Export(Model):
     filename: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(String(200))
     finished_at: Mapped[dt.datetime | None]
+    # Which build owns it: each claim by a worker adds one, and only that build may write to it.
+    attempt: Mapped[int] = mapped_column(default=0)
+    # Last queued, or last heard from the build: long silent means the worker died or the task was lost.
+    progress_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     requested_by: Mapped[User] = relationship()
 
@@ -810,12 +815,20 @@ class AuditEvent(Model):
     """Append-only: who did what to which record, when (UTC) and from where."""
 
     __tablename__ = "audit_events"
+    # The trail is searched by user, child or assessment, newest first: each index hands over a
+    # person's or a record's events already in time order, so a search reads only its own rows
+    # however long the trail grows (services/audit_search.py).
+    __table_args__ = (
+        Index("ix_audit_events_user_id_at", "user_id", "at"),
+        Index("ix_audit_events_child_id_at", "child_id", "at"),
+        Index("ix_audit_events_assessment_id_at", "assessment_id", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40), index=True)
-    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"), index=True)
-    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
     target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     email_tried: Mapped[str | None] = mapped_column(String(254), index=True)
     address: Mapped[str | None] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -19,6 +20,8 @@ from heat.models import User
 from heat.services import sessions
 
 SEEN_AT_RESOLUTION = 60  # seconds
+# A request id a trusted proxy passes on (X-Request-Id) is kept if it looks like one.
+PASSED_ON_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
@@ -88,7 +91,19 @@ def tablet_id(user: User) -> str:
     return digest.hexdigest()[:24]
 
 
+def request_id() -> str:
+    """This request's id: in the X-Request-Id response header, the access log (gunicorn.conf.py),
+    the error pages and their log lines, so a practitioner's "reference" finds the request. The
+    reverse proxy's own id when HEAT_PROXY_HOPS trusts it, so both logs agree."""
+    if "request_id" not in g:
+        passed_on = request.headers.get("X-Request-Id", "")
+        trusted = current_app.config["HEAT_PROXY_HOPS"] and PASSED_ON_ID.fullmatch(passed_on)
+        g.request_id = passed_on if trusted else secrets.token_hex(8)
+    return g.request_id
+
+
 def _set_headers(response):
+    response.headers["X-Request-Id"] = request_id()
     response.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -5,17 +5,29 @@ tasks run in. Workers start from `worker.py`: `.venv/bin/huey_consumer worker.hu
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
+import redis.exceptions
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
+from heat import database
 from heat.extensions import huey
 from heat.files import private_file, private_folder
 from heat.services import exports
 
 _apps: list[Flask] = []
+log = logging.getLogger("heat")
+
+# The queue cannot be reached (Redis down) or its SQLite file cannot be opened or written.
+QUEUE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlite3.OperationalError,
+)
 
 
 def configure(app: Flask) -> None:
@@ -28,11 +40,18 @@ def configure(app: Flask) -> None:
     elif setting.startswith(("redis://", "rediss://", "unix://")):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
     else:
-        private_folder(Path(setting).parent)
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
-    huey.storage = huey.create_storage()
-    if huey.storage_class is SqliteStorage:
-        private_file(Path(setting))
+    try:
+        if huey.storage_class is SqliteStorage:
+            private_folder(Path(setting).parent)
+        huey.storage = huey.create_storage()
+        if huey.storage_class is SqliteStorage:
+            private_file(Path(setting))
+    except (OSError, sqlite3.Error) as error:
+        # Said plainly, and the web server still starts: exports say the queue is not available
+        # until the file can be written. Its tables are made when HEAT next starts.
+        log.error("HEAT cannot use its export queue %s (%s): exports cannot start until it can.", setting, error)
+        huey.storage = huey.get_storage(**huey.storage_kwargs, create_tables=False)
     _apps[:] = [app]
 
 
@@ -47,6 +66,32 @@ def _app() -> Flask:
 def build_export(export_id: int) -> None:
     with _app().app_context():
         exports.build(export_id)
+
+
+def start_export(export_id: int) -> bool:
+    """Queue an export's build. When the queue cannot be reached the export is marked failed at
+    once (its page offers "Try again"), never left waiting to start, and the answer is False."""
+    try:
+        build_export(export_id)
+    except QUEUE_UNAVAILABLE as error:
+        log.error("Export %s could not be queued: %s", export_id, database.reason(error))
+        exports.not_queued(export_id)
+        return False
+    return True
+
+
+def requeue_stalled() -> list[int]:
+    """Queue again every export silent past the deadline (`flask exports requeue` runs it too)."""
+    stalled = exports.requeue_stalled()
+    for export_id in stalled:
+        start_export(export_id)
+    return stalled
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def requeue_stalled_exports() -> None:
+    with _app().app_context():
+        requeue_stalled()
 
 
 @huey.periodic_task(crontab(minute="*/15"))

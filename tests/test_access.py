@@ -81,6 +81,7 @@ AUDITOR_ONLY = [
     ("GET", "/exports"),
     ("POST", "/exports"),
     ("GET", "/exports/1/download"),
+    ("POST", "/exports/1/retry"),
     ("GET", "/audit"),
     ("GET", "/audit/export.csv"),
 ]

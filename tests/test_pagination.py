@@ -1,11 +1,16 @@
-"""Every paginated list (caseload, dashboard, audit trail) pages the same way: GOV.UK pagination
+"""Every paginated list (caseload, dashboard, audit trail, reviews) pages the same way: GOV.UK pagination
 links that keep the filters, and a page past the end shows the last page instead of nothing."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from sqlalchemy import select
+
+from heat.checklist.vocabulary import GREEN, RED
 from heat.extensions import db
+from heat.models import Assessment, Child, utcnow
 from heat.services import audit
 from heat.services.paging import PAGE_SIZE
 from tests import helpers
@@ -70,3 +75,43 @@ def test_audit_trail_page_past_the_end_shows_the_last_page(app, make, signed_in,
     assert current_page(html) == ("1" if page in ("-4", "abc") else "2")
     links = [a["href"] for a in helpers.page(html).select(".govuk-pagination a")]
     assert links and all("user=" in href for href in links)
+
+
+def test_the_review_queue_is_paged_in_risk_order(app, make, signed_in):
+    """The queue grows with the team: paged in the database, most at risk first across pages."""
+    team = make.team("Reviewing")
+    worker = make.user("practitioner", team)
+    child = make.child(team, "Queue", "Pagechild")
+    start = utcnow()
+    ratings = [GREEN.id] * PAGE_SIZE + [RED.id]  # the Red one submitted last
+    with app.app_context():
+        for n, rating in enumerate(ratings):
+            assessment = Assessment(
+                team_id=team.id,
+                created_by_id=worker.id,
+                submitted_by_id=worker.id,
+                checklist_version="2026.1",
+                start_key=f"queue-{team.id}-{n}",
+                status="submitted",
+                rating=rating,
+                submitted_at=start + dt.timedelta(minutes=n),
+                visit_date=start.date(),
+            )
+            assessment.children.append(db.session.get(Child, child.id))
+            db.session.add(assessment)
+        db.session.commit()
+        ids = list(
+            db.session.scalars(select(Assessment.id).where(Assessment.team_id == team.id).order_by(Assessment.id))
+        )
+    supervisor = signed_in(make.user("supervisor", team))
+
+    def review_links(html: str) -> list[int]:
+        links = helpers.page(html).select('a[href$="/review"]')
+        return [int(a["href"].split("/")[2]) for a in links]
+
+    first = supervisor.get("/reviews").get_data(as_text=True)
+    assert current_page(first) == "1"
+    assert review_links(first) == [ids[-1], *ids[: PAGE_SIZE - 1]]  # Red first, then the oldest Green
+    second = supervisor.get("/reviews?page=2").get_data(as_text=True)
+    assert review_links(second) == [ids[PAGE_SIZE - 1]]
+    assert supervisor.get("/reviews?page=999").get_data(as_text=True).count('/review"') == 1  # the last page

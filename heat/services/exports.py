@@ -1,7 +1,14 @@
 """Auditor exports: a ZIP of each assessment's stored PDF (its latest version, the bytes every
 download serves), a CSV of every item grade, a CSV of review decisions, and the version history
 (versions.csv, and each version's snapshot as JSON), built outside the request by the task queue
-with its progress stored as it goes."""
+with its progress stored as it goes.
+
+An export cannot get stuck. A build first claims it (one conditional UPDATE, so two builds never
+own it at once) and stores its progress as it goes; a build that finds its claim taken over stops.
+An export silent for HEAT_EXPORT_STALL_MINUTES -- its worker killed mid-build, or its task lost
+from the queue -- is re-queued by a periodic task (`requeue_stalled`), and its requester sees it
+as stopped with "Try again".
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from heat.database import writing
@@ -34,6 +41,41 @@ from heat.services.checklists import definition_for
 from heat.services.errors import FieldError
 
 PROGRESS_EVERY = 5
+QUEUE_UNAVAILABLE = "queue_unavailable"  # Export.error when the request could not reach the queue
+
+# What the requester sees: the label and tag of each state. "stalled" is never stored: it is an
+# export waiting or running that has been silent past the deadline.
+STATES = {
+    "queued": ("Waiting to start", "govuk-tag--grey"),
+    "running": ("In progress", "govuk-tag--blue"),
+    "stalled": ("Stopped", "govuk-tag--red"),
+    "failed": ("Failed", "govuk-tag--red"),
+    "done": ("Ready", "govuk-tag--green"),
+    "expired": ("Deleted", "govuk-tag--grey"),
+}
+RETRYABLE = frozenset({"stalled", "failed"})
+
+
+class Superseded(Exception):
+    """Another build has claimed the export (this one was silent past the deadline): stop."""
+
+
+def stall_minutes() -> int:
+    return current_app.config["HEAT_EXPORT_STALL_MINUTES"]
+
+
+def _deadline(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=stall_minutes())
+
+
+def _stalled(now: dt.datetime):
+    return and_(Export.status.in_(("queued", "running")), Export.progress_at < _deadline(now))
+
+
+def state(export: Export, now: dt.datetime | None = None) -> str:
+    if export.status in ("queued", "running") and export.progress_at < _deadline(now or utcnow()):
+        return "stalled"
+    return export.status
 
 
 def _assessments(team_ids: list[int], date_from: dt.date, date_to: dt.date):
@@ -74,28 +116,65 @@ def export_path(export: Export) -> Path:
 
 
 def build(export_id: int) -> None:
-    export = db.session.get(Export, export_id)
-    if export is None or export.status not in ("queued", "failed"):
-        return
+    attempt = _claim(export_id)
+    if attempt is None:
+        return  # done, deleted, or being built by another worker that is still making progress
+    export = db.session.get_one(Export, export_id)
     try:
-        _build(export)
+        _build(export, attempt)
+    except Superseded:
+        db.session.rollback()
     except Exception as exc:  # recorded for the auditor to see, then re-raised for the worker's log
         db.session.rollback()
-        _save(db.session.get_one(Export, export_id), status="failed", error=type(exc).__name__)
+        try:
+            _save(export_id, attempt, status="failed", error=type(exc).__name__)
+        except Superseded:
+            pass  # another build has it now: its outcome is the one to show
         raise
+    finally:
+        _partial(export, attempt).unlink(missing_ok=True)
 
 
-def _save(export: Export, **values) -> None:
-    """Store progress in a short write transaction of its own. The read transaction left open by
-    loading and rendering ends first: upgrading it to a write could fail if another writer went first."""
+def _claim(export_id: int) -> int | None:
+    """Take the export for this build, in one conditional UPDATE: waiting, failed, or silent past
+    the deadline. Two workers handed the same export both try; the database lets one through."""
+    db.session.commit()
+    now = utcnow()
+    with writing():
+        claimed = db.session.execute(
+            update(Export)
+            .where(Export.id == export_id, or_(Export.status.in_(("queued", "failed")), _stalled(now)))
+            .values(status="running", attempt=Export.attempt + 1, progress_at=now, done=0, error=None)
+            .returning(Export.attempt)
+        ).scalar()
+        db.session.commit()
+    return claimed
+
+
+def _save(export_id: int, attempt: int, **values) -> None:
+    """Store progress in a short write transaction of its own, only while this build owns the
+    export. The read transaction left open by loading and rendering ends first: upgrading it to a
+    write could fail if another writer went first."""
     db.session.commit()
     with writing():
-        for name, value in values.items():
-            setattr(export, name, value)
+        saved = db.session.execute(
+            update(Export)
+            .where(Export.id == export_id, Export.attempt == attempt)
+            .values(progress_at=utcnow(), **values)
+            .returning(Export.id)
+            .execution_options(synchronize_session=False)
+        ).scalar()
         db.session.commit()
+    if saved is None:
+        raise Superseded(export_id)
 
 
-def _build(export: Export) -> None:
+def _partial(export: Export, attempt: int) -> Path:
+    """Each build writes its own partial file: a build that was taken over never spoils the next."""
+    return export_path(export).with_suffix(f".{attempt}.part")
+
+
+def _build(export: Export, attempt: int) -> None:
     ids = list(
         db.session.scalars(
             _assessments(export.team_ids, export.date_from, export.date_to)
@@ -103,12 +182,10 @@ def _build(export: Export) -> None:
             .order_by(Assessment.visit_date, Assessment.id)
         )
     )
-    _save(export, status="running", total=len(ids), done=0)
-    # Records submitted before versions were kept get their first version (and stored PDF) now.
-    versions.backfill(ids)
+    _save(export.id, attempt, total=len(ids), done=0)
     path = export_path(export)
     private_folder(path.parent)
-    partial = path.with_suffix(".part")
+    partial = _partial(export, attempt)
     items: list[list[object]] = [
         [
             "assessment_id",
@@ -140,6 +217,9 @@ def _build(export: Export) -> None:
     children: dict[int, Child] = {}
     with open_private(partial) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n in range(0, len(ids), PROGRESS_EVERY):
+            # Records submitted before versions were kept get their first version (and stored
+            # PDF) now, a batch at a time so progress is heard between them.
+            versions.backfill(ids[n : n + PROGRESS_EVERY])
             batch = db.session.scalars(
                 select(Assessment)
                 .where(Assessment.id.in_(ids[n : n + PROGRESS_EVERY]))
@@ -210,13 +290,14 @@ def _build(export: Export) -> None:
                             d.rationale,
                         ]
                     )
-            _save(export, done=min(len(ids), n + PROGRESS_EVERY))
+            _save(export.id, attempt, done=min(len(ids), n + PROGRESS_EVERY))
         archive.writestr("items.csv", csv_bytes(items))
         archive.writestr("review-decisions.csv", csv_bytes(decisions))
         archive.writestr("versions.csv", csv_bytes(history))
         archive.writestr("people.csv", csv_bytes(_people_rows(list(children.values()))))
+    _save(export.id, attempt)  # still ours: only then does the file take the export's name
     partial.replace(path)
-    _save(export, status="done", filename=path.name, finished_at=utcnow())
+    _save(export.id, attempt, status="done", filename=path.name, finished_at=utcnow())
 
 
 def _people_rows(children: list[Child]) -> list[list[object]]:
@@ -255,6 +336,45 @@ def _people_rows(children: list[Child]) -> list[list[object]]:
     return rows
 
 
+def requeue_stalled(now: dt.datetime | None = None) -> list[int]:
+    """Exports waiting or running but silent past the deadline go back to waiting; the caller
+    queues their builds again. Run again at once it finds nothing (they were heard from now), and
+    a build queued twice is claimed once."""
+    now = now or utcnow()
+    db.session.commit()
+    with writing():
+        stalled = list(db.session.scalars(select(Export).where(_stalled(now)).order_by(Export.id)))
+        for export in stalled:
+            audit.record(
+                "export_requeued",
+                target_user_id=export.requested_by_id,
+                detail=f"export {export.id}: {export.status} at {export.done} of {export.total}",
+            )
+            export.status, export.progress_at = "queued", now
+        db.session.commit()
+    return [export.id for export in stalled]
+
+
+def retry(user: User, export: Export) -> Export:
+    """ "Try again" on a failed or stopped export: it waits to start again. The caller commits,
+    then queues the build."""
+    if state(export) not in RETRYABLE:
+        raise FieldError("retry", "This export is already being made or is finished")
+    export.status, export.progress_at, export.error = "queued", utcnow(), None
+    audit.record("export_retried", user=user, detail=f"export {export.id}")
+    return export
+
+
+def not_queued(export_id: int) -> None:
+    """The queue could not be reached: the export says so at once (with "Try again") rather
+    than waiting to start forever."""
+    db.session.rollback()
+    with writing():
+        export = db.session.get_one(Export, export_id)
+        export.status, export.error = "failed", QUEUE_UNAVAILABLE
+        db.session.commit()
+
+
 def expire(now: dt.datetime | None = None) -> int:
     """Delete the ZIPs of exports finished more than HEAT_EXPORT_RETENTION_DAYS ago (a periodic
     task runs this); each export's row stays, marked expired, and the deletion is audited."""
@@ -283,6 +403,7 @@ def _latest_pdfs(assessment_ids: list[int]) -> dict[int, bytes]:
 
 
 def exports_of(user: User) -> list[Export]:
+    """The user's latest exports, newest first (the template asks `state` for each)."""
     return list(
         db.session.scalars(
             select(Export).where(Export.requested_by_id == user.id).order_by(Export.requested_at.desc()).limit(20)

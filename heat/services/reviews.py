@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
 from heat.checklist.vocabulary import AMBER, GREEN, INCOMPLETE, RED
@@ -27,9 +28,10 @@ from heat.models import (
     ReviewDecision,
     SectionSave,
     User,
+    assessment_children,
     utcnow,
 )
-from heat.services import audit, versions
+from heat.services import audit, paging, versions
 from heat.services.errors import FieldError
 from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
@@ -50,11 +52,29 @@ def may_decide(assessment: Assessment, user: User) -> bool:
     return user.id not in involved(assessment)
 
 
-def _priority(assessment: Assessment) -> int:
-    """Red, then Incomplete, then Amber with active flags, then Amber, then Green."""
-    flagged = any(child.active_flags for child in assessment.children)
-    order = {RED.id: 0, INCOMPLETE.id: 1, AMBER.id: 2 if flagged else 3, GREEN.id: 4}
-    return order.get(assessment.rating or "", 5)
+def _any_child_flagged() -> Any:
+    """SQL: a child on the assessment has an active cumulative-harm flag."""
+    return (
+        select(assessment_children.c.assessment_id)
+        .join(Child, Child.id == assessment_children.c.child_id)
+        .where(assessment_children.c.assessment_id == Assessment.id, Child.flag_count > 0)
+        .exists()
+    )
+
+
+# Red, then Incomplete, then Amber with active flags, then Amber, then Green; oldest first within each.
+RISK_FIRST = (
+    case(
+        (Assessment.rating == RED.id, 0),
+        (Assessment.rating == INCOMPLETE.id, 1),
+        (and_(Assessment.rating == AMBER.id, _any_child_flagged()), 2),
+        (Assessment.rating == AMBER.id, 3),
+        (Assessment.rating == GREEN.id, 4),
+        else_=5,
+    ),
+    Assessment.submitted_at,
+    Assessment.id,
+)
 
 
 @dataclass(frozen=True)
@@ -69,20 +89,10 @@ def _row(assessment: Assessment, needs_second: bool = False) -> QueueRow:
     return QueueRow(assessment, flags, needs_second)
 
 
-def awaiting_review(team_id: int | None) -> list[Assessment]:
-    """The team's submitted assessments, risk first and oldest first within each rating."""
-    queue = db.session.scalars(
-        select(Assessment)
-        .where(Assessment.team_id == team_id, Assessment.status == "submitted")
-        .order_by(Assessment.submitted_at, Assessment.id)
-        .options(selectinload(Assessment.children), selectinload(Assessment.created_by))
-    ).all()
-    return sorted(queue, key=_priority)  # a stable sort: oldest first within each group
-
-
 @dataclass(frozen=True)
 class ReviewQueue:
-    to_review: list[QueueRow]
+    to_review: list[QueueRow]  # this page of it
+    pager: Pagination  # the assessments the supervisor may review, risk first, a page at a time
     # Assessments the supervisor worked on: another supervisor of the team must review them.
     for_another: list[QueueRow]
 
@@ -90,27 +100,24 @@ class ReviewQueue:
 def _worked_on_by(user_id: Any) -> Any:
     """SQL: the user started, changed or submitted the assessment."""
     changed = select(SectionSave.id).where(SectionSave.assessment_id == Assessment.id, SectionSave.user_id == user_id)
-    return or_(Assessment.created_by_id == user_id, Assessment.submitted_by_id == user_id, changed.exists())
+    # Never NULL (an assessment nobody submitted yet): the queue also asks for its opposite.
+    submitted_by = and_(Assessment.submitted_by_id.is_not(None), Assessment.submitted_by_id == user_id)
+    return or_(Assessment.created_by_id == user_id, submitted_by, changed.exists())
 
 
-def review_queue(supervisor: User) -> ReviewQueue:
-    worked_on = set(
-        db.session.scalars(
-            select(Assessment.id).where(
-                Assessment.team_id == supervisor.team_id,
-                Assessment.status == "submitted",
-                _worked_on_by(supervisor.id),
-            )
-        )
+def review_queue(supervisor: User, page: int | None) -> ReviewQueue:
+    """The team's submitted assessments, risk first, paged in the database (the queue grows with
+    the team); those the supervisor worked on apart, for another supervisor."""
+    submitted = (
+        select(Assessment)
+        .where(Assessment.team_id == supervisor.team_id, Assessment.status == "submitted")
+        .order_by(*RISK_FIRST)
+        .options(selectinload(Assessment.children), selectinload(Assessment.created_by))
     )
+    pager = paging.paginate(submitted.where(~_worked_on_by(supervisor.id)), page)
+    worked_on = db.session.scalars(submitted.where(_worked_on_by(supervisor.id))).all()
     stuck = {a.id for a in needing_second_supervisor(supervisor.team_id)} if worked_on else set()
-    to_review, for_another = [], []
-    for assessment in awaiting_review(supervisor.team_id):
-        if assessment.id in worked_on:
-            for_another.append(_row(assessment, needs_second=assessment.id in stuck))
-        else:
-            to_review.append(_row(assessment))
-    return ReviewQueue(to_review, for_another)
+    return ReviewQueue([_row(a) for a in pager.items], pager, [_row(a, needs_second=a.id in stuck) for a in worked_on])
 
 
 def needing_second_supervisor(team_id: int | None) -> list[Assessment]:

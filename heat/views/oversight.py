@@ -31,7 +31,7 @@ bp = Blueprint("oversight", __name__)
 def reviews_queue() -> ResponseReturnValue:
     return render_template(
         "oversight/reviews.html",
-        queue=reviews.review_queue(current_user),
+        queue=reviews.review_queue(current_user, request.args.get("page", type=int)),
         plan_changes=child_record.plan_changes_to_decide(current_user),
     )
 
