@@ -517,6 +517,8 @@ MAP: dict[str, Entry] = {
             "filename",
             "error",
             "finished_at",
+            "attempt",
+            "progress_at",
         ),
         steps=(_drop_export_files,),
     ),
