@@ -204,7 +204,10 @@ def test_insert_or_replace_cannot_replace_an_audit_row(app, make, signed_in):
                 {"id": first, "h": "0" * 64},
             )
         with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT action FROM audit_events WHERE id = :id"), {"id": first}).scalar() == "sign_in"
+            assert (
+                conn.execute(text("SELECT action FROM audit_events WHERE id = :id"), {"id": first}).scalar()
+                == "sign_in"
+            )
     assert verify(app).exit_code == 0
 
 

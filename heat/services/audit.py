@@ -136,7 +136,8 @@ def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[i
     """Check a trail's rows, in id order (this database's, or a backup's)."""
     mark = read_checkpoint(since) if since is not None else None
     key = audit_key()
-    previous, count, keyed, seen_mark = GENESIS, 0, False, mark is None or mark.row_id == 0
+    previous, previous_id, count, keyed = GENESIS, 0, 0, False
+    seen_mark = mark is None or mark.row_id == 0
     for values in rows:
         count += 1
         scheme = values.get("scheme") or PLAIN
@@ -155,13 +156,13 @@ def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[i
                 return count, Break(values["id"], "it is not the row the checkpoint signed")
             seen_mark = True
         keyed = keyed or scheme == KEYED
-        previous = values["row_hash"]
+        previous, previous_id = values["row_hash"], values["id"]
     if not seen_mark and mark is not None:
         return count, Break(mark.row_id, "the checkpoint's row is missing")
     if count and not keyed:
         # Migration 0013 wrote a keyed row, and every row since is keyed: a trail with none was
         # rewritten as plain SHA-256 by someone without the key.
-        return count, Break(0, "no row is keyed: the trail was rewritten without the audit key")
+        return count, Break(previous_id, "no row is keyed: the trail was rewritten without the audit key")
     return count, None
 
 

@@ -17,7 +17,6 @@ import segno
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
-
 from sqlalchemy.orm.attributes import set_committed_value
 
 from heat.database import writing
@@ -148,9 +147,7 @@ def verify(user: User, code: str) -> str | None:
         return "app"
     used = db.session.execute(
         update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(normal), RecoveryCode.used_at.is_(None)
-        )
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(normal), RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .returning(RecoveryCode.id)
         .execution_options(synchronize_session=False)

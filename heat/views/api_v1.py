@@ -77,10 +77,10 @@ def authenticate() -> None:
         return
     token = api_auth.token_for(request.headers.get("Authorization"))
     if token is None:
-        audit.record(
-            "api_unauthorized", detail=f"{request.method} {request.url_rule.rule if request.url_rule else ''}"[:200]
-        )
-        db.session.commit()
+        what = f"{request.method} {request.url_rule.rule if request.url_rule else ''}"
+        wait = api_auth.refuse_unauthorized(request.remote_addr, what)
+        if wait is not None:
+            raise TooManyRequests("Too many calls without a valid token from this address.", retry_after=wait)
         raise Unauthorized("Send a valid token: Authorization: Bearer <token>.")
     wait = api_auth.take(token, current_app.config["HEAT_API_PER_MINUTE"])
     if wait is not None:

@@ -26,7 +26,7 @@ from heat.extensions import db
 from heat.models import User
 from heat.security import start_session
 from heat.services import accounts, audit, mfa, pending, sessions
-from heat.views import carried_out
+from heat.views import audited, carried_out
 
 bp = Blueprint("auth", __name__)
 
@@ -245,6 +245,7 @@ def change_password():
 
 @bp.route("/account/sessions")
 @login_required
+@audited("own_sessions_viewed")
 def your_sessions():
     live = sessions.live_for(current_user._get_current_object())
     here = sessions.token_hash(session.get("sid", ""))
