@@ -671,7 +671,8 @@ class ApiToken(Model):
 
 class ApiAddressWindow(Model):
     """API calls without a valid token from one address in its current minute (services/api_auth.py):
-    more than a few are refused, and each minute is audited once, with the count of the minute before."""
+    more than a few are refused, and each minute is audited once, with the count of the address's
+    last minute with any."""
 
     __tablename__ = "api_address_windows"
     address: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -80,4 +80,4 @@ def test_calls_with_bogus_tokens_are_throttled_per_address_and_audited_once_a_mi
             )
         )
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2
-    assert details[-1].endswith(f"{THREADS * 2} calls without a valid token in its minute before")
+    assert details[-1].endswith(f"{THREADS * 2} calls without a valid token in its last minute with any")

@@ -138,7 +138,8 @@ def refuse_unauthorized(address: str | None, what: str, now: dt.datetime | None 
     if count == 1:
         # One row per address per minute: a flood of bad tokens cannot flood the trail.
         audit.record(
-            "api_unauthorized", detail=f"{what}; {previous} calls without a valid token in its minute before"[:200]
+            "api_unauthorized",
+            detail=f"{what}; {previous} calls without a valid token in its last minute with any"[:200],
         )
         db.session.commit()
     return _wait(now, start) if count > BAD_TOKENS_PER_MINUTE else None
