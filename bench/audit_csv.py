@@ -123,6 +123,7 @@ def seed(url: str, rows: int) -> float:
                 "email_tried": None,
                 "address": "192.0.2.10",
                 "detail": f"bench row {n}: a detail about as long as the app's usual ones",
+                "scheme": audit.KEYED,
             }
             values["row_hash"] = previous = audit.row_hash(previous, values)
             batch.append(values)

@@ -13,11 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -144,6 +146,9 @@ class User(UserMixin, Model):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_since: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int | None]
+    # A secret being set up (sealed), kept here until the user enters a code from it: never in
+    # the session cookie, which is signed but not encrypted.
+    totp_pending: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     team: Mapped[Team | None] = relationship()
 
@@ -665,6 +670,18 @@ class ApiToken(Model):
     user: Mapped[User] = relationship()
 
 
+class ApiAddressWindow(Model):
+    """API calls without a valid token from one address in its current minute (services/api_auth.py):
+    more than a few are refused, and each minute is audited once, with the count of the address's
+    last minute with any."""
+
+    __tablename__ = "api_address_windows"
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime]
+    window_count: Mapped[int] = mapped_column(default=0)
+    previous_count: Mapped[int] = mapped_column(default=0)
+
+
 REFERRALS = {
     "fire_service": "Fire service home safety check",
     "housing": "Housing",
@@ -833,8 +850,10 @@ class AuditEvent(Model):
     email_tried: Mapped[str | None] = mapped_column(String(254), index=True)
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(200))
-    # SHA-256 of this row's contents and the previous row's hash (services/audit.py)
+    # The hash of this row's contents and the previous row's hash (services/audit.py): an
+    # HMAC-SHA-256 under the audit key (scheme 2), or SHA-256 for rows from before the key (1).
     row_hash: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
 

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 
 from heat.extensions import db
-from heat.models import ROLES, AuditEvent, Team, User, new_session_token, utcnow
+from heat.models import ROLES, ApiToken, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit, sessions
 from heat.services.errors import FieldError
 from heat.services.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -149,6 +149,7 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
         raise FieldError("confirm_password", "The new passwords do not match")
     user.password_hash = hash_password(new)
     end_sessions(user)
+    end_api_tokens(user, user)
     audit.record("password_changed", user=user, target_user_id=user.id)
     return user
 
@@ -157,6 +158,20 @@ def end_sessions(user: User) -> None:
     """Every session of this user ends (deactivation, password change, an administrator's say)."""
     user.session_token = new_session_token()
     sessions.end_all(user)
+
+
+def end_api_tokens(actor: User | None, user: User) -> None:
+    """The user's API tokens are revoked for good (a password change, a deactivation): a token
+    made under the old password, or before the account was closed, never works again, and
+    reactivating the account does not bring it back."""
+    revoked: CursorResult = db.session.execute(  # type: ignore[assignment]
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if revoked.rowcount:
+        audit.record("api_tokens_revoked", user=actor, target_user_id=user.id, detail=f"{revoked.rowcount} tokens")
 
 
 def save_user(
@@ -208,6 +223,8 @@ def save_user(
         changes.append("password")
     if not created and ({"password", "role", "team_id"} & set(changes) or not active):
         end_sessions(user)
+    if not created and ("password" in changes or not active):
+        end_api_tokens(actor, user)
     db.session.flush()
     audit.record(
         "user_created" if created else "user_changed",

@@ -7,22 +7,30 @@ transaction then only ever reads, and SQLite never has to upgrade a read to a wr
 with "database is locked" as soon as another writer has committed).
 
 The trail is tamper-evident. The database refuses UPDATE and DELETE on it (triggers, migration
-0006), and each row carries the SHA-256 of its contents chained to the row before it, so
-`flask audit verify` finds a row changed or removed by someone who got round the triggers. The
-chain is extended one writer at a time: SQLite's write lock, or a PostgreSQL advisory lock held
-until the transaction ends.
+0006) and, on SQLite, an INSERT that would replace a row (migration 0013). Each row carries an
+HMAC-SHA-256 of its contents chained to the row before it, under a key the database does not
+hold (HEAT_AUDIT_KEY, or one derived from the app's secret key), so someone who can write to the
+database but lacks the key cannot rewrite rows and recompute the chain: `flask audit verify`
+finds it. Rows written before the key came in (scheme 1) keep their plain SHA-256 and still
+verify; none may follow a keyed row. `flask audit checkpoint` prints the signed head of the
+chain for an operator to keep elsewhere; `flask audit verify --since` checks the chain still
+reaches it (which also catches a trail rewritten wholesale as scheme 1). The chain is extended
+one writer at a time: SQLite's write lock, or a PostgreSQL advisory lock held until the
+transaction ends. `row_hash` is the one place a row's hash is made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import Table, insert, select, text
 
 from heat.database import SAFE_METHODS, writing
@@ -40,11 +48,31 @@ _INSERT = insert(_TABLE)
 _LAST_HASH = select(_TABLE.c.row_hash).order_by(_TABLE.c.id.desc()).limit(1)
 
 
-def row_hash(previous: str, values: Mapping[str, Any]) -> str:
-    """The SHA-256 of a row's contents and the previous row's hash (hex)."""
+PLAIN, KEYED = 1, 2  # the row's scheme: SHA-256 (rows from before migration 0013), HMAC-SHA-256
+_KEY_LABEL = b"heat audit chain v1"  # derives the chain's key from the app's secret key
+_CHECKPOINT_LABEL = "heat audit checkpoint"
+
+
+def audit_key() -> bytes:
+    """HEAT_AUDIT_KEY, or a key derived from the app's secret key under a fixed label. Kept out of
+    the database, so whoever can write the database cannot recompute the chain."""
+    configured = current_app.config.get("HEAT_AUDIT_KEY") or os.environ.get("HEAT_AUDIT_KEY")
+    if configured:
+        return configured.encode() if isinstance(configured, str) else configured
+    secret = current_app.config["SECRET_KEY"]
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, _KEY_LABEL, hashlib.sha256).digest()
+
+
+def row_hash(previous: str, values: Mapping[str, Any], key: bytes | None = None) -> str:
+    """A row's hash (hex), chained to the previous row's: an HMAC-SHA-256 under the audit key for
+    a keyed row, the plain SHA-256 of migration 0006 for the rows written before the key."""
+    scheme = values.get("scheme") or PLAIN
     fields = [previous] + [_plain(values.get(name)) for name in HASHED]
-    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    if scheme == PLAIN:
+        encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+        return hashlib.sha256(encoded).hexdigest()
+    encoded = json.dumps([scheme, *fields], ensure_ascii=False, separators=(",", ":")).encode()
+    return hmac.new(key or audit_key(), encoded, hashlib.sha256).hexdigest()
 
 
 def _plain(value: Any) -> Any:
@@ -59,6 +87,7 @@ def _append(values: dict[str, Any]) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     previous = connection.execute(_LAST_HASH).scalar() or GENESIS
+    values = {**values, "scheme": KEYED}
     connection.execute(_INSERT, {**values, "row_hash": row_hash(previous, values)})
 
 
@@ -68,23 +97,72 @@ class Break:
     reason: str
 
 
-def verify(batch: int = 2000) -> tuple[int, Break | None]:
-    """Walk the whole trail in order: how many rows, and the first that does not hold."""
-    return walk(row._mapping for row in _rows(batch))
+def verify(batch: int = 2000, since: str | None = None) -> tuple[int, Break | None]:
+    """Walk the whole trail in order: how many rows, and the first that does not hold. With a
+    checkpoint (from `checkpoint()`), also that its row is still there with the hash it had, and
+    that every row after it is keyed."""
+    return walk((row._mapping for row in _rows(batch)), since=since)
 
 
-def walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, Break | None]:
+@dataclass(frozen=True)
+class Checkpoint:
+    row_id: int
+    row_hash: str
+
+
+def checkpoint() -> str:
+    """The head of the chain, signed with the audit key: "id:hash:hmac", for an operator to keep
+    somewhere the database's writers cannot reach."""
+    last = db.session.execute(select(_TABLE.c.id, _TABLE.c.row_hash).order_by(_TABLE.c.id.desc()).limit(1)).first()
+    row_id, hashed = (last.id, last.row_hash) if last is not None else (0, GENESIS)
+    return f"{row_id}:{hashed}:{_checkpoint_mac(row_id, hashed)}"
+
+
+def _checkpoint_mac(row_id: int, hashed: str) -> str:
+    return hmac.new(audit_key(), f"{_CHECKPOINT_LABEL}:{row_id}:{hashed}".encode(), hashlib.sha256).hexdigest()
+
+
+def read_checkpoint(value: str) -> Checkpoint:
+    """A checkpoint printed by `checkpoint()`; ValueError when it is malformed or not signed with
+    this key."""
+    row_id, _, rest = value.strip().partition(":")
+    hashed, _, mac = rest.partition(":")
+    if not row_id.isdigit() or len(hashed) != 64 or not hmac.compare_digest(_checkpoint_mac(int(row_id), hashed), mac):
+        raise ValueError("the checkpoint is not one this app signed (wrong key, or changed)")
+    return Checkpoint(int(row_id), hashed)
+
+
+def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[int, Break | None]:
     """Check a trail's rows, in id order (this database's, or a backup's)."""
-    previous, count = GENESIS, 0
+    mark = read_checkpoint(since) if since is not None else None
+    key = audit_key()
+    previous, previous_id, count, keyed = GENESIS, 0, 0, False
+    seen_mark = mark is None or mark.row_id == 0
     for values in rows:
         count += 1
+        scheme = values.get("scheme") or PLAIN
         if values["row_hash"] is None:
             return count, Break(values["id"], "it has no hash")
-        if row_hash(previous, values) != values["row_hash"]:
+        if scheme not in (PLAIN, KEYED):
+            return count, Break(values["id"], f"its scheme {scheme} is unknown")
+        if scheme == PLAIN and (keyed or (mark is not None and seen_mark and mark.row_id < values["id"])):
+            return count, Break(values["id"], "it is not keyed, after the keyed chain began")
+        if row_hash(previous, values, key) != values["row_hash"]:
             return count, Break(
                 values["id"], "its contents, or the row before it, changed or went missing after it was written"
             )
-        previous = values["row_hash"]
+        if mark is not None and values["id"] == mark.row_id:
+            if values["row_hash"] != mark.row_hash:
+                return count, Break(values["id"], "it is not the row the checkpoint signed")
+            seen_mark = True
+        keyed = keyed or scheme == KEYED
+        previous, previous_id = values["row_hash"], values["id"]
+    if not seen_mark and mark is not None:
+        return count, Break(mark.row_id, "the checkpoint's row is missing")
+    if count and not keyed:
+        # Migration 0013 wrote a keyed row, and every row since is keyed: a trail with none was
+        # rewritten as plain SHA-256 by someone without the key.
+        return count, Break(previous_id, "no row is keyed: the trail was rewritten without the audit key")
     return count, None
 
 

@@ -99,9 +99,9 @@ def _verify_sqlite(path: Path) -> Checked:
             (result,) = copy.execute("PRAGMA integrity_check").fetchone()
             if result != "ok":
                 raise BackupError(f"the backup fails SQLite's integrity check: {result}")
-            names = [c for c in audit.HASHED]
-            rows = copy.execute(f"SELECT id, row_hash, {', '.join(names)} FROM audit_events ORDER BY id")
-            return _walk(dict(zip(["id", "row_hash", *names], row, strict=True)) for row in rows)
+            names = ["id", "row_hash", "scheme", *audit.HASHED]
+            rows = copy.execute(f"SELECT {', '.join(names)} FROM audit_events ORDER BY id")
+            return _walk(dict(zip(names, row, strict=True)) for row in rows)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"the backup is not a readable SQLite database: {exc}") from None
 
@@ -128,6 +128,7 @@ def _verify_dump(path: Path) -> Checked:
         rows.append(dict(zip(columns, values, strict=True)))
     for row in rows:
         row["id"] = int(row["id"])
+        row["scheme"] = int(row.get("scheme") or 1)
         row["at"] = dt.datetime.fromisoformat(row["at"])
         for name in ("user_id", "child_id", "assessment_id", "target_user_id"):
             row[name] = int(row[name]) if row[name] is not None else None

@@ -191,6 +191,7 @@ MAP: dict[str, Entry] = {
             "totp_secret",
             "totp_since",
             "totp_last_step",
+            "totp_pending",
         ),
     ),
     "user_sessions": Entry(
@@ -198,6 +199,13 @@ MAP: dict[str, Entry] = {
         _STAFF + "; a sign-in holds no child's data",
         personal=("device", "address"),
         plain=("id", "user_id", "token_hash", "started_at", "last_seen_at", "ended_at"),
+    ),
+    "api_address_windows": Entry(
+        KEEP,
+        "staff-facing throttling of calls without a valid token: an address and counts for one minute, "
+        "never about a child",
+        personal=("address",),
+        plain=("window_start", "window_count", "previous_count"),
     ),
     "recovery_codes": Entry(NONE, _STAFF, plain=("id", "user_id", "code_hash", "used_at")),
     "api_tokens": Entry(
@@ -527,7 +535,7 @@ MAP: dict[str, Entry] = {
         "append-only and hash-chained: rows keep the ids of the tombstone and the emptied visits and "
         "never held a name or an answer, so the chain still verifies after an erasure",
         personal=("user_id", "email_tried", "address", "target_user_id"),
-        plain=("id", "at", "action", "child_id", "assessment_id", "detail", "row_hash"),
+        plain=("id", "at", "action", "child_id", "assessment_id", "detail", "row_hash", "scheme"),
     ),
 }
 

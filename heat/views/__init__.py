@@ -4,11 +4,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request
+from flask import make_response, request
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
+from heat.database import SAFE_METHODS
 from heat.extensions import db
+from heat.services import audit
 from heat.services.access import deny
 from heat.services.errors import FieldError
 
@@ -26,6 +28,47 @@ def roles_required(*roles: str):
                 rule = request.url_rule.rule if request.url_rule else request.path
                 raise deny(current_user, f"{request.method} {rule}")
             return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# GET pages that show no personal data, and so write no view row (tests/test_view_audit.py
+# fails for any other GET page that writes none).
+NOT_PERSONAL = {
+    "static": "the app's own CSS, JavaScript and images",
+    "offline.service_worker": "the service worker script",
+    "api_v1.openapi": "the API's description",
+    "api.session_state": "whether this browser's session is still live, for the tablet",
+    "casework.home": "a redirect to the caseload or the users page",
+    "auth.sign_in": "the sign-in form",
+    "auth.security_code": "the second step of signing in",
+    "auth.set_up_two_step": "setting up the user's own two-step sign-in",
+    "auth.account": "the user's own account settings",
+    "auth.change_password": "the user's own password form",
+}
+
+
+def audited(action: str):
+    """A GET page that shows personal data: a view row once it is rendered (a 200), naming the
+    child, assessment or user in the URL. Under `roles_required`, so only a page shown counts."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            if request.method in SAFE_METHODS and response.status_code == 200:
+                audit.record(
+                    action,
+                    user=current_user,
+                    child_id=kwargs.get("child_id"),
+                    assessment_id=kwargs.get("assessment_id"),
+                    target_user_id=kwargs.get("user_id"),
+                    detail=request.path[:200],
+                )
+                db.session.commit()
+            return response
 
         return wrapped
 

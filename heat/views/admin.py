@@ -7,7 +7,7 @@ from forms.admin import ResetTwoStepForm, RetentionForm, TeamForm, UserForm
 from heat.extensions import db
 from heat.models import Child, User
 from heat.services import accounts, audit, mfa, retention, sessions
-from heat.views import carried_out, roles_required
+from heat.views import audited, carried_out, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,18 +19,21 @@ def _team_choices(form: UserForm) -> None:
 
 @bp.route("/users")
 @roles_required("admin")
+@audited("users_viewed")
 def users():
     return render_template("admin/users.html", users=accounts.all_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
+@audited("new_user_form_viewed")
 def new_user():
     return _edit_user(None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@audited("user_viewed")
 def edit_user(user_id: int):
     return _edit_user(db.get_or_404(User, user_id))
 
@@ -103,6 +106,7 @@ def end_user_sessions(user_id: int):
 
 @bp.route("/teams", methods=["GET", "POST"])
 @roles_required("admin")
+@audited("teams_viewed")
 def teams():
     form = TeamForm()
     if form.validate_on_submit() and carried_out(form, lambda: accounts.create_team(current_user, form.name.data)):
@@ -113,6 +117,7 @@ def teams():
 
 @bp.route("/retention")
 @roles_required("admin")
+@audited("retention_list_viewed")
 def retention_due():
     """Records due for review under the retention rule (HEAT_RETENTION_REVIEW_AGE)."""
     return render_template("admin/retention.html", due=retention.due(), review_date=retention.review_date)

@@ -4,7 +4,9 @@ Every call needs `Authorization: Bearer <token>` (see `flask api-tokens create`)
 as its user, with that user's role and team scope. A session cookie is never read here, so there
 is no CSRF surface. Errors are `application/problem+json` (RFC 9457); another team's child is a
 404 like a child that does not exist; every call writes an audit row; each token is limited to
-HEAT_API_PER_MINUTE requests a minute.
+HEAT_API_PER_MINUTE requests a minute. Calls without a valid token are limited per address and
+audited once a minute per address, with a count (services/api_auth.py), so made-up tokens can
+neither flood the trail nor be tried without end.
 """
 
 from __future__ import annotations
@@ -77,10 +79,10 @@ def authenticate() -> None:
         return
     token = api_auth.token_for(request.headers.get("Authorization"))
     if token is None:
-        audit.record(
-            "api_unauthorized", detail=f"{request.method} {request.url_rule.rule if request.url_rule else ''}"[:200]
-        )
-        db.session.commit()
+        what = f"{request.method} {request.url_rule.rule if request.url_rule else ''}"
+        wait = api_auth.refuse_unauthorized(request.remote_addr, what)
+        if wait is not None:
+            raise TooManyRequests("Too many calls without a valid token from this address.", retry_after=wait)
         raise Unauthorized("Send a valid token: Authorization: Bearer <token>.")
     wait = api_auth.take(token, current_app.config["HEAT_API_PER_MINUTE"])
     if wait is not None:

@@ -26,7 +26,7 @@ from heat.extensions import db
 from heat.models import User
 from heat.security import start_session
 from heat.services import accounts, audit, mfa, pending, sessions
-from heat.views import carried_out
+from heat.views import audited, carried_out
 
 bp = Blueprint("auth", __name__)
 
@@ -131,22 +131,20 @@ def set_up_two_step():
         return redirect(url_for("auth.sign_in"))
     if mfa.enrolled(user):
         return redirect(url_for("auth.security_code" if signing_in else "auth.account"))
-    secret = session.get("new_totp_secret") or mfa.new_secret()
-    session["new_totp_secret"] = secret
     form = SetUpTwoStepForm()
     if form.validate_on_submit():
-        codes = mfa.enrol(user, secret, form.code.data)
+        codes = mfa.enrol(user, form.code.data)
         if codes is None:
             form.code.errors.append("The code is not correct. Enter the 6-digit code the app shows now")
         else:
             db.session.commit()
-            session.pop("new_totp_secret", None)
             if not signing_in:
                 return render_template("auth/recovery_codes.html", codes=codes, onward=url_for("auth.account"))
             page = render_template(
                 "auth/recovery_codes.html", codes=codes, onward=state["next"] or url_for("casework.home")
             )
             return _signed_in(user, state["next"], known_devices(), tuple(state["device"]), page)
+    secret = mfa.pending_secret(user)
     return render_template(
         "auth/set_up_two_step.html", form=form, qr=mfa.qr_svg(user, secret), secret=secret, signing_in=signing_in
     )
@@ -247,6 +245,7 @@ def change_password():
 
 @bp.route("/account/sessions")
 @login_required
+@audited("own_sessions_viewed")
 def your_sessions():
     live = sessions.live_for(current_user._get_current_object())
     here = sessions.token_hash(session.get("sid", ""))

@@ -43,7 +43,7 @@ from heat.services import (
     versions,
 )
 from heat.services import assessments as svc
-from heat.views import answers, roles_required
+from heat.views import answers, audited, roles_required
 
 bp = Blueprint("casework", __name__)
 CASE_ROLES = ("practitioner", "supervisor", "auditor")
@@ -105,6 +105,7 @@ def child(child_id: int):
 
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def start_assessment(child_id: int):
     child = access.child_for(current_user, child_id, to_change=True)
     household = svc.household_children(child)
@@ -159,6 +160,7 @@ def result_context(assessment: Assessment) -> dict:
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("section_viewed")
 def section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     definition = checklists.definition_for(assessment)
@@ -366,6 +368,7 @@ def interrupted_save() -> ResponseReturnValue | None:
 
 @bp.route("/assessments/<int:assessment_id>/check")
 @roles_required(*access.CASEWORK_ROLES)
+@audited("check_answers_viewed")
 def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     if assessment.status not in EDITABLE:

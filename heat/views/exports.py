@@ -10,7 +10,7 @@ from heat import tasks
 from heat.extensions import db
 from heat.services import access, accounts, audit
 from heat.services import exports as export_service
-from heat.views import carried_out, roles_required
+from heat.views import audited, carried_out, roles_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -27,6 +27,7 @@ def _start(export_id: int, started: str) -> None:
 
 @bp.route("", methods=["GET", "POST"])
 @roles_required("auditor")
+@audited("exports_viewed")
 def exports():
     form = ExportForm()
     form.teams.choices = [(str(t.id), t.name) for t in accounts.all_teams()]

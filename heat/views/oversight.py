@@ -20,7 +20,7 @@ from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
-from heat.views import carried_out, roles_required
+from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES, result_context
 
 bp = Blueprint("oversight", __name__)
@@ -28,6 +28,7 @@ bp = Blueprint("oversight", __name__)
 
 @bp.route("/reviews", endpoint="reviews")
 @roles_required("supervisor")
+@audited("reviews_viewed")
 def reviews_queue() -> ResponseReturnValue:
     return render_template(
         "oversight/reviews.html",
@@ -107,6 +108,7 @@ def dashboard() -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/plan", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def change_plan(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = PlanChangeForm(
@@ -172,6 +174,7 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/handover", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def handover(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = HandoverForm()
@@ -188,6 +191,7 @@ def handover(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/chronology/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_entry(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = ChronologyEntryForm()

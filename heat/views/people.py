@@ -12,7 +12,7 @@ from forms.people import AdultForm, AgencyForm, CheckForm, MeetingForm, Received
 from heat.extensions import db
 from heat.models import Agency, InformationRequest
 from heat.services import access, adults, agencies, audit
-from heat.views import carried_out, roles_required
+from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("people", __name__)
@@ -42,6 +42,7 @@ def people(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/adults/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_adult(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = AdultForm()
@@ -63,6 +64,7 @@ def add_adult(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/adults/<int:adult_id>/checks/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_check(child_id: int, adult_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     adult = adults.adult_of(child, adult_id)
@@ -79,6 +81,7 @@ def add_check(child_id: int, adult_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/agencies/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_agency(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = AgencyForm()
@@ -101,6 +104,7 @@ def add_agency(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/requests/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_request(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     known = list(db.session.scalars(select(Agency).where(Agency.child_id == child.id).order_by(Agency.name)))
@@ -140,6 +144,7 @@ def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/meetings/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def add_meeting(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = MeetingForm()

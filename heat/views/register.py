@@ -15,7 +15,7 @@ from heat.extensions import db
 from heat.models import Team, Transfer, User, utcnow
 from heat.reports.pdf import render_pdf
 from heat.services import access, audit, child_record, importing, register
-from heat.views import carried_out, roles_required
+from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("register", __name__)
@@ -41,6 +41,7 @@ def _worker_choices(team_ids: list[int], with_team: bool) -> list[tuple[str, str
 
 @bp.route("/children/new", methods=["GET", "POST"])
 @roles_required("supervisor", "admin")
+@audited("change_form_viewed")
 def add_child() -> ResponseReturnValue:
     """ "Add a child": supervisors add to their own team; administrators to any team."""
     form = ChildForm()
@@ -74,6 +75,7 @@ def add_child() -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/details", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def change_details(child_id: int) -> ResponseReturnValue:
     """Correct a child's details, or add a baby's name and date of birth after birth."""
     child = access.child_for(current_user, child_id, to_change=True)
@@ -110,6 +112,7 @@ def change_details(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/moves/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
 def record_move(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = MoveForm()
@@ -139,6 +142,7 @@ def record_move(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/children/<int:child_id>/transfer", methods=["GET", "POST"])
 @roles_required("supervisor")
+@audited("change_form_viewed")
 def transfer(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = TransferForm()
@@ -223,6 +227,7 @@ def handover_summary_pdf(child_id: int) -> ResponseReturnValue:
 
 @bp.route("/admin/import", methods=["GET", "POST"])
 @roles_required("admin")
+@audited("import_form_viewed")
 def import_children() -> ResponseReturnValue:
     """ "Import children": the same import as `flask children import`, from an upload."""
     form = ImportForm()

@@ -7,10 +7,12 @@ Create Date: 2026-11-28 05:40:00
 
 """
 
+import datetime as dt
+import hashlib
+import json
+
 import sqlalchemy as sa
 from alembic import op
-
-from heat.services.audit import GENESIS, HASHED, row_hash
 
 revision = "0006_audit_chain"
 down_revision = "0005_oversight_duties"
@@ -18,6 +20,19 @@ branch_labels = None
 depends_on = None
 
 REFUSED = "audit events are append-only"
+
+# As the app hashed rows when this migration was written (a migration never imports live code).
+GENESIS = "0" * 64
+HASHED = ("at", "user_id", "action", "child_id", "assessment_id", "target_user_id", "email_tried", "address", "detail")
+
+
+def row_hash(previous, values):
+    fields = [previous] + [_plain(values.get(name)) for name in HASHED]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+
+
+def _plain(value):
+    return value.isoformat(timespec="microseconds") if isinstance(value, dt.datetime) else value
 
 
 def upgrade():

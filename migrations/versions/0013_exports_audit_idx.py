@@ -1,7 +1,7 @@
 """Exports that cannot get stuck (the build that owns one, and when it was last heard from), and
 audit trail indexes by user, child and assessment in time order
 
-Revision ID: 0013_h8_exports_audit_idx
+Revision ID: 0013_exports_audit_idx
 Revises: 0012_checklist_people
 Create Date: 2026-12-07 04:50:00
 
@@ -10,7 +10,7 @@ Create Date: 2026-12-07 04:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_h8_exports_audit_idx"
+revision = "0013_exports_audit_idx"
 down_revision = "0012_checklist_people"
 branch_labels = None
 depends_on = None
