@@ -3,7 +3,7 @@ can prove it did: run before the change and after, into two folders, and compare
 byte (`diff -r`). Only what legitimately differs between two requests is normalised: CSRF tokens,
 CSP nonces and the random keys a form carries to make its post idempotent.
 
-Only the sign-in, the one draft and the page views write. The demo is dated from today, so compare snapshots taken on the same day.
+The demo is dated from today, so compare snapshots taken on the same day.
 Run: .venv/bin/python bench/page_snapshots.py OUTPUT_FOLDER
 """
 
