@@ -109,6 +109,11 @@ SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 
 
+def in_the_home(residence: str | None, cares_for_child: str | None) -> bool:
+    """Lives here, stays overnight, or cares for the child: they must be seen."""
+    return residence in ("lives_here", "stays_overnight") or cares_for_child == "yes"
+
+
 def plan_label(status: str, category: str | None) -> str:
     """'Child Protection plan (Neglect)', 'Child in Need plan', 'No plan'."""
     label = PLAN_STATUSES[status]
@@ -716,8 +721,7 @@ class SignificantAdult(Model):
 
     @property
     def in_the_home(self) -> bool:
-        """Lives here, stays overnight, or cares for the child: they must be seen."""
-        return self.residence in ("lives_here", "stays_overnight") or self.cares_for_child == "yes"
+        return in_the_home(self.residence, self.cares_for_child)
 
 
 class AdultCheck(Model):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from bs4 import BeautifulSoup, Tag
+from sqlalchemy import event
 
 from heat.checklist import Definition
+from heat.extensions import db
 
 
 def page(response_or_html) -> BeautifulSoup:
@@ -35,6 +37,20 @@ def table_row(html: str, containing: str) -> str:
     rows = [r for r in page(html).select("tr") if containing in r.get_text()]
     assert rows, f"no table row mentions {containing}"
     return " ".join(rows[0].get_text(" ").split())
+
+
+def statements(app, client, url: str) -> int:
+    """How many SQL statements one view of a page runs."""
+    run = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: run.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(run)
 
 
 def start(client, child_id: int, children: list[int] | None = None) -> int:

@@ -9,7 +9,6 @@ import re
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import event
 
 from heat.extensions import db
 from heat.models import AuditEvent, Child, ReviewDecision
@@ -276,26 +275,12 @@ def test_auditors_see_every_teams_dashboard_read_only(app, make, signed_in, team
     assert "Hal Hillside" not in team_world["w"].get(f"/dashboard?team={other.id}").get_data(as_text=True)
 
 
-def queries_for(app, client, url: str) -> int:
-    """How many SQL statements one page view runs."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
-
-
 def test_dashboard_query_count_does_not_grow_with_the_number_of_children(app, make, team_world):
     three_slipping_visits(app, team_world)
-    few = queries_for(app, team_world["s"], "/dashboard")
+    few = helpers.statements(app, team_world["s"], "/dashboard")
     for n in range(30):
         make.child(team_world["team"], f"Extra{n}", "Invented")
-    assert queries_for(app, team_world["s"], "/dashboard") == few
+    assert helpers.statements(app, team_world["s"], "/dashboard") == few
 
 
 def test_history_pdf_has_summary_chart_pages_and_a_checkable_hash(app, team_world):
@@ -354,6 +339,6 @@ def test_child_page_query_count_does_not_grow_with_the_number_of_visits(app, mak
         submitted_visit(app, team_world["w"], two.id, today - dt.timedelta(days=n))
     for n in range(5):
         submitted_visit(app, team_world["w"], five.id, today - dt.timedelta(days=n))
-    assert queries_for(app, team_world["s"], f"/children/{two.id}") == queries_for(
+    assert helpers.statements(app, team_world["s"], f"/children/{two.id}") == helpers.statements(
         app, team_world["s"], f"/children/{five.id}"
     )

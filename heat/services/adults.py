@@ -6,10 +6,10 @@ register; someone new joins it. The caller commits."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from heat.checklist.trends import AdultSeen
@@ -25,6 +25,7 @@ from heat.models import (
     SignificantAdult,
     User,
     assessment_children,
+    in_the_home,
 )
 from heat.services import audit
 from heat.services.errors import FieldError
@@ -167,8 +168,49 @@ def seen(child: Child, register: list[SignificantAdult] | None = None) -> list[S
     return [Seen(a, frozenset(visits.get(a.id, ())), last.get(a.id)) for a in register]
 
 
-def facts(seen_adults: list[Seen]) -> tuple[AdultSeen, ...]:
-    """What the flags about adults need, as plain values."""
+# Built once (it runs on every child page with a visit): the child and household travel as parameters.
+_REGISTER_FACTS = (
+    select(
+        SignificantAdult.id,
+        SignificantAdult.name,
+        SignificantAdult.residence,
+        SignificantAdult.cares_for_child,
+        SignificantAdult.recorded_on,
+    )
+    .where(
+        or_(
+            SignificantAdult.child_id == bindparam("child_id"),
+            SignificantAdult.household_id == bindparam("household_id"),  # none matches NULL
+        )
+    )
+    .order_by(SignificantAdult.id)
+)
+
+
+def register_rows(child: Child) -> tuple[tuple, ...]:
+    """The child's register (as `register_for`) as plain rows of what the flags about adults read:
+    id, name, residence, cares for the child, recorded on."""
     return tuple(
-        AdultSeen(s.adult.id, s.adult.name, s.adult.in_the_home, s.adult.recorded_on, s.visit_ids) for s in seen_adults
+        tuple(row)
+        for row in db.session.execute(_REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id})
+    )
+
+
+def facts(rows: Sequence[tuple], present: Mapping[int, frozenset[int]]) -> tuple[AdultSeen, ...]:
+    """What the flags about adults need, as plain values: each adult of `register_rows` with the
+    visits they were seen at, from `present` (each recorded visit's id: the adults at it) -- the
+    same visits `seen` finds, read from the visits' derived facts instead of a query."""
+    at: dict[int, set[int]] = {}
+    for visit_id, adult_ids in present.items():
+        for adult_id in adult_ids:
+            at.setdefault(adult_id, set()).add(visit_id)
+    return tuple(
+        AdultSeen(
+            adult_id,
+            name,
+            in_the_home(residence, cares),
+            recorded_on,
+            frozenset(at.get(adult_id, ())),
+        )
+        for adult_id, name, residence, cares, recorded_on in rows
     )

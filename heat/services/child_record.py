@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from heat.extensions import db
@@ -171,13 +171,17 @@ def add_entry(
     return entry
 
 
+# Built once (it runs on every child page): the child travels as a parameter.
+_PENDING_TRANSFER = (
+    select(Transfer)
+    .where(Transfer.child_id == bindparam("child_id"), Transfer.acknowledged_at.is_(None))
+    .options(joinedload(Transfer.from_team), joinedload(Transfer.to_team), joinedload(Transfer.by))
+)
+
+
 def pending_transfer(child: Child) -> Transfer | None:
     """The child's transfer to another team waiting to be acknowledged, if there is one."""
-    return db.session.scalar(
-        select(Transfer)
-        .where(Transfer.child_id == child.id, Transfer.acknowledged_at.is_(None))
-        .options(joinedload(Transfer.from_team), joinedload(Transfer.to_team), joinedload(Transfer.by))
-    )
+    return db.session.scalar(_PENDING_TRANSFER, {"child_id": child.id})
 
 
 def transfer(child: Child, supervisor: User, to_team: Team | None, note: str) -> Transfer:

@@ -47,11 +47,13 @@ def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assess
 
 @dataclass(frozen=True)
 class VisitFacts:
-    """What one recorded version of a visit says for trends: its summary for the trend rules and
-    each domain's worst grade for the chart. Derived from the grades once per version."""
+    """What one recorded version of a visit says for trends: its summary for the trend rules,
+    each domain's worst grade for the chart and the adults on the register seen at it (for the
+    flags about adults). Derived from the answers once per version."""
 
     summary: VisitSummary
     domain_worst: Mapping[str, int | None]
+    adults_present: frozenset[int]
 
 
 # A recorded visit's answers change only through a save, submit or decision, each of which bumps
@@ -84,17 +86,26 @@ def _derive(assessment: Assessment) -> VisitFacts:
         rooms=assessment.room_map,
         actions_not_done=sum(1 for a in assessment.actions if a.status == "not_done"),
     )
-    return VisitFacts(summary, {p.domain_id: p.worst for p in score_of(assessment).profile})
+    return VisitFacts(
+        summary,
+        {p.domain_id: p.worst for p in score_of(assessment).profile},
+        frozenset(p.adult_id for p in assessment.people if p.adult_id is not None),
+    )
 
 
 def visit_facts(visits: list[Assessment]) -> list[VisitFacts]:
-    """The facts of each visit, deriving (in three queries) only those not derived before."""
+    """The facts of each visit, deriving (in five queries) only those not derived before."""
     missing = [v for v in visits if _facts_key(v) not in _facts]
     if missing:
         db.session.scalars(
             select(Assessment)
             .where(Assessment.id.in_([v.id for v in missing]))
-            .options(selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions))
+            .options(
+                selectinload(Assessment.grades),
+                selectinload(Assessment.rooms),
+                selectinload(Assessment.actions),
+                selectinload(Assessment.people),
+            )
         ).all()
         for visit in missing:
             _facts.keep(_facts_key(visit), _derive(visit))
@@ -166,13 +177,15 @@ def history(
     facts = visit_facts(visits)
     settings = definition_for(visits[-1]).trends if visits else None
     downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
-    people = adults.facts(adults.seen(child)) if visits else ()
-    # The flags follow from the visits' recorded versions, the step-downs and the adults alone:
-    # worked out once per set of them.
-    key = (tuple(_facts_key(v) for v in visits), settings, downs, people)
+    register = adults.register_rows(child) if visits else ()
+    # The flags follow from the visits' recorded versions, the step-downs and the register alone
+    # (who was seen at a visit is part of its version): worked out, with who was seen when, once
+    # per set of them.
+    key = (tuple(_facts_key(v) for v in visits), settings, downs, register)
     flags = _flags.get(key)
     if flags is None:
         summaries = [f.summary for f in facts]
+        people = adults.facts(register, {v.id: f.adults_present for v, f in zip(visits, facts, strict=True)})
         found = trends.flags(summaries, settings, downs) + trends.adult_flags(summaries, people, settings)
         flags = _flags.keep(key, sorted(found, key=lambda f: not f.active))
     return History(visits, facts, flags)

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from heat.extensions import db
 from heat.models import (
@@ -372,15 +372,17 @@ def current_address(child_id: int) -> ChildAddress | None:
     )
 
 
+# Built once (it runs on every child page): the child travels as a parameter.
+_ADDRESSES = (
+    select(ChildAddress)
+    .where(ChildAddress.child_id == bindparam("child_id"))
+    .order_by(ChildAddress.from_date.desc(), ChildAddress.id.desc())
+)
+
+
 def addresses(child_id: int) -> list[ChildAddress]:
     """The child's address history, newest first."""
-    return list(
-        db.session.scalars(
-            select(ChildAddress)
-            .where(ChildAddress.child_id == child_id)
-            .order_by(ChildAddress.from_date.desc(), ChildAddress.id.desc())
-        )
-    )
+    return list(db.session.scalars(_ADDRESSES, {"child_id": child_id}))
 
 
 def correct(

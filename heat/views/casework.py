@@ -79,6 +79,9 @@ def child(child_id: int):
     items = chronology.chronology(child, record, kind, assessments, changes)
     addresses = register.addresses(child.id)
     moves = [(a.from_date, a.kind_label) for a in reversed(addresses) if a.is_move]
+    # Read before the page view is recorded, which ends the read transaction.
+    transfer = child_record.pending_transfer(child)
+    waiting = agencies.overdue_count(child)
     audit.record("child_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -97,8 +100,8 @@ def child(child_id: int):
         can_assess=access.can_assess(current_user) and child.team_id == current_user.team_id,
         step_down=next((c for c in changes if c.status == "requested"), None),
         addresses=addresses,
-        transfer=child_record.pending_transfer(child),
-        waiting_for_information=agencies.overdue_count(child),
+        transfer=transfer,
+        waiting_for_information=waiting,
         request_limit=checklists.current_definition().trends.request_working_days,
     )
 

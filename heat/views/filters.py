@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
+from flask import url_for
 from govuk_frontend_wtf.main import wtforms_errors
 from wtforms import DateField, FieldList, HiddenField
 
@@ -27,6 +30,18 @@ def time(value) -> str:
 
 def mean(value) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+# An id no record has, standing in for each row's id in `link_for`.
+_ANY_ID = 987654321987
+
+
+def link_for(endpoint: str, key: str) -> Callable[[int], str]:
+    """`url_for(endpoint, key=id)` for any id, from one url_for: a table or list links each of
+    its rows with the same pattern, and a url_for a row was a tenth of the child page's time."""
+    values: dict[str, Any] = {key: _ANY_ID}
+    before, after = url_for(endpoint, **values).split(str(_ANY_ID))
+    return lambda record_id: f"{before}{record_id}{after}"
 
 
 def _fields(fields):
@@ -56,6 +71,7 @@ def error_summary(form) -> dict:
 
 def register(app) -> None:
     app.add_template_global(error_summary)
+    app.add_template_global(link_for)
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
