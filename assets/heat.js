@@ -372,7 +372,7 @@ if (user && "serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").then(async () => {
     const forget = body.dataset.heatForget;
     if (forget) await ask({ type: "forget", assessment: forget });
-    const state = await ask({ type: "status" });
+    const state = await ask({ type: "status", path: location.pathname + location.search });
     if (state.error) return;
     flash = state.flash;
     render(state);
