@@ -382,6 +382,11 @@ if (user && "serviceWorker" in navigator) {
   });
   window.addEventListener("online", drain);
   navigator.serviceWorker.addEventListener("message", async (event) => {
+    if (event.data && event.data.type === "out-of-date") {
+      // This page is the tablet's copy of an assessment whose submission has just been sent.
+      if (flash === "submitted") location.assign(`/assessments/${assessmentHere}/submitted`);
+      else location.reload();
+    }
     if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
   });
 }

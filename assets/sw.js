@@ -183,6 +183,10 @@ async function forgottenSince(user, page) {
   return Boolean(forgotten && forgotten >= (page.asked || 0));
 }
 
+// Pages opened from the tablet's copies (by client id): the copy may be out of date before its
+// page has even run (the submission it shows as waiting was sent meanwhile).
+const opened = new Map();
+
 async function forgetAssessment(user, assessment) {
   await put("state", Date.now(), `forgotten ${user} ${assessment}`);
   for (const key of await allKeys("pages")) {
@@ -191,6 +195,15 @@ async function forgetAssessment(user, assessment) {
   }
   await remove("state", `stored ${user} ${assessment}`);
   await remove("state", `chain ${user} ${assessment}`);
+  // A page showing a copy of it would otherwise say "Submitted on this tablet" after the
+  // submission was sent and scored, and never show the rating: it opens again from the server.
+  for (const client of await self.clients.matchAll()) {
+    const copy = opened.get(client.id);
+    if (copy && copy.user === user && String(copy.assessment) === String(assessment)) {
+      opened.delete(client.id);
+      client.postMessage({ type: "out-of-date" });
+    }
+  }
 }
 
 async function offlinePage(message) {
@@ -244,7 +257,10 @@ async function navigate(event) {
         .catch(() => {}),
     );
     const page = await fromTablet(user, path);
-    if (page) return page;
+    if (page) {
+      if (event.resultingClientId) opened.set(event.resultingClientId, { user, assessment: stored.assessment });
+      return page;
+    }
   }
   try {
     const response = await timed(request);
