@@ -372,7 +372,7 @@ if (user && "serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").then(async () => {
     const forget = body.dataset.heatForget;
     if (forget) await ask({ type: "forget", assessment: forget });
-    const state = await ask({ type: "status" });
+    const state = await ask({ type: "status", path: location.pathname + location.search });
     if (state.error) return;
     flash = state.flash;
     render(state);
@@ -382,6 +382,11 @@ if (user && "serviceWorker" in navigator) {
   });
   window.addEventListener("online", drain);
   navigator.serviceWorker.addEventListener("message", async (event) => {
+    if (event.data && event.data.type === "out-of-date") {
+      // This page is the tablet's copy of an assessment whose submission has just been sent.
+      if (flash === "submitted") location.assign(`/assessments/${assessmentHere}/submitted`);
+      else location.reload();
+    }
     if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
   });
 }

@@ -183,6 +183,10 @@ async function forgottenSince(user, page) {
   return Boolean(forgotten && forgotten >= (page.asked || 0));
 }
 
+// Pages opened from the tablet's copies (by client id): the copy may be out of date before its
+// page has even run (the submission it shows as waiting was sent meanwhile).
+const opened = new Map();
+
 async function forgetAssessment(user, assessment) {
   await put("state", Date.now(), `forgotten ${user} ${assessment}`);
   for (const key of await allKeys("pages")) {
@@ -191,6 +195,15 @@ async function forgetAssessment(user, assessment) {
   }
   await remove("state", `stored ${user} ${assessment}`);
   await remove("state", `chain ${user} ${assessment}`);
+  // A page showing a copy of it would otherwise say "Submitted on this tablet" after the
+  // submission was sent and scored, and never show the rating: it opens again from the server.
+  for (const client of await self.clients.matchAll()) {
+    const copy = opened.get(client.id);
+    if (copy && copy.user === user && String(copy.assessment) === String(assessment)) {
+      opened.delete(client.id);
+      client.postMessage({ type: "out-of-date" });
+    }
+  }
 }
 
 async function offlinePage(message) {
@@ -244,7 +257,10 @@ async function navigate(event) {
         .catch(() => {}),
     );
     const page = await fromTablet(user, path);
-    if (page) return page;
+    if (page) {
+      if (event.resultingClientId) opened.set(event.resultingClientId, { user, assessment: stored.assessment });
+      return page;
+    }
   }
   try {
     const response = await timed(request);
@@ -299,14 +315,19 @@ async function post(event) {
   } else {
     await enqueue(user, { kind: "submit", assessment, section: "submit", title: "Submit assessment" }, fields);
   }
-  await put("state", section ? "saved" : "submitted", `flash ${user}`);
+  const signedOut = response && response.status === 401;
+  const next = signedOut
+    ? url.pathname // where signing in again leads
+    : (section && value(value("save_later") !== undefined ? "offline_later" : "offline_next")) || `/assessments/${assessment}`;
+  // What the page this save opens says ("Saved on this tablet..."): addressed to that page, as any
+  // other page (another tab, a page asking for a round of sending) may ask what waits meanwhile.
+  await put("state", { kind: section ? "saved" : "submitted", path: next }, `flash ${user}`);
   event.waitUntil(drain());
-  if (response && response.status === 401) {
+  if (signedOut) {
     // Signed out meanwhile: the save waits here until the same practitioner signs in again.
     return Response.redirect(`/sign-in?next=${encodeURIComponent(url.pathname)}`, 303);
   }
-  const next = section ? value(value("save_later") !== undefined ? "offline_later" : "offline_next") : `/assessments/${assessment}`;
-  return Response.redirect(next || `/assessments/${assessment}`, 303);
+  return Response.redirect(next, 303);
 }
 
 async function enqueue(user, entry, fields) {
@@ -466,11 +487,13 @@ async function attention(user, entry, answer) {
   await put("state", list, `attention ${user}`);
 }
 
-async function status(user, quiet = false) {
-  // Messages are shown once, by the page that takes them; a quiet look leaves the flash alone.
+async function status(user, path = null) {
+  // Messages are shown once, by the page that takes them. The flash goes only to the page the save
+  // opened (`path`, sent by a page as it opens): any other look leaves it for that page.
   const entries = (await all("outbox")).filter((e) => e.user === user && !e.sent);
-  const flash = quiet ? null : await get("state", `flash ${user}`);
-  if (!quiet) await remove("state", `flash ${user}`);
+  const left = path && (await get("state", `flash ${user}`));
+  const flash = left && left.path === path ? left.kind : null;
+  if (flash) await remove("state", `flash ${user}`);
   const attentionList = (await get("state", `attention ${user}`)) || [];
   await remove("state", `attention ${user}`);
   const link = (await get("state", `link ${user}`)) || {};
@@ -535,8 +558,8 @@ self.addEventListener("message", (event) => {
     // A page speaks for the user the server last named, and for nobody else.
     if (!user || message.user !== user) return reply({ error: "not-current-user" });
     try {
-      if (message.type === "status") reply(await status(user));
-      else if (message.type === "status-quiet") reply(await status(user, true));
+      if (message.type === "status") reply(await status(user, message.path));
+      else if (message.type === "status-quiet") reply(await status(user));
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
       else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
