@@ -155,7 +155,7 @@ def run(raw: bytes, *, user: User, dry_run: bool = False, skip_invalid: bool = F
         return outcome
 
     known = {ref.upper(): child_id for ref, child_id in db.session.execute(select(Child.reference, Child.id))}
-    directory = register.Directory(known)
+    directory = register.Directory(user, known)
     children = {c.reference.upper(): c for c in db.session.scalars(select(Child).where(Child.erased_at.is_(None)))}
     latest: dict[int, ChildAddress] = {}
     for address in db.session.scalars(select(ChildAddress).order_by(ChildAddress.from_date, ChildAddress.id)):

@@ -252,7 +252,7 @@ def add_child() -> tuple[Response, int, dict[str, str]]:
     except register.Invalid as exc:
         db.session.rollback()
         if exc.problems[0][0] == "duplicates_confirmed":
-            ids = [c.id for c in register.possible_duplicates(details.cleaned())]
+            duplicates = register.duplicates_for(user, details.cleaned())
             audit.record("api_possible_duplicate", user=user, detail=f"api token {g.api_token.id}")
             db.session.commit()
             raise Problem(
@@ -260,7 +260,8 @@ def add_child() -> tuple[Response, int, dict[str, str]]:
                 "Possible duplicate",
                 "A child with the same last name and date of birth is registered. Check them; to add this "
                 "child anyway, send again with confirm_possible_duplicate: true.",
-                possible_duplicates=ids,
+                possible_duplicates=[c.id for c in duplicates.shown],
+                other_possible_duplicates=duplicates.others,
             ) from None
         raise Problem(
             422,

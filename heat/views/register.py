@@ -53,10 +53,10 @@ def add_child() -> ResponseReturnValue:
     form.allocated_worker_id.choices = _worker_choices([t.id for t in teams], with_team=len(teams) > 1)
     if request.method == "GET":
         form.plan_status.data, form.kind.data = "none", "family_home"
-    duplicates = []
+    duplicates = register.Duplicates([], 0)
     if form.validate_on_submit():
         details = form.details()
-        duplicates = register.possible_duplicates(details.cleaned())
+        duplicates = register.duplicates_for(current_user, details.cleaned())
         try:
             child = register.register(current_user, details, duplicates_confirmed=bool(form.duplicates_confirmed.data))
         except register.Invalid as exc:
@@ -68,8 +68,7 @@ def add_child() -> ResponseReturnValue:
             if access.can_assess(current_user):
                 return redirect(url_for("casework.child", child_id=child.id))
             return redirect(url_for("register.add_child"))
-    visible = {c.id for c in db.session.scalars(access.children_query(current_user))} if duplicates else set()
-    return render_template("register/add_child.html", form=form, duplicates=duplicates, visible=visible)
+    return render_template("register/add_child.html", form=form, duplicates=duplicates)
 
 
 @bp.route("/children/<int:child_id>/details", methods=["GET", "POST"])
