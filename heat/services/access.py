@@ -7,7 +7,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import Select, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound, TooManyRequests
+from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests
 
 from heat.extensions import db
 from heat.models import (
@@ -182,6 +182,35 @@ def assessment_to_review(user: User, assessment_id: int) -> Assessment:
     if user.role != "supervisor" or assessment.team_id != user.team_id:
         raise deny(user, f"review {assessment_id}")
     return assessment
+
+
+def held_by_another_team(user: User, assessment: Assessment) -> list[Child]:
+    """The children on the assessment whose record another team now holds (transferred and waiting
+    to be acknowledged): read-only for the user's team, decisions included."""
+    return [c for c in assessment.children if c.team_id != user.team_id]
+
+
+def decision_refused(user: User, assessment: Assessment) -> str | None:
+    """Why the user may not record a review decision on the assessment, if they may not."""
+    moved = held_by_another_team(user, assessment)
+    if not moved:
+        return None
+    names = ", ".join(c.name for c in moved)
+    return (
+        f"{names} {'has' if len(moved) == 1 else 'have'} been transferred to another team: the record is "
+        "read-only for your team, so you cannot record a decision on this assessment"
+    )
+
+
+def refuse_decision(user: User, assessment: Assessment) -> None:
+    """A review decision on a child transferred away is a 403 (audited), and nothing is stored."""
+    reason = decision_refused(user, assessment)
+    if reason is None:
+        return
+    db.session.rollback()
+    audit.record("access_denied", user=user, assessment_id=assessment.id, detail="review decision: transferred")
+    db.session.commit()
+    raise Forbidden(reason + ".")
 
 
 def plan_change_to_decide(user: User, child_id: int, change_id: int) -> PlanChange:

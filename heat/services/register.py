@@ -33,6 +33,9 @@ NAME_MAX = 100
 EXPECTED_AHEAD = dt.timedelta(days=300)
 EXPECTED_BEHIND = dt.timedelta(days=90)
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+# NUL and other control characters (tab and line breaks aside): PostgreSQL cannot store NUL, and
+# none belongs in a child's details. The forms strip them; the import and the API refuse them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Invalid(ValueError):
@@ -168,6 +171,10 @@ class Directory:
         """A brother or sister to live with: a child of the same team whose record the user may change."""
         return access.child_to_change_by_reference(self.user, reference, team_id=team_id)
 
+    def use_references(self, references: dict[str, int]) -> None:
+        """The case references (upper case) a batch of an import needs, with their children's ids."""
+        self._references = references
+
     def add_reference(self, reference: str, child_id: int) -> None:
         if self._references is not None:
             self._references[reference.upper()] = child_id
@@ -187,6 +194,18 @@ def problems(
     """Everything wrong with `details` (already `cleaned`), as (field, message) pairs; `child` is the
     record being corrected, if any."""
     found: list[tuple[str, str]] = []
+    texts = {
+        "case_reference": details.case_reference,
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "lives_with": details.lives_with,
+    }
+    if details.address is not None:
+        a = details.address
+        texts.update(address_line_1=a.line_1, address_line_2=a.line_2, town=a.town, postcode=a.postcode, area=a.area)
+    unsafe = [field for field, value in texts.items() if value and CONTROL_CHARACTERS.search(value)]
+    if unsafe:  # nothing else is looked up with such text
+        return [(field, "Must not contain NUL or other control characters") for field in unsafe]
     if not details.case_reference:
         found.append(("case_reference", "Enter the case reference from the case system"))
     elif len(details.case_reference) > REFERENCE_MAX:
@@ -250,9 +269,14 @@ def address_problems(address: Address) -> list[tuple[str, str]]:
         found.append(("postcode", "Enter a real postcode, like SW1A 1AA"))
     if address.kind not in HOME_KINDS:
         found.append(("kind", "Select the kind of home"))
-    for label, value in (("Address line 1", address.line_1), ("Address line 2", address.line_2)):
-        if value and len(value) > 200:
-            found.append(("address_line_1", f"{label} must be 200 characters or fewer"))
+    for field, label, value, most in (
+        ("address_line_1", "Address line 1", address.line_1, 200),
+        ("address_line_2", "Address line 2", address.line_2, 200),
+        ("town", "Town or city", address.town, 100),
+        ("area", "Local authority area", address.area, 100),
+    ):
+        if value and len(value) > most:
+            found.append((field, f"{label} must be {most} characters or fewer"))
     return found
 
 
@@ -381,13 +405,17 @@ def _shown(field: str, value: object, directory: Directory) -> str:
     return str(value)
 
 
-def changes_between(before: Details, after: Details, directory: Directory) -> list[str]:
-    """What changed, in words: "Date of birth: blank to 3 March 2027"."""
+def changes_between(before: Details, after: Details, directory: Directory, *, show_before: bool = True) -> list[str]:
+    """What changed, in words: "Date of birth: blank to 3 March 2027". Without `show_before` (for
+    someone who may not see the record), only the new value: "Date of birth: changed to 3 March 2027"."""
     words = []
     for field, label in FIELD_NAMES.items():
         was, now = getattr(before, field), getattr(after, field)
         if was != now:
-            words.append(f"{label}: {_shown(field, was, directory)} to {_shown(field, now, directory)}")
+            if show_before:
+                words.append(f"{label}: {_shown(field, was, directory)} to {_shown(field, now, directory)}")
+            else:
+                words.append(f"{label}: changed to {_shown(field, now, directory)}")
     return words
 
 

@@ -29,7 +29,7 @@ from heat.models import (
     User,
     utcnow,
 )
-from heat.services import audit, versions
+from heat.services import access, audit, versions
 from heat.services.errors import FieldError
 from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
@@ -166,6 +166,9 @@ def record_decision(
     The caller commits."""
     if assessment.status != "submitted":
         raise FieldError("decision", "This assessment is not awaiting review")
+    refused = access.decision_refused(reviewer, assessment)
+    if refused:
+        raise FieldError("decision", refused)
     if not may_decide(assessment, reviewer):
         raise FieldError(
             "decision",
