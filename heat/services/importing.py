@@ -260,7 +260,15 @@ class _Batch:
 
 
 def _look_up(user: User, directory: register.Directory, rows: list[_Row]) -> _Batch:
-    references = [r.values["case_reference"].strip() for r in rows]
+    # Only references that could be real are looked up (a NUL, for one, PostgreSQL cannot compare):
+    # the rest are the row's own problems (`_text_problems`).
+    references = [
+        ref
+        for r in rows
+        if (ref := r.values["case_reference"].strip())
+        and len(ref) <= register.REFERENCE_MAX
+        and not register.CONTROL_CHARACTERS.search(ref)
+    ]
     wanted = sorted({r.upper() for r in references if r})
     taken = (
         db.session.execute(select(Child.reference, Child.id).where(func.upper(Child.reference).in_(wanted))).all()
