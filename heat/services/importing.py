@@ -25,6 +25,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -67,6 +68,10 @@ COLUMN_MAX = {
 MAX_BYTES = 20 * 1024 * 1024  # the one upload limit: the page states it and the server enforces it
 MAX_SIZE_TEXT = "20 MB"
 BATCH = 500  # rows checked, then written, per database round (each written batch is committed)
+# After each batch on SQLite, the import waits this long before taking the write lock again, so
+# anyone waiting for it (a sign-in, a save) gets it: SQLite's busy handler polls every 100 ms at
+# most, and an import that began its next batch at once would starve them.
+PAUSE = 0.15
 # The form's field names, as the import's columns, so a problem names the column.
 _COLUMN_OF = {
     "team_id": "team",
@@ -331,6 +336,12 @@ def _check_row(
     return _Checked(number, details, child, what), []
 
 
+def _commit_and_pause() -> None:
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        time.sleep(PAUSE)
+
+
 def run(
     source: BinaryIO | bytes,
     *,
@@ -389,7 +400,7 @@ def run(
                 outcome.changed.append((checked.details.case_reference, checked.what))
             else:
                 outcome.unchanged += 1
-        db.session.commit()  # the audit rows so far: nobody waits long behind an import
+        _commit_and_pause()  # the audit rows so far: nobody waits long behind an import
     del seen
 
     if outcome.problems and not skip_invalid:
@@ -417,7 +428,7 @@ def run(
                         directory=directory,
                         address=looked_up.latest.get(checked.child.id),
                     )
-            db.session.commit()
+            _commit_and_pause()
         outcome.applied = True
     audit.record(
         "children_import_checked" if dry_run else "children_imported",
