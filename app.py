@@ -10,7 +10,7 @@ from flask_compress import Compress
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, TooManyRequests
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, ServiceUnavailable, TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
@@ -110,6 +110,7 @@ def register_extensions(app: Flask) -> None:
         database.configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    app.before_request(register.upload_limit)  # before CSRFProtect reads the form
     csrf.init_app(app)
     security.init_app(app)
     checklists.init_app(app)
@@ -178,13 +179,33 @@ def register_errorhandlers(app: Flask) -> None:
         ),
     }
 
+    def render_error(code: int, e: HTTPException) -> ResponseReturnValue:
+        if api_v1.is_api_request():
+            return api_v1.problem(e)
+        title, body = messages[code]
+        if code == 413:
+            title, body = register.too_large_upload() or (title, body)
+        return _error_page(title, body, code)
+
     for code in messages:
-        if code not in (429, 500):
-            app.register_error_handler(code, lambda e, code=code: _error_page(*messages[code], code))
+        if code not in (403, 429, 500):
+            app.register_error_handler(code, lambda e, code=code: render_error(code, e))
+
+    @app.errorhandler(403)
+    def forbidden(e: HTTPException) -> ResponseReturnValue:
+        """A refusal with its own reason (a record read-only for the user's team) says it."""
+        if api_v1.is_api_request():
+            return api_v1.problem(e)
+        title, body = messages[403]
+        if e.description and e.description != Forbidden.description:
+            title, body = "You cannot do that", e.description
+        return _error_page(title, body, 403)
 
     @app.errorhandler(429)
     def too_many(e: HTTPException) -> ResponseReturnValue:
         """Sign-in throttling, or a limit with its own message (PDF downloads); Retry-After kept."""
+        if api_v1.is_api_request():
+            return api_v1.problem(e)
         title, body = messages[429]
         if e.description != TooManyRequests.description:
             title, body = "Too many requests", e.description or body
@@ -215,6 +236,9 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(e.original_exception, database.UNAVAILABLE + tasks.QUEUE_UNAVAILABLE):
             return unavailable(e.original_exception)  # raised where no handler could catch it
         app.logger.error("Request %s ended in a server error (logged above)", security.request_id())
+        if api_v1.is_api_request():
+            _without_the_database(broken=True)
+            return api_v1.server_problem()
         return _error_page(*messages[500], 500, broken=True)
 
     @login_manager.unauthorized_handler

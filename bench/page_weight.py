@@ -25,7 +25,7 @@ TARGET_KB = 100
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench", "HEAT_ENV": "bench"}
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench", "HEAT_ENV": "development"}
         )
         with app.app_context():
             upgrade()

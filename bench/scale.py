@@ -39,7 +39,7 @@ def make_app(path: str):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SECRET_KEY": "bench",
-            "HEAT_ENV": "bench",
+            "HEAT_ENV": "development",
             "HEAT_EXPORT_DIR": str(Path(path).parent / "exports"),
             "HEAT_LOGIN_FAILURES_PER_ADDRESS": 10_000,
         }

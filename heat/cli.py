@@ -52,7 +52,8 @@ def import_children(path: Path, dry_run: bool, skip_invalid: bool, by_email: str
             if admin is None:
                 raise click.ClickException("no active administrator to record the import as; create one or use --by")
             user = admin
-        outcome = importing.run(path.read_bytes(), user=user, dry_run=dry_run, skip_invalid=skip_invalid)
+        with path.open("rb") as source:
+            outcome = importing.run(source, user=user, dry_run=dry_run, skip_invalid=skip_invalid)
         db.session.commit()
     for line in outcome.lines():
         click.echo(line)

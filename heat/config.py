@@ -21,6 +21,36 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+ENVIRONMENTS = ("production", "development", "test")
+SECRET_KEY_MIN_BYTES = 32
+
+
+def environment_named(value: str | None) -> str:
+    """HEAT_ENV, in any case; anything but a known name refuses to start (a misspelt "production"
+    must never run as development: no HTTPS check, no two-step sign-in, a generated secret)."""
+    name = (value or "development").strip().lower()
+    if name not in ENVIRONMENTS:
+        raise RuntimeError(
+            f"HEAT_ENV must be one of {', '.join(ENVIRONMENTS)} (in any case), not {value!r}: "
+            "refusing to start with an unknown environment"
+        )
+    return name
+
+
+def mfa_required(environment: str) -> bool:
+    """Two-step sign-in: always in production (HEAT_MFA_REQUIRED=0 there refuses to start);
+    elsewhere HEAT_MFA_REQUIRED=1 turns it on."""
+    setting = os.environ.get("HEAT_MFA_REQUIRED", "").strip()
+    if environment == "production":
+        if setting not in ("", "1"):
+            raise RuntimeError(
+                f"HEAT_MFA_REQUIRED={setting} is not allowed when HEAT_ENV=production: two-step sign-in "
+                "cannot be turned off in production (unset HEAT_MFA_REQUIRED)"
+            )
+        return True
+    return setting == "1"
+
+
 def secret_key(instance_path: str, environment: str) -> str:
     """HEAT_SECRET_KEY in production; elsewhere a random key kept in the instance folder."""
     key = os.environ.get("HEAT_SECRET_KEY")
@@ -46,7 +76,7 @@ def visit_frequency(text: str) -> dict[str, int | None]:
 
 
 def from_environment(instance_path: str) -> dict:
-    environment = os.environ.get("HEAT_ENV", "development")
+    environment = environment_named(os.environ.get("HEAT_ENV"))
     return {
         "HEAT_ENV": environment,
         "SECRET_KEY": secret_key(instance_path, environment),
@@ -63,7 +93,7 @@ def from_environment(instance_path: str) -> dict:
         # refuses to start without it, see `check`).
         "HEAT_HTTPS": os.environ.get("HEAT_HTTPS") == "1",
         # Two-step sign-in (an authenticator app) for every account: always in production.
-        "HEAT_MFA_REQUIRED": os.environ.get("HEAT_MFA_REQUIRED", "1" if environment == "production" else "0") == "1",
+        "HEAT_MFA_REQUIRED": mfa_required(environment),
         "SESSION_COOKIE_SECURE": os.environ.get("HEAT_HTTPS") == "1",
         "HEAT_HSTS": os.environ.get("HEAT_HTTPS") == "1",
         # How many reverse proxies in front of HEAT are trusted to say who the client is
@@ -102,8 +132,19 @@ def from_environment(instance_path: str) -> dict:
 
 
 def check(config: dict) -> None:
-    """Settings a deployment must not get wrong: refuse to start rather than run unsafely."""
-    if config["HEAT_ENV"] == "production" and not config["HEAT_HTTPS"]:
-        raise RuntimeError("HEAT_HTTPS=1 must be set when HEAT_ENV=production: HEAT is served only over HTTPS")
+    """Settings a deployment must not get wrong: refuse to start rather than run unsafely. In
+    production: HTTPS, two-step sign-in (always on, whatever else says) and a secret key of at
+    least 32 bytes."""
+    config["HEAT_ENV"] = environment_named(config.get("HEAT_ENV"))
+    if config["HEAT_ENV"] == "production":
+        if not config["HEAT_HTTPS"]:
+            raise RuntimeError("HEAT_HTTPS=1 must be set when HEAT_ENV=production: HEAT is served only over HTTPS")
+        secret = config.get("SECRET_KEY") or ""
+        if len(secret.encode() if isinstance(secret, str) else secret) < SECRET_KEY_MIN_BYTES:
+            raise RuntimeError(
+                f"HEAT_SECRET_KEY must be at least {SECRET_KEY_MIN_BYTES} bytes when HEAT_ENV=production, for "
+                "example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        config["HEAT_MFA_REQUIRED"] = True
     if config["HEAT_PROXY_HOPS"] < 0:
         raise RuntimeError("HEAT_PROXY_HOPS must be 0 or more")

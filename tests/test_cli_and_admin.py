@@ -107,7 +107,7 @@ def test_seed_demo_only_into_an_empty_database_and_never_in_production(app, anot
     again = run(app, "seed-demo")
     assert again.exit_code != 0 and "empty database" in again.output
     assert run(app, "seed-demo", "--if-empty").exit_code == 0
-    production = another_app(HEAT_ENV="production", HEAT_HTTPS=True)
+    production = another_app(HEAT_ENV="production", HEAT_HTTPS=True, SECRET_KEY="s" * 32)
     result = production.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "never loaded" in result.output
 

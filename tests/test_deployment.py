@@ -13,8 +13,8 @@ from tests.conftest import sign_in
 
 def test_production_refuses_to_start_without_https(another_app):
     with pytest.raises(RuntimeError, match="HEAT_HTTPS=1 must be set"):
-        another_app(HEAT_ENV="production", HEAT_HTTPS=False)
-    assert another_app(HEAT_ENV="production", HEAT_HTTPS=True).config["HEAT_ENV"] == "production"
+        another_app(HEAT_ENV="production", HEAT_HTTPS=False, SECRET_KEY="s" * 32)
+    assert another_app(HEAT_ENV="production", HEAT_HTTPS=True, SECRET_KEY="s" * 32).config["HEAT_ENV"] == "production"
 
 
 def addresses(application, action: str) -> list[str]:

@@ -76,7 +76,8 @@ def test_import_then_the_same_file_again_changes_nothing_and_a_changed_row_is_a_
     changed[1] = changed[1].replace(",cp,", ",cin,")
     result = run(app, "children", "import", str(csv_file(tmp_path, *changed, name="changed.csv")))
     assert "Changed LCS-1: Moved to 22 Elsewhere Lane, Othertown, ZZ3 3CC" in result.output
-    assert "Changed LCS-2: Plan: Child Protection plan to Child in Need plan" in result.output
+    # An administrator may not see the child's record: the new value (from the file), not the old.
+    assert "Changed LCS-2: Plan: changed to Child in Need plan" in result.output
     with app.app_context():
         ada = db.session.scalar(select(Child).where(Child.reference == "LCS-1"))
         moves = db.session.scalar(

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import Select, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.exceptions import NotFound, TooManyRequests
+from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests
 
 from heat.extensions import db
 from heat.models import (
@@ -184,6 +184,35 @@ def assessment_to_review(user: User, assessment_id: int) -> Assessment:
     return assessment
 
 
+def held_by_another_team(user: User, assessment: Assessment) -> list[Child]:
+    """The children on the assessment whose record another team now holds (transferred and waiting
+    to be acknowledged): read-only for the user's team, decisions included."""
+    return [c for c in assessment.children if c.team_id != user.team_id]
+
+
+def decision_refused(user: User, assessment: Assessment) -> str | None:
+    """Why the user may not record a review decision on the assessment, if they may not."""
+    moved = held_by_another_team(user, assessment)
+    if not moved:
+        return None
+    names = ", ".join(c.name for c in moved)
+    return (
+        f"{names} {'has' if len(moved) == 1 else 'have'} been transferred to another team: the record is "
+        "read-only for your team, so you cannot record a decision on this assessment"
+    )
+
+
+def refuse_decision(user: User, assessment: Assessment) -> None:
+    """A review decision on a child transferred away is a 403 (audited), and nothing is stored."""
+    reason = decision_refused(user, assessment)
+    if reason is None:
+        return
+    db.session.rollback()
+    audit.record("access_denied", user=user, assessment_id=assessment.id, detail="review decision: transferred")
+    db.session.commit()
+    raise Forbidden(reason + ".")
+
+
 def plan_change_to_decide(user: User, child_id: int, change_id: int) -> PlanChange:
     """Supervisors decide on (or note) plan changes of their own team's children only."""
     child = child_for(user, child_id, to_change=True)
@@ -199,3 +228,50 @@ def export_for(user: User, export_id: int) -> Export:
     if export is None or export.requested_by_id != user.id:
         raise deny(user, f"export {export_id}")
     return export
+
+
+# Lookups by case reference, name or date of birth: scoped like lookups by id.
+
+
+def _to_change_by_reference(user: User) -> Select:
+    """The children a user may find by case reference to change them through the register (joining
+    a household, an import updating them): their own team's for practitioners and supervisors,
+    every team's for administrators (who add and import children for any team), nobody's for
+    auditors. Restricted and erased records are never found."""
+    if user.role == "admin":
+        return select(Child).where(Child.erased_at.is_(None), Child.restricted_at.is_(None))
+    if not can_assess(user):
+        return select(Child).where(false())
+    return _children("own").params(team_id=user.team_id)
+
+
+def no_child_with(reference: str) -> str:
+    """What a user is told about a case reference outside their scope, as about one that is unknown."""
+    return f"No child you can see has case reference {reference}"
+
+
+def child_to_change_by_reference(user: User, reference: str, *, team_id: int | None = None) -> Child | None:
+    """The child with this case reference (in any case), if the user may change their record; with
+    `team_id`, only a child of that team (a household is one team's)."""
+    query = _to_change_by_reference(user).where(func.upper(Child.reference) == reference.strip().upper())
+    if team_id is not None:
+        query = query.where(Child.team_id == team_id)
+    return db.session.scalar(query.limit(1))
+
+
+def children_to_change_by_reference(user: User, references: list[str]) -> dict[str, Child]:
+    """The children with these case references that the user may change, by upper-case reference
+    (an import matching a batch of rows)."""
+    wanted = sorted({r.strip().upper() for r in references if r.strip()})
+    if not wanted:
+        return {}
+    query = _to_change_by_reference(user).where(func.upper(Child.reference).in_(wanted))
+    return {c.reference.upper(): c for c in db.session.scalars(query)}
+
+
+def visible_ids(user: User, ids: list[int]) -> set[int]:
+    """Which of these children the user may see (as on their own pages)."""
+    if not ids:
+        return set()
+    query = children_query(user).with_only_columns(Child.id).where(Child.id.in_(ids))
+    return set(db.session.scalars(query))

@@ -24,7 +24,7 @@ from heat.models import (
     Team,
     User,
 )
-from heat.services import audit
+from heat.services import access, audit
 
 REFERENCE_MAX = 30
 NAME_MAX = 100
@@ -33,6 +33,9 @@ NAME_MAX = 100
 EXPECTED_AHEAD = dt.timedelta(days=300)
 EXPECTED_BEHIND = dt.timedelta(days=90)
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+# NUL and other control characters (tab and line breaks aside): PostgreSQL cannot store NUL, and
+# none belongs in a child's details. The forms strip them; the import and the API refuse them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Invalid(ValueError):
@@ -143,10 +146,12 @@ def parse_date(value: str | None) -> dt.date | None:
 
 
 class Directory:
-    """What checking details needs to look up: teams, workers and case references. Loaded once for
+    """What checking details needs to look up: teams, workers and case references, for the user
+    making the change (whose scope bounds which children a case reference finds). Loaded once for
     a whole import; for one child it asks the database."""
 
-    def __init__(self, references: dict[str, int] | None = None):
+    def __init__(self, user: User, references: dict[str, int] | None = None):
+        self.user = user
         self.teams = {t.id: t for t in db.session.scalars(select(Team))}
         self.workers = {
             u.id: u
@@ -161,6 +166,14 @@ class Directory:
         if self._references is not None:
             return self._references.get(reference.upper())
         return db.session.scalar(select(Child.id).where(func.upper(Child.reference) == reference.upper()))
+
+    def sibling_with(self, reference: str, team_id: int | None) -> Child | None:
+        """A brother or sister to live with: a child of the same team whose record the user may change."""
+        return access.child_to_change_by_reference(self.user, reference, team_id=team_id)
+
+    def use_references(self, references: dict[str, int]) -> None:
+        """The case references (upper case) a batch of an import needs, with their children's ids."""
+        self._references = references
 
     def add_reference(self, reference: str, child_id: int) -> None:
         if self._references is not None:
@@ -181,6 +194,18 @@ def problems(
     """Everything wrong with `details` (already `cleaned`), as (field, message) pairs; `child` is the
     record being corrected, if any."""
     found: list[tuple[str, str]] = []
+    texts = {
+        "case_reference": details.case_reference,
+        "first_name": details.first_name,
+        "last_name": details.last_name,
+        "lives_with": details.lives_with,
+    }
+    if details.address is not None:
+        a = details.address
+        texts.update(address_line_1=a.line_1, address_line_2=a.line_2, town=a.town, postcode=a.postcode, area=a.area)
+    unsafe = [field for field, value in texts.items() if value and CONTROL_CHARACTERS.search(value)]
+    if unsafe:  # nothing else is looked up with such text
+        return [(field, "Must not contain NUL or other control characters") for field in unsafe]
     if not details.case_reference:
         found.append(("case_reference", "Enter the case reference from the case system"))
     elif len(details.case_reference) > REFERENCE_MAX:
@@ -228,8 +253,10 @@ def problems(
     if details.address is None and child is None:
         found.append(("address_line_1", "Enter the first line of the address"))
     if details.lives_with:
-        sibling = directory.child_with(details.lives_with)
-        if sibling is None or (child is not None and sibling == child.id):
+        sibling = directory.sibling_with(details.lives_with, details.team_id)
+        if sibling is None:
+            found.append(("lives_with", access.no_child_with(details.lives_with)))
+        elif child is not None and sibling.id == child.id:
             found.append(("lives_with", f"No other child has case reference {details.lives_with}"))
     return found
 
@@ -242,9 +269,14 @@ def address_problems(address: Address) -> list[tuple[str, str]]:
         found.append(("postcode", "Enter a real postcode, like SW1A 1AA"))
     if address.kind not in HOME_KINDS:
         found.append(("kind", "Select the kind of home"))
-    for label, value in (("Address line 1", address.line_1), ("Address line 2", address.line_2)):
-        if value and len(value) > 200:
-            found.append(("address_line_1", f"{label} must be 200 characters or fewer"))
+    for field, label, value, most in (
+        ("address_line_1", "Address line 1", address.line_1, 200),
+        ("address_line_2", "Address line 2", address.line_2, 200),
+        ("town", "Town or city", address.town, 100),
+        ("area", "Local authority area", address.area, 100),
+    ):
+        if value and len(value) > most:
+            found.append((field, f"{label} must be {most} characters or fewer"))
     return found
 
 
@@ -277,6 +309,24 @@ def possible_duplicates(details: Details, *, except_id: int | None = None) -> li
     return list(db.session.scalars(query.order_by(Child.id)))
 
 
+@dataclass(frozen=True)
+class Duplicates:
+    """Possible duplicates as a user may be told of them: the children they may see, named (with a
+    link), and how many others there are, never named."""
+
+    shown: list[Child]
+    others: int
+
+    def __bool__(self) -> bool:
+        return bool(self.shown or self.others)
+
+
+def duplicates_for(user: User, details: Details) -> Duplicates:
+    found = possible_duplicates(details)
+    visible = access.visible_ids(user, [c.id for c in found])
+    return Duplicates([c for c in found if c.id in visible], sum(1 for c in found if c.id not in visible))
+
+
 def _check(details: Details, directory: Directory, child: Child | None = None) -> Details:
     details = details.cleaned()
     found = problems(details, directory, child=child, today=dt.date.today())
@@ -289,7 +339,7 @@ def register(
     user: User, details: Details, *, directory: Directory | None = None, duplicates_confirmed: bool = False
 ) -> Child:
     """Add a child. A likely duplicate (same last name and date of birth) needs confirming."""
-    directory = directory or Directory()
+    directory = directory or Directory(user)
     details = _check(details, directory)
     if not duplicates_confirmed and possible_duplicates(details):
         raise Invalid([("duplicates_confirmed", "Possible duplicate: check the children listed before adding")])
@@ -316,10 +366,12 @@ def register(
 
 
 def _join_household(child: Child, sibling_reference: str | None, directory: Directory) -> None:
+    """Share a household with a brother or sister (checked by `problems`: the user's own scope,
+    the same team)."""
     if not sibling_reference:
         return
-    sibling = db.session.get(Child, directory.child_with(sibling_reference))
-    if sibling is None:
+    sibling = directory.sibling_with(sibling_reference, child.team_id)
+    if sibling is None or sibling.id == child.id:
         return
     if sibling.household_id is None:
         household = Household(team_id=sibling.team_id)
@@ -353,13 +405,17 @@ def _shown(field: str, value: object, directory: Directory) -> str:
     return str(value)
 
 
-def changes_between(before: Details, after: Details, directory: Directory) -> list[str]:
-    """What changed, in words: "Date of birth: blank to 3 March 2027"."""
+def changes_between(before: Details, after: Details, directory: Directory, *, show_before: bool = True) -> list[str]:
+    """What changed, in words: "Date of birth: blank to 3 March 2027". Without `show_before` (for
+    someone who may not see the record), only the new value: "Date of birth: changed to 3 March 2027"."""
     words = []
     for field, label in FIELD_NAMES.items():
         was, now = getattr(before, field), getattr(after, field)
         if was != now:
-            words.append(f"{label}: {_shown(field, was, directory)} to {_shown(field, now, directory)}")
+            if show_before:
+                words.append(f"{label}: {_shown(field, was, directory)} to {_shown(field, now, directory)}")
+            else:
+                words.append(f"{label}: changed to {_shown(field, now, directory)}")
     return words
 
 
@@ -396,7 +452,7 @@ def correct(
 ) -> list[str]:
     """Change a child's details (the team changes only by a transfer). A changed address is a move
     from `moved_on` (today if not given). Returns what changed, in words."""
-    directory = directory or Directory()
+    directory = directory or Directory(user)
     details = dataclasses.replace(details, team_id=child.team_id)
     details = _check(details, directory, child)
     address = address if address is not None else current_address(child.id)

@@ -31,7 +31,7 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
-from heat.services import audit, paging, versions
+from heat.services import access, audit, paging, versions
 from heat.services.errors import FieldError
 from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
@@ -173,6 +173,9 @@ def record_decision(
     The caller commits."""
     if assessment.status != "submitted":
         raise FieldError("decision", "This assessment is not awaiting review")
+    refused = access.decision_refused(reviewer, assessment)
+    if refused:
+        raise FieldError("decision", refused)
     if not may_decide(assessment, reviewer):
         raise FieldError(
             "decision",

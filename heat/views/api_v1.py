@@ -12,10 +12,21 @@ neither flood the trail nor be tried without end.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound, TooManyRequests, Unauthorized
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 from heat.extensions import csrf, db
 from heat.models import RECORDED, Assessment, Child, User
@@ -49,6 +60,7 @@ def problem(exc: HTTPException) -> Response:
         return _problem(exc.code or 500, exc.title, exc.description or "", **exc.extra)
     code = exc.code or 500
     titles = {
+        400: "Bad Request",
         401: "Unauthorized",
         403: "Forbidden",
         404: "Not Found",
@@ -56,25 +68,56 @@ def problem(exc: HTTPException) -> Response:
         413: "Content Too Large",
         415: "Unsupported Media Type",
         429: "Too Many Requests",
+        500: "Internal Server Error",
     }
     response = _problem(code, titles.get(code, exc.name), exc.description or exc.name)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="HEAT API"'
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
 
 
+def is_api_request() -> bool:
+    """Under /api/v1: every answer is problem+json, even where no route matched (an unknown path,
+    an id that is not a number, a method the route does not take), so no blueprint is known."""
+    return request.path == bp.url_prefix or request.path.startswith(f"{bp.url_prefix}/")
+
+
+def server_problem() -> Response:
+    """A 500 as problem+json, saying nothing of what went wrong (it is in the server's log)."""
+    return _problem(
+        500, "Internal Server Error", "Something went wrong on the server. What you sent may not have been stored."
+    )
+
+
 # By status code as well as by class: the app's own HTML pages for 404, 429 and the rest are
-# registered by code, and Flask tries handlers by code first.
+# registered by code, and Flask tries handlers by code first. The app's handlers answer
+# problem+json for paths under /api/v1 that no route matched (app.register_errorhandlers).
 bp.register_error_handler(HTTPException, problem)
 for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429):
     bp.register_error_handler(_code, problem)
 
 
+@bp.errorhandler(500)
+def server_error(_exc: Exception) -> Response:
+    # As the app's own 500 page: end a broken transaction first.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
+    return server_problem()
+
+
 @bp.before_request
 def authenticate() -> None:
+    if request.method in ("POST", "PUT", "PATCH"):
+        # Over MAX_CONTENT_LENGTH is a 413 whatever the body claims to be (reading it enforces the
+        # limit on a body sent without its length too).
+        request.get_data(cache=True)
     if request.endpoint == "api_v1.openapi":
         return
     token = api_auth.token_for(request.headers.get("Authorization"))
@@ -94,6 +137,32 @@ def authenticate() -> None:
         )
     db.session.commit()
     g.api_token, g.api_user = token, token.user
+    _refuse_unsafe_characters()
+
+
+# NUL and other control characters (tab and line breaks aside) are refused in query strings and
+# JSON bodies: PostgreSQL cannot store NUL, and none belongs in a child's details.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _refuse_unsafe_characters() -> None:
+    texts = [*request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        texts += _strings(request.get_json(silent=True))
+    if any(_UNSAFE.search(t) for t in texts):
+        raise BadRequest("Text must not contain NUL or other control characters.")
 
 
 def _user() -> User:
@@ -254,7 +323,7 @@ def add_child() -> tuple[Response, int, dict[str, str]]:
     except register.Invalid as exc:
         db.session.rollback()
         if exc.problems[0][0] == "duplicates_confirmed":
-            ids = [c.id for c in register.possible_duplicates(details.cleaned())]
+            duplicates = register.duplicates_for(user, details.cleaned())
             audit.record("api_possible_duplicate", user=user, detail=f"api token {g.api_token.id}")
             db.session.commit()
             raise Problem(
@@ -262,7 +331,8 @@ def add_child() -> tuple[Response, int, dict[str, str]]:
                 "Possible duplicate",
                 "A child with the same last name and date of birth is registered. Check them; to add this "
                 "child anyway, send again with confirm_possible_duplicate: true.",
-                possible_duplicates=ids,
+                possible_duplicates=[c.id for c in duplicates.shown],
+                other_possible_duplicates=duplicates.others,
             ) from None
         raise Problem(
             422,

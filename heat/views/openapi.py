@@ -140,7 +140,15 @@ DOCUMENT: dict[str, Any] = {
                             "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
                         },
                     },
-                    "possible_duplicates": {"type": "array", "items": {"type": "integer"}},
+                    "possible_duplicates": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Ids of the possible duplicates the token's user may see",
+                    },
+                    "other_possible_duplicates": {
+                        "type": "integer",
+                        "description": "How many possible duplicates the token's user may not see (never named)",
+                    },
                 },
             },
             "Address": _ADDRESS,

@@ -44,6 +44,8 @@ def review(assessment_id: int) -> ResponseReturnValue:
     if assessment.status != "submitted":
         flash("This assessment is not awaiting review.", "info")
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    if request.method == "POST":
+        access.refuse_decision(current_user, assessment)  # a child transferred away: read-only
     records = {c.id: history.history(c) for c in assessment.children}
     flags = reviews.flags_to_answer(assessment, records)
     form = review_form(flags)
@@ -64,6 +66,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         form=form,
         flags=flags,
         may_decide=reviews.may_decide(assessment, current_user),
+        read_only=access.decision_refused(current_user, assessment),
         child=child,
         records=records,
         record=record,

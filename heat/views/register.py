@@ -54,10 +54,10 @@ def add_child() -> ResponseReturnValue:
     form.allocated_worker_id.choices = _worker_choices([t.id for t in teams], with_team=len(teams) > 1)
     if request.method == "GET":
         form.plan_status.data, form.kind.data = "none", "family_home"
-    duplicates = []
+    duplicates = register.Duplicates([], 0)
     if form.validate_on_submit():
         details = form.details()
-        duplicates = register.possible_duplicates(details.cleaned())
+        duplicates = register.duplicates_for(current_user, details.cleaned())
         try:
             child = register.register(current_user, details, duplicates_confirmed=bool(form.duplicates_confirmed.data))
         except register.Invalid as exc:
@@ -69,8 +69,7 @@ def add_child() -> ResponseReturnValue:
             if access.can_assess(current_user):
                 return redirect(url_for("casework.child", child_id=child.id))
             return redirect(url_for("register.add_child"))
-    visible = {c.id for c in db.session.scalars(access.children_query(current_user))} if duplicates else set()
-    return render_template("register/add_child.html", form=form, duplicates=duplicates, visible=visible)
+    return render_template("register/add_child.html", form=form, duplicates=duplicates)
 
 
 @bp.route("/children/<int:child_id>/details", methods=["GET", "POST"])
@@ -234,17 +233,41 @@ def import_children() -> ResponseReturnValue:
     outcome = None
     if form.validate_on_submit():
         options = form.options.data or []
-        raw = form.file.data.read(importing.MAX_BYTES + 1)
-        if len(raw) > importing.MAX_BYTES:
-            form.file.errors.append("The file must be smaller than 20 MB")
-        else:
-            outcome = importing.run(
-                raw, user=current_user, dry_run="dry_run" in options, skip_invalid="skip_invalid" in options
+        # The upload is read as a stream (Werkzeug keeps a large one in a temporary file), at most
+        # importing.MAX_BYTES: the server refuses more (413) before this runs (`upload_limit`).
+        outcome = importing.run(
+            form.file.data.stream,
+            user=current_user,
+            dry_run="dry_run" in options,
+            skip_invalid="skip_invalid" in options,
+        )
+        if outcome.problems and not outcome.applied and not outcome.dry_run:
+            form.file.errors.append(
+                f"Nothing was imported: {len(outcome.problems)} problem"
+                f"{'s' if len(outcome.problems) != 1 else ''} in the file, listed below"
             )
-            if outcome.problems and not outcome.applied and not outcome.dry_run:
-                form.file.errors.append(
-                    f"Nothing was imported: {len(outcome.problems)} problem"
-                    f"{'s' if len(outcome.problems) != 1 else ''} in the file, listed below"
-                )
-            db.session.commit()
-    return render_template("register/import.html", form=form, outcome=outcome, columns=importing.COLUMNS)
+        db.session.commit()
+    return render_template(
+        "register/import.html", form=form, outcome=outcome, columns=importing.COLUMNS, limit=importing.MAX_SIZE_TEXT
+    )
+
+
+UPLOADS = {"register.import_children": importing.MAX_BYTES}
+
+
+def upload_limit() -> None:
+    """The import page takes a file up to importing.MAX_BYTES; every other request stays within
+    MAX_CONTENT_LENGTH. Runs before CSRFProtect, which reads the form first (see create_app)."""
+    if request.endpoint in UPLOADS:
+        request.max_content_length = UPLOADS[request.endpoint]
+
+
+def too_large_upload() -> tuple[str, str] | None:
+    """The 413 page's words for an upload that was too large, naming its limit."""
+    if request.endpoint not in UPLOADS:
+        return None
+    return (
+        "The file is too large",
+        f"The file must be {importing.MAX_SIZE_TEXT} or smaller. Nothing was imported. Split the file into "
+        "smaller files and import each one, or ask for it to be imported on the server.",
+    )

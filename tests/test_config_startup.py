@@ -1,0 +1,80 @@
+"""Issue 22, finding 9: production fails closed. HEAT_ENV is read in any case and an unknown value
+refuses to start; two-step sign-in cannot be turned off in production; the secret key is at least
+32 bytes there."""
+
+from __future__ import annotations
+
+import pytest
+
+from heat import config
+
+LONG_SECRET = "x" * 32
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    for name in ("HEAT_ENV", "HEAT_SECRET_KEY", "HEAT_HTTPS", "HEAT_MFA_REQUIRED"):
+        monkeypatch.delenv(name, raising=False)
+
+    def set_(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return set_
+
+
+def started(tmp_path) -> dict:
+    settings = config.from_environment(str(tmp_path))
+    config.check(settings)
+    return settings
+
+
+@pytest.mark.parametrize("name", ["Production", "PRODUCTION", " production "])
+def test_production_in_any_case_is_production(environ, tmp_path, name):
+    environ(HEAT_ENV=name, HEAT_SECRET_KEY=LONG_SECRET, HEAT_HTTPS="1")
+    settings = started(tmp_path)
+    assert settings["HEAT_ENV"] == "production" and settings["HEAT_MFA_REQUIRED"] is True
+    environ(HEAT_HTTPS="0")
+    with pytest.raises(RuntimeError, match="HEAT_HTTPS=1 must be set"):
+        started(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["prod", "live", "staging", "productoin"])
+def test_an_unknown_environment_refuses_to_start(environ, tmp_path, name):
+    environ(HEAT_ENV=name, HEAT_SECRET_KEY=LONG_SECRET, HEAT_HTTPS="1")
+    with pytest.raises(RuntimeError, match="HEAT_ENV must be one of production, development, test"):
+        started(tmp_path)
+
+
+def test_unknown_environment_in_settings_refuses_to_start(another_app):
+    with pytest.raises(RuntimeError, match="HEAT_ENV must be one of"):
+        another_app(HEAT_ENV="Prod")
+
+
+@pytest.mark.parametrize("value", ["0", "no", "false"])
+def test_two_step_sign_in_cannot_be_turned_off_in_production(environ, tmp_path, value):
+    environ(HEAT_ENV="production", HEAT_SECRET_KEY=LONG_SECRET, HEAT_HTTPS="1", HEAT_MFA_REQUIRED=value)
+    with pytest.raises(RuntimeError, match="two-step sign-in cannot be turned off in production"):
+        started(tmp_path)
+
+
+def test_production_settings_always_require_two_step_sign_in(another_app):
+    app = another_app(HEAT_ENV="Production", HEAT_HTTPS=True, SECRET_KEY=LONG_SECRET, HEAT_MFA_REQUIRED=False)
+    assert app.config["HEAT_ENV"] == "production" and app.config["HEAT_MFA_REQUIRED"] is True
+
+
+@pytest.mark.parametrize("secret", ["k", "x" * 31])
+def test_a_short_secret_key_refuses_to_start_in_production(environ, tmp_path, another_app, secret):
+    environ(HEAT_ENV="production", HEAT_SECRET_KEY=secret, HEAT_HTTPS="1")
+    with pytest.raises(RuntimeError, match="HEAT_SECRET_KEY must be at least 32 bytes"):
+        started(tmp_path)
+    with pytest.raises(RuntimeError, match="at least 32 bytes"):
+        another_app(HEAT_ENV="production", HEAT_HTTPS=True, SECRET_KEY=secret)
+
+
+def test_outside_production_two_step_is_optional_and_the_key_may_be_generated(environ, tmp_path):
+    environ(HEAT_ENV="Development")
+    settings = started(tmp_path)
+    assert settings["HEAT_ENV"] == "development" and settings["HEAT_MFA_REQUIRED"] is False
+    environ(HEAT_MFA_REQUIRED="1")
+    assert started(tmp_path)["HEAT_MFA_REQUIRED"] is True
