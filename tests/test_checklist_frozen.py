@@ -15,7 +15,6 @@ from heat.checklist.scoring import score
 from tests.score_cases import answer_sets
 
 HERE = Path(__file__).parent
-DEFINITIONS = load_definitions()
 # Every published definition file and its SHA-256. A new version adds a line; none ever changes.
 PUBLISHED = {
     "heat-2026.1.toml": "e527675fbead68f8f80f9a914d91fcbf25acf028e8ecc152f5e28926fc1d9c77",
@@ -43,7 +42,7 @@ def test_every_definition_file_is_published_here():
 
 @pytest.mark.parametrize("version", sorted(BEFORE))
 def test_earlier_versions_score_byte_for_byte_as_before(version):
-    definition = DEFINITIONS[version]
+    definition = load_definitions()[version]
     expected = BEFORE[version]
     for n, (grades, rooms, sources, answers) in enumerate(answer_sets(definition, len(expected), version)):
         now = json.dumps(
