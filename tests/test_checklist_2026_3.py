@@ -19,6 +19,12 @@ DEFINITIONS = load_definitions()
 NEW = DEFINITIONS["2026.3"]
 
 
+@pytest.fixture(autouse=True)
+def new_assessments_use_2026_3(app, monkeypatch):
+    """These tests are about 2026.3: new assessments use it, whatever version is newer."""
+    monkeypatch.setitem(app.extensions, "heat_current_version", "2026.3")
+
+
 def test_every_graded_item_says_what_1_3_and_5_look_like():
     for item in NEW.items:
         assert [grade for grade, _ in item.looks_like] == ["1", "3", "5"], item.id
