@@ -322,11 +322,13 @@ def children_voice_form(children: tuple[ChildOnVisit, ...]) -> type[SectionForm]
             f"seen_{child.id}": choice(
                 f"Was {child.name} seen?", CHILD_SEEN, NeededToComplete(f"Select whether {child.name} was seen")
             ),
-            f"why_{child.id}": text(f"Why was {child.name} not seen?", max_length=500),
+            f"why_{child.id}": text(f"If {child.name} was not seen, why?", max_length=500),
             f"voice_{child.id}": long_text(
                 f"{child.name}'s voice",
-                NeededToComplete(f"Record {child.name}'s voice: their words, or what their behaviour told you"),
-                hint=f"What {child.name} said, or what their behaviour and presentation told you.",
+                NeededToComplete(
+                    f"Record {child.name}'s voice: what {child.name} said, or what their behaviour told you"
+                ),
+                hint=f"What {child.name} said, or what {child.name}'s behaviour and presentation told you.",
             ),
         }
         for n, field in enumerate(asked.values()):

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from heat.checklist import Definition, scoring
 from heat.checklist.scoring import Finding
-from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, age_group
+from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
 from heat.extensions import db
 from heat.models import (
     EDITABLE,
@@ -357,8 +357,8 @@ def _store_voice(a: Assessment, section_id: str, answers: Answers) -> None:
     seen = {}
     for child in a.children:
         answer = {key: _clean(answers.get(f"{part}_{child.id}")) for part, key in CHILD_PARTS.items()}
-        if any(answer.values()):
-            age = age_group(child.date_of_birth, day)
+        age = age_group(child.date_of_birth, day)
+        if any(answer.values()) and age != UNBORN:
             seen[str(child.id)] = {"name": child.first_name or child.name, "age": age, **answer}
     a.children_seen = seen or None
 

@@ -273,7 +273,6 @@ def _grade_for(item_id: str, visit: int) -> str:
 def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitchen_refused: bool = False):
     assessment = svc.start(worker, [child], f"demo-{child.reference}-{visit}")
     carer = {"Hughes": "Kelly", "Walsh": "Dana"}[child.last_name]
-    definition = checklists.definition_for(assessment)
 
     def save(section_id, data):
         svc.save_section(
@@ -301,6 +300,8 @@ def _visit(worker: User, child: Child, day: dt.date, visit: int, plan: str, kitc
             "handover_to": None,
         },
     )
+    # The visit's date sets the ages of the children on it, and so (since 2026.4) what it asks.
+    definition = checklists.definition_for(assessment)
     save(
         "people",
         {

@@ -63,9 +63,9 @@ def error_summary(form) -> dict:
     return params
 
 
-def age_label(age: str) -> str:
-    """'1_to_4' -> '1 to 4': an age group in words."""
-    return AGES.get(age, age)
+def ages_in_words(ages: frozenset[str]) -> str:
+    """{'1_to_4', 'under_1'} -> 'under 1, 1 to 4': age groups in words, youngest first."""
+    return ", ".join(label.lower() if label[0].isalpha() else label for age, label in AGES.items() if age in ages)
 
 
 def children_voices(assessment) -> list[tuple[str, str | None]]:
@@ -80,7 +80,7 @@ def register(app) -> None:
     app.add_template_filter(datetime_utc)
     app.add_template_filter(time)
     app.add_template_filter(mean)
-    app.add_template_filter(age_label)
+    app.add_template_filter(ages_in_words)
     app.add_template_filter(children_voices)
     app.add_template_global(RATINGS, "ratings")
     app.add_template_global(DIRECTION_ARROWS, "direction_arrows")
