@@ -334,6 +334,8 @@ def children_voice_form(children: tuple[ChildOnVisit, ...]) -> type[SectionForm]
         for n, field in enumerate(asked.values()):
             field.creation_counter = -1000 + order * 10 + n  # before the parent's view, in this order
         fields |= asked
+    if fields:  # asked of any child born, after the questions about each
+        fields["child_seen_alone"] = VoiceForm.child_seen_alone
 
     def validate(form, extra_validators=None):
         ok = SectionForm.validate(form, extra_validators)

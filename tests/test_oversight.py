@@ -207,9 +207,9 @@ def test_returned_assessment_goes_back_to_the_practitioner_to_change_and_resubmi
     helpers.decide(s, assessment_id, "returned", "Say who was supervising the baby.")
     task_list = w.get(f"/assessments/{assessment_id}").get_data(as_text=True)
     assert "Returned for changes" in task_list and "Say who was supervising the baby." in task_list
-    response = helpers.save(
-        w, assessment_id, "voice", {**helpers.voice_data(), "child_voice": "Grandmother held the baby throughout."}
-    )
+    voice = {**helpers.voice_data(), **helpers.each_child_seen(w, assessment_id)}
+    voice |= {name: "Grandmother held the baby throughout." for name in voice if name.startswith("voice_")}
+    response = helpers.save(w, assessment_id, "voice", voice)
     assert response.status_code == 302
     assert helpers.submit(w, assessment_id, key="resubmission-key").status_code == 302
     assert stored(app, assessment_id).status == "submitted"
