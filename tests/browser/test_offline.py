@@ -5,7 +5,6 @@ tablet's outbox outlive closing the browser."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import socket
 import threading
 import time
@@ -22,8 +21,8 @@ from tests import helpers
 from tests.browser.conftest import ARGS, CHROMIUM
 from tests.conftest import PASSWORD
 
-# Since 2026.4 each child on a visit has their own voice ("Ava's voice").
-CHILD_VOICE = re.compile("'s voice$")
+# Since 2026.4 each child on a visit has their own voice ("Ava's voice", voice_<child id>).
+CHILD_VOICE = "textarea[name^=voice_]"
 
 
 def voice_of(assessment: Assessment) -> str | None:
@@ -222,7 +221,7 @@ def test_typed_text_survives_the_session_cookie_going(app, server, chromium, dra
     if javascript:
         ready_offline(page, f"{server.url}/assessments/{assessment_id}")
     page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
-    page.get_by_label(CHILD_VOICE).fill("Showed me her drawing of the garden.")
+    page.locator(CHILD_VOICE).fill("Showed me her drawing of the garden.")
     tablet.clear_cookies()
     page.get_by_role("button", name="Save and come back later").click()
 
@@ -232,13 +231,13 @@ def test_typed_text_survives_the_session_cookie_going(app, server, chromium, dra
         sign_in(page, worker.email)
         wait_for(lambda: saves_per_section(app, assessment_id).get("voice") == 1)
         page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
-        expect(page.get_by_label(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
+        expect(page.locator(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
     else:
         expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
         expect(page.get_by_text("They have been kept")).to_be_visible()
         sign_in(page, worker.email)
         expect(page.get_by_role("heading", name="Child's voice and parent's view")).to_be_visible()
-        expect(page.get_by_label(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
+        expect(page.locator(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
         expect(page.get_by_text("These answers were kept for you but are not saved yet.")).to_be_visible()
         page.get_by_role("button", name="Save and come back later").click()
         wait_for(lambda: saves_per_section(app, assessment_id).get("voice") == 1)
@@ -359,7 +358,7 @@ def test_the_sign_out_warning_keeps_the_session_and_then_the_typed_text(
     try:
         tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
         page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
-        field = page.get_by_label(CHILD_VOICE)
+        field = page.locator(CHILD_VOICE)
         field.fill("Told me about her new puppy.")
         warning = page.get_by_role("dialog", name="You will be signed out soon")
         expect(warning).to_be_visible(timeout=15000)
