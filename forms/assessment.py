@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -23,8 +24,15 @@ from forms.fields import (
     time_text,
 )
 from heat.checklist import Definition
-from heat.checklist.definition import ANSWERS
-from heat.checklist.vocabulary import ROOM_STATUSES, ROOM_UNSEEN
+from heat.checklist.vocabulary import (
+    CHILD_NOT_SEEN,
+    CHILD_SEEN,
+    ROOM_NOT_IN_HOME,
+    ROOM_NOT_IN_HOME_LABEL,
+    ROOM_STATUSES,
+    ROOM_UNSEEN,
+    UNBORN,
+)
 from heat.models import (
     ACTION_STATUSES,
     CP_CATEGORIES,
@@ -190,8 +198,9 @@ class PeopleForm(SectionForm):
 def _room_fields(definition: Definition) -> dict:
     fields = {}
     for room in definition.rooms:
+        statuses = {**ROOM_STATUSES, ROOM_NOT_IN_HOME: ROOM_NOT_IN_HOME_LABEL} if room.may_be_absent else ROOM_STATUSES
         fields[f"status_{room.id}"] = choice(
-            room.label, ROOM_STATUSES, NeededToComplete(f"Select whether you saw this room: {room.label}")
+            room.label, statuses, NeededToComplete(f"Select whether you saw this room: {room.label}")
         )
         fields[f"reason_{room.id}"] = text(f"{room.label}: why was it not seen?", max_length=500)
     return fields
@@ -224,14 +233,17 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
     for question in domain.questions:
         fields[f"answer_{field_key(question.id)}"] = choice(
             question.text,
-            ANSWERS,
+            dict(question.answers),
             NeededToComplete(f"Answer the question: {question.text}"),
             hint=question.hint,
         )
     for item in domain.items:
         key = field_key(item.id)
         fields[f"grade_{key}"] = choice(
-            item.text, grade_choices, NeededToComplete(f"Select a grade for {item.text.lower()}"), hint=item.hint
+            item.text,
+            grade_choices,
+            NeededToComplete(f"Select a grade for {item.text.lower()}"),
+            hint=f"{item.hint} Must be seen: {item.must_see}" if item.must_see else item.hint,
         )
         fields[f"source_{key}"] = choice(f"How do you know: {item.text}", EVIDENCE_SOURCES)
         fields[f"comment_{key}"] = long_text(f"Comment on {item.text.lower()}", max_length=2000)
@@ -282,6 +294,61 @@ class VoiceForm(SectionForm):
     practitioner_notes = long_text("Practitioner-only notes", hint="Not shared with the family.")
 
 
+class UnbornVoiceForm(VoiceForm):
+    """A visit about an unborn baby alone (2026.4 on): there is no child to see or hear yet."""
+
+    child_seen = None  # type: ignore[assignment]
+    child_seen_alone = None  # type: ignore[assignment]
+    infant_seen_awake = None  # type: ignore[assignment]
+    child_voice = None
+
+
+@dataclass(frozen=True)
+class ChildOnVisit:
+    """A child a visit covers, as the per-child questions need them (since 2026.4)."""
+
+    id: int
+    name: str
+    unborn: bool
+
+
+def children_voice_form(children: tuple[ChildOnVisit, ...]) -> type[SectionForm]:
+    """The voice section of a visit made with 2026.4 on: for each child born, "Was <name> seen?"
+    (awake, asleep, not seen with a reason) and their own voice; nothing is asked about an unborn
+    baby. Asked first, before the parent's view."""
+    fields: dict[str, Any] = {}
+    for order, child in enumerate(c for c in children if not c.unborn):
+        asked = {
+            f"seen_{child.id}": choice(
+                f"Was {child.name} seen?", CHILD_SEEN, NeededToComplete(f"Select whether {child.name} was seen")
+            ),
+            f"why_{child.id}": text(f"If {child.name} was not seen, why?", max_length=500),
+            f"voice_{child.id}": long_text(
+                f"{child.name}'s voice",
+                NeededToComplete(
+                    f"Record {child.name}'s voice: what {child.name} said, or what their behaviour told you"
+                ),
+                hint=f"What {child.name} said, or what {child.name}'s behaviour and presentation told you.",
+            ),
+        }
+        for n, field in enumerate(asked.values()):
+            field.creation_counter = -1000 + order * 10 + n  # before the parent's view, in this order
+        fields |= asked
+    if fields:  # asked of any child born, after the questions about each
+        fields["child_seen_alone"] = VoiceForm.child_seen_alone
+
+    def validate(form, extra_validators=None):
+        ok = SectionForm.validate(form, extra_validators)
+        for child in children:
+            why = form[f"why_{child.id}"] if f"why_{child.id}" in form else None
+            if why is not None and form[f"seen_{child.id}"].data == CHILD_NOT_SEEN and not (why.data or "").strip():
+                why.errors = [*why.errors, f"Say why {child.name} was not seen"]
+                ok = False
+        return ok
+
+    return type("ChildrenVoiceForm", (UnbornVoiceForm,), {**fields, "validate": validate})
+
+
 class ActionForm(Form):
     task = text("Action", max_length=500)
     owner = text("Who will do it", max_length=200)
@@ -309,7 +376,8 @@ class ActionsForm(SectionForm):
 
 
 FIXED_SECTIONS = {"visit": VisitForm, "people": PeopleForm, "voice": VoiceForm, "actions": ActionsForm}
-_built: dict[tuple[str, str], type[SectionForm]] = {}
+_built: dict[tuple[str, frozenset[str] | None, str], type[SectionForm]] = {}
+_voice_built: dict[tuple[ChildOnVisit, ...], type[SectionForm]] = {}
 
 
 ROOM_PARTS = ("status", "reason")
@@ -345,11 +413,18 @@ def answers_of(definition: Definition, section_id: str, form: SectionForm) -> di
     }
 
 
-def section_form(definition: Definition, section_id: str) -> type[SectionForm]:
-    """The form class for a section; built once per checklist version and section."""
+def section_form(definition: Definition, section_id: str, children: tuple[ChildOnVisit, ...] = ()) -> type[SectionForm]:
+    """The form class for a section; built once per checklist version and section (and, for the
+    voice section since 2026.4, per set of children on the visit)."""
+    if section_id == "voice" and definition.weighs_evidence and children:
+        if children not in _voice_built:
+            _voice_built[children] = children_voice_form(children)
+        return _voice_built[children]
+    if section_id == "voice" and definition.ages == {UNBORN}:
+        return UnbornVoiceForm
     if section_id in FIXED_SECTIONS:
         return FIXED_SECTIONS[section_id]
-    key = (definition.version, section_id)
+    key = (definition.version, definition.ages, section_id)
     if key not in _built:
         _built[key] = rooms_form(definition) if section_id == "rooms" else domain_form(definition, section_id)
     return _built[key]

@@ -323,6 +323,10 @@ class Assessment(Model):
     family_copy_given_on: Mapped[dt.date | None]
     gcp2_completed_on: Mapped[dt.date | None]  # "Graded Care Profile 2 completed on"
     question_answers: Mapped[dict | None] = mapped_column(JSON, default=dict)  # yes/no questions (2026.3 on)
+    # Since 2026.4: the age groups of the children covered (vocabulary.AGES; the items the visit
+    # asks), set when it starts and when its date changes; and each child's id to how they were seen.
+    ages: Mapped[list | None] = mapped_column(JSON)
+    children_seen: Mapped[dict | None] = mapped_column(JSON)
 
     # Analysis and what happens next
     strengths: Mapped[str | None] = mapped_column(Text)

@@ -107,13 +107,26 @@ def domain_data(
 ) -> dict:
     data = {}
     for question in definition.domain(domain_id).questions:  # answered with what is not a concern
-        data[f"answer_{question.id.replace('.', '__')}"] = "no" if question.concern == "yes" else "yes"
+        data[f"answer_{question.id.replace('.', '__')}"] = next(k for k, _ in question.answers if k != question.concern)
     for item in definition.domain(domain_id).items:
         key = item.id.replace(".", "__")
         grade = (grades or {}).get(item.id, default)
         data[f"grade_{key}"] = grade
         if grade not in ("NS", "NA"):
             data[f"source_{key}"] = "observed"
+    return data
+
+
+def consistent(definition: Definition, domain_id: str, data: dict, rooms: dict) -> dict:
+    """A domain's answers made to agree with the rooms (2026.4 on): no item of a room not seen
+    graded as observed (the carer's word instead), and "Were you able to see every room?" No when
+    a room was not seen."""
+    unseen = {r.domain for r in definition.rooms if rooms.get(r.id, "seen") in ("not_seen", "refused")}
+    for question in definition.domain(domain_id).questions:
+        if question.checks_rooms and any(rooms.get(r.id, "seen") in ("not_seen", "refused") for r in definition.rooms):
+            data[f"answer_{question.id.replace('.', '__')}"] = "no"
+    if domain_id in unseen and definition.weighs_evidence:
+        data = {k: "carer_said" if k.startswith("source_") else v for k, v in data.items()}
     return data
 
 
@@ -126,6 +139,13 @@ def voice_data() -> dict:
         "parent_view": "Mother says things are better.",
         "shown_scores": "yes",
     }
+
+
+def each_child_seen(client, assessment_id: int, seen: str = "awake") -> dict:
+    """Since 2026.4: each child on the visit seen (`seen`), with their own voice."""
+    html = page(client.get(section_url(assessment_id, "voice")))
+    names = {field["name"] for field in html.select("input[name^=seen_], textarea[name^=voice_]")}
+    return {name: seen if name.startswith("seen_") else "Smiled and reached for the worker." for name in names}
 
 
 def actions_data() -> dict:
@@ -147,8 +167,13 @@ def section_url(assessment_id: int, section_id: str) -> str:
     return f"/assessments/{assessment_id}/sections/{section_id}"
 
 
-def save(client, assessment_id: int, section_id: str, data: dict, button: str = "save"):
-    html = client.get(section_url(assessment_id, section_id)).get_data(as_text=True)
+def save(client, assessment_id: int, section_id: str, data: dict, button: str = "save", if_asked: bool = False):
+    """Post a section's answers. `if_asked`: None when the visit does not ask the section (since
+    2026.4 a checklist area with nothing for the ages of the children on the visit)."""
+    page = client.get(section_url(assessment_id, section_id))
+    if if_asked and page.status_code == 404:
+        return None
+    html = page.get_data(as_text=True)
     version = field_value(html, "version")
     return client.post(
         section_url(assessment_id, section_id),
@@ -170,11 +195,17 @@ def complete(
         ("people", people_data()),
         ("rooms", rooms_data(definition, **(rooms or {}))),
     ]
-    sections += [(d.id, domain_data(definition, d.id, grades)) for d in definition.domains]
+    sections += [
+        (d.id, consistent(definition, d.id, domain_data(definition, d.id, grades), rooms or {}))
+        for d in definition.domains
+    ]
     sections += [("voice", voice_data()), ("actions", actions_data())]
+    domains = {d.id for d in definition.domains}
     for section_id, data in sections:
-        response = save(client, assessment_id, section_id, data)
-        assert response.status_code == 302, (section_id, response.get_data(as_text=True)[:3000])
+        if section_id == "voice":
+            data = {**data, **each_child_seen(client, assessment_id)}
+        response = save(client, assessment_id, section_id, data, if_asked=section_id in domains)
+        assert response is None or response.status_code == 302, (section_id, response.get_data(as_text=True)[:3000])
 
 
 def submit(client, assessment_id: int, key: str | None = None):

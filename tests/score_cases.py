@@ -13,4 +13,6 @@ def answer_sets(definition, n: int, seed: str):
         grades = {i.id: rnd.choice(grades_pool) for i in definition.items if rnd.random() > 0.02}
         rooms = {r.id: rnd.choice(["seen"] * 30 + ["not_seen", "refused"]) for r in definition.rooms}
         sources = {i: rnd.choice(["observed", "observed", "carer_said", "agency", None]) for i in grades}
-        yield grades, rooms, sources
+        # Versions without yes/no questions draw nothing here, so their sets are as they always were.
+        answers = {q.id: rnd.choice(["yes"] * 8 + ["no"]) for q in definition.questions}
+        yield grades, rooms, sources, answers

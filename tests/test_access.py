@@ -92,6 +92,7 @@ TEAM_PAGES = [
     ("GET", "/api/session"),
     ("POST", "/api/session/keep-alive"),
     ("GET", "/transfers"),
+    ("GET", "/checklist/2026.4/guide.pdf"),
 ]
 # "Add a child": supervisors (their own team) and administrators (any team); tested in test_register.
 REGISTER = [("GET", "/children/new"), ("POST", "/children/new")]

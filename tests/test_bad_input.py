@@ -51,7 +51,7 @@ def future(days=1):
         ("rooms", {"status_kitchen": "not_seen", "reason_kitchen": ""}, "Kitchen: say why it was not seen"),
         ("people", {"people-0-name": ""}, "Enter a name or description for this person"),
         ("people", {"people-3-sex": "robot"}, "Select one of the options for Sex"),
-        ("voice", {"child_voice": ""}, "Record the child&#39;s voice"),
+        ("voice", {"voice_": ""}, "&#39;s voice: what "),  # each child's own voice (a field per child)
         ("actions", {"actions-0-due_date": ["1", "13", "2026"]}, "Due date must be a real date"),
         ("actions", {"next_visit_date": ["", "", ""]}, "Enter the date of the next visit"),
     ],
@@ -63,10 +63,14 @@ def test_bad_answers_get_a_message_and_change_nothing(app, draft, section, chang
         "visit": helpers.visit_data(),
         "rooms": helpers.rooms_data(definition(app)),
         "people": helpers.people_data(),
-        "voice": helpers.voice_data(),
+        "voice": {**helpers.voice_data(), **helpers.each_child_seen(client, assessment_id)},
         "actions": helpers.actions_data(),
     }[section]
     before = stored(app, assessment_id)
+    # A key ending "_" stands for the field of that kind for the child on the visit ("voice_" is voice_<id>).
+    change = {
+        next((k for k in valid if k.startswith(key)), key) if key.endswith("_") else key: v for key, v in change.items()
+    }
     response = helpers.save(client, assessment_id, section, {**valid, **change})
     page = response.get_data(as_text=True)
     assert response.status_code == 200

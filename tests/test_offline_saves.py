@@ -132,7 +132,8 @@ def test_a_save_after_the_session_cookie_went_is_kept_for_its_practitioner(app, 
         "version": helpers.field_value(html, "version"),
         "save_key": helpers.field_value(html, "save_key"),
         "resume": helpers.field_value(html, "resume"),
-        "child_voice": "Showed me her drawing.",
+        # The child's own voice (one field per child since 2026.4).
+        helpers.page(html).select_one("textarea[name^=voice_]")["name"]: "Showed me her drawing.",
         "save_later": "x",
     }
     tablet = app.test_client()  # the cookie is gone

@@ -42,7 +42,8 @@ def test_payloads_in_free_text_are_printed_as_text_and_nothing_is_fetched(app, m
         for item, payload in zip(definition(app).domain("kitchen").items, PAYLOADS, strict=False)
     }
     helpers.save(client, assessment_id, "kitchen", {**helpers.domain_data(definition(app), "kitchen"), **comments})
-    helpers.save(client, assessment_id, "voice", {**helpers.voice_data(), "child_voice": PAYLOADS[0]})
+    voice = {**helpers.voice_data(), **helpers.each_child_seen(client, assessment_id)}
+    helpers.save(client, assessment_id, "voice", voice | {k: PAYLOADS[0] for k in voice if k.startswith("voice_")})
     helpers.submit(client, assessment_id)
     assert fetched == ["heat-asset:///print.css"]  # rendered once, when submitted, and stored
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from heat.checklist.vocabulary import GRADED, RULE_RATINGS, SCALE
+from heat.checklist.vocabulary import AGES, GRADED, KNOWN_BY, OBSERVABLE, ROOM_NOT_IN_HOME, RULE_RATINGS, SCALE
 
 MIN_ITEMS, MAX_ITEMS = 4, 8
 
@@ -38,8 +38,8 @@ class Grade:
         return f"{self.value} {self.label}" if self.value in GRADED else self.label
 
 
-# The grades an item's "What each grade looks like" describes.
-DESCRIBED_GRADES = ("1", "3", "5")
+# The grades an item's "What each grade looks like" describes: 1, 3 and 5 in 2026.3, all five since.
+DESCRIBED_GRADES = (("1", "3", "5"), GRADED)
 ANSWERS = {"yes": "Yes", "no": "No"}
 
 
@@ -49,20 +49,44 @@ class Item:
     text: str
     hint: str
     domain_id: str
-    # What grades 1, 3 and 5 look like for this item, as (grade, words); empty before 2026.3
+    # What grades 1, 3 and 5 (2026.3) or 1 to 5 (since) look like, as (grade, words); empty before 2026.3
     looks_like: tuple[tuple[str, str], ...] = ()
+    # Since 2026.4: how it can be known (OBSERVABLE or TOLD), the ages it is asked for (empty: every
+    # age), and, for an item the practitioner must see for themselves, the reason why.
+    known_by: str | None = None
+    ages: frozenset[str] = frozenset()
+    must_see: str | None = None
+
+    @property
+    def observable(self) -> bool:
+        return self.known_by == OBSERVABLE
+
+    def asked_for(self, ages: frozenset[str] | None) -> bool:
+        """Whether a visit with children of these ages asks this item (None: ages not known)."""
+        return ages is None or not self.ages or bool(self.ages & ages)
+
+    def description(self, grade: str) -> str | None:
+        """What this grade looks like for this item, when the definition says."""
+        return dict(self.looks_like).get(grade)
 
 
 @dataclass(frozen=True)
 class Question:
-    """A fact that is yes or no (a working smoke alarm), asked in a domain but never graded.
-    `concern` is the answer that is a worry; the rule `question_concern` acts on it."""
+    """A fact asked in a domain but never graded: yes or no (a working smoke alarm), or, since
+    2026.4, the answers it lists (the kind of home). `concern` is the answer that is a worry, if
+    any; the rule `question_concern` acts on it. A question that `checks_rooms` must agree with
+    the Rooms section (see scoring.contradictions)."""
 
     id: str
     text: str
     hint: str
     domain_id: str
-    concern: str
+    concern: str | None
+    answers: tuple[tuple[str, str], ...] = tuple(ANSWERS.items())
+    checks_rooms: bool = False
+
+    def answer_label(self, answer: str) -> str:
+        return dict(self.answers).get(answer, answer)
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ class Room:
     label: str
     must_be_seen: bool = False
     domain: str | None = None
+    may_be_absent: bool = False  # since 2026.4: may be recorded as "Not in this home"
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,8 @@ class TrendSettings:
     unseen_adult_visits: int = 1  # an adult in the home, recorded this many visits ago and never seen
     new_adult_visits: int = 1  # a new adult in the home is flagged for this many visits
     request_working_days: int = 10  # an information request unanswered after this many working days
+    told_visits: int = 3  # a told item resting only on the carer's word at this many visits running
+    asleep_visits: int = 2  # a baby seen only asleep at this many visits running
 
 
 TREND_LIMITS = {
@@ -119,6 +146,8 @@ TREND_LIMITS = {
     "unseen_adult_visits": (1, 20),
     "new_adult_visits": (1, 20),
     "request_working_days": (1, 60),
+    "told_visits": (2, 20),
+    "asleep_visits": (1, 20),
 }
 # Settings renamed since a version was published: 2026.1's `sleep_visits` counted the sleeping
 # place alone; the rule now covers every room that must be seen.
@@ -135,6 +164,8 @@ class Definition:
     rules: tuple[Rule, ...]
     domains: tuple[Domain, ...]
     trends: TrendSettings = TrendSettings()
+    # The age groups this definition was narrowed to (see for_ages); None: as published.
+    ages: frozenset[str] | None = None
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -177,6 +208,28 @@ class Definition:
     def room(self, room_id: str) -> Room:
         return self._rooms[room_id]
 
+    @cached_property
+    def weighs_evidence(self) -> bool:
+        """Whether items say how they can be known (since 2026.4): the rules about the carer's
+        word, ages and children seen asleep apply to visits of this version only."""
+        return any(item.known_by for item in self.items)
+
+    def for_ages(self, ages: frozenset[str]) -> Definition:
+        """This definition as a visit covering children of these ages sees it: only the items asked
+        for them, and only the areas with an item left. A room that must be seen still must, even
+        when no item of its area is asked (a teenager's bedroom)."""
+        domains = tuple(replace(d, items=tuple(i for i in d.items if i.asked_for(ages))) for d in self.domains)
+        kept = tuple(d for d in domains if d.items)
+        ids = {d.id for d in kept}
+        rooms = tuple(r if r.domain is None or r.domain in ids else replace(r, domain=None) for r in self.rooms)
+        return replace(self, domains=kept, rooms=rooms, ages=ages)
+
+    def asked(self, ages: frozenset[str] | None = None, rooms: Mapping[str, str] | None = None) -> frozenset[str]:
+        """The ids of the items a visit asks: those for the ages of its children (every item when
+        the ages are not known), less the items of a room that is not in this home."""
+        absent = {r.domain for r in self.rooms if r.domain and (rooms or {}).get(r.id) == ROOM_NOT_IN_HOME}
+        return frozenset(i.id for i in self.items if i.asked_for(ages) and i.domain_id not in absent)
+
 
 # Parameters each rule needs, with their valid range; scoring.RULES holds the functions.
 RULE_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
@@ -187,6 +240,8 @@ RULE_PARAMS: dict[str, dict[str, tuple[float, float]]] = {
     "required_room_not_seen": {},
     "safety_critical_on_carer_word": {"share": (0.5, 1)},
     "question_concern": {},
+    "must_see_not_seen": {},
+    "observable_on_carer_word": {},
 }
 
 
@@ -237,15 +292,61 @@ def _text(table: dict[str, Any], key: str, where: str) -> str:
 
 
 def _looks_like(item: dict[str, Any], item_id: str) -> tuple[tuple[str, str], ...]:
-    """An item's `looks_like = { 1 = "…", 3 = "…", 5 = "…" }`: all three grades, or none."""
+    """An item's `looks_like = { 1 = "…", 3 = "…", 5 = "…" }` (or 1 to 5): all of them, or none."""
     table = item.get("looks_like")
     if table is None:
         return ()
+    grades = next((g for g in DESCRIBED_GRADES if isinstance(table, dict) and tuple(sorted(table)) == g), None)
     _require(
-        isinstance(table, dict) and sorted(table) == list(DESCRIBED_GRADES),
-        f"item '{item_id}': 'looks_like' must describe grades {', '.join(DESCRIBED_GRADES)}",
+        grades is not None,
+        f"item '{item_id}': 'looks_like' must describe grades " + " or ".join(", ".join(g) for g in DESCRIBED_GRADES),
     )
-    return tuple((grade, _text(table, grade, f"item '{item_id}' looks_like")) for grade in DESCRIBED_GRADES)
+    return tuple((grade, _text(table, grade, f"item '{item_id}' looks_like")) for grade in grades or ())
+
+
+def _item(i: dict[str, Any], item_id: str, domain_id: str) -> Item:
+    known_by = i.get("known_by")
+    _require(
+        known_by is None or known_by in KNOWN_BY, f"item '{item_id}': 'known_by' must be one of {', '.join(KNOWN_BY)}"
+    )
+    ages = i.get("ages", [])
+    _require(
+        isinstance(ages, list) and ages and set(ages) <= set(AGES) if "ages" in i else True,
+        f"item '{item_id}': 'ages' must list some of {', '.join(AGES)}",
+    )
+    return Item(
+        item_id,
+        _text(i, "text", item_id),
+        _text(i, "hint", item_id),
+        domain_id,
+        _looks_like(i, item_id),
+        known_by,
+        frozenset(ages),
+        _text(i, "must_see", f"item '{item_id}'") if "must_see" in i else None,
+    )
+
+
+def _question(q: dict[str, Any], question_id: str, domain_id: str) -> Question:
+    table = q.get("answers", ANSWERS)
+    _require(
+        isinstance(table, dict) and len(table) >= 2,
+        f"question '{question_id}': 'answers' must list at least two answers",
+    )
+    answers = tuple((key, _text(table, key, f"question '{question_id}' answers")) for key in table)
+    concern = q.get("concern")
+    _require(
+        concern in table or ("concern" not in q and "answers" in q),
+        f"question '{question_id}': 'concern' must be one of {', '.join(table)}",
+    )
+    return Question(
+        question_id,
+        _text(q, "text", question_id),
+        _text(q, "hint", question_id),
+        domain_id,
+        concern,
+        answers,
+        bool(q.get("checks_rooms", False)),
+    )
 
 
 def _build(raw: dict[str, Any]) -> Definition:
@@ -276,19 +377,13 @@ def _build(raw: dict[str, Any]) -> Definition:
                 f"item id '{item_id}' is used twice (domains '{seen_items.get(item_id)}' and '{domain_id}')",
             )
             seen_items[item_id] = domain_id
-            items.append(
-                Item(item_id, _text(i, "text", item_id), _text(i, "hint", item_id), domain_id, _looks_like(i, item_id))
-            )
+            items.append(_item(i, item_id, domain_id))
         questions = []
         for q in d.get("questions", []):
             question_id = _text(q, "id", f"domain '{domain_id}' question")
             _require(question_id not in seen_items, f"question id '{question_id}' is used twice")
             seen_items[question_id] = domain_id
-            concern = q.get("concern")
-            _require(concern in ANSWERS, f"question '{question_id}': 'concern' must be one of {', '.join(ANSWERS)}")
-            questions.append(
-                Question(question_id, _text(q, "text", question_id), _text(q, "hint", question_id), domain_id, concern)
-            )
+            questions.append(_question(q, question_id, domain_id))
         _require(
             MIN_ITEMS <= len(items) <= MAX_ITEMS,
             f"domain '{domain_id}' has {len(items)} items; it needs {MIN_ITEMS} to {MAX_ITEMS}",
@@ -303,8 +398,13 @@ def _build(raw: dict[str, Any]) -> Definition:
             )
         )
     _require(domains, "no domains defined")
-    described = [bool(item.looks_like) for domain in domains for item in domain.items]
-    _require(all(described) or not any(described), "either every item says what its grades look like, or none does")
+    all_items = [item for domain in domains for item in domain.items]
+    described = {tuple(grade for grade, _ in item.looks_like) for item in all_items}
+    _require(len(described) == 1, "either every item says what its grades look like, or none does")
+    _require(
+        len({item.known_by is None for item in all_items}) == 1,
+        "either every item says how it can be known ('known_by'), or none does",
+    )
     domain_ids = {d.id for d in domains}
 
     rooms: list[Room] = []
@@ -315,7 +415,9 @@ def _build(raw: dict[str, Any]) -> Definition:
         _require(domain is None or domain in domain_ids, f"room '{room_id}' names unknown domain '{domain}'")
         must = bool(r.get("must_be_seen", False))
         _require(not must or domain is not None, f"room '{room_id}' must be seen but names no domain")
-        rooms.append(Room(room_id, _text(r, "label", room_id), must, domain))
+        absent = bool(r.get("may_be_absent", False))
+        _require(not (must and absent), f"room '{room_id}' must be seen, so it cannot be absent from a home")
+        rooms.append(Room(room_id, _text(r, "label", room_id), must, domain, absent))
 
     rules = []
     for r in raw.get("rules", []):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from heat.checklist.definition import Definition, TrendSettings
 from heat.checklist.scoring import comparable_mean, unseen_rooms
-from heat.checklist.vocabulary import GRADED, INCOMPLETE, RATINGS, ROOM_SEEN
+from heat.checklist.vocabulary import CARER_SAID, GRADED, INCOMPLETE, RATINGS, ROOM_NOT_IN_HOME, ROOM_SEEN, TOLD
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,13 @@ class VisitSummary:
     rooms_seen: frozenset[str] = frozenset()
     # Rooms that must be seen and were not at this visit: room id to its label.
     rooms_not_seen: Mapping[str, str] = field(default_factory=dict)
+    rooms_not_in_home: frozenset[str] = frozenset()
+    # Since 2026.4 (empty for visits of earlier versions, whose flags stay as they were): the items
+    # graded only on the parent or carer's word, those of them that are told items, and the
+    # children on the visit who are babies seen only asleep.
+    carer_word: frozenset[str] = frozenset()
+    told_on_word: frozenset[str] = frozenset()
+    seen_only_asleep: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -64,36 +71,65 @@ def summarise(
     grades: Mapping[str, str],
     rooms: Mapping[str, str],
     actions_not_done: int = 0,
+    sources: Mapping[str, str | None] | None = None,
+    ages: frozenset[str] | None = None,
+    seen_only_asleep: frozenset[str] = frozenset(),
 ) -> VisitSummary:
-    """A recorded visit as the trend rules see it, read with its own checklist version."""
+    """A recorded visit as the trend rules see it, read with its own checklist version. `sources`
+    (item id to how the practitioner knows), `ages` (of the children on it) and the babies
+    `seen_only_asleep` count only for versions that weigh evidence (2026.4 on)."""
+    weighs = definition.weighs_evidence
+    carer_word = frozenset(
+        item_id
+        for item_id, source in (sources or {}).items()
+        if weighs and source == CARER_SAID and grades.get(item_id) in GRADED
+    )
     return VisitSummary(
         id=id,
         date=date,
         rating=rating,
-        mean=comparable_mean(definition, grades, rooms),
+        mean=comparable_mean(definition, grades, rooms, ages if weighs else None),
         grades=grades,
         actions_not_done=actions_not_done,
         item_labels=definition.item_labels,
         rooms_seen=frozenset(room for room, status in rooms.items() if status == ROOM_SEEN),
         rooms_not_seen={
-            f.item_id: definition.room(f.item_id).label for f in unseen_rooms(definition, grades, rooms) if f.item_id
+            f.item_id: definition.room(f.item_id).label
+            for f in unseen_rooms(definition, grades, rooms, ages if weighs else None)
+            if f.item_id
         },
+        rooms_not_in_home=frozenset(room for room, status in rooms.items() if status == ROOM_NOT_IN_HOME),
+        carer_word=carer_word,
+        told_on_word=frozenset(i for i in carer_word if definition.item(i).known_by == TOLD),
+        seen_only_asleep=seen_only_asleep if weighs else frozenset(),
     )
 
 
-def _runs(visits: list[VisitSummary], test: Callable[[VisitSummary], bool], length: int) -> list[list[VisitSummary]]:
-    """Maximal runs of consecutive visits passing `test`, at least `length` long."""
+def _runs(
+    visits: list[VisitSummary],
+    test: Callable[[VisitSummary], bool],
+    length: int,
+    holds: Callable[[VisitSummary], bool] = lambda v: False,
+) -> list[list[VisitSummary]]:
+    """Maximal runs of consecutive visits passing `test`, at least `length` of them passing. A visit
+    that `holds` neither ends a run nor counts towards it (it stays in the run, so a run reaching
+    the latest visit through it stays active)."""
     runs: list[list[VisitSummary]] = []
     current: list[VisitSummary] = []
+
+    def close() -> None:
+        if sum(1 for v in current if test(v)) >= length:
+            runs.append(current)
+
     for visit in visits:
         if test(visit):
             current.append(visit)
+        elif current and holds(visit):
+            current.append(visit)
         else:
-            if len(current) >= length:
-                runs.append(current)
+            close()
             current = []
-    if len(current) >= length:
-        runs.append(current)
+    close()
     return runs
 
 
@@ -128,13 +164,21 @@ def repeated_concern(visits: list[VisitSummary], s: TrendSettings, step_downs: S
             g = v.grades.get(item_id)
             return g in GRADED and int(g) >= s.repeat_grade
 
-        for run in _runs(visits, bad, s.repeat_visits)[-1:]:
+        def told_better(v: VisitSummary, item_id: str = item_id) -> bool:
+            """Only the carer's word says it is better: that never ends a run of concern."""
+            return item_id in v.carer_word
+
+        for run in _runs(visits, bad, s.repeat_visits, told_better)[-1:]:
             label = run[-1].item_labels.get(item_id, item_id)
+            concern = [v for v in run if bad(v)]
+            word = [v for v in run if not bad(v)]
+            also = f" Graded better only on the carer's word at {_dates(word)}." if word else ""
             flags.append(
                 _flag(
                     "repeated_concern",
-                    f"{label}: {s.repeat_grade} or worse at {len(run)} visits running",
-                    f"{label} was graded {s.repeat_grade} or worse at {len(run)} visits in a row ({_dates(run)}).",
+                    f"{label}: {s.repeat_grade} or worse at {len(concern)} visits running",
+                    f"{label} was graded {s.repeat_grade} or worse at {len(concern)} visits in a row "
+                    f"({_dates(concern)}).{also}",
                     run,
                     visits[-1],
                 )
@@ -230,6 +274,52 @@ def room_not_seen(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequ
     return flags
 
 
+def told_on_word(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """A told item (a routine, a plan) resting only on what the carer said, visit after visit:
+    nobody has checked it with anyone else."""
+    flags = []
+    for item_id in sorted({i for v in visits for i in v.told_on_word}):
+
+        def on_word(v: VisitSummary, item_id: str = item_id) -> bool:
+            return item_id in v.told_on_word
+
+        for run in _runs(visits, on_word, s.told_visits)[-1:]:
+            label = run[-1].item_labels.get(item_id, item_id)
+            flags.append(
+                _flag(
+                    "told_on_word",
+                    f"{label}: only the carer's word at {len(run)} visits running",
+                    f"{label} rested only on what the parent or carer said at {len(run)} visits in a row "
+                    f"({_dates(run)}). Check it with another agency or see it for yourself.",
+                    run,
+                    visits[-1],
+                )
+            )
+    return flags
+
+
+def seen_only_asleep(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """A baby seen only asleep at visit after visit: nobody has seen them awake, handled and fed."""
+    flags = []
+    for name in sorted({n for v in visits for n in v.seen_only_asleep}):
+
+        def asleep(v: VisitSummary, name: str = name) -> bool:
+            return name in v.seen_only_asleep
+
+        for run in _runs(visits, asleep, s.asleep_visits)[-1:]:
+            flags.append(
+                _flag(
+                    "seen_only_asleep",
+                    f"{name}: seen only asleep at {len(run)} visits running",
+                    f"{name} was seen only asleep at {len(run)} visits in a row ({_dates(run)}). "
+                    "See them awake at the next visit.",
+                    run,
+                    visits[-1],
+                )
+            )
+    return flags
+
+
 def incomplete_visits(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     return [
         _flag(
@@ -282,6 +372,8 @@ TREND_RULES: dict[str, Callable[[list[VisitSummary], TrendSettings, Sequence[Ste
     "room_not_seen": room_not_seen,
     "incomplete_visits": incomplete_visits,
     "after_step_down": after_step_down,
+    "told_on_word": told_on_word,
+    "seen_only_asleep": seen_only_asleep,
 }
 
 
@@ -364,4 +456,16 @@ def direction(visits: list[VisitSummary]) -> str | None:
     rank = _rank(after) - _rank(before)
     if rank == 0 and before.mean is not None and after.mean is not None:
         rank = (after.mean > before.mean) - (after.mean < before.mean)
+    if rank < 0 and _better_on_word(before, after):
+        return "same"
     return "worse" if rank > 0 else "better" if rank < 0 else "same"
+
+
+def _better_on_word(before: VisitSummary, after: VisitSummary) -> bool:
+    """Whether an item graded better now rests only on the carer's word against a grade the
+    practitioner did not take on the carer's word: that is not yet a home getting better."""
+    for item_id in after.carer_word - before.carer_word:
+        was, now = before.grades.get(item_id), after.grades.get(item_id)
+        if was in GRADED and now in GRADED and int(now) < int(was):
+            return True
+    return False

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
-from heat.checklist import Definition
-from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN
+from heat.checklist import Definition, scoring
+from heat.checklist.scoring import Finding
+from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
 from heat.extensions import db
 from heat.models import (
     EDITABLE,
@@ -32,7 +33,7 @@ from heat.models import (
     utcnow,
 )
 from heat.services import adults, audit, versions
-from heat.services.checklists import current_definition, definition_for, score_of
+from heat.services.checklists import ages_of, current_definition, definition_for, score_of
 from heat.services.summaries import refresh_children_of
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -93,6 +94,7 @@ VISIT_COLUMNS = (
     Assessment.visit_date,
     Assessment.submitted_at,
     Assessment.rating,
+    Assessment.ages,
 )
 
 
@@ -177,6 +179,7 @@ def _new_draft(user: User, children: list[Child], start_key: str) -> Assessment:
         plan_category=children[0].plan_category,
         children=children,
         section_status={},
+        ages=ages_of(children, None),
     )
     db.session.add(assessment)
     db.session.flush()
@@ -220,6 +223,8 @@ VOICE_TEXT = (
     "practitioner_notes",
 )
 ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
+# Each child's answers in the voice section (since 2026.4): the form's field prefix, the stored key.
+CHILD_PARTS = {"seen": "seen", "why": "reason", "voice": "voice"}
 Answers = dict[str, Any]
 
 
@@ -248,6 +253,7 @@ def _store_visit(a: Assessment, section_id: str, answers: Answers) -> None:
         setattr(a, k, _clean(answers.get(k)))
     if a.plan_status != "cp":
         a.plan_category = None
+    a.ages = ages_of(a.children, a.visit_date)
 
 
 def _person(p: PersonPresent | None, adult: SignificantAdult | None, present: str | None) -> dict[str, Any]:
@@ -334,12 +340,27 @@ def _store_rooms(a: Assessment, section_id: str, answers: Answers) -> None:
 
 
 def _load_voice(a: Assessment, section_id: str) -> Answers:
-    return {k: getattr(a, k) for k in VOICE_TEXT}
+    seen = {
+        f"{part}_{child_id}": answer.get(key)
+        for child_id, answer in (a.children_seen or {}).items()
+        for part, key in CHILD_PARTS.items()
+    }
+    return {**{k: getattr(a, k) for k in VOICE_TEXT}, **seen}
 
 
 def _store_voice(a: Assessment, section_id: str, answers: Answers) -> None:
+    """The family's view; since 2026.4, how each child born was seen and their own voice, kept
+    with the child's name and age group on the day (what the trend rules read)."""
     for k in VOICE_TEXT:
         setattr(a, k, _clean(answers.get(k)))
+    day = a.visit_date or dt.date.today()
+    seen = {}
+    for child in a.children:
+        answer = {key: _clean(answers.get(f"{part}_{child.id}")) for part, key in CHILD_PARTS.items()}
+        age = age_group(child.date_of_birth, day)
+        if any(answer.values()) and age != UNBORN:
+            seen[str(child.id)] = {"name": child.first_name or child.name, "age": age, **answer}
+    a.children_seen = seen or None
 
 
 def _load_actions(a: Assessment, section_id: str) -> Answers:
@@ -435,6 +456,25 @@ SECTION_STORES = {
 }
 # Every other section is a checklist domain of the assessment's own version.
 DOMAIN_STORE = SectionStore(_load_domain, _store_domain)
+
+
+def contradictions(assessment: Assessment, section_id: str, answers: Answers) -> list[Finding]:
+    """What a checklist section's answers contradict in the rest of the assessment (see
+    scoring.contradictions), each about an item or question of this section."""
+    definition = definition_for(assessment)
+    if section_id not in {d.id for d in definition.domains}:
+        return []
+    domain = definition.domain(section_id)
+    grades = assessment.grade_map | {i.id: (answers.get(i.id) or {}).get("grade") for i in domain.items}
+    sources = {g.item_id: g.evidence_source for g in assessment.grades}
+    sources |= {i.id: (answers.get(i.id) or {}).get("source") for i in domain.items}
+    questions = dict(assessment.question_answers or {})
+    questions |= {q.id: (answers.get(q.id) or {}).get("answer") for q in domain.questions}
+    visit = scoring.Answers(
+        {k: v for k, v in grades.items() if v}, assessment.room_map, sources, {k: v for k, v in questions.items() if v}
+    )
+    ours = {i.id for i in domain.items} | {q.id for q in domain.questions}
+    return [f for f in scoring.contradictions(definition, visit) if f.item_id in ours]
 
 
 def section_answers(assessment: Assessment, section_id: str) -> Answers:

@@ -3,11 +3,15 @@ the version it was made with."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from flask import Flask, current_app
 
 from heat.checklist import Definition, Score, score
 from heat.checklist.definition import BUILTIN_DIR, current_version, load_definitions
-from heat.models import Assessment
+from heat.checklist.vocabulary import age_group
+from heat.models import Assessment, Child
 
 
 def init_app(app: Flask) -> None:
@@ -18,8 +22,17 @@ def init_app(app: Flask) -> None:
 
 
 def definition_for(assessment: Assessment) -> Definition:
+    """The checklist an assessment was made with; since 2026.4, only the items asked for the ages
+    of the children it covers."""
     definition: Definition = current_app.extensions["heat_definitions"][assessment.checklist_version]
+    if definition.weighs_evidence and assessment.ages:
+        return definition.for_ages(frozenset(assessment.ages))
     return definition
+
+
+def ages_of(children: Iterable[Child], day: dt.date | None) -> list[str]:
+    """The age groups of these children on the day of the visit (today until it is entered)."""
+    return sorted({age_group(child.date_of_birth, day or dt.date.today()) for child in children})
 
 
 def current_definition() -> Definition:

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
+from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
 from heat.services import agencies, checklists, child_record, register, reviews
@@ -278,7 +278,6 @@ def record_visit(
     key = key or f"demo-{child.reference}-{visit}"
     assessment = svc.start(worker, [child], key)
     carer = {"Hughes": "Kelly", "Walsh": "Dana"}[child.last_name]
-    definition = checklists.definition_for(assessment)
 
     def save(section_id, data):
         svc.save_section(
@@ -306,6 +305,8 @@ def record_visit(
             "handover_to": None,
         },
     )
+    # The visit's date sets the ages of the children on it, and so (since 2026.4) what it asks.
+    definition = checklists.definition_for(assessment)
     save(
         "people",
         {
@@ -337,7 +338,11 @@ def record_visit(
         "rooms",
         {
             **{r.id: {"status": ROOM_SEEN, "reason": None} for r in definition.rooms},
-            "outside": {"status": ROOM_NOT_SEEN, "reason": "Flat has no garden."},
+            "outside": (
+                {"status": ROOM_NOT_IN_HOME, "reason": None}
+                if definition.room("outside").may_be_absent
+                else {"status": ROOM_NOT_SEEN, "reason": "Flat has no garden."}
+            ),
             **(
                 {"kitchen": {"status": ROOM_REFUSED, "reason": "Mother said the kitchen was being painted."}}
                 if kitchen_refused
@@ -354,18 +359,35 @@ def record_visit(
                 "source": "observed" if grade in GRADED else None,
                 "comment": "Worse than last visit." if grade in ("3", "4") and visit >= 2 else None,
             }
-        # The smoke alarm works; the carbon monoxide alarm went missing at the third visit.
+        # The smoke alarm works; the carbon monoxide alarm went missing at the third visit; the
+        # family lived in supported accommodation, then a temporary flat.
+        told = {
+            "safety.co_alarm": "no" if visit >= 2 else "yes",
+            "household.housing": "supported" if visit < 2 else "temporary",
+            "carer.all_rooms": "no" if kitchen_refused else "yes",
+        }
         answers = {
-            q.id: {"answer": "no" if q.id == "safety.co_alarm" and visit >= 2 else "yes"} for q in domain.questions
+            q.id: {"answer": told.get(q.id) or next(k for k, _ in q.answers if k != q.concern)}
+            for q in domain.questions
         }
         save(domain.id, {**answers, **grades})
+    voice = f"{child.first_name} came to the worker and babbled; grizzly, with a heavy nappy."
     save(
         "voice",
         {
-            "child_seen": "yes",
+            **(
+                {
+                    f"seen_{child.id}": "awake",
+                    f"voice_{child.id}": voice,
+                }
+                if definition.weighs_evidence
+                else {
+                    "child_seen": "yes",
+                    "infant_seen_awake": "yes",
+                    "child_voice": voice,
+                }
+            ),
             "child_seen_alone": "na",
-            "infant_seen_awake": "yes",
-            "child_voice": f"{child.first_name} came to the worker and babbled; grizzly, with a heavy nappy.",
             "parent_view": f"{carer} says she is tired and the flat is hard to keep on top of.",
             "shown_scores": "yes",
             "parent_rating": "2",

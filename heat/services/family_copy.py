@@ -43,10 +43,10 @@ def family_copy(assessment: Assessment) -> FamilyCopy:
     answered = assessment.question_answers or {}
     for domain in definition.domains:
         values = [int(grades[i.id]) for i in domain.items if grades.get(i.id) in GRADED]
-        concerns = [q for q in domain.questions if answered.get(q.id) == q.concern]
+        concerns = [q for q in domain.questions if q.concern is not None and answered.get(q.id) == q.concern]
         if values and max(values) <= 2 and not concerns:
             going_well.append(domain.title)
-        to_change += [f"{q.text} {answered[q.id].capitalize()}." for q in concerns]
+        to_change += [f"{q.text} {q.answer_label(answered[q.id])}." for q in concerns]
         for item in domain.items:
             grade = grades.get(item.id)
             if grade in GRADED and int(grade) >= 3:

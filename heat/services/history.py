@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from heat.caching import Recent
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
-from heat.checklist.vocabulary import GRADED
+from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, UNDER_1
 from heat.extensions import db
 from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
 from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg
@@ -85,11 +85,22 @@ def _derive(assessment: Assessment) -> VisitFacts:
         grades=assessment.grade_map,
         rooms=assessment.room_map,
         actions_not_done=sum(1 for a in assessment.actions if a.status == "not_done"),
+        sources={g.item_id: g.evidence_source for g in assessment.grades},
+        seen_only_asleep=_seen_only_asleep(assessment),
     )
     return VisitFacts(
         summary,
         {p.domain_id: p.worst for p in score_of(assessment).profile},
         frozenset(p.adult_id for p in assessment.people if p.adult_id is not None),
+    )
+
+
+def _seen_only_asleep(assessment: Assessment) -> frozenset[str]:
+    """The babies on a visit (since 2026.4) who were seen only asleep."""
+    return frozenset(
+        child["name"]
+        for child in (assessment.children_seen or {}).values()
+        if child.get("age") == UNDER_1 and child.get("seen") == CHILD_SEEN_ASLEEP
     )
 
 

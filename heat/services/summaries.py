@@ -55,7 +55,7 @@ def summary_values(
         "active_flags": active,
         "flag_count": len(active),
         "next_visit_due": add_working_days(latest.date, frequency) if latest and frequency else None,
-        "rooms_never_seen": [r.label for r in rooms if r.id not in seen] if latest else [],
+        "rooms_never_seen": [r.label for r in rooms if r.id not in seen | latest.rooms_not_in_home] if latest else [],
     }
 
 

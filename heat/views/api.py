@@ -20,7 +20,7 @@ from heat.security import keep_alive, tablet_id
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc
 from heat.views import roles_required
-from heat.views.casework import next_url, save_from, submit_from, whole_number
+from heat.views.casework import next_url, save_from, submit_from, visit_children, whole_number
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -58,7 +58,9 @@ def save_section(assessment_id: int, section_id: str):
     if svc.section_of(definition, section_id) is None:
         abort(404)
     here = url_for("casework.section", assessment_id=assessment.id, section_id=section_id)
-    form = section_form(definition, section_id)(formdata=MultiDict(fields), meta={"csrf": False})
+    form = section_form(definition, section_id, visit_children(assessment))(
+        formdata=MultiDict(fields), meta={"csrf": False}
+    )
     outcome, save = save_from(assessment, definition, section_id, form)
     if save is not None:
         return jsonify(

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -24,7 +25,17 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList
 
-from forms.assessment import MAX_ROWS, StartForm, SubmitForm, answers_of, form_data, section_form
+from forms.assessment import (
+    MAX_ROWS,
+    ChildOnVisit,
+    StartForm,
+    SubmitForm,
+    answers_of,
+    field_key,
+    form_data,
+    section_form,
+)
+from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
 from heat.reports.pdf import render_pdf
@@ -157,6 +168,11 @@ def _kept_sections(assessment: Assessment) -> set[str]:
     return kept
 
 
+def visit_children(assessment: Assessment) -> tuple[ChildOnVisit, ...]:
+    """The children a visit covers, for the questions asked of each (since 2026.4)."""
+    return tuple(ChildOnVisit(c.id, c.first_name or c.name, c.unborn) for c in assessment.children)
+
+
 def result_context(assessment: Assessment) -> dict:
     return versions.record_context(assessment)
 
@@ -172,7 +188,7 @@ def section(assessment_id: int, section_id: str):
         abort(404)
     if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
-    form_class = section_form(definition, section_id)
+    form_class = section_form(definition, section_id, visit_children(assessment))
     checking = request.args.get("from") == "check"  # "Change" on Check answers comes back to it
     kept = None
     if request.method == "GET":
@@ -205,8 +221,12 @@ def section(assessment_id: int, section_id: str):
             # A retry of a save already made is answered as that save was.
             return redirect(next_url(assessment, definition, section_id, save.completing, checking))
     previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
+    rooms = assessment.room_map
+    unseen_room = next((r for r in definition.rooms if r.domain == section_id and rooms.get(r.id) in ROOM_UNSEEN), None)
     return render_template(
         "casework/section.html",
+        unseen_room=unseen_room,
+        unseen_status=rooms.get(unseen_room.id) if unseen_room else None,
         assessment=assessment,
         section=current,
         form=form,
@@ -263,6 +283,13 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
     completing = not form.save_later.data
     if not form.validate_for(completing):
         return "invalid", None
+    if contradicting := svc.contradictions(assessment, section_id, answers_of(definition, section_id, form)):
+        # Answers that cannot all be true: shown on the question or on how the item is known.
+        for finding in contradicting:
+            key = field_key(finding.item_id or "")
+            field = form[f"answer_{key}"] if f"answer_{key}" in form else form[f"source_{key}"]
+            field.errors = [*field.errors, finding.text]
+        return "invalid", None
     try:
         save = svc.save_section(
             assessment,
@@ -304,7 +331,7 @@ _NOT_RESENT = {
 def _conflict(assessment: Assessment, section_id: str, mine, fields: list[tuple[str, str]], kept: bool = False):
     assessment = access.assessment_for(current_user, assessment.id, to_change=True)
     definition = checklists.definition_for(assessment)
-    saved = section_form(definition, section_id)(
+    saved = section_form(definition, section_id, visit_children(assessment))(
         formdata=None,
         data=form_data(definition, section_id, svc.section_answers(assessment, section_id)),
         meta={"csrf": False},
@@ -384,7 +411,7 @@ def _check_context(assessment: Assessment) -> dict:
     definition = checklists.definition_for(assessment)
     summaries = []
     for s in svc.sections(definition):
-        form = section_form(definition, s.id)(
+        form = section_form(definition, s.id, visit_children(assessment))(
             formdata=None,
             data=form_data(definition, s.id, svc.section_answers(assessment, s.id)),
             meta={"csrf": False},
@@ -475,6 +502,21 @@ def whole_number(value) -> int:
 def assessment_pdf(assessment_id: int):
     """The PDF stored with the latest version: the same bytes at every download."""
     return _version_pdf(assessment_id, None)
+
+
+@bp.route("/checklist/<version>/guide.pdf")
+@roles_required(*CASE_ROLES)
+def checklist_guide(version: str):
+    """What every grade of every item looks like, for one checklist version: the guide to grade by,
+    kept out of each assessment's PDF."""
+    definition = current_app.extensions["heat_definitions"].get(version)
+    if definition is None:
+        abort(404)
+    return Response(
+        render_pdf("reports/guide.html", definition=definition),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="heat-checklist-guide-{definition.version}.pdf"'},
+    )
 
 
 @bp.route("/assessments/<int:assessment_id>/family-copy.pdf")

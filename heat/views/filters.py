@@ -10,7 +10,16 @@ from flask import url_for
 from govuk_frontend_wtf.main import wtforms_errors
 from wtforms import DateField, FieldList, HiddenField
 
-from heat.checklist.vocabulary import DIRECTION_ARROWS, DIRECTIONS, RATINGS, ROOM_STATUSES
+from heat.checklist.vocabulary import (
+    AGES,
+    CHILD_SEEN,
+    DIRECTION_ARROWS,
+    DIRECTIONS,
+    RATINGS,
+    ROOM_NOT_IN_HOME,
+    ROOM_NOT_IN_HOME_LABEL,
+    ROOM_STATUSES,
+)
 from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
 
 
@@ -69,6 +78,16 @@ def error_summary(form) -> dict:
     return params
 
 
+def ages_in_words(ages: frozenset[str]) -> str:
+    """{'1_to_4', 'under_1'} -> 'under 1, 1 to 4': age groups in words, youngest first."""
+    return ", ".join(label.lower() if label[0].isalpha() else label for age, label in AGES.items() if age in ages)
+
+
+def children_voices(assessment) -> list[tuple[str, str | None]]:
+    """Since 2026.4, each child's own voice, titled with their name."""
+    return [(f"{child['name']}'s voice", child.get("voice")) for child in (assessment.children_seen or {}).values()]
+
+
 def register(app) -> None:
     app.add_template_global(error_summary)
     app.add_template_global(link_for)
@@ -77,13 +96,16 @@ def register(app) -> None:
     app.add_template_filter(datetime_utc)
     app.add_template_filter(time)
     app.add_template_filter(mean)
+    app.add_template_filter(ages_in_words)
+    app.add_template_filter(children_voices)
     app.add_template_global(RATINGS, "ratings")
     app.add_template_global(DIRECTION_ARROWS, "direction_arrows")
     # The words stored codes stand for, from the one place that defines them.
     app.add_template_global(
         {
             "visit_type": VISIT_TYPES,
-            "room": ROOM_STATUSES,
+            "room": {**ROOM_STATUSES, ROOM_NOT_IN_HOME: ROOM_NOT_IN_HOME_LABEL},
+            "child_seen": CHILD_SEEN,
             "evidence": EVIDENCE_SOURCES,
             "residence": RESIDENCE,
             "yes_no": YES_NO_UNKNOWN,

@@ -75,10 +75,15 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     page.get_by_role("button", name="Save and continue").click()
 
     # Nine checklist domains, each its own page: yes/no questions first, then the graded items.
-    for domain in app.extensions["heat_definitions"][app.extensions["heat_current_version"]].domains:
+    # Since 2026.4 the visit asks what suits the children's ages: Lily is under 1, Noah 1 to 4.
+    definition = app.extensions["heat_definitions"][app.extensions["heat_current_version"]]
+    if definition.weighs_evidence:
+        definition = definition.for_ages(frozenset({"under_1", "1_to_4"}))
+    for domain in definition.domains:
         expect(page.get_by_role("heading", level=1)).to_have_text(domain.title)
         for question in domain.questions:
-            page.get_by_role("group", name=question.text).get_by_label("Yes", exact=True).check()
+            fine = next(label for key, label in question.answers if key != question.concern)
+            page.get_by_role("group", name=question.text).get_by_label(fine, exact=True).check()
         items = page.locator(".heat-item.heat-grades")
         assert items.count() == len(domain.items)
         for n in range(items.count()):
@@ -90,12 +95,13 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
         page.get_by_role("button", name="Save and continue").click()
 
     expect(page.get_by_role("heading", name="Child's voice and parent's view")).to_be_visible()
-    page.get_by_role("group", name="Was the child seen?").get_by_label("Yes").check()
+    page.get_by_role("group", name="Was Lily seen?").get_by_label("Seen awake").check()
+    page.get_by_label("Lily's voice").fill("Lily was alert and followed faces.")
+    page.get_by_role("group", name="Was Noah seen?").get_by_label("Seen awake").check()
+    page.get_by_label("Noah's voice").fill("Noah showed me his toy cars.")
     page.get_by_role("group", name="Was the child seen alone?").get_by_label(
         "Not applicable (too young, or not seen)"
     ).check()
-    page.get_by_role("group", name="If an infant, were they seen awake?").get_by_label("Yes").check()
-    page.get_by_label("The child's voice").fill("Lily was alert and followed faces.")
     page.get_by_label("Parent or carer's view").fill("Mother says the flat is damp.")
     page.get_by_role("group", name="Were the parent or carers shown the scores?").get_by_label("Yes").check()
     page.get_by_role("button", name="Save and continue").click()
