@@ -50,6 +50,7 @@ LEO_WORDS = (
     "introduced as",
     "Larchfield Primary",
     "dinosaur",
+    "garden swing",
     "Dan's caution",
     "tea-time routine",
 )
@@ -71,13 +72,14 @@ def test_every_table_and_column_is_in_the_data_map():
     assert set(data_map.MAP) == set(db.metadata.tables), "the data map lists tables that do not exist"
 
 
-def _visit(app, client, child_id: int, children: list[int], voice: str) -> int:
+def _visit(app, client, child_id: int, children: list[int], voices: dict[int, str]) -> int:
+    """A submitted visit of `children`, each child's own voice as given (2026.4 asks each child)."""
     day = dt.date.today() - dt.timedelta(days=5)
     assessment_id = helpers.start(client, child_id, children)
     helpers.complete(client, assessment_id, definition(app), day=day)
-    assert (
-        helpers.save(client, assessment_id, "voice", {**helpers.voice_data(), "child_voice": voice}).status_code == 302
-    )
+    answers = {**helpers.voice_data(), **helpers.each_child_seen(client, assessment_id)}
+    answers.update({f"voice_{child}": said for child, said in voices.items()})
+    assert helpers.save(client, assessment_id, "voice", answers).status_code == 302
     assert helpers.submit(client, assessment_id).status_code == 302
     return assessment_id
 
@@ -89,8 +91,14 @@ def _seed(app, make, signed_in) -> dict[str, Any]:
     leo = make.child(team, "Leo", "Walsh", months=OVER_25, household=household)
     mia = make.child(team, "Mia", "Walsh", months=OVER_25 - 30, household=household)
     w, s = signed_in(worker), signed_in(supervisor)
-    own = _visit(app, w, leo.id, [leo.id], "Leo showed me his dinosaur.")
-    shared = _visit(app, w, mia.id, [leo.id, mia.id], "Both children played in the garden.")
+    own = _visit(app, w, leo.id, [leo.id], {leo.id: "Leo showed me his dinosaur."})
+    shared = _visit(
+        app,
+        w,
+        mia.id,
+        [leo.id, mia.id],
+        {leo.id: "Leo said the garden swing is his.", mia.id: "Both children played in the garden."},
+    )
     assert helpers.decide(s, own, "agreed", "Leo's home is safe; tea-time routine is good.").status_code == 302
     today = dt.date.today()
     with app.app_context():
@@ -288,7 +296,8 @@ def test_a_brother_or_sister_keeps_their_own(app, make, signed_in, seeded):
         )
         assert covered == {mia}
         shared = db.session.get_one(Assessment, seeded["shared"])
-        assert shared.status == "submitted" and shared.child_voice == "Both children played in the garden."
+        assert shared.status == "submitted"
+        assert [seen["voice"] for seen in shared.children_seen.values()] == ["Both children played in the garden."]
         assert shared.grades and shared.people
         # Its versions' PDFs were printed again without him, from the answers they kept.
         for version in db.session.scalars(

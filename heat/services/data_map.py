@@ -142,6 +142,17 @@ def _move_adults(table: Table, scope: Scope) -> None:
     db.session.execute(update(table).where(table.c.household_id.in_(scope.households_gone)).values(household_id=None))
 
 
+def _leave_shared_visits(table: Table, scope: Scope) -> None:
+    """A brother's or sister's visit keeps how each child was seen, less the erased child's own
+    answer and voice."""
+    for visit_id, seen in db.session.execute(
+        select(table.c.id, table.c.children_seen).where(table.c.id.in_(scope.shared))
+    ):
+        if seen:
+            kept = versions.without_child(seen, scope.child_id)
+            db.session.execute(update(table).where(table.c.id == visit_id).values(children_seen=kept))
+
+
 def _leave_shared_versions(table: Table, scope: Scope) -> None:
     """Versions are never changed, but for this: an erased child leaves a brother's or sister's
     visit, so each of its versions loses the child from its list of children and its PDF is
@@ -299,6 +310,8 @@ MAP: dict[str, Entry] = {
             "mean_grade",
             "section_status",
             "section_versions",
+            "ages",
+            "children_seen",
         ),
         plain=(
             "id",
@@ -314,7 +327,7 @@ MAP: dict[str, Entry] = {
             "submitted_at",
             "submitted_by_id",
         ),
-        steps=(set_values(lambda t, s: t.c.id.in_(s.only), _emptied_visit),),
+        steps=(set_values(lambda t, s: t.c.id.in_(s.only), _emptied_visit), _leave_shared_visits),
     ),
     "item_grades": Entry(
         DELETE,

@@ -88,6 +88,12 @@ def _typed(model: Any, values: dict[str, Any]) -> dict[str, Any]:
     return typed
 
 
+def without_child(seen: dict[str, Any] | None, child_id: int) -> dict[str, Any] | None:
+    """How each child on a visit was seen (keyed by the child's id, a string in JSON), less one."""
+    kept = {key: value for key, value in (seen or {}).items() if str(key) != str(child_id)}
+    return kept or None
+
+
 def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[str, Any], bytes]:
     """A version's snapshot and PDF with one child taken out of the visit: what erasing a child
     does to a visit that stays a brother's or sister's record. The PDF is rendered again from the
@@ -95,6 +101,7 @@ def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[st
     time); only the list of children differs."""
     snapshot = dict(version.snapshot)
     snapshot["children"] = [c for c in snapshot.get("children", []) if c.get("id") != child_id]
+    snapshot["children_seen"] = without_child(snapshot.get("children_seen"), child_id)
     # A detached copy of the assessment as the version recorded it: never added to the session,
     # its relationships set as if loaded, so nothing about it is written or cascaded.
     copy = Assessment(**_typed(Assessment, snapshot))

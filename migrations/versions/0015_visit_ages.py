@@ -1,8 +1,8 @@
 """Checklist 2026.4: the age groups of the children a visit covers (which items it asks), and how
 each child was seen at it
 
-Revision ID: 0013_h7_visit_ages
-Revises: 0012_checklist_people
+Revision ID: 0015_visit_ages
+Revises: 0014_security
 Create Date: 2026-12-07 04:55:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-07 04:55:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_h7_visit_ages"
-down_revision = "0012_checklist_people"
+revision = "0015_visit_ages"
+down_revision = "0014_security"
 branch_labels = None
 depends_on = None
 
