@@ -401,38 +401,41 @@ def test_no_get_route_changes_an_assessment(app, make, signed_in, world):
     assert count(app, Assessment) == 2
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/sign-in",
-        "/caseload",
-        "/children/{child}",
-        "/assessments/{submitted}",
-        "/assessments/{draft}/sections/sleep",
-        "/admin/users",
-    ],
-)
-def test_security_headers_on_every_page(app, make, signed_in, world, path):
-    role = "admin" if path.startswith("/admin") else "practitioner"
-    client = (
-        signed_in(make.user(role, world["other"] if role != "admin" else None))
-        if path != "/sign-in"
-        else app.test_client()
+class TestEveryPageHeaders:
+    """Pages only read, by users made for each test: one shared world for the class."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/sign-in",
+            "/caseload",
+            "/children/{child}",
+            "/assessments/{submitted}",
+            "/assessments/{draft}/sections/sleep",
+            "/admin/users",
+        ],
     )
-    response = client.get(path.format(**world))
-    assert response.status_code == 200
-    csp = response.headers["Content-Security-Policy"]
-    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
-    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]:
-        assert directive in csp
-    assert "unsafe-inline" not in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert response.headers["Cache-Control"] == "no-store"
-    document = helpers.page(response)
-    scripts = document.find_all("script")
-    assert scripts and all(tag.get("nonce") == nonce for tag in scripts)
-    assert not document.find_all(style=True)  # inline styles would be blocked by the CSP
+    def test_security_headers_on_every_page(self, app, make, signed_in, shared_world, path):
+        role = "admin" if path.startswith("/admin") else "practitioner"
+        client = (
+            signed_in(make.user(role, shared_world["other"] if role != "admin" else None))
+            if path != "/sign-in"
+            else app.test_client()
+        )
+        response = client.get(path.format(**shared_world))
+        assert response.status_code == 200
+        csp = response.headers["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]:
+            assert directive in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+        document = helpers.page(response)
+        scripts = document.find_all("script")
+        assert scripts and all(tag.get("nonce") == nonce for tag in scripts)
+        assert not document.find_all(style=True)  # inline styles would be blocked by the CSP
 
 
 def test_urls_carry_ids_never_names(app, make, signed_in, world):
