@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from app import create_app
 from heat.extensions import db
@@ -54,7 +55,11 @@ def worker_database(url: str, worker: str) -> str:
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
             if exists is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                except ProgrammingError as error:  # another run made it since: as good
+                    if "already exists" not in str(error):
+                        raise
     finally:
         admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
