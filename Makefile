@@ -55,11 +55,17 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Tests run in parallel (pytest-xdist, one worker per core): each worker has its own database
+# (SQLite file, or <TEST_DATABASE_URL's database>_gw0, _gw1...), its own live servers and temp
+# folders. TEST_WORKERS=0 runs them in one process. The 15 slowest tests are listed each pass.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
+
 test: lint assets chromium redis
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
-		HEAT_TEST_ON_POSTGRES=1 $(BIN)/python -m pytest -q; \
+		HEAT_TEST_ON_POSTGRES=1 $(PYTEST); \
 	fi
 
 clean:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from app import create_app
 from heat.extensions import db
@@ -24,13 +26,43 @@ TESTS = Path(__file__).parent
 PASSWORD = "correct horse battery staple"
 
 
+def xdist_worker() -> str | None:
+    """The pytest-xdist worker this process is ("gw0", "gw1"...), or None in a serial run."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
 def database_url(tmp_path_factory) -> str:
+    """The database for this test process. SQLite: a file in this process's own temporary folder
+    (pytest-xdist gives each worker its own). PostgreSQL: TEST_DATABASE_URL in a serial run, and
+    `<that database>_gw0`, `_gw1`... under pytest-xdist, created here if missing."""
     if os.environ.get("HEAT_TEST_ON_POSTGRES") == "1":
         url = os.environ.get("TEST_DATABASE_URL")
         if not url:
             pytest.exit("HEAT_TEST_ON_POSTGRES=1 but TEST_DATABASE_URL is not set", returncode=3)
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+        worker = xdist_worker()
+        return url if worker is None else worker_database(url, worker)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'heat-test.db'}"
+
+
+def worker_database(url: str, worker: str) -> str:
+    """Create (once; later runs reuse it, as its schema is reset anyway) this worker's own
+    PostgreSQL database beside the one TEST_DATABASE_URL names, and return its URL."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+            if exists is None:
+                try:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                except ProgrammingError as error:  # another run made it since: as good
+                    if "already exists" not in str(error):
+                        raise
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +117,15 @@ def another_app(settings):
 
 @pytest.fixture(autouse=True)
 def clean_database(request):
+    """Every test ends with an empty database, except those sharing a class-scoped world (see
+    tests/test_access.py): that fixture empties it when the last of them is done."""
     yield
-    if "app" not in request.fixturenames:
+    if "app" not in request.fixturenames or "shared_world" in request.fixturenames:
         return
-    application = request.getfixturevalue("app")
+    empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(application) -> None:
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as conn, audit_triggers_off(conn):
@@ -196,14 +233,27 @@ def sign_in(client, email: str, password: str = PASSWORD):
 def signed_in(app):
     """signed_in(user) -> a test client signed in as that user, with .token for forms."""
 
-    def make_client(user: User):
-        client = app.test_client()
-        response = sign_in(client, user.email)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        client.token = csrf_token(client, "/caseload" if user.role != "admin" else "/admin/users")
-        return client
+    return lambda user: signed_in_client(app, user)
 
-    return make_client
+
+def signed_in_client(app, user: User):
+    client = app.test_client()
+    response = sign_in(client, user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.token = csrf_token(client, "/caseload" if user.role != "admin" else "/admin/users")
+    return client
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that cannot run fails, loudly: a skip (pytest.skip, a skip mark, a missing import
+    or tool) is reported as a failure, in a serial run and on every pytest-xdist worker alike."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} was skipped, and no test may skip: {reason}"
 
 
 def pytest_collection_modifyitems(items) -> None:

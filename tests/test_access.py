@@ -11,6 +11,7 @@ from sqlalchemy import select
 from heat.extensions import db
 from heat.models import Agency, Assessment, AuditEvent, InformationRequest, PlanChange, SignificantAdult, Transfer
 from tests import helpers
+from tests.conftest import Factory, empty_database, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
 
 CASEWORK = [
@@ -145,6 +146,21 @@ ADMIN = [
 
 @pytest.fixture
 def world(app, make, signed_in):
+    return build_world(app, make, signed_in)
+
+
+@pytest.fixture(scope="class")
+def shared_world(app):
+    """One world for a whole class of tests that only try to read or change it and assert they
+    were refused (or, for auditors, only read): built once, and the database emptied after the
+    class rather than after each test (tests/conftest.py's clean_database leaves it alone)."""
+    try:
+        yield build_world(app, Factory(app), lambda user: signed_in_client(app, user))
+    finally:
+        empty_database(app)
+
+
+def build_world(app, make, signed_in) -> dict:
     """Two teams; the other team has a child with a submitted and a draft assessment."""
     mine, other = make.team("Mine"), make.team("Other")
     other_worker = make.user("practitioner", other)
@@ -242,46 +258,49 @@ def denied_rows(app) -> int:
     return count(app, AuditEvent, AuditEvent.action == "access_denied")
 
 
-@pytest.mark.parametrize("role", ["practitioner", "supervisor"])
-@pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY)
-def test_team_roles_never_reach_another_teams_records(app, make, signed_in, world, role, method, route):
-    client = signed_in(make.user(role, world["mine"]))
-    before = denied_rows(app)
-    response = request_as(client, method, route.format(**world))
-    assert response.status_code == 404
-    assert denied_rows(app) == before + 1
+class TestEveryRouteAsEveryRole:
+    """The access matrix, against one shared world: each test only asserts a refusal (404, or
+    sign-in), or an auditor's read, so none changes what the next one sees."""
 
-
-@pytest.mark.parametrize("method, route", CASEWORK + ADMIN)
-def test_auditors_read_every_team_and_change_nothing(app, make, signed_in, world, method, route):
-    client = signed_in(make.user("auditor"))
-    before = denied_rows(app)
-    response = request_as(client, method, route.format(**world))
-    if method == "GET" and route in READ_ONLY:
-        assert response.status_code == 200
-        assert denied_rows(app) == before
-    else:
+    @pytest.mark.parametrize("role", ["practitioner", "supervisor"])
+    @pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY)
+    def test_team_roles_never_reach_another_teams_records(
+        self, app, make, signed_in, shared_world, role, method, route
+    ):
+        client = signed_in(make.user(role, shared_world["mine"]))
+        before = denied_rows(app)
+        response = request_as(client, method, route.format(**shared_world))
         assert response.status_code == 404
         assert denied_rows(app) == before + 1
 
+    @pytest.mark.parametrize("method, route", CASEWORK + ADMIN)
+    def test_auditors_read_every_team_and_change_nothing(self, app, make, signed_in, shared_world, method, route):
+        client = signed_in(make.user("auditor"))
+        before = denied_rows(app)
+        response = request_as(client, method, route.format(**shared_world))
+        if method == "GET" and route in READ_ONLY:
+            assert response.status_code == 200
+            assert denied_rows(app) == before
+        else:
+            assert response.status_code == 404
+            assert denied_rows(app) == before + 1
 
-@pytest.mark.parametrize("method, route", CASEWORK + AUDITOR_ONLY + TEAM_PAGES)
-def test_admins_manage_accounts_not_casework(app, make, signed_in, world, method, route):
-    client = signed_in(make.user("admin"))
-    assert request_as(client, method, route.format(**world)).status_code == 404
+    @pytest.mark.parametrize("method, route", CASEWORK + AUDITOR_ONLY + TEAM_PAGES)
+    def test_admins_manage_accounts_not_casework(self, app, make, signed_in, shared_world, method, route):
+        client = signed_in(make.user("admin"))
+        assert request_as(client, method, route.format(**shared_world)).status_code == 404
 
-
-@pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + TEAM_PAGES)
-def test_signed_out_visitors_are_sent_to_sign_in(app, world, method, route):
-    response = app.test_client().open(route.format(**world), method=method)
-    if route.startswith("/api/"):
-        # The tablet's outbox is told plainly, in JSON, and waits for its practitioner to sign in.
-        assert response.status_code in (401, 400)
-        assert response.json["status"] in ("signed_out", "csrf")
-        return
-    assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else
-    if response.status_code == 302:
-        assert "/sign-in" in response.headers["Location"]
+    @pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + TEAM_PAGES)
+    def test_signed_out_visitors_are_sent_to_sign_in(self, app, shared_world, method, route):
+        response = app.test_client().open(route.format(**shared_world), method=method)
+        if route.startswith("/api/"):
+            # The tablet's outbox is told plainly, in JSON, and waits for its practitioner to sign in.
+            assert response.status_code in (401, 400)
+            assert response.json["status"] in ("signed_out", "csrf")
+            return
+        assert response.status_code in (302, 400)  # a POST without a token fails CSRF before anything else
+        if response.status_code == 302:
+            assert "/sign-in" in response.headers["Location"]
 
 
 def test_unknown_ids_are_404(app, make, signed_in):
@@ -384,38 +403,41 @@ def test_no_get_route_changes_an_assessment(app, make, signed_in, world):
     assert count(app, Assessment) == 2
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/sign-in",
-        "/caseload",
-        "/children/{child}",
-        "/assessments/{submitted}",
-        "/assessments/{draft}/sections/sleep",
-        "/admin/users",
-    ],
-)
-def test_security_headers_on_every_page(app, make, signed_in, world, path):
-    role = "admin" if path.startswith("/admin") else "practitioner"
-    client = (
-        signed_in(make.user(role, world["other"] if role != "admin" else None))
-        if path != "/sign-in"
-        else app.test_client()
+class TestEveryPageHeaders:
+    """Pages only read, by users made for each test: one shared world for the class."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/sign-in",
+            "/caseload",
+            "/children/{child}",
+            "/assessments/{submitted}",
+            "/assessments/{draft}/sections/sleep",
+            "/admin/users",
+        ],
     )
-    response = client.get(path.format(**world))
-    assert response.status_code == 200
-    csp = response.headers["Content-Security-Policy"]
-    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
-    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]:
-        assert directive in csp
-    assert "unsafe-inline" not in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert response.headers["Cache-Control"] == "no-store"
-    document = helpers.page(response)
-    scripts = document.find_all("script")
-    assert scripts and all(tag.get("nonce") == nonce for tag in scripts)
-    assert not document.find_all(style=True)  # inline styles would be blocked by the CSP
+    def test_security_headers_on_every_page(self, app, make, signed_in, shared_world, path):
+        role = "admin" if path.startswith("/admin") else "practitioner"
+        client = (
+            signed_in(make.user(role, shared_world["other"] if role != "admin" else None))
+            if path != "/sign-in"
+            else app.test_client()
+        )
+        response = client.get(path.format(**shared_world))
+        assert response.status_code == 200
+        csp = response.headers["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+        for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]:
+            assert directive in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+        document = helpers.page(response)
+        scripts = document.find_all("script")
+        assert scripts and all(tag.get("nonce") == nonce for tag in scripts)
+        assert not document.find_all(style=True)  # inline styles would be blocked by the CSP
 
 
 def test_urls_carry_ids_never_names(app, make, signed_in, world):

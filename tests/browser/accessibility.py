@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NARROW, WIDE = 320, 768
+# Page states (by the key below) already checked in this test process and found sound: a later
+# test that reaches the same state needs no second check of it (each pytest-xdist worker keeps
+# its own; a state with problems is never remembered, so it is reported by every test reaching it).
+SOUND: set[str] = set()
 
 
 def _stylesheet() -> str:
@@ -61,20 +65,26 @@ class Checker:
 
     def problems(self, browser) -> list[str]:
         """Every violation and sideways scroll, one line each, over the distinct page states."""
-        if not self.states:
+        unchecked = {key: state for key, state in self.states.items() if key not in SOUND}
+        if not unchecked:
             return []
         css = _stylesheet()
         context = browser.new_context(viewport={"width": NARROW, "height": 800}, bypass_csp=True)
         page = context.new_page()
         found = []
         try:
-            for state in self.states.values():
-                found += _check(page, state, css)
+            for key, state in unchecked.items():
+                problems = _check(page, state, css)
+                found += problems
+                if not problems:
+                    SOUND.add(key)
         finally:
             context.close()
         if os.environ.get("HEAT_A11Y_REPORT"):  # say which page states were checked
-            print(f"\naccessibility: {len(self.states)} page states checked:")
-            print("\n".join(sorted({s.url for s in self.states.values()})))
+            print(
+                f"\naccessibility: {len(unchecked)} page states checked ({len(self.states) - len(unchecked)} before):"
+            )
+            print("\n".join(sorted({s.url for s in unchecked.values()})))
         return found
 
 
