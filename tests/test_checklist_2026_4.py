@@ -564,3 +564,21 @@ def test_each_child_on_a_visit_is_seen_and_heard_in_their_own_right(app, make, t
         "voice": "Asleep in her cot, breathing easily.",
     }
     assert seen[str(noah.id)]["reason"] == "At nursery." and seen[str(noah.id)]["age"] == "1_to_4"
+
+
+def test_a_room_refused_after_its_sections_were_saved_stops_the_submission_with_a_message(app, team_world):
+    """Each section refuses answers that contradict the Rooms section when it is saved; a Rooms
+    answer changed afterwards is caught when the visit is submitted, and nothing is submitted."""
+    w, child = team_world["w"], team_world["child"]
+    assessment, narrowed = baby_visit(app, w, child.id)  # every room seen, every item observed
+    assert helpers.save(w, assessment, "rooms", helpers.rooms_data(narrowed, bathroom="refused")).status_code == 302
+    refused = helpers.submit(w, assessment)
+    assert refused.status_code == 400
+    summary = helpers.page(refused.get_data(as_text=True)).select_one(".govuk-error-summary")
+    text = summary.get_text()
+    assert "Some answers cannot all be true" in text
+    assert "Never left in water: the bathroom is recorded as refused, so it cannot be graded as observed" in text
+    assert "You answered Yes, but Rooms records as not seen: Bathroom" in text
+    assert summary.select_one(f"a[href='/assessments/{assessment}/sections/bathing']") is not None
+    with app.app_context():
+        assert db.session.get(Assessment, assessment).status == "draft"

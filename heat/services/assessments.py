@@ -477,6 +477,21 @@ def contradictions(assessment: Assessment, section_id: str, answers: Answers) ->
     return [f for f in scoring.contradictions(definition, visit) if f.item_id in ours]
 
 
+def visit_contradictions(assessment: Assessment) -> list[tuple[str, Finding]]:
+    """Answers anywhere in the assessment that cannot all be true (see scoring.contradictions),
+    each with the section to change: the checklist section the item or question is in."""
+    definition = definition_for(assessment)
+    visit = scoring.Answers(
+        {k: v for k, v in assessment.grade_map.items() if v},
+        assessment.room_map,
+        {g.item_id: g.evidence_source for g in assessment.grades},
+        {k: v for k, v in (assessment.question_answers or {}).items() if v},
+    )
+    section_of = {i.id: d.id for d in definition.domains for i in d.items}
+    section_of |= {q.id: d.id for d in definition.domains for q in d.questions}
+    return [(section_of.get(f.item_id or "", "rooms"), f) for f in scoring.contradictions(definition, visit)]
+
+
 def section_answers(assessment: Assessment, section_id: str) -> Answers:
     """What is stored for a section, as plain answers."""
     return SECTION_STORES.get(section_id, DOMAIN_STORE).load(assessment, section_id)
@@ -573,7 +588,9 @@ def submit(assessment: Assessment, user: User, submission_key: str, seen_version
     if seen_version != assessment.version:
         raise EditConflict()
     incomplete = [s for s in sections(definition_for(assessment)) if section_statuses(assessment)[s.id] != COMPLETED]
-    if incomplete:
+    if incomplete or visit_contradictions(assessment):
+        # A Rooms answer changed after a checklist section was saved can leave answers that cannot
+        # all be true: each section refused them when saved, and so does submitting.
         raise NotReadyToSubmit(incomplete)
     result = score_of(assessment)
     assessment.status = "submitted"

@@ -438,7 +438,13 @@ def submit(assessment_id: int):
     outcome = submit_from(assessment, form.submission_key.data, form.version.data)
     if outcome == "not_ready":
         missing = [s for s in svc.sections(checklists.definition_for(assessment)) if not _completed(assessment, s.id)]
-        return render_template("casework/check.html", **_check_context(assessment), form=form, missing=missing), 400
+        return render_template(
+            "casework/check.html",
+            **_check_context(assessment),
+            form=form,
+            missing=missing,
+            contradicting=svc.visit_contradictions(assessment),
+        ), 400
     if outcome == "conflict":
         return render_template(
             "casework/check.html",
