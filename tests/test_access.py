@@ -455,6 +455,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "adult_id",  # an adult on the child's register
             "request_id",  # an information request about the child
             "filename",
+            "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:

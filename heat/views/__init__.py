@@ -47,6 +47,7 @@ NOT_PERSONAL = {
     "auth.set_up_two_step": "setting up the user's own two-step sign-in",
     "auth.account": "the user's own account settings",
     "auth.change_password": "the user's own password form",
+    "casework.checklist_guide": "what each grade of a published checklist version looks like: no record",
 }
 
 

@@ -46,7 +46,7 @@ def answer(page, focused, names) -> None:
             return
     if focused["name"] == "visit_time":
         page.keyboard.type("2.30pm")
-    elif focused["name"] in names:
+    elif focused["name"] in names or focused["name"].startswith("voice_"):  # each child's own voice (2026.4)
         page.keyboard.type("Typed with the keyboard alone.")
 
 
