@@ -577,7 +577,8 @@ def test_a_room_refused_after_its_sections_were_saved_stops_the_submission_with_
     summary = helpers.page(refused.get_data(as_text=True)).select_one(".govuk-error-summary")
     text = summary.get_text()
     assert "Some answers cannot all be true" in text
-    assert "Never left in water: the bathroom is recorded as refused, so it cannot be graded as observed" in text
+    # One line for the bathing items (each is named on the section when it is saved again).
+    assert "items are graded as observed in a room recorded as not seen or refused" in text
     assert "You answered Yes, but Rooms records as not seen: Bathroom" in text
     assert summary.select_one(f"a[href='/assessments/{assessment}/sections/bathing']") is not None
     with app.app_context():

@@ -477,9 +477,10 @@ def contradictions(assessment: Assessment, section_id: str, answers: Answers) ->
     return [f for f in scoring.contradictions(definition, visit) if f.item_id in ours]
 
 
-def visit_contradictions(assessment: Assessment) -> list[tuple[str, Finding]]:
-    """Answers anywhere in the assessment that cannot all be true (see scoring.contradictions),
-    each with the section to change: the checklist section the item or question is in."""
+def visit_contradictions(assessment: Assessment) -> list[tuple[str, str]]:
+    """Answers anywhere in the assessment that cannot all be true (see scoring.contradictions), in
+    words, each with the section to change. The items of one section graded as observed in a room
+    not seen make one line, not one per item (the section names each when it is saved)."""
     definition = definition_for(assessment)
     visit = scoring.Answers(
         {k: v for k, v in assessment.grade_map.items() if v},
@@ -487,9 +488,29 @@ def visit_contradictions(assessment: Assessment) -> list[tuple[str, Finding]]:
         {g.item_id: g.evidence_source for g in assessment.grades},
         {k: v for k, v in (assessment.question_answers or {}).items() if v},
     )
-    section_of = {i.id: d.id for d in definition.domains for i in d.items}
-    section_of |= {q.id: d.id for d in definition.domains for q in d.questions}
-    return [(section_of.get(f.item_id or "", "rooms"), f) for f in scoring.contradictions(definition, visit)]
+    item_section = {i.id: d for d in definition.domains for i in d.items}
+    question_section = {q.id: d.id for d in definition.domains for q in d.questions}
+    by_section: dict[str, list[Finding]] = {}
+    lines = []
+    for finding in scoring.contradictions(definition, visit):
+        if (domain := item_section.get(finding.item_id or "")) is not None:
+            by_section.setdefault(domain.id, []).append(finding)
+        else:
+            lines.append((question_section.get(finding.item_id or "", "rooms"), finding.text))
+    for section_id, findings in by_section.items():
+        if len(findings) == 1:
+            lines.insert(0, (section_id, findings[0].text))
+        else:
+            title = definition.domain(section_id).title
+            lines.insert(
+                0,
+                (
+                    section_id,
+                    f"{title}: {len(findings)} items are graded as observed in a room recorded as not seen or "
+                    "refused. Say how you know each, or choose Not seen",
+                ),
+            )
+    return lines
 
 
 def section_answers(assessment: Assessment, section_id: str) -> Answers:
