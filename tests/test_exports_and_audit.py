@@ -92,6 +92,10 @@ def test_auditor_exports_a_zip_of_pdfs_and_csvs(app, exported_world):
     assert decisions[0]["rationale"] == "'=1+1 looks fine"  # never run as a spreadsheet formula
     assert count(app, AuditEvent, AuditEvent.action == "export_requested") == 1
     assert count(app, AuditEvent, AuditEvent.action == "export_downloaded") == 1
+    # A ZIP gone from the disk (an erasure deletes it; so can an operator) is a 404, never a 500.
+    with app.app_context():
+        export_service.export_path(db.session.get_one(Export, export_id)).unlink()
+    assert auditor.get(f"/exports/{export_id}/download").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -71,12 +71,13 @@ def retry(export_id: int):
 @roles_required("auditor")
 def download(export_id: int):
     export = access.export_for(current_user, export_id)
-    if export.status != "done":
+    path = export_service.export_path(export)
+    if export.status != "done" or not path.is_file():  # a file gone (an erasure, or by hand) is a 404, not a 500
         abort(404)
     audit.record("export_downloaded", user=current_user, detail=f"export {export.id}")
     db.session.commit()
     return send_file(
-        export_service.export_path(export),
+        path,
         mimetype="application/zip",
         as_attachment=True,
         download_name=f"heat-export-{export.id}.zip",
