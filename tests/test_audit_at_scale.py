@@ -55,8 +55,15 @@ def test_searches_by_user_and_child_read_their_own_index(app, make, search, inde
     filters.update({key: found[key] for key in search})
     with app.app_context():
         connection = db.session.connection()
-        if connection.dialect.name != "sqlite":
-            pytest.skip("PostgreSQL's plans depend on its statistics: checked by hand with EXPLAIN ANALYZE")
+        if connection.dialect.name == "postgresql":
+            # PostgreSQL's plans depend on its statistics (checked by hand with EXPLAIN ANALYZE at
+            # 200,000 rows): here, that the index is there, on the searched column then the time.
+            definition = connection.exec_driver_sql(
+                f"SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_events' AND indexname = '{index}'"
+            ).scalar()
+            column = index.removeprefix("ix_audit_events_").removesuffix("_at")
+            assert definition is not None and definition.endswith(f"({column}, at)"), definition
+            return
         query = audit_search.search_query(**filters).limit(100)
         sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
         plan = " / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
