@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint install install-dev assets migrate bench clean chromium redis
+.PHONY: run test test-fast lint install install-dev assets migrate bench clean chromium redis
 
 # The export worker (Huey) runs beside the web server and stops with it. gunicorn.conf.py sizes the
 # web server for the machine (a process per core, 4 threads each; WEB_CONCURRENCY overrides).
@@ -67,6 +67,11 @@ test: lint assets chromium redis
 		echo "== again on PostgreSQL =="; \
 		HEAT_TEST_ON_POSTGRES=1 $(PYTEST); \
 	fi
+
+# The quick tier for a change in progress: no browser, no built front end (no npm), SQLite only.
+# `make test` remains the gate.
+test-fast: install-dev
+	$(PYTEST) -m "not browser and not assets"
 
 clean:
 	rm -rf $(VENV) node_modules static/dist

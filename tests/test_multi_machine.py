@@ -105,6 +105,7 @@ def machines(settings, tmp_path, app):
                 process.kill()
 
 
+@pytest.mark.assets
 def test_sessions_sign_out_exports_and_throttling_work_across_two_instances(app, make, signed_in, machines):
     first, second = machines
     team = make.team("Two-machine team")

@@ -223,6 +223,7 @@ def test_the_tablet_storing_pages_is_not_activity(app, monkeypatch, draft):
     assert client.get("/caseload").status_code == 302  # idle since the practitioner's last request
 
 
+@pytest.mark.assets
 def test_pages_are_compressed_and_static_files_cached_for_a_year(app, draft):
     client, _, _ = draft
     page = client.get("/caseload", headers={"Accept-Encoding": "br, gzip"})

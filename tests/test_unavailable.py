@@ -133,6 +133,7 @@ def assert_unavailable(response) -> None:
     assert response.headers["Retry-After"] == "30"
 
 
+@pytest.mark.assets
 def test_every_page_says_heat_is_not_available_while_the_database_is_down_and_works_when_back(outage, make, caplog):
     served, down = outage
     team = make.team()
@@ -158,6 +159,7 @@ def test_every_page_says_heat_is_not_available_while_the_database_is_down_and_wo
     assert sign_in(served.test_client(), worker.email).status_code == 302
 
 
+@pytest.mark.assets
 def test_a_not_found_page_never_loads_the_user(outage, make):
     served, down = outage
     client = served.test_client()
@@ -168,6 +170,7 @@ def test_a_not_found_page_never_loads_the_user(outage, make):
     assert "Page not found" in helpers.text_of(response.get_data(as_text=True), "h1")
 
 
+@pytest.mark.assets
 def test_a_database_folder_heat_cannot_make_is_said_plainly_and_pages_say_not_available(
     another_app, tmp_path, make, caplog
 ):

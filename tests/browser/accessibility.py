@@ -18,16 +18,23 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 NARROW, WIDE = 320, 768
 # Page states (by the key below) already checked in this test process and found sound: a later
 # test that reaches the same state needs no second check of it (each pytest-xdist worker keeps
 # its own; a state with problems is never remembered, so it is reported by every test reaching it).
 SOUND: set[str] = set()
+
+
+@cache
+def _axe() -> str:
+    """axe-core, read when a browser test first checks a page (never at import: the quick tier runs
+    without node_modules)."""
+    return (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
 
 def _stylesheet() -> str:
@@ -104,7 +111,7 @@ def _standalone(html: str, css: str) -> str:
 def _check(page, state: PageState, css: str) -> list[str]:
     page.set_viewport_size({"width": NARROW, "height": 800})
     page.set_content(_standalone(state.html, css))
-    page.add_script_tag(content=AXE)
+    page.add_script_tag(content=_axe())
     result = page.evaluate(
         """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
              .then(r => r.violations.map(v => {
