@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, Response, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -248,7 +248,7 @@ def register_errorhandlers(app: Flask) -> None:
             return kept
         if request.blueprint == "api" or request.headers.get("X-Heat-Outbox"):
             return jsonify(status="signed_out"), 401
-        flash(login_manager.login_message, login_manager.login_message_category)
+        security.say_sign_in_to_continue()
         here = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=here))
 

@@ -96,6 +96,11 @@ async function noteUser(response) {
   if (response.type !== "basic" || !(response.headers.get("Content-Type") || "").startsWith("text/html")) return;
   const user = response.headers.get("X-Heat-User");
   await put("state", user || null, "user");
+  if (user) {
+    // Signed in again: a "You have been signed out" found by an earlier try to send is over.
+    const link = await get("state", `link ${user}`);
+    if (link && link.signedOut) await put("state", { ...link, signedOut: false }, `link ${user}`);
+  }
 }
 
 const makingKey = {};

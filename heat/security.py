@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
 
 from heat.extensions import db, login_manager
@@ -119,6 +119,15 @@ def _set_headers(response):
         if user is not None and user.is_authenticated:
             response.headers["X-Heat-User"] = tablet_id(user)
     return response
+
+
+def say_sign_in_to_continue() -> None:
+    """"Sign in to continue.", once: a tablet's page and its background refreshes can all find the
+    session gone, and each would otherwise queue the message again. Not at all when the sign-in
+    page already says why (timed out)."""
+    message = (login_manager.login_message_category, login_manager.login_message)
+    if not session.get("timed_out") and message not in session.get("_flashes", []):
+        flash(message[1], message[0])
 
 
 def init_app(app: Flask) -> None:

@@ -338,3 +338,25 @@ def test_unknown_wrong_and_deactivated_accounts_cost_the_same_hashing(app, make,
         calls.clear()
         sign_in(app.test_client(), email, password)
         assert calls == [1], email
+
+
+def test_the_sign_in_page_says_sign_in_to_continue_once_however_many_pages_found_the_session_gone(app):
+    client = app.test_client()
+    for path in ("/caseload", "/dashboard", "/caseload"):  # a page and a tablet's background refreshes
+        assert client.get(path).status_code == 302
+    page = helpers.page(client.get("/sign-in").get_data(as_text=True))
+    said = [h.get_text(strip=True) for h in page.select(".govuk-notification-banner__heading")]
+    assert said == ["Sign in to continue."]
+
+
+def test_after_a_time_out_the_sign_in_page_says_why_once_and_nothing_else(app, make, signed_in, monkeypatch):
+    import time as real_time
+
+    client = signed_in(make.user("practitioner", make.team()))
+    later = real_time.time() + 31 * 60
+    monkeypatch.setattr("heat.security.time.time", lambda: later)
+    for path in ("/caseload", "/caseload"):
+        assert client.get(path).status_code == 302
+    html = client.get("/sign-in").get_data(as_text=True)
+    assert html.count("You were signed out because the app was not used for 30 minutes") == 1
+    assert "Sign in to continue." not in html
