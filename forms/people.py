@@ -7,17 +7,29 @@ from wtforms.validators import InputRequired
 
 from forms.assessment import MIN_YEAR
 from forms.fields import GovDateField, choice, long_text, not_before, not_in_future, select, submit, text
-from heat.models import RESIDENCE, YES_NO_UNKNOWN
+from heat.models import RELATIONSHIPS, RESIDENCE, SEX, YES_NO_UNKNOWN
 
 
 class AdultForm(FlaskForm):
     name = text("Name", hint="Or a description, if you do not know their name yet")
-    relationship = text("Relationship to the child", max_length=100, hint="For example, mother's partner or uncle")
+    relationship = choice(
+        "Relationship to the child",
+        RELATIONSHIPS,
+        InputRequired("Select their relationship to the child, or Not known"),
+    )
+    sex = choice("Sex", SEX)
     residence = choice(
-        "Do they live here?", RESIDENCE, InputRequired("Select whether they live here, stay overnight or visit")
+        "Where do they live?",
+        RESIDENCE,
+        InputRequired("Select whether they live here, stay overnight, visit or have contact"),
     )
     cares_for_child = choice(
         "Do they care for the child?", YES_NO_UNKNOWN, InputRequired("Select whether they care for the child")
+    )
+    parental_responsibility = choice(
+        "Do they have parental responsibility?",
+        YES_NO_UNKNOWN,
+        InputRequired("Select whether they have parental responsibility"),
     )
     submit = submit("Add to the register")
 

@@ -54,6 +54,8 @@ CASEWORK = [
     ("GET", "/children/{child}/people"),
     ("GET", "/children/{child}/adults/new"),
     ("POST", "/children/{child}/adults/new"),
+    ("GET", "/children/{child}/no-access/new"),
+    ("POST", "/children/{child}/no-access/new"),
     ("GET", "/children/{child}/adults/{adult}/checks/new"),
     ("POST", "/children/{child}/adults/{adult}/checks/new"),
     ("GET", "/children/{child}/agencies/new"),
@@ -188,9 +190,10 @@ def build_world(app, make, signed_in) -> dict:
     # An adult on the child's register, and an information request to an agency.
     adult = {
         "name": "Kai Madeup",
-        "relationship": "Mother's partner",
+        "relationship": "mothers_partner",
         "residence": "stays_overnight",
         "cares_for_child": "yes",
+        "parental_responsibility": "no",
     }
     assert (
         client.post(f"/children/{child.id}/adults/new", data={"csrf_token": client.token, **adult}).status_code == 302

@@ -27,12 +27,14 @@ from heat.models import (
     DECISIONS,
     FLAG_RESPONSES,
     HOME_KINDS,
+    NO_ACCESS_REASONS,
     Assessment,
     Child,
     ChildAddress,
     ChronologyEntry,
     FlagResponse,
     Handover,
+    NoAccessVisit,
     PlanChange,
     RecordChange,
     ReviewDecision,
@@ -65,6 +67,7 @@ _ADDRESSES: Table = ChildAddress.__table__  # type: ignore[assignment]
 _CHANGES: Table = RecordChange.__table__  # type: ignore[assignment]
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 _TEAMS: Table = Team.__table__  # type: ignore[assignment]
+_NO_ACCESS: Table = NoAccessVisit.__table__  # type: ignore[assignment]
 
 
 def _recorded_by_hand() -> CompoundSelect:
@@ -211,9 +214,24 @@ def _recorded_by_hand() -> CompoundSelect:
         .outerjoin(new_worker, new_worker.c.id == _TRANSFERS.c.to_worker_id)
         .where(_TRANSFERS.c.child_id == child_id, _TRANSFERS.c.acknowledged_at.is_not(None))
     )
-    return union_all(handovers, entries, answers, decisions, moves, changes, transfers, acknowledgements).order_by(
-        "rank", "row_id", "at"
+    no_access = (
+        select(
+            literal("no_access"),
+            literal(8),
+            _NO_ACCESS.c.id,
+            _NO_ACCESS.c.attempted_on,
+            no_time,
+            _NO_ACCESS.c.reason,
+            no_text,
+            cast(_NO_ACCESS.c.next_steps, Text),
+            _USERS.c.name,
+        )
+        .join(_USERS, _USERS.c.id == _NO_ACCESS.c.by_id)
+        .where(_NO_ACCESS.c.child_id == child_id)
     )
+    return union_all(
+        handovers, entries, answers, decisions, moves, changes, transfers, acknowledgements, no_access
+    ).order_by("rank", "row_id", "at")
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -313,7 +331,7 @@ def chronology(
             )
 
     dates = {v.id: v.visited_on for v in record.visits}
-    for flag in record.flags:
+    for flag in (f for f in record.flags if f.visit_ids):  # the no-access flag's attempts are listed below
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
@@ -348,6 +366,16 @@ def chronology(
             items.append(
                 ChronologyItem(
                     row.day, "move", f"Moved home: {HOME_KINDS[row.a]}{where}", row.note.strip(" ,"), by=row.by
+                )
+            )
+        elif row.kind == "no_access":
+            items.append(
+                ChronologyItem(
+                    row.day,
+                    "visit",
+                    f"No access: {NO_ACCESS_REASONS[row.a]}",
+                    f"What was done next: {row.note}",
+                    by=row.by,
                 )
             )
         elif row.kind == "record":

@@ -437,6 +437,13 @@ MAP: dict[str, Entry] = {
         plain=("id", "child_id", "recorded_by_id", "recorded_at"),
         steps=(delete_rows(of_child),),
     ),
+    "no_access_visits": Entry(
+        DELETE,
+        "visits where the practitioner could not get in, and what they did next",
+        personal=("attempted_on", "attempted_at", "reason", "next_steps", "recorded_at"),
+        plain=("id", "child_id", "by_id"),
+        steps=(delete_rows(of_child),),
+    ),
     "record_changes": Entry(
         DELETE,
         "corrections to the child's details (they quote them)",
@@ -483,8 +490,10 @@ MAP: dict[str, Entry] = {
         personal=(
             "name",
             "relationship_to_child",
+            "sex",
             "residence",
             "cares_for_child",
+            "parental_responsibility",
             "recorded_at",
             "recorded_on",
             "child_id",

@@ -194,19 +194,35 @@ def load(today: dt.date | None = None) -> None:
         today - dt.timedelta(days=40),
     )
 
-    # Mia's mother's partner stays overnight and has never been at a visit; the old area was
-    # asked for its records about the family three weeks ago and has not answered.
-    db.session.add(
-        SignificantAdult(
-            child_id=mia.id,
-            household_id=mia.household_id,
-            name="Jay (surname not known)",
-            relationship_to_child="Mother's partner",
-            residence="stays_overnight",
-            cares_for_child="unknown",
-            recorded_on=days[1] + dt.timedelta(days=2),
-            recorded_by_id=north_worker.id,
-        )
+    # Mia's mother's partner stays overnight and her father has contact: neither has ever been
+    # at a visit. The old area was asked for its records about the family three weeks ago and has
+    # not answered.
+    db.session.add_all(
+        [
+            SignificantAdult(
+                child_id=mia.id,
+                household_id=mia.household_id,
+                name="Jay (surname not known)",
+                relationship_to_child="mothers_partner",
+                sex="male",
+                residence="stays_overnight",
+                cares_for_child="unknown",
+                recorded_on=days[1] + dt.timedelta(days=2),
+                recorded_by_id=north_worker.id,
+            ),
+            SignificantAdult(
+                child_id=mia.id,
+                household_id=mia.household_id,
+                name="Kyle Fictional",
+                relationship_to_child="father",
+                sex="male",
+                residence="contact",
+                cares_for_child="no",
+                parental_responsibility="yes",
+                recorded_on=days[0] - dt.timedelta(days=7),
+                recorded_by_id=north_worker.id,
+            ),
+        ]
     )
     old_area = agencies.add_agency(
         baby,
@@ -313,14 +329,16 @@ def record_visit(
             "people": [
                 {
                     "name": f"{carer} {child.last_name}",
-                    "relationship": "Mother",
+                    "present": "yes",
+                    "relationship": "mother",
                     "sex": "female",
                     "residence": "lives_here",
                     "cares_for_child": "yes",
                 },
                 {
                     "name": "Man introduced as 'Dan'",
-                    "relationship": "Mother's friend",
+                    "present": "yes",
+                    "relationship": "friend_or_lodger",
                     "sex": "male",
                     "residence": "stays_overnight" if visit >= 2 else "visiting",
                     "cares_for_child": "no",

@@ -52,9 +52,13 @@ def add_adult(child_id: int) -> ResponseReturnValue:
             child,
             current_user,
             form.name.data or "",
-            form.relationship.data,
-            form.residence.data,
-            form.cares_for_child.data,
+            adults.About(
+                relationship=form.relationship.data,
+                sex=form.sex.data or None,
+                residence=form.residence.data,
+                cares_for_child=form.cares_for_child.data,
+                parental_responsibility=form.parental_responsibility.data,
+            ),
         ),
     ):
         flash("Added to the register of adults.", "success")
