@@ -368,7 +368,8 @@ def test_the_demo_shows_an_unseen_adult_and_an_unanswered_out_of_area_request(ap
     assert run(app, "seed-demo").exit_code == 0
     with app.app_context():
         mia = db.session.scalar(select(Child).where(Child.first_name == "Mia"))
-        assert any("never seen at a visit" in flag for flag in mia.active_flags)
+        assert "Kyle Fictional (Father): never seen at a visit" in mia.active_flags
+        assert "No access at 2 visits running" in mia.active_flags
         baby = db.session.scalar(select(Child).where(Child.reference == "HEAT-2002"))
         record = agencies.record_of(baby)
         assert [r.agency.out_of_area for r in record.overdue] == [True]

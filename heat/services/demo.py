@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
-from heat.services import agencies, checklists, child_record, register, reviews
+from heat.services import agencies, checklists, child_record, no_access, register, reviews
 from heat.services import assessments as svc
 from heat.services.passwords import hash_password
 from heat.services.summaries import refresh_summary
@@ -257,6 +257,12 @@ def load(today: dt.date | None = None) -> None:
         "Housing",
     )
     db.session.flush()
+    # Nobody answered at Mia's home twice since the last visit that got in.
+    for days_ago, reason, next_steps in (
+        (12, "no_answer", "Left a card and phoned the mother: no answer. Told the manager."),
+        (5, "refused", "Mother's partner said through the door she was out. Booked an unannounced visit."),
+    ):
+        no_access.record(mia, north_worker, today - dt.timedelta(days=days_ago), None, reason, next_steps)
     refresh_summary(mia)
 
     child_record.add_entry(
