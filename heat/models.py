@@ -803,7 +803,8 @@ class Agency(Model):
 
 
 class InformationRequest(Model):
-    """Information asked of an agency: when, what, and when it came (if it has)."""
+    """Information asked of an agency: when, what, and when it came (if it has), what it said and
+    what the worker made of it; or withdrawn, with why."""
 
     __tablename__ = "information_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -812,9 +813,17 @@ class InformationRequest(Model):
     asked_on: Mapped[dt.date] = mapped_column(index=True)
     what: Mapped[str] = mapped_column(Text)
     received_on: Mapped[dt.date | None] = mapped_column(index=True)
+    received_summary: Mapped[str | None] = mapped_column(Text)  # what the information said
+    analysis: Mapped[str | None] = mapped_column(Text)  # what the worker makes of it
+    withdrawn_on: Mapped[dt.date | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     agency: Mapped[Agency] = relationship()
+
+    @property
+    def outstanding(self) -> bool:
+        return self.received_on is None and self.withdrawn_on is None
 
 
 class Meeting(Model):
@@ -825,7 +834,10 @@ class Meeting(Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     held_on: Mapped[dt.date]
     kind: Mapped[str] = mapped_column(String(100))
-    invited: Mapped[str] = mapped_column(Text)
+    invited: Mapped[str] = mapped_column(Text)  # who was invited besides the child's agencies
+    # The child's agencies when the meeting was recorded: those invited and those not (names)
+    invited_agencies: Mapped[list] = mapped_column(JSON, default=list)
+    not_invited: Mapped[list] = mapped_column(JSON, default=list)
     attended: Mapped[str | None] = mapped_column(Text)
     sent_information: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

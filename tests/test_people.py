@@ -237,23 +237,109 @@ def test_an_unanswered_request_is_flagged_after_the_definitions_working_days(app
             select(agencies.InformationRequest.id).where(agencies.InformationRequest.asked_on == late)
         )
     received = {"csrf_token": w.token, "received_on": [str(today.day), str(today.month), str(today.year)]}
-    assert w.post(f"/children/{child.id}/requests/{request_id}/received", data=received).status_code == 302
+    url = f"/children/{child.id}/requests/{request_id}/received"
+    bare = w.post(url, data=received).get_data(as_text=True)  # a bare date is not what was received
+    assert "Say what the information said" in bare and "govuk-error-summary" in bare
+    assert child.name in s.get("/dashboard?show=waiting").get_data(as_text=True)
+    received |= {"received_summary": "Two missed reviews in 2025.", "analysis": "Fits the pattern of missed care."}
+    assert w.post(url, data=received).status_code == 302
     assert child.name not in s.get("/dashboard?show=waiting").get_data(as_text=True)
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Two missed reviews in 2025." in page and "Fits the pattern of missed care." in page
 
 
-def test_a_meeting_records_who_was_invited_came_and_sent_information(app, team_world):
+def ask(w, child_id: int, agency_id: int, day: dt.date, what: str):
+    data = {
+        "csrf_token": w.token,
+        "agency": str(agency_id),
+        "asked_on": [str(day.day), str(day.month), str(day.year)],
+        "what": what,
+    }
+    return w.post(f"/children/{child_id}/requests/new", data=data)
+
+
+def test_a_request_can_be_amended_or_withdrawn_audited_and_overdue_counts_from_today(app, team_world):
+    from heat.models import AuditEvent
+
     w, child = team_world["w"], team_world["child"]
+    for name in ("Eastshire children's social care", "Westshire health visiting"):
+        agency = {"csrf_token": w.token, "name": name, "area": "Eastshire", "out_of_area": "yes"}
+        assert w.post(f"/children/{child.id}/agencies/new", data=agency).status_code == 302
+    with app.app_context():
+        east, west = db.session.scalars(select(Agency.id).order_by(Agency.name)).all()
+    half_a_year = dt.date.today() - dt.timedelta(days=182)
+    assert ask(w, child.id, east, half_a_year, "Records of the earlier children.").status_code == 302
+    with app.app_context():
+        request_id = db.session.scalar(select(agencies.InformationRequest.id))
+        limit = definition(app).trends.request_working_days
+        due = agencies.add_working_days(half_a_year, limit)
+    overdue = (dt.date.today() - due).days
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert f"Not received: {overdue} days overdue" in page
+    pdf = w.get(f"/children/{child.id}/history.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert f"Not received: {overdue} days overdue" in text and "Not received after" not in text
+
+    # Amended: asked of the other agency, for something else; bad input changes nothing.
+    url = f"/children/{child.id}/requests/{request_id}/change"
+    form = helpers.page(w.get(url).get_data(as_text=True))
+    assert form.select_one("textarea[name=what]").get_text() == "Records of the earlier children."
+    future = dt.date.today() + dt.timedelta(days=3)
+    bad = {
+        "csrf_token": w.token,
+        "agency": str(west),
+        "asked_on": [str(future.day), str(future.month), str(future.year)],
+        "what": "Changed",
+    }
+    assert "govuk-error-summary" in w.post(url, data=bad).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(agencies.InformationRequest, request_id).what == "Records of the earlier children."
+    day = half_a_year
+    good = {**bad, "asked_on": [str(day.day), str(day.month), str(day.year)], "what": "Health visiting records."}
+    assert w.post(url, data=good).status_code == 302
+    # Withdrawn, with a reason: no longer outstanding.
+    url = f"/children/{child.id}/requests/{request_id}/withdraw"
+    assert "Say why the request is withdrawn" in w.post(url, data={"csrf_token": w.token}).get_data(as_text=True)
+    assert w.post(url, data={"csrf_token": w.token, "reason": "Asked again of the right team."}).status_code == 302
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Health visiting records." in page and "Asked again of the right team." in page
+    assert "Waiting for information" not in page
+    with app.app_context():
+        asked = db.session.get(agencies.InformationRequest, request_id)
+        assert (asked.agency_id, asked.withdrawn_on) == (west, dt.date.today())
+        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.child_id == child.id)).all()
+        assert actions.count("information_request_amended") == 1
+        assert actions.count("information_request_withdrawn") == 1
+
+
+def test_a_meeting_names_an_agency_of_the_child_that_was_not_invited(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    for name in ("Eastshire health visiting", "Riverside school nursing"):
+        agency = {"csrf_token": w.token, "name": name, "out_of_area": "no"}
+        assert w.post(f"/children/{child.id}/agencies/new", data=agency).status_code == 302
+    form = helpers.page(w.get(f"/children/{child.id}/meetings/new").get_data(as_text=True))
+    choices = {
+        i.find_next("label").get_text(strip=True): i["value"] for i in form.select("input[name=invited_agencies]")
+    }
+    assert set(choices) == {"Eastshire health visiting", "Riverside school nursing"}
     meeting = {
         "csrf_token": w.token,
         "held_on": ["10", "11", "2026"],
-        "kind": "Core group",
-        "invited": "Mother, health visitor, school nurse",
-        "attended": "Mother, health visitor",
-        "sent_information": "School nurse",
+        "kind": "Child protection conference",
+        "invited_agencies": [choices["Riverside school nursing"]],
+        "invited": "Mother",
+        "attended": "Mother, school nurse",
     }
+    nobody = {**meeting, "invited_agencies": [], "invited": ""}
+    refused = w.post(f"/children/{child.id}/meetings/new", data=nobody).get_data(as_text=True)
+    assert "Select who was invited, or name them under Others invited" in refused
     assert w.post(f"/children/{child.id}/meetings/new", data=meeting).status_code == 302
-    page = w.get(f"/children/{child.id}/people").get_data(as_text=True)
-    assert "Core group" in page and "School nurse" in page
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Eastshire health visiting was not invited" in page
+    assert "Riverside school nursing was not invited" not in page
+    chronology = helpers.page(w.get(f"/children/{child.id}").get_data(as_text=True)).get_text(" ")
+    assert "Meeting: Child protection conference" in chronology
+    assert "Eastshire health visiting was not invited." in chronology
 
 
 SECRETS = {

@@ -34,6 +34,7 @@ from heat.models import (
     ChronologyEntry,
     FlagResponse,
     Handover,
+    Meeting,
     NoAccessVisit,
     PlanChange,
     RecordChange,
@@ -54,6 +55,7 @@ CHRONOLOGY_KINDS = {
     "move": "Moves",
     "record": "Changes to the record",
     "entry": "Information added",
+    "meeting": "Meetings",
 }
 
 
@@ -393,6 +395,12 @@ def chronology(
             )
         else:
             items.append(ChronologyItem(row.day, "entry", f"Information from {row.a}", row.note, by=row.by))
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.child_id == child.id)):
+        invited = "; ".join([*meeting.invited_agencies, *([meeting.invited] if meeting.invited else [])])
+        left_out = "".join(f" {name} was not invited." for name in meeting.not_invited)
+        items.append(
+            ChronologyItem(meeting.held_on, "meeting", f"Meeting: {meeting.kind}", f"Invited: {invited}.{left_out}")
+        )
     if kind in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind]
     return sorted(items, key=lambda i: i.date, reverse=True)

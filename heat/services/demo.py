@@ -246,13 +246,22 @@ def load(today: dt.date | None = None) -> None:
     notes_asked = agencies.add_request(
         baby, south_worker, midwife, today - dt.timedelta(days=12), "Antenatal booking notes."
     )
-    agencies.mark_received(notes_asked, baby, south_worker, today - dt.timedelta(days=9))
+    agencies.mark_received(
+        notes_asked,
+        baby,
+        south_worker,
+        today - dt.timedelta(days=9),
+        "Booked late at 28 weeks; missed two antenatal appointments.",
+        "Late booking and missed care fit the pattern Eastshire described; ask the midwife to the next meeting.",
+    )
+    # Eastshire, on the baby's list of agencies, was left out of the meeting: the page names it.
     agencies.add_meeting(
         baby,
         south_worker,
         today - dt.timedelta(days=7),
         "Pre-birth planning meeting",
-        "Mother, midwife, health visitor, housing, Eastshire children's social care",
+        [midwife.id],
+        "Mother, health visitor, housing",
         "Mother, midwife, health visitor",
         "Housing",
     )

@@ -1,6 +1,7 @@
 """The people around the child: adults' sex, relationship (from a list) and parental
 responsibility; a parent with contact ("Does not live here but has contact with the child");
-visits where the practitioner could not get in
+visits where the practitioner could not get in; what an information request received (summary,
+analysis) or why it was withdrawn; a meeting's invitees from the child's agencies
 
 Revision ID: 0016_people_around_child
 Revises: 0015_visit_ages
@@ -60,6 +61,15 @@ def upgrade():
         batch_op.add_column(
             sa.Column("parental_responsibility", sa.String(length=10), nullable=False, server_default="unknown")
         )
+    with op.batch_alter_table("information_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("received_summary", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("analysis", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("withdrawn_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("withdrawn_reason", sa.Text(), nullable=True))
+    # Meetings recorded before took invitees as free text only: no agency is known to be left out.
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("invited_agencies", sa.JSON(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("not_invited", sa.JSON(), nullable=False, server_default="[]"))
     adults = sa.table("significant_adults", sa.column("id", sa.Integer), sa.column("relationship_to_child", sa.String))
     connection = op.get_bind()
     for adult_id, typed in connection.execute(sa.select(adults.c.id, adults.c.relationship_to_child)).all():
@@ -74,6 +84,14 @@ def upgrade():
 
 def downgrade():
     op.drop_table("no_access_visits")
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.drop_column("not_invited")
+        batch_op.drop_column("invited_agencies")
+    with op.batch_alter_table("information_requests", schema=None) as batch_op:
+        batch_op.drop_column("withdrawn_reason")
+        batch_op.drop_column("withdrawn_on")
+        batch_op.drop_column("analysis")
+        batch_op.drop_column("received_summary")
     with op.batch_alter_table("significant_adults", schema=None) as batch_op:
         batch_op.alter_column("relationship_to_child", existing_type=sa.String(length=100), nullable=True)
         batch_op.drop_column("parental_responsibility")
