@@ -656,6 +656,7 @@ class ChildAddress(Model):
     area: Mapped[str | None] = mapped_column(String(100))  # the local authority area
     kind: Mapped[str] = mapped_column(String(20), default="family_home")
     is_move: Mapped[bool] = mapped_column(default=False)
+    until: Mapped[dt.date | None]  # moved out: recorded for an address before the child was registered
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

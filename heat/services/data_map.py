@@ -433,7 +433,7 @@ MAP: dict[str, Entry] = {
     "child_addresses": Entry(
         DELETE,
         "where the child lived",
-        personal=("from_date", "line_1", "line_2", "town", "postcode", "area", "kind", "is_move"),
+        personal=("from_date", "until", "line_1", "line_2", "town", "postcode", "area", "kind", "is_move"),
         plain=("id", "child_id", "recorded_by_id", "recorded_at"),
         steps=(delete_rows(of_child),),
     ),

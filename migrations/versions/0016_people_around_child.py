@@ -1,7 +1,8 @@
 """The people around the child: adults' sex, relationship (from a list) and parental
 responsibility; a parent with contact ("Does not live here but has contact with the child");
 visits where the practitioner could not get in; what an information request received (summary,
-analysis) or why it was withdrawn; a meeting's invitees from the child's agencies
+analysis) or why it was withdrawn; a meeting's invitees from the child's agencies; addresses from
+before the child was registered (until when)
 
 Revision ID: 0016_people_around_child
 Revises: 0015_visit_ages
@@ -66,6 +67,8 @@ def upgrade():
         batch_op.add_column(sa.Column("analysis", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("withdrawn_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("withdrawn_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("child_addresses", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("until", sa.Date(), nullable=True))
     # Meetings recorded before took invitees as free text only: no agency is known to be left out.
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("invited_agencies", sa.JSON(), nullable=False, server_default="[]"))
@@ -84,6 +87,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table("no_access_visits")
+    with op.batch_alter_table("child_addresses", schema=None) as batch_op:
+        batch_op.drop_column("until")
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.drop_column("not_invited")
         batch_op.drop_column("invited_agencies")
