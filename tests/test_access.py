@@ -401,6 +401,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "transfer_id": world["transfer"],
                         "adult_id": world["adult"],
                         "request_id": world["request"],
+                        "address_id": world["address"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -493,6 +494,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "transfer_id",
             "adult_id",  # an adult on the child's register
             "request_id",  # an information request about the child
+            "address_id",  # one of the child's addresses
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule
