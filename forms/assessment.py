@@ -175,8 +175,8 @@ class PersonForm(Form):
         if not (self.adult_id.data or "").isdigit():
             self.adult_id.data = ""
         ok = super().validate(extra_validators)
+        # A spare row with only "Here at this visit?" answered is still an empty row.
         others = (
-            self.present.data,
             self.relationship.data,
             self.sex.data,
             self.residence.data,
