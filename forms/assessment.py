@@ -37,9 +37,11 @@ from heat.models import (
     ACTION_STATUSES,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
+    NO_ACCESS_REASONS,
     PARENT_AGREES,
     PLAN_STATUSES,
     REFERRALS,
+    RELATIONSHIPS,
     RESIDENCE,
     SEX,
     VISIT_TYPES,
@@ -139,21 +141,48 @@ class VisitForm(SectionForm):
             raise ValidationError("Select a Child Protection category from the list")
 
 
+class NoAccessForm(FlaskForm):
+    attempted_on = GovDateField(
+        "Date you tried to visit", [not_in_future, not_before(MIN_YEAR)], description="For example, 27 3 2026"
+    )
+    attempted_at = time_text("Time (optional)", hint="For example, 14:30 or 2.30pm")
+    reason = choice("Why could you not get in?", NO_ACCESS_REASONS)
+    next_steps = long_text(
+        "What did you do next?",
+        hint="For example, left a card, phoned the mother, told the manager, booked a visit for tomorrow.",
+    )
+    submit = submit("Record the visit")
+
+    def validate_attempted_at(self, field):
+        if field.data:
+            try:
+                dt.datetime.strptime(field.data.strip(), "%H:%M")
+            except ValueError:
+                raise ValidationError("Enter the time as a real time, like 14:30 or 2.30pm") from None
+
+
 class PersonForm(Form):
     adult_id = HiddenField()  # someone already on the household's register of adults
     name = text("Name or description")
     present = choice("Here at this visit?", YES_NO)
-    relationship = text("Relationship to the child", max_length=100)
+    relationship = select("Relationship to the child", {"": "Choose", **RELATIONSHIPS})
     sex = select("Sex", {"": "Choose", **SEX})
-    residence = select("Lives here?", {"": "Choose", **RESIDENCE})
-    cares_for_child = select("Cares for the child?", {"": "Choose", **YES_NO})
+    residence = select("Where do they live?", {"": "Choose", **RESIDENCE})
+    cares_for_child = select("Cares for the child?", {"": "Choose", **YES_NO_UNKNOWN})
+    parental_responsibility = select("Parental responsibility?", {"": "Choose", **YES_NO_UNKNOWN})
 
     def validate(self, extra_validators=None):
         if not (self.adult_id.data or "").isdigit():
-            # Only someone on the household's register is asked whether they were here.
-            self.adult_id.data, self.present.data = "", None
+            self.adult_id.data = ""
         ok = super().validate(extra_validators)
-        others = (self.relationship.data, self.sex.data, self.residence.data, self.cares_for_child.data)
+        # A spare row with only "Here at this visit?" answered is still an empty row.
+        others = (
+            self.relationship.data,
+            self.sex.data,
+            self.residence.data,
+            self.cares_for_child.data,
+            self.parental_responsibility.data,
+        )
         if not (self.name.data or "").strip() and any(others):
             self.name.errors = [*self.name.errors, "Enter a name or description for this person"]
             ok = False
@@ -179,17 +208,18 @@ class PeopleForm(SectionForm):
     )
 
     def validate_people(self, field):
-        here = [p for p in field.entries if (p.form.name.data or "").strip() and p.form.present.data != "no"]
+        here = [p for p in field.entries if (p.form.name.data or "").strip() and p.form.present.data == "yes"]
         if self.completing and not here:
             raise ValidationError("Enter at least one person who was present")
 
     def validate_for(self, completing: bool) -> bool:
-        """Completing the section needs an answer for each adult on the register: here or not."""
+        """Completing the section needs an answer for each person listed, on the register or
+        added now: here or not. Only a Yes counts as seen."""
         ok = super().validate_for(completing)
         for entry in self.people.entries if completing else []:
             person = entry.form
-            if person.adult_id.data and not person.present.data:
-                name = (person.name.data or "this person").strip()
+            name = (person.name.data or "").strip()
+            if name and not person.present.data:
                 person.present.errors = [*person.present.errors, f"Select whether {name} was here at this visit"]
                 ok = False
         return ok

@@ -51,7 +51,7 @@ def review_form(flags: list[FlagToAnswer], **kwargs: Any) -> ReviewForm:
         pass
 
     for flag in flags:
-        about = f"‘{flag.title}’ ({flag.child.first_name})"
+        about = f"‘{flag.title}’ ({flag.child.short_name})"
         setattr(
             FlagAnswers,
             f"{flag.key}-response",

@@ -6,18 +6,40 @@ from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
 from forms.assessment import MIN_YEAR
-from forms.fields import GovDateField, choice, long_text, not_before, not_in_future, select, submit, text
-from heat.models import RESIDENCE, YES_NO_UNKNOWN
+from forms.fields import (
+    GovDateField,
+    checkboxes,
+    choice,
+    long_text,
+    not_before,
+    not_in_future,
+    select,
+    submit,
+    text,
+)
+from heat.models import RELATIONSHIPS, RESIDENCE, SEX, YES_NO_UNKNOWN
 
 
 class AdultForm(FlaskForm):
     name = text("Name", hint="Or a description, if you do not know their name yet")
-    relationship = text("Relationship to the child", max_length=100, hint="For example, mother's partner or uncle")
+    relationship = choice(
+        "Relationship to the child",
+        RELATIONSHIPS,
+        InputRequired("Select their relationship to the child, or Not known"),
+    )
+    sex = choice("Sex", SEX)
     residence = choice(
-        "Do they live here?", RESIDENCE, InputRequired("Select whether they live here, stay overnight or visit")
+        "Where do they live?",
+        RESIDENCE,
+        InputRequired("Select whether they live here, stay overnight, visit or have contact"),
     )
     cares_for_child = choice(
         "Do they care for the child?", YES_NO_UNKNOWN, InputRequired("Select whether they care for the child")
+    )
+    parental_responsibility = choice(
+        "Do they have parental responsibility?",
+        YES_NO_UNKNOWN,
+        InputRequired("Select whether they have parental responsibility"),
     )
     submit = submit("Add to the register")
 
@@ -50,13 +72,26 @@ class RequestForm(FlaskForm):
 
 class ReceivedForm(FlaskForm):
     received_on = GovDateField("Date received", [not_in_future, not_before(MIN_YEAR)])
-    submit = submit("Record as received")
+    received_summary = long_text("What the information said", hint="The facts they gave, in short.")
+    analysis = long_text(
+        "What you make of it",
+        hint="What it means for the child's safety, and what you will do about it.",
+    )
+    submit = submit("Record what was received")
+
+
+class WithdrawForm(FlaskForm):
+    reason = long_text("Why is the request withdrawn?", hint="For example, asked again of the right team.")
+    submit = submit("Withdraw the request")
 
 
 class MeetingForm(FlaskForm):
     held_on = GovDateField("Date of the meeting", [not_before(MIN_YEAR)])
-    kind = text("Meeting", hint="For example, core group or strategy discussion")
-    invited = long_text("Who was invited")
+    kind = text("Meeting", hint="For example, child protection conference, core group or strategy discussion")
+    invited_agencies = checkboxes(
+        "Which of the child's agencies were invited?", {}, hint="An agency left out is named on the meeting."
+    )
+    invited = long_text("Others invited", hint="Family members and anyone not on the child's list of agencies")
     attended = long_text("Who came")
     sent_information = long_text("Who sent information instead")
     submit = submit("Record the meeting")

@@ -104,6 +104,21 @@ class MoveForm(AddressFields, FlaskForm):
     submit = submit("Record the move")
 
 
+class PreviousAddressForm(AddressFields, FlaskForm):
+    """Where the family lived before the child was registered."""
+
+    address_line_1, address_line_2, town, postcode, area, kind = _address_fields()
+    from_date = GovDateField("Lived there from", description="For example, 3 11 2024")
+    until = GovDateField("Moved out on", description="For example, 14 2 2025")
+    submit = submit("Add the previous address")
+
+
+class CorrectAddressForm(AddressFields, FlaskForm):
+    address_line_1, address_line_2, town, postcode, area, kind = _address_fields()
+    from_date = GovDateField("Lived there from", description="For example, 3 11 2024")
+    submit = submit("Save the correction")
+
+
 class TransferForm(FlaskForm):
     to_team = select("Transfer to", {})
     note = long_text(

@@ -104,14 +104,44 @@ CHRONOLOGY_SOURCES = {
     "family": "Family",
     "other": "Other",
 }
-RESIDENCE = {"lives_here": "Lives here", "stays_overnight": "Stays overnight", "visiting": "Visiting"}
+RESIDENCE = {
+    "lives_here": "Lives here",
+    "stays_overnight": "Stays overnight",
+    "visiting": "Visits",
+    "contact": "Does not live here but has contact with the child",
+}
+RELATIONSHIPS = {
+    "mother": "Mother",
+    "father": "Father",
+    "mothers_partner": "Mother's partner",
+    "fathers_partner": "Father's partner",
+    "grandparent": "Grandparent",
+    "other_relative": "Other relative",
+    "friend_or_lodger": "Friend or lodger",
+    "not_known": "Not known",
+}
+PARENTS = ("mother", "father")
 SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
 YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 
 
 def in_the_home(residence: str | None, cares_for_child: str | None) -> bool:
-    """Lives here, stays overnight, or cares for the child: they must be seen."""
+    """Lives here, stays overnight, or cares for the child."""
     return residence in ("lives_here", "stays_overnight") or cares_for_child == "yes"
+
+
+def must_be_seen(
+    residence: str | None, cares_for_child: str | None, relationship: str | None, parental_responsibility: str | None
+) -> bool:
+    """In the home, or a parent with contact (the mother, the father, or anyone with parental
+    responsibility): a visit that never sees them is a flag (the "unseen men" learning)."""
+    parent = relationship in PARENTS or parental_responsibility == "yes"
+    return in_the_home(residence, cares_for_child) or (parent and residence in RESIDENCE)
+
+
+def relationship_label(value: str | None) -> str:
+    """The label of a relationship; a visit recorded before the list keeps the words typed then."""
+    return RELATIONSHIPS.get(value or "not_known", value or "")
 
 
 def plan_label(status: str, category: str | None) -> str:
@@ -253,8 +283,17 @@ class Child(Model):
         return f"Baby {self.last_name}"
 
     @property
+    def short_name(self) -> str:
+        """The first name, or "Baby <last name>" before the baby has one: never empty."""
+        return self.first_name or self.name
+
+    @property
     def unborn(self) -> bool:
         return self.date_of_birth is None
+
+    def due_date_passed(self, day: dt.date) -> bool:
+        """Recorded as unborn though the expected date of birth is before `day`."""
+        return self.unborn and self.expected_date_of_birth is not None and self.expected_date_of_birth < day
 
     @property
     def plan_label(self) -> str:
@@ -263,6 +302,8 @@ class Child(Model):
     def age_on(self, day: dt.date) -> str:
         if self.date_of_birth is None:
             due = self.expected_date_of_birth
+            if due is not None and due < day:
+                return f"due {due.day} {due:%B %Y}: due date passed"
             return f"unborn, due {due.day} {due:%B %Y}" if due else "unborn"
         months = (day.year - self.date_of_birth.year) * 12 + day.month - self.date_of_birth.month
         if day.day < self.date_of_birth.day:
@@ -615,6 +656,7 @@ class ChildAddress(Model):
     area: Mapped[str | None] = mapped_column(String(100))  # the local authority area
     kind: Mapped[str] = mapped_column(String(20), default="family_home")
     is_move: Mapped[bool] = mapped_column(default=False)
+    until: Mapped[dt.date | None]  # moved out: recorded for an address before the child was registered
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -710,9 +752,12 @@ class SignificantAdult(Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)  # recorded for
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    relationship_to_child: Mapped[str | None] = mapped_column(String(100))
+    # RELATIONSHIPS (migration 0016 mapped the words typed before to the list)
+    relationship_to_child: Mapped[str] = mapped_column(String(100), default="not_known", server_default="not_known")
+    sex: Mapped[str | None] = mapped_column(String(10))  # SEX
     residence: Mapped[str] = mapped_column(String(20))  # RESIDENCE
     cares_for_child: Mapped[str] = mapped_column(String(10), default="unknown")  # YES_NO_UNKNOWN
+    parental_responsibility: Mapped[str] = mapped_column(String(10), default="unknown", server_default="unknown")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     recorded_on: Mapped[dt.date]  # the visit (or day) they were first recorded
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -724,8 +769,14 @@ class SignificantAdult(Model):
         return RESIDENCE.get(self.residence, self.residence)
 
     @property
-    def in_the_home(self) -> bool:
-        return in_the_home(self.residence, self.cares_for_child)
+    def relationship_label(self) -> str:
+        return relationship_label(self.relationship_to_child)
+
+    @property
+    def must_be_seen(self) -> bool:
+        return must_be_seen(
+            self.residence, self.cares_for_child, self.relationship_to_child, self.parental_responsibility
+        )
 
 
 class AdultCheck(Model):
@@ -753,7 +804,8 @@ class Agency(Model):
 
 
 class InformationRequest(Model):
-    """Information asked of an agency: when, what, and when it came (if it has)."""
+    """Information asked of an agency: when, what, and when it came (if it has), what it said and
+    what the worker made of it; or withdrawn, with why."""
 
     __tablename__ = "information_requests"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -762,9 +814,17 @@ class InformationRequest(Model):
     asked_on: Mapped[dt.date] = mapped_column(index=True)
     what: Mapped[str] = mapped_column(Text)
     received_on: Mapped[dt.date | None] = mapped_column(index=True)
+    received_summary: Mapped[str | None] = mapped_column(Text)  # what the information said
+    analysis: Mapped[str | None] = mapped_column(Text)  # what the worker makes of it
+    withdrawn_on: Mapped[dt.date | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     agency: Mapped[Agency] = relationship()
+
+    @property
+    def outstanding(self) -> bool:
+        return self.received_on is None and self.withdrawn_on is None
 
 
 class Meeting(Model):
@@ -775,10 +835,41 @@ class Meeting(Model):
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
     held_on: Mapped[dt.date]
     kind: Mapped[str] = mapped_column(String(100))
-    invited: Mapped[str] = mapped_column(Text)
+    invited: Mapped[str] = mapped_column(Text)  # who was invited besides the child's agencies
+    # The child's agencies when the meeting was recorded: those invited and those not (names)
+    invited_agencies: Mapped[list] = mapped_column(JSON, default=list)
+    not_invited: Mapped[list] = mapped_column(JSON, default=list)
     attended: Mapped[str | None] = mapped_column(Text)
     sent_information: Mapped[str | None] = mapped_column(Text)
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+NO_ACCESS_REASONS = {
+    "no_answer": "Nobody answered",
+    "refused": "Refused entry",
+    "away": "Family away",
+}
+
+
+class NoAccessVisit(Model):
+    """A visit where the practitioner could not get in. It is in the chronology but is not a
+    visit: the child's last visit and next visit due do not move."""
+
+    __tablename__ = "no_access_visits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    attempted_on: Mapped[dt.date] = mapped_column(index=True)
+    attempted_at: Mapped[dt.time | None]
+    reason: Mapped[str] = mapped_column(String(20))  # NO_ACCESS_REASONS
+    next_steps: Mapped[str] = mapped_column(Text)  # what the practitioner did next
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    by: Mapped[User] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return NO_ACCESS_REASONS[self.reason]
 
 
 class Handover(Model):

@@ -89,12 +89,14 @@ def visit_data(day: dt.date | None = None) -> dict:
 def people_data() -> dict:
     return {
         "people-0-name": "Mother (invented)",
-        "people-0-relationship": "Mother",
+        "people-0-present": "yes",
+        "people-0-relationship": "mother",
         "people-0-sex": "female",
         "people-0-residence": "lives_here",
         "people-0-cares_for_child": "yes",
         "people-1-name": "Mother's new partner",
-        "people-1-relationship": "Partner",
+        "people-1-present": "yes",
+        "people-1-relationship": "mothers_partner",
         "people-1-sex": "male",
         "people-1-residence": "stays_overnight",
         "people-1-cares_for_child": "no",

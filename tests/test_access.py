@@ -3,13 +3,25 @@ security headers, audit rows and URLs free of personal data."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Agency, Assessment, AuditEvent, InformationRequest, PlanChange, SignificantAdult, Transfer
+from heat.models import (
+    Agency,
+    Assessment,
+    AuditEvent,
+    Child,
+    InformationRequest,
+    PlanChange,
+    SignificantAdult,
+    Transfer,
+    User,
+)
+from heat.services import register
 from tests import helpers
 from tests.conftest import Factory, empty_database, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
@@ -54,13 +66,24 @@ CASEWORK = [
     ("GET", "/children/{child}/people"),
     ("GET", "/children/{child}/adults/new"),
     ("POST", "/children/{child}/adults/new"),
+    ("GET", "/children/{child}/addresses/previous/new"),
+    ("POST", "/children/{child}/addresses/previous/new"),
+    ("GET", "/children/{child}/addresses/{address}/correct"),
+    ("POST", "/children/{child}/addresses/{address}/correct"),
+    ("GET", "/children/{child}/no-access/new"),
+    ("POST", "/children/{child}/no-access/new"),
     ("GET", "/children/{child}/adults/{adult}/checks/new"),
     ("POST", "/children/{child}/adults/{adult}/checks/new"),
     ("GET", "/children/{child}/agencies/new"),
     ("POST", "/children/{child}/agencies/new"),
     ("GET", "/children/{child}/requests/new"),
     ("POST", "/children/{child}/requests/new"),
+    ("GET", "/children/{child}/requests/{request}/received"),
     ("POST", "/children/{child}/requests/{request}/received"),
+    ("GET", "/children/{child}/requests/{request}/change"),
+    ("POST", "/children/{child}/requests/{request}/change"),
+    ("GET", "/children/{child}/requests/{request}/withdraw"),
+    ("POST", "/children/{child}/requests/{request}/withdraw"),
     ("GET", "/children/{child}/meetings/new"),
     ("POST", "/children/{child}/meetings/new"),
     ("GET", "/assessments/{submitted}/family-copy.pdf"),
@@ -188,9 +211,10 @@ def build_world(app, make, signed_in) -> dict:
     # An adult on the child's register, and an information request to an agency.
     adult = {
         "name": "Kai Madeup",
-        "relationship": "Mother's partner",
+        "relationship": "mothers_partner",
         "residence": "stays_overnight",
         "cares_for_child": "yes",
+        "parental_responsibility": "no",
     }
     assert (
         client.post(f"/children/{child.id}/adults/new", data={"csrf_token": client.token, **adult}).status_code == 302
@@ -209,6 +233,10 @@ def build_world(app, make, signed_in) -> dict:
     )
     with app.app_context():
         request_id = db.session.scalar(select(InformationRequest.id).where(InformationRequest.child_id == child.id))
+        home = register.Address("1 Invented Row", None, "Town", "ZZ9 9ZZ", "Westshire (invented)")
+        mover = db.session.get(User, other_worker.id)
+        address_id = register.move(mover, db.session.get(Child, child.id), home, dt.date(2026, 1, 5)).address.id
+        db.session.commit()
     return {
         "mine": mine,
         "other": other,
@@ -220,12 +248,23 @@ def build_world(app, make, signed_in) -> dict:
         "transfer": transfer,
         "adult": adult_id,
         "request": request_id,
+        "address": address_id,
     }
 
 
 def test_every_route_is_in_the_access_matrix(app):
     """A new route must get a row above (and so its access tests) before the suite passes."""
-    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5, "transfer": 6, "adult": 7, "request": 8}
+    sample = {
+        "child": 1,
+        "submitted": 2,
+        "draft": 3,
+        "user": 4,
+        "change": 5,
+        "transfer": 6,
+        "adult": 7,
+        "request": 8,
+        "address": 9,
+    }
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
@@ -362,6 +401,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "transfer_id": world["transfer"],
                         "adult_id": world["adult"],
                         "request_id": world["request"],
+                        "address_id": world["address"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -454,6 +494,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "transfer_id",
             "adult_id",  # an adult on the child's register
             "request_id",  # an information request about the child
+            "address_id",  # one of the child's addresses
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule

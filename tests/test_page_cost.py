@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from heat.extensions import db
 from heat.models import Assessment, Child, Team, User
-from heat.services import adults, agencies, child_record, demo, register, reviews
+from heat.services import adults, agencies, child_record, demo, no_access, register, reviews
 from heat.services import assessments as svc
 from tests import helpers
 from tests.conftest import csrf_token, sign_in
@@ -67,7 +67,13 @@ def more_history(app, child_id: int, n: int, start: int = 0) -> None:
             visit = demo.record_visit(worker, child, day, i % 3, "cin", key=f"more-{child_id}-{i}")
             answers = {f.key: ("discussed", "Talked through.") for f in reviews.flags_to_answer(visit)}
             reviews.record_decision(visit, supervisor, "agreed", "Agreed.", answers)
-            adults.add_adult(child, worker, f"Invented adult {i}", "Uncle", "lives_here", "yes")
+            adults.add_adult(
+                child,
+                worker,
+                f"Invented adult {i}",
+                adults.About("other_relative", None, "lives_here", "yes", "no"),
+            )
+            no_access.record(child, worker, day, None, "no_answer", f"Left a card {i}.")
             child_record.add_entry(child, worker, day, "out_of_area", f"Source {i}", f"Entry {i}.")
             register.move(worker, child, register.Address(f"{i} Invented Road", None, "Town", "ZZ9 9ZZ"), day)
             child_record.hand_over(child, worker, supervisor if i % 2 == 0 else worker, f"Handover {i}.")
@@ -109,7 +115,8 @@ def draft_with_rows(app, child_id: int, n: int, key: str) -> int:
                 "people": [
                     {
                         "name": f"Person {i}",
-                        "relationship": "Relative",
+                        "present": "yes",
+                        "relationship": "other_relative",
                         "sex": "other",
                         "residence": "visiting",
                         "cares_for_child": "no",

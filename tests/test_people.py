@@ -14,7 +14,7 @@ from sqlalchemy import select
 from heat.checklist.definition import TrendSettings
 from heat.checklist.trends import AdultSeen, VisitSummary, adult_flags
 from heat.extensions import db
-from heat.models import Agency, Child, SignificantAdult
+from heat.models import Agency, Child, SignificantAdult, must_be_seen
 from heat.services import agencies
 from tests import helpers
 from tests.test_assessment_flow import definition
@@ -34,97 +34,164 @@ VISITS = [visit(1, D(2026, 6, 1)), visit(2, D(2026, 7, 1)), visit(3, D(2026, 8, 
     "adult, settings, expected",
     [
         # Lives here, recorded before the first visit, seen at none: never seen (active).
-        (AdultSeen(1, "Sam", True, D(2026, 5, 1), frozenset()), TrendSettings(), {("adult_never_seen", True)}),
+        (
+            AdultSeen(1, "Sam", "Father", True, D(2026, 5, 1), frozenset()),
+            TrendSettings(),
+            {("adult_never_seen", True)},
+        ),
         # Seen at one visit: no flag.
-        (AdultSeen(1, "Sam", True, D(2026, 5, 1), frozenset({2})), TrendSettings(), set()),
+        (AdultSeen(1, "Sam", "Father", True, D(2026, 5, 1), frozenset({2})), TrendSettings(), set()),
         # Only visits: not in the home, so not flagged.
-        (AdultSeen(1, "Sam", False, D(2026, 5, 1), frozenset()), TrendSettings(), set()),
+        (AdultSeen(1, "Sam", "Father", False, D(2026, 5, 1), frozenset()), TrendSettings(), set()),
         # Recorded after the last visit: no visit has yet had the chance to see them.
-        (AdultSeen(1, "Sam", True, D(2026, 8, 5), frozenset()), TrendSettings(), set()),
+        (AdultSeen(1, "Sam", "Father", True, D(2026, 8, 5), frozenset()), TrendSettings(), set()),
         # The threshold is the definition's: 2 visits since recording are needed, and only 1 happened
         # (they are new in the home, though).
         (
-            AdultSeen(1, "Sam", True, D(2026, 7, 15), frozenset()),
+            AdultSeen(1, "Sam", "Father", True, D(2026, 7, 15), frozenset()),
             TrendSettings(unseen_adult_visits=2),
             {("new_adult", True)},
         ),
         # New since the visit before the latest, and seen: a new adult in the home.
-        (AdultSeen(1, "Sam", True, D(2026, 8, 1), frozenset({3})), TrendSettings(), {("new_adult", True)}),
+        (AdultSeen(1, "Sam", "Father", True, D(2026, 8, 1), frozenset({3})), TrendSettings(), {("new_adult", True)}),
         # New at the second visit: flagged for one visit, so no longer active at the third.
-        (AdultSeen(1, "Sam", True, D(2026, 7, 1), frozenset({2, 3})), TrendSettings(), {("new_adult", False)}),
+        (
+            AdultSeen(1, "Sam", "Father", True, D(2026, 7, 1), frozenset({2, 3})),
+            TrendSettings(),
+            {("new_adult", False)},
+        ),
         # ... unless the definition keeps it for two visits.
         (
-            AdultSeen(1, "Sam", True, D(2026, 7, 1), frozenset({2, 3})),
+            AdultSeen(1, "Sam", "Father", True, D(2026, 7, 1), frozenset({2, 3})),
             TrendSettings(new_adult_visits=2),
             {("new_adult", True)},
         ),
         # New and never seen: both.
         (
-            AdultSeen(1, "Sam", True, D(2026, 7, 20), frozenset()),
+            AdultSeen(1, "Sam", "Father", True, D(2026, 7, 20), frozenset()),
             TrendSettings(),
             {("adult_never_seen", True), ("new_adult", True)},
         ),
+        # Typed into the register after the last visit, but seen at every visit: not new to the home
+        # (the visits decide, not the day of the register entry).
+        (AdultSeen(1, "Sam", "Mother", True, D(2026, 8, 20), frozenset({1, 2, 3})), TrendSettings(), set()),
+        # Typed into the register after the second visit, but seen at it: new since the second visit.
+        (AdultSeen(1, "Sam", "Father", True, D(2026, 7, 20), frozenset({2})), TrendSettings(), {("new_adult", False)}),
     ],
 )
 def test_flags_about_adults(adult, settings, expected):
     assert {(f.rule, f.active) for f in adult_flags(VISITS, [adult], settings)} == expected
 
 
-def test_the_people_section_starts_from_the_register_and_someone_new_joins_it(app, team_world):
+@pytest.mark.parametrize(
+    "residence, cares, relationship, responsibility, must",
+    [
+        ("lives_here", "no", "friend_or_lodger", "no", True),
+        ("stays_overnight", "unknown", "not_known", "unknown", True),
+        ("visiting", "yes", "grandparent", "no", True),  # cares for the child
+        ("contact", "no", "father", "unknown", True),  # a parent with contact
+        ("visiting", "no", "mother", "no", True),
+        ("contact", "no", "fathers_partner", "yes", True),  # parental responsibility
+        ("visiting", "no", "friend_or_lodger", "no", False),
+        ("contact", "unknown", "other_relative", "unknown", False),
+    ],
+)
+def test_who_a_visit_must_see(residence, cares, relationship, responsibility, must):
+    assert must_be_seen(residence, cares, relationship, responsibility) is must
+
+
+def test_the_never_seen_flag_names_the_relationship():
+    father = AdultSeen(1, "Kyle Fictional", "Father", True, D(2026, 5, 1), frozenset())
+    (flag,) = adult_flags(VISITS, [father], TrendSettings(unseen_adult_visits=2))
+    assert flag.title == "Kyle Fictional (Father): never seen at a visit"
+
+
+ADULT = {"relationship": "not_known", "parental_responsibility": "unknown"}  # what the register's form asks besides
+
+
+def people_answers(*rows: dict) -> dict:
+    """The people section's form: one row per dict (its fields without the row prefix)."""
+    data = {"new_partner": "no", "father_involvement": "Father has contact; not seen."}
+    for i, row in enumerate(rows):
+        data.update({f"people-{i}-{field}": value for field, value in row.items()})
+    return data
+
+
+def test_everyone_at_a_visit_is_asked_here_or_not_and_only_yes_is_seen(app, team_world):
     w, child = team_world["w"], team_world["child"]
-    added = {"csrf_token": w.token, "name": "Lee Madeup", "relationship": "Mother's partner"}
+    added = {"csrf_token": w.token, **ADULT, "name": "Lee Madeup", "relationship": "mothers_partner"}
     w.post(f"/children/{child.id}/adults/new", data={**added, "residence": "stays_overnight", "cares_for_child": "yes"})
     assessment = helpers.start(w, child.id)
     page = helpers.page(w.get(helpers.section_url(assessment, "people")).get_data(as_text=True))
     assert page.select_one("input[name='people-0-name']")["value"] == "Lee Madeup"
     assert "Person 1 (on the register)" in page.get_text()
+    # The spare row, for someone new, asks the same question.
+    assert page.select("input[name='people-1-present']")
     helpers.complete(w, assessment, definition(app))
-    # Completing without saying whether Lee was here is refused.
-    people = {**helpers.people_data(), "people-9-adult_id": "x"}
-    response = helpers.save(
-        w,
-        assessment,
-        "people",
-        {
-            "people-0-adult_id": page.select_one("input[name='people-0-adult_id']")["value"],
-            "people-0-name": "Lee Madeup",
-            "people-1-name": "Rita Madeup",
-            "people-1-relationship": "Grandmother",
-            "people-1-residence": "visiting",
-            "new_partner": "no",
-            "father_involvement": "Father not known.",
-        },
-    )
-    assert "Select whether Lee Madeup was here at this visit" in response.get_data(as_text=True)
-    response = helpers.save(
-        w,
-        assessment,
-        "people",
-        {
-            "people-0-adult_id": page.select_one("input[name='people-0-adult_id']")["value"],
-            "people-0-present": "no",
-            "people-0-name": "Lee Madeup",
-            "people-1-name": "Rita Madeup",
-            "people-1-relationship": "Grandmother",
-            "people-1-residence": "visiting",
-            "new_partner": "no",
-            "father_involvement": "Father not known.",
-        },
-    )
-    assert response.status_code == 302, people
+    lee = {"adult_id": page.select_one("input[name='people-0-adult_id']")["value"], "name": "Lee Madeup"}
+    mother = {"name": "Mother (invented)", "present": "yes", "relationship": "mother", "residence": "lives_here"}
+    # Jordan is typed in as the old hint suggested; nobody says whether he was here.
+    jordan = {"name": "Jordan - NOT PRESENT", "relationship": "father", "residence": "visiting"}
+    refused = helpers.save(w, assessment, "people", people_answers(lee, mother, jordan)).get_data(as_text=True)
+    assert "Select whether Lee Madeup was here at this visit" in refused
+    assert "Select whether Jordan - NOT PRESENT was here at this visit" in refused
+    answers = people_answers({**lee, "present": "no"}, mother, {**jordan, "present": "no"})
+    assert helpers.save(w, assessment, "people", answers).status_code == 302
+    helpers.submit(w, assessment)
     with app.app_context():
         names = set(db.session.scalars(select(SignificantAdult.name).where(SignificantAdult.child_id == child.id)))
-    assert {"Lee Madeup", "Rita Madeup"} <= names
-    helpers.submit(w, assessment)
-    register = w.get(f"/children/{child.id}/people").get_data(as_text=True)
-    assert "Never seen" in register
+    assert {"Lee Madeup", "Mother (invented)", "Jordan - NOT PRESENT"} <= names
+    register = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True))
+    last_seen = {
+        row.select_one("[data-label='Name']").get_text(strip=True): row.select_one(
+            "[data-label='Last seen at a visit']"
+        ).get_text(strip=True)
+        for row in register.select("tbody tr")
+        if row.select_one("[data-label='Name']")
+    }
+    assert last_seen["Jordan - NOT PRESENT"] == "Never seen"  # added at the visit, marked not here
+    assert last_seen["Lee Madeup"] == "Never seen"
+    assert last_seen["Mother (invented)"] != "Never seen"
+    child_page = helpers.page(w.get(f"/children/{child.id}").get_data(as_text=True)).get_text()
+    assert "Lee Madeup (Mother's partner): never seen at a visit" in child_page
+    assert "Jordan - NOT PRESENT (Father): never seen at a visit" in child_page
+
+
+def test_a_father_with_contact_never_seen_at_two_visits_is_flagged(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    father = {**ADULT, "name": "Kyle Madeup", "relationship": "father", "sex": "male", "residence": "contact"}
+    response = w.post(
+        f"/children/{child.id}/adults/new", data={"csrf_token": w.token, **father, "cares_for_child": "no"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        kyle = db.session.scalar(select(SignificantAdult).where(SignificantAdult.name == "Kyle Madeup"))
+        assert (kyle.relationship_to_child, kyle.sex, kyle.residence) == ("father", "male", "contact")
+    mother = {"name": "Mother (invented)", "present": "yes", "relationship": "mother", "residence": "lives_here"}
+    for _ in range(2):
+        assessment = helpers.start(w, child.id)
+        helpers.complete(w, assessment, definition(app))
+        answers = people_answers({"adult_id": str(kyle.id), "name": "Kyle Madeup", "present": "no"}, mother)
+        assert helpers.save(w, assessment, "people", answers).status_code == 302
+        helpers.submit(w, assessment)
     child_page = w.get(f"/children/{child.id}").get_data(as_text=True)
-    assert "Lee Madeup: never seen at a visit" in child_page
+    assert "Kyle Madeup (Father): never seen at a visit" in child_page
+    register = w.get(f"/children/{child.id}/people").get_data(as_text=True)
+    assert "Does not live here but has contact with the child" in register
+
+
+def test_the_register_refuses_an_adult_without_a_relationship(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "visits", "cares_for_child": "maybe"}
+    page = w.post(f"/children/{child.id}/adults/new", data=adult).get_data(as_text=True)
+    assert "govuk-error-summary" in page and "Select their relationship to the child, or Not known" in page
+    with app.app_context():
+        assert db.session.scalar(select(SignificantAdult.id)) is None
 
 
 def test_checks_on_an_adult_are_dated_and_reach_the_history_pdf(app, team_world):
     w, child = team_world["w"], team_world["child"]
-    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
+    adult = {"csrf_token": w.token, **ADULT, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
     assert w.post(f"/children/{child.id}/adults/new", data=adult).status_code == 302
     with app.app_context():
         adult_id = db.session.scalar(select(SignificantAdult.id))
@@ -170,23 +237,109 @@ def test_an_unanswered_request_is_flagged_after_the_definitions_working_days(app
             select(agencies.InformationRequest.id).where(agencies.InformationRequest.asked_on == late)
         )
     received = {"csrf_token": w.token, "received_on": [str(today.day), str(today.month), str(today.year)]}
-    assert w.post(f"/children/{child.id}/requests/{request_id}/received", data=received).status_code == 302
+    url = f"/children/{child.id}/requests/{request_id}/received"
+    bare = w.post(url, data=received).get_data(as_text=True)  # a bare date is not what was received
+    assert "Say what the information said" in bare and "govuk-error-summary" in bare
+    assert child.name in s.get("/dashboard?show=waiting").get_data(as_text=True)
+    received |= {"received_summary": "Two missed reviews in 2025.", "analysis": "Fits the pattern of missed care."}
+    assert w.post(url, data=received).status_code == 302
     assert child.name not in s.get("/dashboard?show=waiting").get_data(as_text=True)
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Two missed reviews in 2025." in page and "Fits the pattern of missed care." in page
 
 
-def test_a_meeting_records_who_was_invited_came_and_sent_information(app, team_world):
+def ask(w, child_id: int, agency_id: int, day: dt.date, what: str):
+    data = {
+        "csrf_token": w.token,
+        "agency": str(agency_id),
+        "asked_on": [str(day.day), str(day.month), str(day.year)],
+        "what": what,
+    }
+    return w.post(f"/children/{child_id}/requests/new", data=data)
+
+
+def test_a_request_can_be_amended_or_withdrawn_audited_and_overdue_counts_from_today(app, team_world):
+    from heat.models import AuditEvent
+
     w, child = team_world["w"], team_world["child"]
+    for name in ("Eastshire children's social care", "Westshire health visiting"):
+        agency = {"csrf_token": w.token, "name": name, "area": "Eastshire", "out_of_area": "yes"}
+        assert w.post(f"/children/{child.id}/agencies/new", data=agency).status_code == 302
+    with app.app_context():
+        east, west = db.session.scalars(select(Agency.id).order_by(Agency.name)).all()
+    half_a_year = dt.date.today() - dt.timedelta(days=182)
+    assert ask(w, child.id, east, half_a_year, "Records of the earlier children.").status_code == 302
+    with app.app_context():
+        request_id = db.session.scalar(select(agencies.InformationRequest.id))
+        limit = definition(app).trends.request_working_days
+        due = agencies.add_working_days(half_a_year, limit)
+    overdue = (dt.date.today() - due).days
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert f"Not received: {overdue} days overdue" in page
+    pdf = w.get(f"/children/{child.id}/history.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert f"Not received: {overdue} days overdue" in text and "Not received after" not in text
+
+    # Amended: asked of the other agency, for something else; bad input changes nothing.
+    url = f"/children/{child.id}/requests/{request_id}/change"
+    form = helpers.page(w.get(url).get_data(as_text=True))
+    assert form.select_one("textarea[name=what]").get_text() == "Records of the earlier children."
+    future = dt.date.today() + dt.timedelta(days=3)
+    bad = {
+        "csrf_token": w.token,
+        "agency": str(west),
+        "asked_on": [str(future.day), str(future.month), str(future.year)],
+        "what": "Changed",
+    }
+    assert "govuk-error-summary" in w.post(url, data=bad).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(agencies.InformationRequest, request_id).what == "Records of the earlier children."
+    day = half_a_year
+    good = {**bad, "asked_on": [str(day.day), str(day.month), str(day.year)], "what": "Health visiting records."}
+    assert w.post(url, data=good).status_code == 302
+    # Withdrawn, with a reason: no longer outstanding.
+    url = f"/children/{child.id}/requests/{request_id}/withdraw"
+    assert "Say why the request is withdrawn" in w.post(url, data={"csrf_token": w.token}).get_data(as_text=True)
+    assert w.post(url, data={"csrf_token": w.token, "reason": "Asked again of the right team."}).status_code == 302
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Health visiting records." in page and "Asked again of the right team." in page
+    assert "Waiting for information" not in page
+    with app.app_context():
+        asked = db.session.get(agencies.InformationRequest, request_id)
+        assert (asked.agency_id, asked.withdrawn_on) == (west, dt.date.today())
+        actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.child_id == child.id)).all()
+        assert actions.count("information_request_amended") == 1
+        assert actions.count("information_request_withdrawn") == 1
+
+
+def test_a_meeting_names_an_agency_of_the_child_that_was_not_invited(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    for name in ("Eastshire health visiting", "Riverside school nursing"):
+        agency = {"csrf_token": w.token, "name": name, "out_of_area": "no"}
+        assert w.post(f"/children/{child.id}/agencies/new", data=agency).status_code == 302
+    form = helpers.page(w.get(f"/children/{child.id}/meetings/new").get_data(as_text=True))
+    choices = {
+        i.find_next("label").get_text(strip=True): i["value"] for i in form.select("input[name=invited_agencies]")
+    }
+    assert set(choices) == {"Eastshire health visiting", "Riverside school nursing"}
     meeting = {
         "csrf_token": w.token,
         "held_on": ["10", "11", "2026"],
-        "kind": "Core group",
-        "invited": "Mother, health visitor, school nurse",
-        "attended": "Mother, health visitor",
-        "sent_information": "School nurse",
+        "kind": "Child protection conference",
+        "invited_agencies": [choices["Riverside school nursing"]],
+        "invited": "Mother",
+        "attended": "Mother, school nurse",
     }
+    nobody = {**meeting, "invited_agencies": [], "invited": ""}
+    refused = w.post(f"/children/{child.id}/meetings/new", data=nobody).get_data(as_text=True)
+    assert "Select who was invited, or name them under Others invited" in refused
     assert w.post(f"/children/{child.id}/meetings/new", data=meeting).status_code == 302
-    page = w.get(f"/children/{child.id}/people").get_data(as_text=True)
-    assert "Core group" in page and "School nurse" in page
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Eastshire health visiting was not invited" in page
+    assert "Riverside school nursing was not invited" not in page
+    chronology = helpers.page(w.get(f"/children/{child.id}").get_data(as_text=True)).get_text(" ")
+    assert "Meeting: Child protection conference" in chronology
+    assert "Eastshire health visiting was not invited." in chronology
 
 
 SECRETS = {
@@ -209,7 +362,7 @@ def test_the_family_copy_never_contains_what_is_not_theirs(app, make, team_world
     make.child(team_world["team"], "Other", SECRETS["sibling"])  # another child of the team
     agency = {"csrf_token": w.token, "name": SECRETS["agency"], "out_of_area": "yes"}
     w.post(f"/children/{child.id}/agencies/new", data=agency)
-    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
+    adult = {"csrf_token": w.token, **ADULT, "name": "Lee Madeup", "residence": "lives_here", "cares_for_child": "yes"}
     w.post(f"/children/{child.id}/adults/new", data=adult)
     with app.app_context():
         adult_id = db.session.scalar(select(SignificantAdult.id))
@@ -227,6 +380,7 @@ def test_the_family_copy_never_contains_what_is_not_theirs(app, make, team_world
         "people-0-present": "no",
         "people-0-name": "Lee Madeup",
         "people-1-name": SECRETS["person"],
+        "people-1-present": "yes",
         "absent_members": SECRETS["absent_members"],
         "new_partner": "no",
         "father_involvement": SECRETS["father_involvement"],
@@ -264,7 +418,13 @@ def test_the_family_copy_never_contains_what_is_not_theirs(app, make, team_world
 
 def test_exports_carry_people_csv(app, make, signed_in, team_world):
     w, child = team_world["w"], team_world["child"]
-    adult = {"csrf_token": w.token, "name": "Lee Madeup", "residence": "stays_overnight", "cares_for_child": "no"}
+    adult = {
+        "csrf_token": w.token,
+        **ADULT,
+        "name": "Lee Madeup",
+        "residence": "stays_overnight",
+        "cares_for_child": "no",
+    }
     w.post(f"/children/{child.id}/adults/new", data=adult)
     assessment = helpers.start(w, child.id)
     helpers.complete(w, assessment, definition(app))
@@ -285,8 +445,8 @@ def test_exports_carry_people_csv(app, make, signed_in, team_world):
     download.close()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         people = archive.read("people.csv").decode("utf-8-sig")
-    assert people.startswith("child_identifier,adult,relationship,lives_here")
-    assert f"{child.reference},Lee Madeup,,Stays overnight,no" in people
+    assert people.startswith("child_identifier,adult,relationship,sex,lives_here")
+    assert f"{child.reference},Lee Madeup,Not known,,Stays overnight,no,unknown" in people
     assert ",0,,yes," in people  # in the home and never seen
 
 
@@ -294,7 +454,8 @@ def test_the_demo_shows_an_unseen_adult_and_an_unanswered_out_of_area_request(ap
     assert run(app, "seed-demo").exit_code == 0
     with app.app_context():
         mia = db.session.scalar(select(Child).where(Child.first_name == "Mia"))
-        assert any("never seen at a visit" in flag for flag in mia.active_flags)
+        assert "Kyle Fictional (Father): never seen at a visit" in mia.active_flags
+        assert "No access at 2 visits running" in mia.active_flags
         baby = db.session.scalar(select(Child).where(Child.reference == "HEAT-2002"))
         record = agencies.record_of(baby)
         assert [r.agency.out_of_area for r in record.overdue] == [True]

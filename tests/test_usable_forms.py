@@ -134,7 +134,12 @@ def test_people_and_actions_add_and_remove_rows_without_javascript(app, draft):
     first = added.select_one("form[data-heat-section] button")
     assert first["name"] == "save"
     assert stored(app, assessment_id).version == 1  # nothing was saved by any of this
-    saved = helpers.save(client, assessment_id, "people", {**helpers.people_data(), "people-2-name": "Grandmother"})
+    saved = helpers.save(
+        client,
+        assessment_id,
+        "people",
+        {**helpers.people_data(), "people-2-name": "Grandmother", "people-2-present": "yes"},
+    )
     assert saved.status_code == 302
     again = helpers.page(client.get(url))
     names = [helpers.field_value(str(again), f"people-{n}-name") for n in range(3)]

@@ -390,59 +390,92 @@ def flags(
 
 @dataclass(frozen=True)
 class AdultSeen:
-    """An adult on the child's register, as the flags about adults see them: whether they are in
-    the home (live here, stay overnight or care for the child), when they were first recorded, and
-    the recorded visits they were seen at."""
+    """An adult on the child's register, as the flags about adults see them: their relationship
+    to the child (its label), whether a visit must see them (they live here, stay overnight, care
+    for the child or are a parent with contact), when they were first recorded, and the recorded
+    visits they were seen at (answered "Here at this visit?" with Yes)."""
 
     id: int
     name: str
-    in_the_home: bool
+    relationship: str
+    must_be_seen: bool
     recorded_on: dt.date
     seen_at: frozenset[int]
 
 
 def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: TrendSettings | None = None) -> list[Flag]:
-    """ "Never seen": an adult in the home recorded at least `unseen_adult_visits` visits ago (those
-    visits on or after they were recorded) and not seen at any of them. "New adult in the home": an
-    adult in the home first recorded since the visit before the latest; active for
-    `new_adult_visits` visits."""
+    """ "Never seen": an adult a visit must see, recorded at least `unseen_adult_visits` visits ago
+    (those visits on or after they were recorded) and seen at none of them. "New adult in the
+    home": an adult in the home whose first appearance (the first visit they were seen at, or the
+    day they were recorded if earlier) came after an earlier visit; active for `new_adult_visits`
+    visits. Someone seen at the first visit is never new, whenever they were typed into the register."""
     if not visits:
         return []
     s = s or TrendSettings()
     found = []
     latest = visits[-1]
     for adult in adults:
-        if not adult.in_the_home:
+        if not adult.must_be_seen:
             continue
         since = [v for v in visits if v.date >= adult.recorded_on]
         if len(since) >= s.unseen_adult_visits and not adult.seen_at & {v.id for v in visits}:
-            run = since or [latest]
             found.append(
                 _flag(
                     "adult_never_seen",
-                    f"{adult.name}: never seen at a visit",
-                    f"{adult.name} lives here, stays overnight or cares for the child, was recorded on "
-                    f"{_day(adult.recorded_on)} and has not been seen at any of {len(since)} visit"
-                    f"{'s' if len(since) != 1 else ''} since.",
-                    run,
+                    f"{adult.name} ({adult.relationship}): never seen at a visit",
+                    f"{adult.name} lives here, stays overnight, cares for the child or is a parent with "
+                    f"contact, was recorded on {_day(adult.recorded_on)} and has not been seen at any of "
+                    f"{len(since)} visit{'s' if len(since) != 1 else ''} since.",
+                    since,
                     latest,
                 )
             )
-        earlier = [v for v in visits if v.date < adult.recorded_on]
-        if earlier:  # someone in the home before the first visit is not new to it
-            after = [v for v in visits if v.date >= adult.recorded_on][: s.new_adult_visits]
+        first_seen = next((v.date for v in visits if v.id in adult.seen_at), None)
+        appeared = min(first_seen, adult.recorded_on) if first_seen is not None else adult.recorded_on
+        earlier = [v for v in visits if v.date < appeared]
+        if earlier:  # someone seen at the first visit, or recorded before it, is not new to the home
+            after = [v for v in visits if v.date >= appeared][: s.new_adult_visits]
             if after:
+                how = "seen" if appeared == first_seen else "recorded"
                 found.append(
                     _flag(
                         "new_adult",
                         f"New adult in the home: {adult.name}",
-                        f"{adult.name} was first recorded on {_day(adult.recorded_on)}, after the visit of "
-                        f"{_day(earlier[-1].date)}. Find out who they are and do the checks.",
+                        f"{adult.name} was first {how} on {_day(appeared)}, "
+                        f"after the visit of {_day(earlier[-1].date)}. Find out who they are and do the checks.",
                         after,
                         latest,
                     )
                 )
     return sorted(found, key=lambda f: not f.active)
+
+
+NO_ACCESS_RUN = 2
+
+
+def no_access_flags(visits: Sequence[VisitSummary], attempts: Sequence[dt.date]) -> list[Flag]:
+    """ "No access at 2 visits running": the latest tries to visit (recorded visits and attempts
+    where nobody let the practitioner in, by date; a visit on the day of an attempt came after it)
+    end in at least two attempts. Not a visit, so the flag names no visit."""
+    tries = sorted([(v.date, 1) for v in visits] + [(day, 0) for day in attempts])
+    run = []
+    for day, got_in in reversed(tries):
+        if got_in:
+            break
+        run.append(day)
+    if len(run) < NO_ACCESS_RUN:
+        return []
+    days = ", ".join(_day(day) for day in reversed(run))
+    return [
+        Flag(
+            "no_access",
+            f"No access at {len(run)} visits running",
+            f"Nobody let the practitioner in on {days}. The child has not been seen at home since "
+            + (f"{_day(visits[-1].date)}." if visits else "before the first visit."),
+            (),
+            True,
+        )
+    ]
 
 
 def direction(visits: list[VisitSummary]) -> str | None:

@@ -1,6 +1,7 @@
-"""The significant adults around a child, shared by the children of a household: who they are,
-whether they live here, stay overnight or visit, whether they care for the child, the checks
-done on them, and the visits they were seen at. The "People present" section starts from this
+"""The significant adults around a child, shared by the children of a household: who they are
+(relationship, sex), whether they live here, stay overnight, visit or only have contact, whether
+they care for the child or have parental responsibility, the checks done on them, and the visits
+they were seen at (only a Yes to "Here at this visit?" counts). The "People present" section starts from this
 register; someone new joins it. The caller commits."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from heat.checklist.trends import AdultSeen
 from heat.extensions import db
 from heat.models import (
     RECORDED,
+    RELATIONSHIPS,
     RESIDENCE,
+    SEX,
     YES_NO_UNKNOWN,
     AdultCheck,
     Assessment,
@@ -25,7 +28,8 @@ from heat.models import (
     SignificantAdult,
     User,
     assessment_children,
-    in_the_home,
+    must_be_seen,
+    relationship_label,
 )
 from heat.services import audit
 from heat.services.errors import FieldError
@@ -54,16 +58,24 @@ def register_for(children: Sequence[Child]) -> list[SignificantAdult]:
     )
 
 
+@dataclass(frozen=True)
+class About:
+    """What is recorded about an adult, on the register's form or at a visit. A value outside its
+    list (or none) leaves what the register holds."""
+
+    relationship: str | None = None  # RELATIONSHIPS
+    sex: str | None = None  # SEX
+    residence: str | None = None  # RESIDENCE
+    cares_for_child: str | None = None  # YES_NO_UNKNOWN
+    parental_responsibility: str | None = None  # YES_NO_UNKNOWN
+
+
 def join_register(
-    assessment: Assessment,
-    register: list[SignificantAdult],
-    name: str,
-    relationship: str | None,
-    residence: str | None,
-    cares: str | None,
+    assessment: Assessment, register: list[SignificantAdult], name: str, about: About
 ) -> SignificantAdult:
-    """Someone recorded as present who is not on the `register` yet (matched by name) joins it.
-    Nothing is flushed: a save moves its assessment one version on, however many adults join."""
+    """Someone recorded at a visit who is not on the `register` yet (matched by name) joins it,
+    whether or not they were here. Nothing is flushed: a save moves its assessment one version on,
+    however many adults join."""
     for adult in register:
         if adult.name.strip().lower() == name.strip().lower():
             return adult
@@ -72,47 +84,55 @@ def join_register(
         child_id=child.id,
         household_id=child.household_id,
         name=name[:200],
-        relationship_to_child=(relationship or None),
-        residence=residence if residence in RESIDENCE else "visiting",
-        cares_for_child=cares if cares in YES_NO_UNKNOWN else "unknown",
+        residence="visiting",
         recorded_on=assessment.visit_date or dt.date.today(),
         recorded_by_id=assessment.created_by_id,
     )
+    update_from_visit(adult, about)
     db.session.add(adult)
     register.append(adult)
     return adult
 
 
-def update_from_visit(adult: SignificantAdult, residence: str | None, cares: str | None) -> None:
-    """What a visit recorded about someone on the register (lives here, cares for the child)."""
-    if residence in RESIDENCE:
-        adult.residence = residence
-    if cares in YES_NO_UNKNOWN:
-        adult.cares_for_child = cares
+def update_from_visit(adult: SignificantAdult, about: About) -> None:
+    """What a visit recorded about someone on the register: the register keeps the latest."""
+    if about.relationship in RELATIONSHIPS:
+        adult.relationship_to_child = about.relationship
+    if about.sex in SEX:
+        adult.sex = about.sex
+    if about.residence in RESIDENCE:
+        adult.residence = about.residence
+    if about.cares_for_child in YES_NO_UNKNOWN:
+        adult.cares_for_child = about.cares_for_child
+    if about.parental_responsibility in YES_NO_UNKNOWN:
+        adult.parental_responsibility = about.parental_responsibility
 
 
-def add_adult(
-    child: Child, user: User, name: str, relationship: str | None, residence: str | None, cares: str | None
-) -> SignificantAdult:
+def add_adult(child: Child, user: User, name: str, about: About) -> SignificantAdult:
     name = (name or "").strip()
     if not name:
         raise FieldError("name", "Enter the adult's name, or a description if you do not know it")
-    if residence not in RESIDENCE:
-        raise FieldError("residence", "Select whether they live here, stay overnight or visit")
-    if cares not in YES_NO_UNKNOWN:
+    if about.relationship not in RELATIONSHIPS:
+        raise FieldError("relationship", "Select their relationship to the child, or Not known")
+    if about.sex is not None and about.sex not in SEX:
+        raise FieldError("sex", "Select their sex from the list")
+    if about.residence not in RESIDENCE:
+        raise FieldError("residence", "Select whether they live here, stay overnight, visit or have contact")
+    if about.cares_for_child not in YES_NO_UNKNOWN:
         raise FieldError("cares_for_child", "Select whether they care for the child")
+    if about.parental_responsibility not in YES_NO_UNKNOWN:
+        raise FieldError("parental_responsibility", "Select whether they have parental responsibility")
     if any(a.name.strip().lower() == name.lower() for a in register_for([child])):
         raise FieldError("name", f"{name} is already on the register")
     adult = SignificantAdult(
         child_id=child.id,
         household_id=child.household_id,
         name=name[:200],
-        relationship_to_child=(relationship or "").strip() or None,
-        residence=residence,
-        cares_for_child=cares,
+        residence=about.residence,
         recorded_on=dt.date.today(),
         recorded_by_id=user.id,
     )
+    update_from_visit(adult, about)
     db.session.add(adult)
     db.session.flush()
     audit.record("adult_added", user=user, child_id=child.id, detail=f"adult {adult.id}")
@@ -168,13 +188,21 @@ def seen(child: Child, register: list[SignificantAdult] | None = None) -> list[S
     return [Seen(a, frozenset(visits.get(a.id, ())), last.get(a.id)) for a in register]
 
 
+def never_seen(child: Child) -> list[SignificantAdult]:
+    """The adults a visit must see (in the home, or a parent with contact) who have not been seen
+    at any of the child's recorded visits: for the decision pages."""
+    return [s.adult for s in seen(child) if s.adult.must_be_seen and not s.visit_ids]
+
+
 # Built once (it runs on every child page with a visit): the child and household travel as parameters.
 _REGISTER_FACTS = (
     select(
         SignificantAdult.id,
         SignificantAdult.name,
+        SignificantAdult.relationship_to_child,
         SignificantAdult.residence,
         SignificantAdult.cares_for_child,
+        SignificantAdult.parental_responsibility,
         SignificantAdult.recorded_on,
     )
     .where(
@@ -189,7 +217,7 @@ _REGISTER_FACTS = (
 
 def register_rows(child: Child) -> tuple[tuple, ...]:
     """The child's register (as `register_for`) as plain rows of what the flags about adults read:
-    id, name, residence, cares for the child, recorded on."""
+    id, name, relationship, residence, cares for the child, parental responsibility, recorded on."""
     return tuple(
         tuple(row)
         for row in db.session.execute(_REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id})
@@ -208,9 +236,10 @@ def facts(rows: Sequence[tuple], present: Mapping[int, frozenset[int]]) -> tuple
         AdultSeen(
             adult_id,
             name,
-            in_the_home(residence, cares),
+            relationship_label(relationship) if relationship not in (None, "not_known") else "relationship not known",
+            must_be_seen(residence, cares, relationship, responsibility),
             recorded_on,
             frozenset(at.get(adult_id, ())),
         )
-        for adult_id, name, residence, cares, recorded_on in rows
+        for adult_id, name, relationship, residence, cares, responsibility, recorded_on in rows
     )

@@ -257,20 +257,22 @@ def _store_visit(a: Assessment, section_id: str, answers: Answers) -> None:
 
 
 def _person(p: PersonPresent | None, adult: SignificantAdult | None, present: str | None) -> dict[str, Any]:
+    """A row of the people section: what this visit recorded about them, else what the register holds."""
     return {
         "adult_id": str(adult.id) if adult else "",
         "present": present,
         "name": p.name if p else adult.name if adult else None,
         "relationship": p.relationship_to_child if p else adult.relationship_to_child if adult else None,
-        "sex": p.sex if p else None,
+        "sex": p.sex if p else adult.sex if adult else None,
         "residence": p.residence if p else adult.residence if adult else None,
         "cares_for_child": p.cares_for_child if p else adult.cares_for_child if adult else None,
+        "parental_responsibility": adult.parental_responsibility if adult else None,
     }
 
 
 def _load_people(a: Assessment, section_id: str) -> Answers:
     """The people section starts from the household's register of adults: a row for each (was
-    this person here?), then anyone else recorded at this visit."""
+    this person here?), then anyone else recorded as here at this visit."""
     register = adults.register_for(a.children)
     by_adult = {p.adult_id: p for p in a.people if p.adult_id is not None}
     saved = bool((a.section_status or {}).get("people"))
@@ -284,35 +286,37 @@ def _load_people(a: Assessment, section_id: str) -> Answers:
 
 
 def _store_people(a: Assessment, section_id: str, answers: Answers) -> None:
-    """Who was here. Someone new joins the household's register of adults."""
+    """Who was here. Everyone listed, here or not, is on the household's register (someone new
+    joins it); only those answered Yes to "Here at this visit?" are recorded as seen."""
     with db.session.no_autoflush:  # one UPDATE of the assessment: a save moves it one version on
         register = adults.register_for(a.children)
         by_id = {adult.id: adult for adult in register}
         for k in PEOPLE_TEXT:
             setattr(a, k, _clean(answers.get(k)))
-        here = [p for p in answers["people"] if _clean(p["name"]) and (p.get("present") or "yes") == "yes"]
-        rows = []
-        for i, p in enumerate(here):
+        rows: list[PersonPresent] = []
+        for p in (p for p in answers["people"] if _clean(p["name"])):
+            about = adults.About(
+                relationship=_clean(p.get("relationship")),
+                sex=_clean(p.get("sex")),
+                residence=_clean(p.get("residence")),
+                cares_for_child=_clean(p.get("cares_for_child")),
+                parental_responsibility=_clean(p.get("parental_responsibility")),
+            )
             adult = by_id.get(int(p["adult_id"])) if str(p.get("adult_id") or "").isdigit() else None
             if adult is not None:  # the register keeps what was last recorded about them
-                adults.update_from_visit(adult, p.get("residence"), p.get("cares_for_child"))
-            if adult is None and a.children:
-                adult = adults.join_register(
-                    a,
-                    register,
-                    _clean(p["name"]),
-                    _clean(p["relationship"]),
-                    p.get("residence"),
-                    p.get("cares_for_child"),
-                )
+                adults.update_from_visit(adult, about)
+            elif a.children:
+                adult = adults.join_register(a, register, _clean(p["name"]), about)
+            if p.get("present") != "yes":
+                continue
             rows.append(
                 PersonPresent(
-                    position=i,
+                    position=len(rows),
                     name=_clean(p["name"]),
-                    relationship_to_child=_clean(p["relationship"]),
-                    sex=_clean(p["sex"]),
-                    residence=_clean(p["residence"]),
-                    cares_for_child=_clean(p["cares_for_child"]),
+                    relationship_to_child=about.relationship,
+                    sex=about.sex,
+                    residence=about.residence,
+                    cares_for_child=about.cares_for_child,
                     adult=adult,
                 )
             )
@@ -359,7 +363,7 @@ def _store_voice(a: Assessment, section_id: str, answers: Answers) -> None:
         answer = {key: _clean(answers.get(f"{part}_{child.id}")) for part, key in CHILD_PARTS.items()}
         age = age_group(child.date_of_birth, day)
         if any(answer.values()) and age != UNBORN:
-            seen[str(child.id)] = {"name": child.first_name or child.name, "age": age, **answer}
+            seen[str(child.id)] = {"name": child.short_name, "age": age, **answer}
     a.children_seen = seen or None
 
 

@@ -27,12 +27,15 @@ from heat.models import (
     DECISIONS,
     FLAG_RESPONSES,
     HOME_KINDS,
+    NO_ACCESS_REASONS,
     Assessment,
     Child,
     ChildAddress,
     ChronologyEntry,
     FlagResponse,
     Handover,
+    Meeting,
+    NoAccessVisit,
     PlanChange,
     RecordChange,
     ReviewDecision,
@@ -52,6 +55,7 @@ CHRONOLOGY_KINDS = {
     "move": "Moves",
     "record": "Changes to the record",
     "entry": "Information added",
+    "meeting": "Meetings",
 }
 
 
@@ -65,6 +69,7 @@ _ADDRESSES: Table = ChildAddress.__table__  # type: ignore[assignment]
 _CHANGES: Table = RecordChange.__table__  # type: ignore[assignment]
 _TRANSFERS: Table = Transfer.__table__  # type: ignore[assignment]
 _TEAMS: Table = Team.__table__  # type: ignore[assignment]
+_NO_ACCESS: Table = NoAccessVisit.__table__  # type: ignore[assignment]
 
 
 def _recorded_by_hand() -> CompoundSelect:
@@ -211,9 +216,24 @@ def _recorded_by_hand() -> CompoundSelect:
         .outerjoin(new_worker, new_worker.c.id == _TRANSFERS.c.to_worker_id)
         .where(_TRANSFERS.c.child_id == child_id, _TRANSFERS.c.acknowledged_at.is_not(None))
     )
-    return union_all(handovers, entries, answers, decisions, moves, changes, transfers, acknowledgements).order_by(
-        "rank", "row_id", "at"
+    no_access = (
+        select(
+            literal("no_access"),
+            literal(8),
+            _NO_ACCESS.c.id,
+            _NO_ACCESS.c.attempted_on,
+            no_time,
+            _NO_ACCESS.c.reason,
+            no_text,
+            cast(_NO_ACCESS.c.next_steps, Text),
+            _USERS.c.name,
+        )
+        .join(_USERS, _USERS.c.id == _NO_ACCESS.c.by_id)
+        .where(_NO_ACCESS.c.child_id == child_id)
     )
+    return union_all(
+        handovers, entries, answers, decisions, moves, changes, transfers, acknowledgements, no_access
+    ).order_by("rank", "row_id", "at")
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
@@ -313,7 +333,7 @@ def chronology(
             )
 
     dates = {v.id: v.visited_on for v in record.visits}
-    for flag in record.flags:
+    for flag in (f for f in record.flags if f.visit_ids):  # the no-access flag's attempts are listed below
         items.append(
             ChronologyItem(dates[flag.visit_ids[-1]], "flag", f"Flag: {flag.title}", flag.text, flag.visit_ids[-1])
         )
@@ -350,6 +370,16 @@ def chronology(
                     row.day, "move", f"Moved home: {HOME_KINDS[row.a]}{where}", row.note.strip(" ,"), by=row.by
                 )
             )
+        elif row.kind == "no_access":
+            items.append(
+                ChronologyItem(
+                    row.day,
+                    "visit",
+                    f"No access: {NO_ACCESS_REASONS[row.a]}",
+                    f"What was done next: {row.note}",
+                    by=row.by,
+                )
+            )
         elif row.kind == "record":
             items.append(ChronologyItem(row.at.date(), "record", "Record changed", row.note, by=row.by))
         elif row.kind == "transfer":
@@ -365,6 +395,12 @@ def chronology(
             )
         else:
             items.append(ChronologyItem(row.day, "entry", f"Information from {row.a}", row.note, by=row.by))
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.child_id == child.id)):
+        invited = "; ".join([*meeting.invited_agencies, *([meeting.invited] if meeting.invited else [])])
+        left_out = "".join(f" {name} was not invited." for name in meeting.not_invited)
+        items.append(
+            ChronologyItem(meeting.held_on, "meeting", f"Meeting: {meeting.kind}", f"Invited: {invited}.{left_out}")
+        )
     if kind in CHRONOLOGY_KINDS:
         items = [i for i in items if i.kind == kind]
     return sorted(items, key=lambda i: i.date, reverse=True)

@@ -433,8 +433,15 @@ MAP: dict[str, Entry] = {
     "child_addresses": Entry(
         DELETE,
         "where the child lived",
-        personal=("from_date", "line_1", "line_2", "town", "postcode", "area", "kind", "is_move"),
+        personal=("from_date", "until", "line_1", "line_2", "town", "postcode", "area", "kind", "is_move"),
         plain=("id", "child_id", "recorded_by_id", "recorded_at"),
+        steps=(delete_rows(of_child),),
+    ),
+    "no_access_visits": Entry(
+        DELETE,
+        "visits where the practitioner could not get in, and what they did next",
+        personal=("attempted_on", "attempted_at", "reason", "next_steps", "recorded_at"),
+        plain=("id", "child_id", "by_id"),
         steps=(delete_rows(of_child),),
     ),
     "record_changes": Entry(
@@ -483,8 +490,10 @@ MAP: dict[str, Entry] = {
         personal=(
             "name",
             "relationship_to_child",
+            "sex",
             "residence",
             "cares_for_child",
+            "parental_responsibility",
             "recorded_at",
             "recorded_on",
             "child_id",
@@ -510,14 +519,22 @@ MAP: dict[str, Entry] = {
     "information_requests": Entry(
         DELETE,
         "what was asked of the child's agencies",
-        personal=("asked_on", "what", "received_on"),
+        personal=(
+            "asked_on",
+            "what",
+            "received_on",
+            "received_summary",
+            "analysis",
+            "withdrawn_on",
+            "withdrawn_reason",
+        ),
         plain=("id", "child_id", "agency_id", "by_id"),
         steps=(delete_rows(lambda t, s: or_(t.c.child_id == s.child_id, t.c.agency_id.in_(s.agencies))),),
     ),
     "meetings": Entry(
         DELETE,
         "meetings about the child",
-        personal=("held_on", "kind", "invited", "attended", "sent_information"),
+        personal=("held_on", "kind", "invited", "invited_agencies", "not_invited", "attended", "sent_information"),
         plain=("id", "child_id", "by_id"),
         steps=(delete_rows(of_child),),
     ),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
-from heat.services import agencies, checklists, child_record, register, reviews
+from heat.services import agencies, checklists, child_record, no_access, register, reviews
 from heat.services import assessments as svc
 from heat.services.passwords import hash_password
 from heat.services.summaries import refresh_summary
@@ -194,19 +194,35 @@ def load(today: dt.date | None = None) -> None:
         today - dt.timedelta(days=40),
     )
 
-    # Mia's mother's partner stays overnight and has never been at a visit; the old area was
-    # asked for its records about the family three weeks ago and has not answered.
-    db.session.add(
-        SignificantAdult(
-            child_id=mia.id,
-            household_id=mia.household_id,
-            name="Jay (surname not known)",
-            relationship_to_child="Mother's partner",
-            residence="stays_overnight",
-            cares_for_child="unknown",
-            recorded_on=days[1] + dt.timedelta(days=2),
-            recorded_by_id=north_worker.id,
-        )
+    # Mia's mother's partner stays overnight and her father has contact: neither has ever been
+    # at a visit. The old area was asked for its records about the family three weeks ago and has
+    # not answered.
+    db.session.add_all(
+        [
+            SignificantAdult(
+                child_id=mia.id,
+                household_id=mia.household_id,
+                name="Jay (surname not known)",
+                relationship_to_child="mothers_partner",
+                sex="male",
+                residence="stays_overnight",
+                cares_for_child="unknown",
+                recorded_on=days[1] + dt.timedelta(days=2),
+                recorded_by_id=north_worker.id,
+            ),
+            SignificantAdult(
+                child_id=mia.id,
+                household_id=mia.household_id,
+                name="Kyle Fictional",
+                relationship_to_child="father",
+                sex="male",
+                residence="contact",
+                cares_for_child="no",
+                parental_responsibility="yes",
+                recorded_on=days[0] - dt.timedelta(days=7),
+                recorded_by_id=north_worker.id,
+            ),
+        ]
     )
     old_area = agencies.add_agency(
         baby,
@@ -230,17 +246,32 @@ def load(today: dt.date | None = None) -> None:
     notes_asked = agencies.add_request(
         baby, south_worker, midwife, today - dt.timedelta(days=12), "Antenatal booking notes."
     )
-    agencies.mark_received(notes_asked, baby, south_worker, today - dt.timedelta(days=9))
+    agencies.mark_received(
+        notes_asked,
+        baby,
+        south_worker,
+        today - dt.timedelta(days=9),
+        "Booked late at 28 weeks; missed two antenatal appointments.",
+        "Late booking and missed care fit the pattern Eastshire described; ask the midwife to the next meeting.",
+    )
+    # Eastshire, on the baby's list of agencies, was left out of the meeting: the page names it.
     agencies.add_meeting(
         baby,
         south_worker,
         today - dt.timedelta(days=7),
         "Pre-birth planning meeting",
-        "Mother, midwife, health visitor, housing, Eastshire children's social care",
+        [midwife.id],
+        "Mother, health visitor, housing",
         "Mother, midwife, health visitor",
         "Housing",
     )
     db.session.flush()
+    # Nobody answered at Mia's home twice since the last visit that got in.
+    for days_ago, reason, next_steps in (
+        (12, "no_answer", "Left a card and phoned the mother: no answer. Told the manager."),
+        (5, "refused", "Mother's partner said through the door she was out. Booked an unannounced visit."),
+    ):
+        no_access.record(mia, north_worker, today - dt.timedelta(days=days_ago), None, reason, next_steps)
     refresh_summary(mia)
 
     child_record.add_entry(
@@ -313,14 +344,16 @@ def record_visit(
             "people": [
                 {
                     "name": f"{carer} {child.last_name}",
-                    "relationship": "Mother",
+                    "present": "yes",
+                    "relationship": "mother",
                     "sex": "female",
                     "residence": "lives_here",
                     "cares_for_child": "yes",
                 },
                 {
                     "name": "Man introduced as 'Dan'",
-                    "relationship": "Mother's friend",
+                    "present": "yes",
+                    "relationship": "friend_or_lodger",
                     "sex": "male",
                     "residence": "stays_overnight" if visit >= 2 else "visiting",
                     "cares_for_child": "no",

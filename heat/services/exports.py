@@ -307,12 +307,14 @@ def _people_rows(children: list[Child]) -> list[list[object]]:
             "child_identifier",
             "adult",
             "relationship",
+            "sex",
             "lives_here",
             "cares_for_child",
+            "parental_responsibility",
             "recorded_on",
             "visits_seen_at",
             "last_seen",
-            "never_seen_and_in_the_home",
+            "never_seen_and_must_be_seen",
             "checks",
         ]
     ]
@@ -323,13 +325,15 @@ def _people_rows(children: list[Child]) -> list[list[object]]:
                 [
                     child.reference,
                     a.name,
-                    a.relationship_to_child or "",
+                    a.relationship_label,
+                    a.sex or "",
                     a.residence_label,
                     a.cares_for_child,
+                    a.parental_responsibility,
                     a.recorded_on.isoformat(),
                     len(s.visit_ids),
                     s.last_seen.isoformat() if s.last_seen else "",
-                    "yes" if a.in_the_home and not s.visit_ids else "no",
+                    "yes" if a.must_be_seen and not s.visit_ids else "no",
                     "; ".join(f"{c.checked_on.isoformat()}: {c.note}" for c in a.checks),
                 ]
             )

@@ -15,7 +15,16 @@ from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
 from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, UNDER_1
 from heat.extensions import db
-from heat.models import PLAN_IN_EFFECT, RECORDED, Assessment, Child, PlanChange, ReviewDecision, assessment_children
+from heat.models import (
+    PLAN_IN_EFFECT,
+    RECORDED,
+    Assessment,
+    Child,
+    NoAccessVisit,
+    PlanChange,
+    ReviewDecision,
+    assessment_children,
+)
 from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg
 from heat.services import adults
 from heat.services.checklists import definition_for, score_of
@@ -172,6 +181,10 @@ def recorded_of(assessments: list[Assessment]) -> list[Assessment]:
     return sorted(recorded, key=lambda a: (a.visited_on, a.submitted_at or dt.datetime.min, a.id))
 
 
+# Built once (it runs on every child page): the child travels as a parameter.
+_NO_ACCESS_DAYS = select(NoAccessVisit.attempted_on).where(NoAccessVisit.child_id == bindparam("child_id"))
+
+
 def history(
     child: Child,
     *,
@@ -189,15 +202,20 @@ def history(
     settings = definition_for(visits[-1]).trends if visits else None
     downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
     register = adults.register_rows(child) if visits else ()
-    # The flags follow from the visits' recorded versions, the step-downs and the register alone
-    # (who was seen at a visit is part of its version): worked out, with who was seen when, once
-    # per set of them.
-    key = (tuple(_facts_key(v) for v in visits), settings, downs, register)
+    no_access = tuple(sorted(db.session.scalars(_NO_ACCESS_DAYS, {"child_id": child.id})))
+    # The flags follow from the visits' recorded versions, the step-downs, the register and the
+    # no-access attempts alone (who was seen at a visit is part of its version): worked out, with
+    # who was seen when, once per set of them.
+    key = (tuple(_facts_key(v) for v in visits), settings, downs, register, no_access)
     flags = _flags.get(key)
     if flags is None:
         summaries = [f.summary for f in facts]
         people = adults.facts(register, {v.id: f.adults_present for v, f in zip(visits, facts, strict=True)})
-        found = trends.flags(summaries, settings, downs) + trends.adult_flags(summaries, people, settings)
+        found = (
+            trends.flags(summaries, settings, downs)
+            + trends.adult_flags(summaries, people, settings)
+            + trends.no_access_flags(summaries, no_access)
+        )
         flags = _flags.keep(key, sorted(found, key=lambda f: not f.active))
     return History(visits, facts, flags)
 

@@ -515,24 +515,99 @@ def move(user: User, child: Child, address: Address, on: dt.date, *, previous: C
     previous = previous if previous is not None else current_address(child.id)
     row = _add_address(child, address, on, user, is_move=previous is not None)
     audit.record("child_moved", user=user, child_id=child.id)
-    other = None
-    if previous is not None and previous.area and address.area and previous.area.lower() != address.area.lower():
-        other = previous.area
-    if other is not None and address.area:
-        db.session.add(
-            ChronologyEntry(
-                child_id=child.id,
-                created_by_id=user.id,
-                occurred_on=on,
-                source_kind="out_of_area",
-                source=other,
-                summary=(
-                    f"Moved from {other} to {address.area}. Request information from {other} "
-                    f"about the family (children’s social care, health visiting, housing)."
-                ),
-            )
+    return Moved(row, _ask_other_area(child, user, previous.area if previous else None, address.area, on))
+
+
+def _ask_other_area(child: Child, user: User, left: str | None, came_to: str | None, on: dt.date) -> str | None:
+    """A move between local authority areas adds a prompt to the chronology to request
+    information from the area left. Returns that area, if the areas differ."""
+    if not (left and came_to) or left.lower() == came_to.lower():
+        return None
+    db.session.add(
+        ChronologyEntry(
+            child_id=child.id,
+            created_by_id=user.id,
+            occurred_on=on,
+            source_kind="out_of_area",
+            source=left,
+            summary=(
+                f"Moved from {left} to {came_to}. Request information from {left} "
+                f"about the family (children’s social care, health visiting, housing)."
+            ),
         )
-    return Moved(row, other)
+    )
+    return left
+
+
+def earliest_address(child_id: int) -> ChildAddress | None:
+    return db.session.scalars(
+        select(ChildAddress)
+        .where(ChildAddress.child_id == child_id)
+        .order_by(ChildAddress.from_date, ChildAddress.id)
+        .limit(1)
+    ).first()
+
+
+def previous_address_problems(
+    address: Address, from_date: dt.date | None, until: dt.date | None, earliest: ChildAddress | None, today: dt.date
+) -> list[tuple[str, str]]:
+    """What is wrong with an address (cleaned) the family lived at before the child's first
+    recorded one, from `from_date` until `until`."""
+    found = address_problems(address)
+    if not address.area:
+        found.append(("area", "Enter the local authority area, so information can be requested from it"))
+    if from_date is None:
+        found.append(("from_date", "Enter the date they started living there"))
+    if until is None:
+        found.append(("until", "Enter the date they moved out"))
+    elif until > today:
+        found.append(("until", "Date they moved out must be today or in the past"))
+    elif from_date is not None and from_date > until:
+        found.append(("until", "Date they moved out must be on or after the date they started living there"))
+    elif earliest is not None and until > earliest.from_date:
+        found.append(
+            ("until", f"Date they moved out must be on or before {_day(earliest.from_date)}, the next address")
+        )
+    return found
+
+
+def add_previous_address(
+    user: User, child: Child, address: Address, from_date: dt.date, until: dt.date, *, before: ChildAddress | None
+) -> Moved:
+    """An address the family lived at before the child's first recorded one (`before`). A move from
+    another area prompts a request for information from it."""
+    row = _add_address(child, address, from_date, user, is_move=False)
+    row.until = until
+    audit.record("child_previous_address_added", user=user, child_id=child.id)
+    return Moved(row, _ask_other_area(child, user, address.area, before.area if before else None, until))
+
+
+def correct_address_problems(address: Address, from_date: dt.date | None, today: dt.date) -> list[tuple[str, str]]:
+    found = address_problems(address)
+    if from_date is None:
+        found.append(("from_date", "Enter the date they started living there"))
+    elif from_date > today:
+        found.append(("from_date", "Date they started living there must be today or in the past"))
+    return found
+
+
+def _described(row: ChildAddress) -> str:
+    return f"{row.text} ({row.area or 'area not recorded'}; {row.kind_label.lower()}) from {_day(row.from_date)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def correct_address(user: User, child: Child, row: ChildAddress, address: Address, from_date: dt.date) -> str:
+    """Put right an address recorded wrongly (not a move): kept under "Changes to the record"."""
+    was = _described(row)
+    row.line_1, row.line_2, row.town, row.postcode = address.line_1, address.line_2, address.town, address.postcode
+    row.area, row.kind, row.from_date = address.area, address.kind, from_date
+    summary = f"Address corrected: {was} is now {_described(row)}."
+    db.session.add(RecordChange(child_id=child.id, by_id=user.id, summary=summary))
+    audit.record("child_address_corrected", user=user, child_id=child.id, detail=f"address {row.id}")
+    return summary
 
 
 def _add_address(child: Child, address: Address, on: dt.date, user: User, *, is_move: bool) -> ChildAddress:

@@ -77,7 +77,7 @@ def check_rows(form) -> list[tuple[str, str]]:
 
 
 def _shown_in_row(sub) -> str:
-    if sub.name.endswith("-present") and sub.data:  # someone on the register of adults
+    if sub.name.endswith("-present") and sub.data:  # asked of everyone listed: only Yes is seen
         return "Here at this visit" if sub.data == "yes" else "Not here at this visit"
     return _display(sub)
 

@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -28,6 +29,7 @@ from wtforms import FieldList
 from forms.assessment import (
     MAX_ROWS,
     ChildOnVisit,
+    NoAccessForm,
     StartForm,
     SubmitForm,
     answers_of,
@@ -48,13 +50,14 @@ from heat.services import (
     chronology,
     family_copy,
     history,
+    no_access,
     paging,
     pending,
     register,
     versions,
 )
 from heat.services import assessments as svc
-from heat.views import answers, audited, roles_required
+from heat.views import answers, audited, carried_out, roles_required
 
 bp = Blueprint("casework", __name__)
 CASE_ROLES = ("practitioner", "supervisor", "auditor")
@@ -117,6 +120,30 @@ def child(child_id: int):
     )
 
 
+@bp.route("/children/<int:child_id>/no-access/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
+def record_no_access(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    form = NoAccessForm()
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: no_access.record(
+            child,
+            current_user,
+            form.attempted_on.data,
+            dt.datetime.strptime(form.attempted_at.data.strip(), "%H:%M").time() if form.attempted_at.data else None,
+            form.reason.data,
+            form.next_steps.data or "",
+        ),
+    ):
+        flash("Visit where you could not get in recorded. The next visit is still due.", "success")
+        return redirect(url_for("casework.child", child_id=child.id))
+    return render_template(
+        "oversight/form.html", child=child, form=form, title="Record a visit where you could not get in"
+    )
+
+
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 @audited("change_form_viewed")
@@ -170,7 +197,7 @@ def _kept_sections(assessment: Assessment) -> set[str]:
 
 def visit_children(assessment: Assessment) -> tuple[ChildOnVisit, ...]:
     """The children a visit covers, for the questions asked of each (since 2026.4)."""
-    return tuple(ChildOnVisit(c.id, c.first_name or c.name, c.unborn) for c in assessment.children)
+    return tuple(ChildOnVisit(c.id, c.short_name, c.unborn) for c in assessment.children)
 
 
 def result_context(assessment: Assessment) -> dict:

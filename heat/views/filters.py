@@ -20,7 +20,7 @@ from heat.checklist.vocabulary import (
     ROOM_NOT_IN_HOME_LABEL,
     ROOM_STATUSES,
 )
-from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
+from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, SEX, VISIT_TYPES, YES_NO_UNKNOWN, relationship_label
 
 
 def date(value) -> str:
@@ -108,10 +108,12 @@ def register(app) -> None:
             "child_seen": CHILD_SEEN,
             "evidence": EVIDENCE_SOURCES,
             "residence": RESIDENCE,
+            "sex": SEX,
             "yes_no": YES_NO_UNKNOWN,
             "direction": DIRECTIONS,
         },
         "labels",
     )
     app.add_template_global(dt.date.today, "today")
+    app.add_template_filter(relationship_label, "relationship")
     app.add_template_global(REFERRALS, "referrals")

@@ -3,14 +3,16 @@ agencies, information requests and meetings."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.people import AdultForm, AgencyForm, CheckForm, MeetingForm, ReceivedForm, RequestForm
+from forms.people import AdultForm, AgencyForm, CheckForm, MeetingForm, ReceivedForm, RequestForm, WithdrawForm
 from heat.extensions import db
-from heat.models import Agency, InformationRequest
+from heat.models import Agency, Child, InformationRequest
 from heat.services import access, adults, agencies, audit
 from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES
@@ -36,7 +38,6 @@ def people(child_id: int) -> ResponseReturnValue:
         seen=seen,
         record=record,
         can_change=access.can_assess(current_user) and child.team_id == current_user.team_id,
-        received_form=ReceivedForm(),
     )
 
 
@@ -52,9 +53,13 @@ def add_adult(child_id: int) -> ResponseReturnValue:
             child,
             current_user,
             form.name.data or "",
-            form.relationship.data,
-            form.residence.data,
-            form.cares_for_child.data,
+            adults.About(
+                relationship=form.relationship.data,
+                sex=form.sex.data or None,
+                residence=form.residence.data,
+                cares_for_child=form.cares_for_child.data,
+                parental_responsibility=form.parental_responsibility.data,
+            ),
         ),
     ):
         flash("Added to the register of adults.", "success")
@@ -102,18 +107,37 @@ def add_agency(child_id: int) -> ResponseReturnValue:
     return render_template("oversight/form.html", child=child, form=form, title="Add an agency")
 
 
+def _agency_choices(child_id: int) -> list[Agency]:
+    return list(db.session.scalars(select(Agency).where(Agency.child_id == child_id).order_by(Agency.name)))
+
+
+def _request_form(known: list[Agency], asked: InformationRequest | None = None) -> RequestForm:
+    form = RequestForm(obj=None)
+    form.agency.choices = [("", "Choose an agency")] + [
+        (str(a.id), f"{a.name} (out of area)" if a.out_of_area else a.name) for a in known
+    ]
+    if request.method == "GET" and asked is not None:
+        form.agency.data, form.asked_on.data, form.what.data = str(asked.agency_id), asked.asked_on, asked.what
+    elif request.method == "GET" and request.args.get("agency"):
+        form.agency.data = request.args["agency"]
+    return form
+
+
+def _asked_of(child_id: int, request_id: int) -> tuple[Child, InformationRequest]:
+    child = access.child_for(current_user, child_id, to_change=True)
+    asked = db.session.get(InformationRequest, request_id)
+    if asked is None or asked.child_id != child.id:
+        raise access.deny(current_user, f"request {request_id}")
+    return child, asked
+
+
 @bp.route("/children/<int:child_id>/requests/new", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
 @audited("change_form_viewed")
 def add_request(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
-    known = list(db.session.scalars(select(Agency).where(Agency.child_id == child.id).order_by(Agency.name)))
-    form = RequestForm()
-    form.agency.choices = [("", "Choose an agency")] + [
-        (str(a.id), f"{a.name} (out of area)" if a.out_of_area else a.name) for a in known
-    ]
-    if request.method == "GET" and request.args.get("agency"):
-        form.agency.data = request.args["agency"]
+    known = _agency_choices(child.id)
+    form = _request_form(known)
     if form.validate_on_submit():
         agency = next((a for a in known if str(a.id) == form.agency.data), None)
         if carried_out(
@@ -124,18 +148,59 @@ def add_request(child_id: int) -> ResponseReturnValue:
     return render_template("oversight/form.html", child=child, form=form, title="Record an information request")
 
 
-@bp.route("/children/<int:child_id>/requests/<int:request_id>/received", methods=["POST"])
+@bp.route("/children/<int:child_id>/requests/<int:request_id>/change", methods=["GET", "POST"])
 @roles_required(*access.CASEWORK_ROLES)
-def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id, to_change=True)
-    asked = db.session.get(InformationRequest, request_id)
-    if asked is None or asked.child_id != child.id:
-        raise access.deny(current_user, f"request {request_id}")
-    form = ReceivedForm()
+@audited("change_form_viewed")
+def amend_request(child_id: int, request_id: int) -> ResponseReturnValue:
+    child, asked = _asked_of(child_id, request_id)
+    known = _agency_choices(child.id)
+    form = _request_form(known, asked)
+    form.submit.label.text = "Save the changes"
+    if form.validate_on_submit():
+        agency = next((a for a in known if str(a.id) == form.agency.data), None)
+        if carried_out(
+            form,
+            lambda: agencies.amend_request(
+                asked, child, current_user, agency, form.asked_on.data, form.what.data or ""
+            ),
+        ):
+            flash("Information request changed.", "success")
+            return _back(child.id)
+    return render_template("oversight/form.html", child=child, form=form, title="Change an information request")
+
+
+@bp.route("/children/<int:child_id>/requests/<int:request_id>/withdraw", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
+def withdraw_request(child_id: int, request_id: int) -> ResponseReturnValue:
+    child, asked = _asked_of(child_id, request_id)
+    form = WithdrawForm()
     if form.validate_on_submit() and carried_out(
-        form, lambda: agencies.mark_received(asked, child, current_user, form.received_on.data)
+        form, lambda: agencies.withdraw_request(asked, child, current_user, form.reason.data or "")
     ):
-        flash("Recorded as received.", "success")
+        flash("Information request withdrawn.", "success")
+        return _back(child.id)
+    return render_template(
+        "oversight/form.html", child=child, form=form, title=f"Withdraw the request to {asked.agency.name}"
+    )
+
+
+@bp.route("/children/<int:child_id>/requests/<int:request_id>/received", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
+def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
+    child, asked = _asked_of(child_id, request_id)
+    form = ReceivedForm()
+    if request.method == "GET":
+        form.received_on.data = asked.received_on or dt.date.today()
+        form.received_summary.data, form.analysis.data = asked.received_summary, asked.analysis
+    if form.validate_on_submit() and carried_out(
+        form,
+        lambda: agencies.mark_received(
+            asked, child, current_user, form.received_on.data, form.received_summary.data, form.analysis.data
+        ),
+    ):
+        flash("Recorded what was received.", "success")
         return _back(child.id)
     return render_template(
         "oversight/form.html", child=child, form=form, title=f"Information received from {asked.agency.name}"
@@ -148,6 +213,9 @@ def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
 def add_meeting(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
     form = MeetingForm()
+    form.invited_agencies.choices = [
+        (str(a.id), f"{a.name} (out of area)" if a.out_of_area else a.name) for a in _agency_choices(child.id)
+    ]
     if form.validate_on_submit() and carried_out(
         form,
         lambda: agencies.add_meeting(
@@ -155,7 +223,8 @@ def add_meeting(child_id: int) -> ResponseReturnValue:
             current_user,
             form.held_on.data,
             form.kind.data or "",
-            form.invited.data or "",
+            [int(i) for i in form.invited_agencies.data or []],
+            form.invited.data,
             form.attended.data,
             form.sent_information.data,
         ),

@@ -10,9 +10,18 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.register import AcknowledgeForm, ChildDetailsForm, ChildForm, ImportForm, MoveForm, TransferForm
+from forms.register import (
+    AcknowledgeForm,
+    ChildDetailsForm,
+    ChildForm,
+    CorrectAddressForm,
+    ImportForm,
+    MoveForm,
+    PreviousAddressForm,
+    TransferForm,
+)
 from heat.extensions import db
-from heat.models import Team, Transfer, User, utcnow
+from heat.models import ChildAddress, Team, Transfer, User, utcnow
 from heat.reports.pdf import render_pdf
 from heat.services import access, audit, child_record, importing, register
 from heat.views import audited, carried_out, roles_required
@@ -137,6 +146,62 @@ def record_move(child_id: int) -> ResponseReturnValue:
                 flash("Move recorded.", "success")
             return redirect(url_for("casework.child", child_id=child.id, _anchor="addresses"))
     return render_template("oversight/form.html", child=child, form=form, title="Record a move")
+
+
+@bp.route("/children/<int:child_id>/addresses/previous/new", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
+def add_previous_address(child_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    form = PreviousAddressForm()
+    earliest = register.earliest_address(child.id)
+    if request.method == "GET":
+        form.kind.data = "family_home"
+    if form.validate_on_submit():
+        address = form.address().cleaned() or register.Address("")
+        from_date, until = form.from_date.data, form.until.data
+        problems = register.previous_address_problems(address, from_date, until, earliest, dt.date.today())
+        if problems or from_date is None or until is None:
+            _show_problems(form, problems)
+        else:
+            moved = register.add_previous_address(current_user, child, address, from_date, until, before=earliest)
+            db.session.commit()
+            asked = (
+                f" Request information from {moved.left_area}. A reminder is in the chronology."
+                if moved.left_area
+                else ""
+            )
+            flash(f"Previous address added.{asked}", "success")
+            return redirect(url_for("casework.child", child_id=child.id, _anchor="addresses"))
+    return render_template(
+        "oversight/form.html", child=child, form=form, title="Add an address from before registration"
+    )
+
+
+@bp.route("/children/<int:child_id>/addresses/<int:address_id>/correct", methods=["GET", "POST"])
+@roles_required(*access.CASEWORK_ROLES)
+@audited("change_form_viewed")
+def correct_address(child_id: int, address_id: int) -> ResponseReturnValue:
+    child = access.child_for(current_user, child_id, to_change=True)
+    row = db.session.get(ChildAddress, address_id)
+    if row is None or row.child_id != child.id:
+        raise access.deny(current_user, f"address {address_id}")
+    form = CorrectAddressForm()
+    if request.method == "GET":
+        form.address_line_1.data, form.address_line_2.data = row.line_1, row.line_2
+        form.town.data, form.postcode.data, form.area.data = row.town, row.postcode, row.area
+        form.kind.data, form.from_date.data = row.kind, row.from_date
+    if form.validate_on_submit():
+        address = form.address().cleaned() or register.Address("")
+        problems = register.correct_address_problems(address, form.from_date.data, dt.date.today())
+        if problems or form.from_date.data is None:
+            _show_problems(form, problems)
+        else:
+            register.correct_address(current_user, child, row, address, form.from_date.data)
+            db.session.commit()
+            flash("Address corrected. The correction is listed under Changes to the record.", "success")
+            return redirect(url_for("casework.child", child_id=child.id, _anchor="addresses"))
+    return render_template("oversight/form.html", child=child, form=form, title="Correct an address")
 
 
 @bp.route("/children/<int:child_id>/transfer", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ def test_rows_are_added_and_removed_on_the_page_by_keyboard(app, live_server, br
     page.get_by_role("button", name="Start a new assessment").click()
     page.get_by_role("button", name="Start a new assessment").click()
     page.get_by_role("link", name="People present").click()
-    rows = page.locator("[data-heat-rows=people] fieldset")
+    rows = page.locator("[data-heat-rows=people] > fieldset")
     expect(rows).to_have_count(1)
 
     page.get_by_role("group", name="Person 1").get_by_label("Name or description").fill("Mother (invented)")
@@ -40,6 +40,9 @@ def test_rows_are_added_and_removed_on_the_page_by_keyboard(app, live_server, br
         "Partner (invented)"
     )
     assert page.url.endswith("/sections/people")  # never left the page
+    for person in ("Person 1", "Person 2"):  # asked of everyone, rows added on the page included
+        here = page.get_by_role("group", name=person).get_by_role("group", name="Here at this visit?")
+        here.get_by_label("Yes").check()
 
     page.get_by_role("group", name="Does a parent or carer have a new partner?").get_by_label("Yes").check()
     page.get_by_label("The child's father and other men in the child's life").fill("Father not seen.")

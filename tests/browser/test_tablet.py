@@ -62,7 +62,8 @@ def test_practitioner_completes_an_assessment_on_a_tablet(app, live_server, brow
     expect(page.get_by_role("heading", name="People present")).to_be_visible()
     person = page.get_by_role("group", name="Person 1")
     person.get_by_label("Name or description").fill("Mother (invented)")
-    person.get_by_label("Relationship to the child").fill("Mother")
+    person.get_by_role("group", name="Here at this visit?").get_by_label("Yes").check()
+    person.get_by_label("Relationship to the child").select_option(label="Mother")
     page.get_by_role("group", name="Does a parent or carer have a new partner?").get_by_label("Not known").check()
     page.get_by_label("The child's father and other men in the child's life").fill(
         "Father not seen; asked mother to invite him next time."
