@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Agency, Assessment, AuditEvent, InformationRequest, PlanChange, SignificantAdult, Transfer
+from heat.models import (
+    Agency,
+    Assessment,
+    AuditEvent,
+    FamilyHistoryEntry,
+    InformationRequest,
+    PlanChange,
+    SignificantAdult,
+    Transfer,
+)
 from tests import helpers
 from tests.conftest import Factory, empty_database, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
@@ -64,6 +73,13 @@ CASEWORK = [
     ("GET", "/children/{child}/meetings/new"),
     ("POST", "/children/{child}/meetings/new"),
     ("GET", "/assessments/{submitted}/family-copy.pdf"),
+    ("GET", "/children/{child}/family-history"),
+    ("GET", "/children/{child}/family-history/new"),
+    ("POST", "/children/{child}/family-history/new"),
+    ("GET", "/children/{child}/family-history/{entry}"),
+    ("POST", "/children/{child}/family-history/{entry}"),
+    ("GET", "/children/{child}/family-history/{entry}/remove"),
+    ("POST", "/children/{child}/family-history/{entry}/remove"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -76,6 +92,7 @@ READ_ONLY = {
     "/children/{child}/handover-summary.pdf",
     "/children/{child}/people",
     "/assessments/{submitted}/family-copy.pdf",
+    "/children/{child}/family-history",
 }
 READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]
 AUDITOR_ONLY = [
@@ -209,6 +226,18 @@ def build_world(app, make, signed_in) -> dict:
     )
     with app.app_context():
         request_id = db.session.scalar(select(InformationRequest.id).where(InformationRequest.child_id == child.id))
+    # A family history entry.
+    known = {
+        "kind": "domestic_abuse",
+        "about": "child",
+        "summary": "Police attended a domestic incident.",
+        "source": "Westshire police (invented)",
+        "source_date": ["3", "11", "2026"],
+    }
+    posted = client.post(f"/children/{child.id}/family-history/new", data={"csrf_token": client.token, **known})
+    assert posted.status_code == 302
+    with app.app_context():
+        entry_id = db.session.scalar(select(FamilyHistoryEntry.id).where(FamilyHistoryEntry.child_id == child.id))
     return {
         "mine": mine,
         "other": other,
@@ -220,12 +249,23 @@ def build_world(app, make, signed_in) -> dict:
         "transfer": transfer,
         "adult": adult_id,
         "request": request_id,
+        "entry": entry_id,
     }
 
 
 def test_every_route_is_in_the_access_matrix(app):
     """A new route must get a row above (and so its access tests) before the suite passes."""
-    sample = {"child": 1, "submitted": 2, "draft": 3, "user": 4, "change": 5, "transfer": 6, "adult": 7, "request": 8}
+    sample = {
+        "child": 1,
+        "submitted": 2,
+        "draft": 3,
+        "user": 4,
+        "change": 5,
+        "transfer": 6,
+        "adult": 7,
+        "request": 8,
+        "entry": 9,
+    }
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
@@ -362,6 +402,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "transfer_id": world["transfer"],
                         "adult_id": world["adult"],
                         "request_id": world["request"],
+                        "entry_id": world["entry"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -454,6 +495,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "transfer_id",
             "adult_id",  # an adult on the child's register
             "request_id",  # an information request about the child
+            "entry_id",  # an entry of the child's family history
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule

@@ -74,6 +74,7 @@ def every_form(app, make, signed_in, world):  # noqa: F811
         "transfer_id": world["transfer"],
         "adult_id": world["adult"],
         "request_id": world["request"],
+        "entry_id": world["entry"],
     }
     clients = {
         "admin": signed_in(make.user("admin")),

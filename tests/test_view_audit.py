@@ -41,6 +41,7 @@ def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_i
         "transfer_id": world["transfer"],
         "adult_id": world["adult"],
         "request_id": world["request"],
+        "entry_id": world["entry"],
         "filename": "x",
     }
     unaudited, checked = [], 0

@@ -138,6 +138,8 @@ def change(entry: FamilyHistoryEntry, child: Child, user: User, details: EntryDe
     return entry
 
 
-def remove(entry: FamilyHistoryEntry, child: Child, user: User) -> None:
+def remove(entry: FamilyHistoryEntry, child: Child, user: User) -> FamilyHistoryEntry:
+    """The entry goes; "Changes to the record" keeps what it said."""
     _changed(child, user, f"Family history removed: {describe(entry)}.", "family_history_removed", entry.id)
     db.session.delete(entry)
+    return entry

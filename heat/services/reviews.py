@@ -204,7 +204,7 @@ def record_decision(
     if assessment.rating in (RED.id, AMBER.id) and len(rationale) < RATIONALE_MIN:
         raise FieldError(
             "rationale",
-            f"Say why you made this decision on a {RATINGS[assessment.rating].label} visit: "
+            f"Say why you made this decision for a {RATINGS[assessment.rating].label} visit: "
             f"write at least {RATIONALE_MIN} characters",
         )
     action_today = (action_today or "").strip() or None
