@@ -12,10 +12,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import AuditEvent, Child, FamilyHistoryEntry, ReviewDecision
+from heat.models import AuditEvent, Child, FamilyHistoryEntry, PlanChange, ReviewDecision
+from heat.services.demo import DEMO_PASSWORD
 from heat.services.summaries import add_working_days
 from tests import helpers
-from tests.conftest import signed_in_client
+from tests.conftest import csrf_token, sign_in, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
 from tests.test_oversight import submitted_visit
 from tests.test_oversight_duties import child_of, latest_change, plan_change
@@ -309,3 +310,25 @@ def test_the_review_page_shows_unseen_adults_and_overdue_requests(app, team_worl
     overdue = (TODAY - add_working_days(asked, 10)).days
     assert f"{overdue} days overdue Eastshire health visiting (invented) (out of area): Health records." in pack
     assert "Agencies involved (1)" in pack
+
+
+# --- the demo shows it at once -----------------------------------------------------------------
+
+
+def test_the_demo_refuses_lilys_step_down_and_shows_her_family_history(app):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        lily = db.session.scalar(select(Child).where(Child.first_name == "Lily"))
+        change = db.session.scalar(select(PlanChange).where(PlanChange.child_id == lily.id))
+    s = app.test_client()
+    assert sign_in(s, "north-supervisor@example.org", DEMO_PASSWORD).status_code == 302
+    s.token = csrf_token(s, "/caseload")
+    page = s.get(f"/children/{lily.id}/plan-changes/{change.id}").get_data(as_text=True)
+    assert "There has been no complete visit." in page
+    pack = pack_text(page)
+    assert "Family history (1)" in pack and "Previous child protection plans" in pack
+    agree = {"csrf_token": s.token, "decision": "agreed", "rationale": "Agreed at supervision today."}
+    assert "There is a problem" in s.post(f"/children/{lily.id}/plan-changes/{change.id}", data=agree).get_data(
+        as_text=True
+    )
+    assert child_of(app, lily.id).plan_status == "cp"
