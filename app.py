@@ -26,6 +26,7 @@ from heat.views import (
     auth,
     casework,
     exports,
+    family_history,
     filters,
     offline,
     oversight,
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(register.bp)
     app.register_blueprint(people.bp)
+    app.register_blueprint(family_history.bp)
     app.register_blueprint(offline.bp)
 
 

@@ -385,10 +385,19 @@ class ActionForm(Form):
     due_date = GovDateField("Due date", [not_before(MIN_YEAR)])
     status = select("Status", ACTION_STATUSES)
     referral = select("Referral", {"": "Not a referral", **REFERRALS})
+    drop_reason = text(
+        "Why it was dropped",
+        hint="Only for a dropped action. An action not done carries forward to the next visit "
+        "until it is done or dropped.",
+        max_length=500,
+    )
     carried_forward = HiddenField()
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        if self.status.data == "dropped" and not (self.drop_reason.data or "").strip():
+            self.drop_reason.errors = [*self.drop_reason.errors, "Say why the action was dropped"]
+            ok = False
         if not (self.task.data or "").strip() and ((self.owner.data or "").strip() or self.due_date.data):
             self.task.errors = [*self.task.errors, "Enter the action, or clear its owner and due date"]
             ok = False

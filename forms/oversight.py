@@ -41,6 +41,12 @@ class ReviewForm(FlaskForm):
         NeededToComplete("Enter the rationale for your decision"),
         hint="Why you made this decision. If you return it, say what must change.",
     )
+    action_today = long_text(
+        "Safeguarding action taken today",
+        hint="What was done today to keep the child safe: who you spoke to, what was arranged. "
+        "A Red visit can be Agreed only with this, or Escalated.",
+        max_length=2000,
+    )
     submit = submit("Record decision")
 
 

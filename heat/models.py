@@ -77,7 +77,10 @@ CP_CATEGORIES = {
 }
 VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "Early help", "health": "Health"}
 EVIDENCE_SOURCES = {OBSERVED: "Observed", CARER_SAID: "Parent or carer said", AGENCY: "Another agency"}
-ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done"}
+ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done", "dropped": "Dropped"}
+# An action carries forward to the next visit until it is done, or dropped with a reason.
+ACTIONS_CLOSED = ("done", "dropped")
+ACTIONS_OUTSTANDING = ("open", "not_done")
 DECISIONS = {"agreed": "Agreed", "returned": "Returned for changes", "escalated": "Escalated"}
 # A supervisor's answer to each active cumulative-harm flag before recording a decision.
 FLAG_RESPONSES = {
@@ -511,6 +514,11 @@ class Action(Model):
     status: Mapped[str] = mapped_column(String(20), default="open")
     carried_forward: Mapped[bool] = mapped_column(default=False)
     referral: Mapped[str | None] = mapped_column(String(30))  # REFERRALS
+    drop_reason: Mapped[str | None] = mapped_column(Text)  # why a dropped action will not be done
+
+    @property
+    def status_label(self) -> str:
+        return ACTION_STATUSES[self.status]
 
 
 VERSION_EVENTS = {
@@ -565,6 +573,8 @@ class ReviewDecision(Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str] = mapped_column(String(20))
     rationale: Mapped[str] = mapped_column(Text)
+    # "Safeguarding action taken today": what was done, needed to agree a Red visit.
+    action_today: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     reviewer: Mapped[User] = relationship()
@@ -870,6 +880,47 @@ class NoAccessVisit(Model):
     @property
     def reason_label(self) -> str:
         return NO_ACCESS_REASONS[self.reason]
+
+
+FAMILY_HISTORY_KINDS = {
+    "children_removed": "Previous children removed or on plans",
+    "cp_plans": "Previous child protection plans",
+    "areas": "Previous areas lived in",
+    "domestic_abuse": "Domestic abuse",
+    "substance_misuse": "Parental substance misuse",
+    "mental_health": "Parental mental health",
+    "serious_incidents": "Previous serious incidents",
+}
+# The kinds whose entries must say where and from when (the review's "where, when").
+FAMILY_HISTORY_PLACED = ("children_removed", "cp_plans", "areas")
+FAMILY_HISTORY_ABOUT = {"child": "This child", "household": "The whole household"}
+
+
+class FamilyHistoryEntry(Model):
+    """Something known of the family's past, with where it came from and when it was learnt. An
+    entry about the household (household_id set) is shown for every child of it."""
+
+    __tablename__ = "family_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)  # recorded for
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # FAMILY_HISTORY_KINDS
+    summary: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200))  # the area or agency, where it happened
+    from_date: Mapped[dt.date | None]
+    to_date: Mapped[dt.date | None]
+    source: Mapped[str] = mapped_column(String(200))
+    source_date: Mapped[dt.date]  # when the source gave the information
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return FAMILY_HISTORY_KINDS[self.kind]
+
+    @property
+    def about(self) -> str:
+        return "household" if self.household_id is not None else "child"
 
 
 class Handover(Model):

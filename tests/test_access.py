@@ -15,6 +15,7 @@ from heat.models import (
     Assessment,
     AuditEvent,
     Child,
+    FamilyHistoryEntry,
     InformationRequest,
     PlanChange,
     SignificantAdult,
@@ -87,6 +88,13 @@ CASEWORK = [
     ("GET", "/children/{child}/meetings/new"),
     ("POST", "/children/{child}/meetings/new"),
     ("GET", "/assessments/{submitted}/family-copy.pdf"),
+    ("GET", "/children/{child}/family-history"),
+    ("GET", "/children/{child}/family-history/new"),
+    ("POST", "/children/{child}/family-history/new"),
+    ("GET", "/children/{child}/family-history/{entry}"),
+    ("POST", "/children/{child}/family-history/{entry}"),
+    ("GET", "/children/{child}/family-history/{entry}/remove"),
+    ("POST", "/children/{child}/family-history/{entry}/remove"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -99,6 +107,7 @@ READ_ONLY = {
     "/children/{child}/handover-summary.pdf",
     "/children/{child}/people",
     "/assessments/{submitted}/family-copy.pdf",
+    "/children/{child}/family-history",
 }
 READ_ONLY_ROWS = [("GET", route) for route in sorted(READ_ONLY)]
 AUDITOR_ONLY = [
@@ -237,6 +246,18 @@ def build_world(app, make, signed_in) -> dict:
         mover = db.session.get(User, other_worker.id)
         address_id = register.move(mover, db.session.get(Child, child.id), home, dt.date(2026, 1, 5)).address.id
         db.session.commit()
+    # A family history entry.
+    known = {
+        "kind": "domestic_abuse",
+        "about": "child",
+        "summary": "Police attended a domestic incident.",
+        "source": "Westshire police (invented)",
+        "source_date": ["3", "11", "2026"],
+    }
+    posted = client.post(f"/children/{child.id}/family-history/new", data={"csrf_token": client.token, **known})
+    assert posted.status_code == 302
+    with app.app_context():
+        entry_id = db.session.scalar(select(FamilyHistoryEntry.id).where(FamilyHistoryEntry.child_id == child.id))
     return {
         "mine": mine,
         "other": other,
@@ -249,6 +270,7 @@ def build_world(app, make, signed_in) -> dict:
         "adult": adult_id,
         "request": request_id,
         "address": address_id,
+        "entry": entry_id,
     }
 
 
@@ -264,6 +286,7 @@ def test_every_route_is_in_the_access_matrix(app):
         "adult": 7,
         "request": 8,
         "address": 9,
+        "entry": 9,
     }
     urls = app.url_map.bind("localhost")
     covered = {
@@ -402,6 +425,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "adult_id": world["adult"],
                         "request_id": world["request"],
                         "address_id": world["address"],
+                        "entry_id": world["entry"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -495,6 +519,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "adult_id",  # an adult on the child's register
             "request_id",  # an information request about the child
             "address_id",  # one of the child's addresses
+            "entry_id",  # an entry of the child's family history
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule

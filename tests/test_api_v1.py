@@ -100,7 +100,8 @@ def test_the_token_acts_as_its_user_within_their_teams_scope(app, make, api):
 
 def test_assessments_with_grades_evidence_rating_reasons_decisions_and_the_stored_pdf(app, api):
     client, token = api["client"], api["token"]
-    helpers.decide(api["s"], api["assessment"], "agreed", "Agreed at supervision.")
+    action = "Phoned the family's health visitor; home safety visit booked for today."  # a Red needs action today
+    helpers.decide(api["s"], api["assessment"], "agreed", "Agreed at supervision.", action_today=action)
     listed = client.get(f"/api/v1/children/{api['child'].id}/assessments", headers=bearer(token)).json["items"]
     assert [a["id"] for a in listed] == [api["assessment"]]
     body = client.get(f"/api/v1/assessments/{api['assessment']}", headers=bearer(token)).json

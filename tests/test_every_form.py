@@ -75,6 +75,7 @@ def every_form(app, make, signed_in, world):  # noqa: F811
         "adult_id": world["adult"],
         "request_id": world["request"],
         "address_id": world["address"],
+        "entry_id": world["entry"],
     }
     clients = {
         "admin": signed_in(make.user("admin")),

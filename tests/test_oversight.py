@@ -323,7 +323,7 @@ def test_content_hash_changes_when_the_record_changes(app, team_world):
         record = history.history(child)
         before = history_pdf.content_hash(child, record, chronology.chronology(child, record))
     s = team_world["s"]
-    assert helpers.decide(s, assessment_id, "agreed", "ok").status_code == 302
+    assert helpers.decide(s, assessment_id, "agreed", "Agreed: the actions cover the slipping.").status_code == 302
     with app.app_context():
         child = db.session.get(Child, team_world["child"].id)
         record = history.history(child)

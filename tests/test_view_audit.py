@@ -42,6 +42,7 @@ def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_i
         "adult_id": world["adult"],
         "request_id": world["request"],
         "address_id": world["address"],
+        "entry_id": world["entry"],
         "filename": "x",
     }
     unaudited, checked = [], 0

@@ -17,6 +17,7 @@ from heat.checklist.scoring import Finding
 from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
 from heat.extensions import db
 from heat.models import (
+    ACTIONS_CLOSED,
     EDITABLE,
     RECORDED,
     Action,
@@ -188,7 +189,7 @@ def _new_draft(user: User, children: list[Child], start_key: str) -> Assessment:
         # Actions not yet done come forward, so the next visit checks them.
         assessment.actions = [
             Action(position=i, task=a.task, owner=a.owner, due_date=a.due_date, status="open", carried_forward=True)
-            for i, a in enumerate(x for x in previous.actions if x.status != "done")
+            for i, a in enumerate(x for x in previous.actions if x.status not in ACTIONS_CLOSED)
         ]
     return assessment
 
@@ -377,6 +378,7 @@ def _load_actions(a: Assessment, section_id: str) -> Answers:
                 "status": x.status,
                 "referral": x.referral or "",
                 "carried_forward": "yes" if x.carried_forward else "",
+                "drop_reason": x.drop_reason,
             }
             for x in a.actions
         ],
@@ -398,6 +400,7 @@ def _store_actions(a: Assessment, section_id: str, answers: Answers) -> None:
             status=x["status"] or "open",
             carried_forward=x.get("carried_forward") == "yes",
             referral=_clean(x.get("referral")),
+            drop_reason=_clean(x.get("drop_reason")) if x["status"] == "dropped" else None,
         )
         for i, x in enumerate(x for x in answers["actions"] if _clean(x["task"]))
     ]

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from heat.checklist.vocabulary import INCOMPLETE
 from heat.extensions import db
 from heat.models import (
     PLAN_DECISIONS,
-    Action,
     Assessment,
     Child,
     ChronologyEntry,
@@ -30,8 +30,10 @@ from heat.models import (
     utcnow,
 )
 from heat.services import access, audit
+from heat.services.decision_pack import DecisionPack, decision_pack
 from heat.services.errors import FieldError
-from heat.services.summaries import refresh_summary
+from heat.services.history import history
+from heat.services.summaries import refresh_summary, visit_frequency, working_days_between
 
 
 def pending_step_down(child: Child) -> PlanChange | None:
@@ -94,21 +96,46 @@ def plan_changes_to_decide(supervisor: User) -> list[PlanChange]:
     return sorted(changes, key=lambda c: c.status != "requested")
 
 
-def decide_step_down(change: PlanChange, supervisor: User, decision: str, rationale: str | None) -> PlanChange:
-    """A supervisor's decision on a step-down; agreed, the plan changes now."""
+def step_down_refused(change: PlanChange, visits: list[Assessment], on: dt.date) -> str | None:
+    """Why a step-down from a Child Protection plan cannot be agreed on `on`: it needs a complete
+    (not Incomplete) visit among the child's recorded `visits` within the plan's visiting frequency
+    before the decision. None when it can be agreed."""
+    frequency = visit_frequency(change.from_status)
+    if change.from_status != "cp" or frequency is None:
+        return None
+    complete = [v for v in visits if v.rating != INCOMPLETE.id and v.visited_on <= on]
+    last = max((v.visited_on for v in complete), default=None)
+    if last is not None and working_days_between(last, on) <= frequency:
+        return None
+    seen = f"The last complete visit was on {last.day} {last:%B %Y}." if last else "There has been no complete visit."
+    return (
+        "A step-down from a Child Protection plan cannot be agreed without a complete visit in the "
+        f"{frequency} working days before the decision. {seen} Visit first, or choose Not agreed."
+    )
+
+
+def decide_step_down(
+    change: PlanChange, supervisor: User, decision: str, rationale: str | None, on: dt.datetime | None = None
+) -> PlanChange:
+    """A supervisor's decision on a step-down (made now, or `on` when recording an earlier one);
+    agreed, the plan changes now. A step-down from Child Protection needs a recent complete visit."""
     if change.status != "requested":
         raise FieldError("decision", "This step-down is no longer waiting for a decision")
     if change.changed_by_id == supervisor.id:
         raise FieldError("decision", "You asked for this step-down, so another supervisor must decide it")
     if decision not in PLAN_DECISIONS:
         raise FieldError("decision", "Select Agreed or Not agreed")
+    decided_at = on or utcnow()
+    refused = step_down_refused(change, history(change.child).visits, decided_at.date())
+    if decision == "agreed" and refused:
+        raise FieldError("decision", refused)
     rationale = (rationale or "").strip()
     if not rationale:
         raise FieldError("rationale", "Enter the rationale for your decision")
     change.status, change.decided_by, change.decided_at, change.decision_note = (
         decision,
         supervisor,
-        utcnow(),
+        decided_at,
         rationale,
     )
     child = change.child
@@ -255,18 +282,14 @@ def acknowledge(moving: Transfer, supervisor: User, worker: User | None) -> Tran
 
 @dataclass(frozen=True)
 class HandoverSummary:
-    """What a worker taking a child on needs first, printed with every handover and transfer."""
+    """What a worker taking a child on needs first, printed with every handover and transfer: the
+    child's plan, worker and next visit, and the decision pack."""
 
     child: Child
     today: dt.date
-    open_actions: list[Action]
-    overdue_actions: list[Action]
-    latest: Assessment | None
+    pack: DecisionPack
 
 
 def handover_summary(child: Child) -> HandoverSummary:
-    today = dt.date.today()
-    latest = db.session.get(Assessment, child.latest_assessment_id) if child.latest_assessment_id else None
-    actions = [a for a in (latest.actions if latest else []) if a.status == "open"]
-    overdue = [a for a in actions if a.due_date is not None and a.due_date < today]
-    return HandoverSummary(child, today, actions, overdue, latest)
+    pack = decision_pack(child)
+    return HandoverSummary(child, pack.today, pack)

@@ -277,12 +277,15 @@ def _plan_items(change: PlanChange) -> list[ChronologyItem]:
             "not_agreed": f"Step-down not agreed: the plan stays {change.from_label}",
             "withdrawn": "Step-down request withdrawn",
         }[change.status]
+        # An agreed step-down is filed on the day it takes effect, not the day it was agreed.
+        agreed = change.status == "agreed"
+        decided = f"{change.decided_at.day} {change.decided_at:%B %Y}"
         items.append(
             ChronologyItem(
-                change.decided_at.date(),
+                change.effective_date if agreed else change.decided_at.date(),
                 "plan",
                 outcome,
-                change.decision_note or "",
+                (f"Agreed on {decided}. " if agreed else "") + (change.decision_note or ""),
                 by=change.decided_by.name if change.decided_by else None,
             )
         )

@@ -9,10 +9,23 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from heat.checklist.vocabulary import AMBER, DIRECTIONS, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
-from heat.models import PLAN_IN_EFFECT, PLAN_STATUSES, Action, Assessment, Child, ChildAddress, PlanChange, Team, User
+from heat.models import (
+    ACTIONS_OUTSTANDING,
+    PLAN_IN_EFFECT,
+    PLAN_STATUSES,
+    Action,
+    Assessment,
+    Child,
+    ChildAddress,
+    PlanChange,
+    Team,
+    User,
+    utcnow,
+)
 from heat.services import access, agencies, paging, reviews
 
 STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"
@@ -43,7 +56,11 @@ def dashboard_query(
     """Children with their summaries and overdue actions, in one query."""
     overdue = (
         select(func.count(Action.id))
-        .where(Action.assessment_id == Child.latest_assessment_id, Action.status == "open", Action.due_date < today)
+        .where(
+            Action.assessment_id == Child.latest_assessment_id,
+            Action.status.in_(ACTIONS_OUTSTANDING),
+            Action.due_date < today,
+        )
         .correlate(Child)
         .scalar_subquery()
     )
@@ -97,6 +114,33 @@ def moved_since(day: dt.date) -> Any:
     )
 
 
+def time_since(then: dt.datetime, now: dt.datetime) -> str:
+    """'40 minutes', '3 hours', '2 days': how long something has waited."""
+    minutes = max(int((now - then).total_seconds() // 60), 0)
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size or size == 1:
+            count = minutes // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class RedWaiting:
+    assessment: Assessment
+    waiting: str  # time since submission, in words
+
+
+def reds_waiting(team_id: int, now: dt.datetime) -> list[RedWaiting]:
+    """The team's Red visits waiting for a supervisor's decision, longest waiting first."""
+    waiting = db.session.scalars(
+        select(Assessment)
+        .where(Assessment.team_id == team_id, Assessment.status == "submitted", Assessment.rating == RED.id)
+        .order_by(Assessment.submitted_at, Assessment.id)
+        .options(selectinload(Assessment.children))
+    )
+    return [RedWaiting(a, time_since(a.submitted_at or now, now)) for a in waiting]
+
+
 @dataclass(frozen=True)
 class Dashboard:
     team: Team
@@ -105,6 +149,7 @@ class Dashboard:
     workers: dict[int, str]  # allocated worker names by id, for the children shown
     today: dt.date
     second_supervisor: list[Assessment]  # submitted, and no supervisor of the team may review them
+    reds_waiting: list[RedWaiting]  # shown at the top: a Red needs action today
 
 
 def dashboard(
@@ -117,4 +162,6 @@ def dashboard(
     pager = paging.paginate(query, page, rows=True)
     worker_ids = {child.allocated_worker_id for child, _ in pager.items} - {None}
     workers = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))}
-    return Dashboard(team, teams, pager, workers, today, reviews.needing_second_supervisor(team.id))
+    return Dashboard(
+        team, teams, pager, workers, today, reviews.needing_second_supervisor(team.id), reds_waiting(team.id, utcnow())
+    )

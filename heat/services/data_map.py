@@ -357,7 +357,7 @@ MAP: dict[str, Entry] = {
     "actions": Entry(
         DELETE,
         "the actions agreed at the child's own visits",
-        personal=("task", "owner", "due_date", "status", "carried_forward", "referral"),
+        personal=("task", "owner", "due_date", "status", "carried_forward", "referral", "drop_reason"),
         plain=("id", "assessment_id", "position"),
         steps=(delete_rows(of_only_visits),),
     ),
@@ -395,7 +395,7 @@ MAP: dict[str, Entry] = {
     "review_decisions": Entry(
         DELETE,
         "supervisors' decisions on the child's own visits",
-        personal=("decision", "rationale"),
+        personal=("decision", "rationale", "action_today"),
         plain=("id", "assessment_id", "reviewer_id", "decided_at"),
         steps=(delete_rows(of_only_visits),),
     ),
@@ -530,6 +530,14 @@ MAP: dict[str, Entry] = {
         ),
         plain=("id", "child_id", "agency_id", "by_id"),
         steps=(delete_rows(lambda t, s: or_(t.c.child_id == s.child_id, t.c.agency_id.in_(s.agencies))),),
+    ),
+    "family_history": Entry(
+        DELETE,
+        "what is known of the family's past, recorded for the child (an entry about the household "
+        "goes with the child it was recorded for)",
+        personal=("kind", "summary", "place", "from_date", "to_date", "source", "source_date", "recorded_at"),
+        plain=("id", "child_id", "household_id", "recorded_by_id"),
+        steps=(delete_rows(of_child),),
     ),
     "meetings": Entry(
         DELETE,

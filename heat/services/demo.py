@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
-from heat.services import agencies, checklists, child_record, no_access, register, reviews
+from heat.services import agencies, checklists, child_record, family_history, no_access, register, reviews
 from heat.services import assessments as svc
 from heat.services.passwords import hash_password
 from heat.services.summaries import refresh_summary
@@ -102,7 +102,11 @@ def load(today: dt.date | None = None) -> None:
                 "Step down to Child in Need.",
             )
             child_record.decide_step_down(
-                request, supervisor, "agreed", "Agreed at supervision: keep monthly visits and watch the kitchen."
+                request,
+                supervisor,
+                "agreed",
+                "Agreed at supervision: keep monthly visits and watch the kitchen.",
+                on=dt.datetime.combine(day + dt.timedelta(days=10), dt.time(12)),
             )
         if visit < 3:
             answers = {
@@ -192,6 +196,39 @@ def load(today: dt.date | None = None) -> None:
             "3 Specimen Walk", None, "Southshire", "ZZ2 5EE", "Southshire Council (invented)", "temporary"
         ),
         today - dt.timedelta(days=40),
+    )
+
+    # Family history (invented), on every review, step-down decision and handover: the Carters'
+    # mother's older children were on plans in another area; the baby's mother lost her earlier
+    # children to care.
+    family_history.add(
+        lily,
+        north_worker,
+        family_history.EntryDetails(
+            "cp_plans",
+            "household",
+            "The mother's two older children were on Child Protection plans for neglect; both plans "
+            "ended when the children went to live with their father.",
+            "Westshire Council (invented)",
+            dt.date(today.year - 6, 3, 1),
+            dt.date(today.year - 4, 6, 30),
+            "Westshire children's social care (invented), duty team",
+            today - dt.timedelta(days=30),
+        ),
+    )
+    family_history.add(
+        baby,
+        south_worker,
+        family_history.EntryDetails(
+            "children_removed",
+            "child",
+            "Two earlier children were removed from the mother's care and later adopted.",
+            "Eastshire Council (invented)",
+            dt.date(today.year - 3, 1, 10),
+            None,
+            "The mother, at the first visit",
+            today - dt.timedelta(days=35),
+        ),
     )
 
     # Mia's mother's partner stays overnight and her father has contact: neither has ever been

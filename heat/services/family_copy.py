@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from forms.assessment import ADVICE
 from heat.checklist.vocabulary import GRADED
-from heat.models import PARENT_AGREES, REFERRALS, Assessment
+from heat.models import ACTIONS_OUTSTANDING, PARENT_AGREES, REFERRALS, Assessment
 from heat.services.checklists import definition_for
 
 
@@ -67,7 +67,7 @@ def family_copy(assessment: Assessment) -> FamilyCopy:
                 a.due_date,
             )
             for a in assessment.actions
-            if a.status == "open"
+            if a.status in ACTIONS_OUTSTANDING
         ],
         next_visit=assessment.next_visit_date,
         their_view=assessment.parent_view,

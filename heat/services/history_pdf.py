@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from heat.models import Child
 from heat.reports.pdf import render_pdf
-from heat.services import adults, agencies, register
+from heat.services import adults, agencies, family_history, register
 from heat.services.checklists import score_of
 from heat.services.chronology import ChronologyItem, chronology
 from heat.services.history import History, history, trend_chart, trend_rows, trend_sentence
@@ -68,6 +68,7 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         addresses=addresses,
         seen=adults.seen(child),
         agency_record=agencies.record_of(child),
+        family_history=family_history.entries_for(child),
         latest=latest,
         latest_score=score_of(latest) if latest else None,
         versions=sorted({v.checklist_version for v in record.visits}),

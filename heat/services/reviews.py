@@ -16,7 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
-from heat.checklist.vocabulary import AMBER, GREEN, INCOMPLETE, RED
+from heat.checklist.vocabulary import AMBER, GREEN, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
 from heat.models import (
     DECISIONS,
@@ -35,6 +35,8 @@ from heat.services import access, audit, paging, versions
 from heat.services.errors import FieldError
 from heat.services.history import History, history
 from heat.services.summaries import refresh_children_of
+
+RATIONALE_MIN = 20  # characters: a Red or Amber decision's rationale must say why
 
 
 def involved(assessment: Assessment) -> set[int]:
@@ -167,10 +169,12 @@ def record_decision(
     decision: str,
     rationale: str,
     answers: Mapping[str, tuple[str | None, str | None]] | None = None,
+    action_today: str | None = None,
 ) -> ReviewDecision:
     """A supervisor's decision, with an answer (response, reason) to each active flag of
     `flags_to_answer`, by its key. Returned assessments go back to the practitioner to change.
-    The caller commits."""
+    A Red or Amber visit's rationale must say something; a Red visit is Agreed only with the
+    safeguarding action taken today (or Escalated). The caller commits."""
     if assessment.status != "submitted":
         raise FieldError("decision", "This assessment is not awaiting review")
     refused = access.decision_refused(reviewer, assessment)
@@ -197,8 +201,26 @@ def record_decision(
     rationale = (rationale or "").strip()
     if not rationale:
         raise FieldError("rationale", "Enter the rationale for your decision")
+    if assessment.rating in (RED.id, AMBER.id) and len(rationale) < RATIONALE_MIN:
+        raise FieldError(
+            "rationale",
+            f"Say why you made this decision for a {RATINGS[assessment.rating].label} visit: "
+            f"write at least {RATIONALE_MIN} characters",
+        )
+    action_today = (action_today or "").strip() or None
+    if assessment.rating == RED.id and decision == "agreed" and action_today is None:
+        raise FieldError(
+            "action_today",
+            "A Red visit cannot be Agreed without the safeguarding action taken today: say what was done, "
+            "or choose Escalated",
+        )
     record = ReviewDecision(
-        assessment_id=assessment.id, reviewer=reviewer, decision=decision, rationale=rationale, responses=responses
+        assessment_id=assessment.id,
+        reviewer=reviewer,
+        decision=decision,
+        rationale=rationale,
+        action_today=action_today if assessment.rating == RED.id else None,
+        responses=responses,
     )
     assessment.decisions.append(record)
     assessment.status = decision

@@ -38,11 +38,25 @@ def visit_frequency(plan_status: str) -> int | None:
     return current_app.config["HEAT_VISIT_FREQUENCY"].get(plan_status)
 
 
+def next_visit_due(last_visit: dt.date | None, frequency: int | None, agreed: dt.date | None) -> dt.date | None:
+    """The plan's visiting frequency after the last visit, or the next visit date agreed at it
+    when that is earlier."""
+    due = add_working_days(last_visit, frequency) if last_visit and frequency else None
+    if agreed is not None and (due is None or agreed < due):
+        return agreed
+    return due
+
+
 def summary_values(
-    visits: Sequence[VisitSummary], flags: Sequence[trends.Flag], plan_status: str, rooms: Sequence[Room]
+    visits: Sequence[VisitSummary],
+    flags: Sequence[trends.Flag],
+    plan_status: str,
+    rooms: Sequence[Room],
+    agreed_next_visit: dt.date | None = None,
 ) -> dict[str, object]:
     """The dashboard columns of a child with these recorded visits (oldest first) and flags;
-    `rooms` are the rooms of the latest visit's checklist version."""
+    `rooms` are the rooms of the latest visit's checklist version; `agreed_next_visit` the next
+    visit date agreed at the latest visit."""
     latest = visits[-1] if visits else None
     active = [f.title for f in flags if f.active]
     frequency = visit_frequency(plan_status)
@@ -54,7 +68,7 @@ def summary_values(
         "direction": trends.direction(list(visits)),
         "active_flags": active,
         "flag_count": len(active),
-        "next_visit_due": add_working_days(latest.date, frequency) if latest and frequency else None,
+        "next_visit_due": next_visit_due(latest.date, frequency, agreed_next_visit) if latest else None,
         "rooms_never_seen": [r.label for r in rooms if r.id not in seen | latest.rooms_not_in_home] if latest else [],
     }
 
@@ -62,8 +76,10 @@ def summary_values(
 def refresh_summary(child: Child) -> History:
     """Recompute the child's dashboard summary from their recorded visits. The caller commits."""
     record = history(child)
-    rooms = definition_for(record.visits[-1]).rooms if record.visits else ()
-    for column, value in summary_values(record.summaries, record.flags, child.plan_status, rooms).items():
+    latest = record.visits[-1] if record.visits else None
+    rooms = definition_for(latest).rooms if latest else ()
+    agreed = latest.next_visit_date if latest else None
+    for column, value in summary_values(record.summaries, record.flags, child.plan_status, rooms, agreed).items():
         setattr(child, column, value)
     return record
 

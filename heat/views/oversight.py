@@ -20,6 +20,7 @@ from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
+from heat.services.decision_pack import decision_pack
 from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES, result_context
 
@@ -52,7 +53,9 @@ def review(assessment_id: int) -> ResponseReturnValue:
     answers = {f.key: (form[f"{f.key}-response"].data, form[f"{f.key}-reason"].data) for f in flags}
     if form.validate_on_submit() and carried_out(
         form,
-        lambda: reviews.record_decision(assessment, current_user, form.decision.data, form.rationale.data, answers),
+        lambda: reviews.record_decision(
+            assessment, current_user, form.decision.data, form.rationale.data, answers, form.action_today.data
+        ),
     ):
         flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
         return redirect(url_for("oversight.reviews"))
@@ -73,6 +76,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         dates={v.id: v.visit_date for r in records.values() for v in r.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
         trend_summary=history.trend_sentence(record, titles, rows),
+        packs=[decision_pack(c, records[c.id]) for c in assessment.children],
         **result_context(assessment),
     )
 
@@ -101,6 +105,7 @@ def dashboard() -> ResponseReturnValue:
         workers=board.workers,
         today=board.today,
         second_supervisor=board.second_supervisor,
+        reds_waiting=board.reds_waiting,
         sort=sort,
         show=show,
         plan=plan,
@@ -164,6 +169,8 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
     if decided:
         flash(done, "success")
         return redirect(url_for("oversight.reviews"))
+    record = history.history(child)
+    pack = decision_pack(child, record)
     audit.record("plan_change_viewed", user=current_user, child_id=child.id)
     db.session.commit()
     return render_template(
@@ -172,6 +179,10 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
         change=change,
         form=form,
         own=change.changed_by_id == current_user.id,
+        pack=pack,
+        refused=child_record.step_down_refused(change, record.visits, pack.today)
+        if change.status == "requested"
+        else None,
     )
 
 
