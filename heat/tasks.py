@@ -99,7 +99,8 @@ def render_pdfs(assessment_ids: list[int] | None = None) -> None:
     """After the caller's commit: queue the renders of the versions (of these assessments, or of
     any) waiting for their PDF. When the queue cannot be reached they stay waiting in the
     database, the download says "The PDF is being prepared", and the periodic task queues them
-    again after the deadline."""
+    again after the deadline. A version queued twice (a decision made while the submission's
+    render still waits) is rendered once: the second task finds it claimed or done."""
     waiting = versions.waiting(assessment_ids)
     db.session.commit()  # end that read: a request's transaction on SQLite holds the write lock
     _queue_renders(waiting)

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import CursorResult, func, inspect, or_, select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import MANYTOONE, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from heat.database import writing
@@ -113,9 +113,10 @@ def as_recorded(version: AssessmentVersion) -> Assessment:
     to the session, its relationships set as if loaded, so nothing about it is written or
     cascaded. Its children are the snapshot's (in its order), its decisions those made by then."""
     snapshot = version.snapshot
-    copy = Assessment(**_typed(Assessment, snapshot))
+    copy = _with_references(Assessment(**_typed(Assessment, snapshot)), None)
     for name, model in _CHILD_ROWS.items():
-        set_committed_value(copy, name, [model(**_typed(model, row)) for row in snapshot.get(name, [])])
+        rows = [_with_references(model(**_typed(model, row)), copy) for row in snapshot.get(name, [])]
+        set_committed_value(copy, name, rows)
     order = [c["id"] for c in snapshot.get("children", [])]
     found = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(order)))}
     set_committed_value(copy, "children", [found[i] for i in order if i in found])
@@ -127,6 +128,20 @@ def as_recorded(version: AssessmentVersion) -> Assessment:
     )
     set_committed_value(copy, "decisions", list(decisions))
     return copy
+
+
+def _with_references(row: Any, assessment: Assessment | None) -> Any:
+    """A detached row with what it points to (who created the visit, its team, an adult seen)
+    loaded as if by the ORM; a detached row would otherwise find them empty."""
+    for relationship in inspect(type(row)).relationships:
+        if relationship.direction is not MANYTOONE:
+            continue
+        (column,) = relationship.local_columns
+        target = relationship.mapper.class_
+        value = getattr(row, column.key)
+        found = assessment if target is Assessment else (db.session.get(target, value) if value is not None else None)
+        set_committed_value(row, relationship.key, found)
+    return row
 
 
 def pdf_of(assessment: Assessment, by: User | None, at: dt.datetime) -> bytes:
@@ -290,18 +305,18 @@ def stored(assessment: Assessment, number: int | None = None) -> AssessmentVersi
     return db.session.scalar(query)
 
 
-def latest(assessment: Assessment) -> AssessmentVersion:
-    """The latest version with its PDF. A record submitted before versions were kept gets its
-    first version now ("Recorded before version history"), in a short write transaction of its
-    own, its PDF queued for the worker (the caller then calls `tasks.render_pdfs`), so
+def latest(assessment: Assessment) -> tuple[AssessmentVersion, bool]:
+    """The latest version with its PDF, and whether it was made now. A record submitted before
+    versions were kept gets its first version now ("Recorded before version history"), in a short
+    write transaction of its own; the caller then queues its render (`tasks.render_pdfs`), and
     every later download is those bytes."""
     version = stored(assessment)
     if version is not None:
-        return version
+        return version, False
     backfill([assessment.id])
     found = stored(assessment)
     assert found is not None
-    return found
+    return found, True
 
 
 def backfill(assessment_ids: list[int]) -> int:

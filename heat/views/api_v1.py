@@ -399,13 +399,14 @@ def assessment_pdf(assessment_id: int) -> Response:
     if found.status not in RECORDED:
         raise NotFound("Only a submitted assessment has a PDF.")
     access.check_pdf_allowance(user)
-    version = versions.latest(found)
+    version, made_now = versions.latest(found)
+    if made_now:
+        tasks.render_pdfs([found.id])
     if version.pdf is None:
         audit.record(
             "assessment_pdf_waited", user=user, assessment_id=found.id, detail=f"version {version.number}; api"
         )
         db.session.commit()
-        tasks.render_pdfs([found.id])  # a first version made just now
         response = _problem(
             202,
             "The PDF is being prepared",

@@ -38,7 +38,7 @@ from forms.assessment import (
 from heat import tasks
 from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
+from heat.models import EDITABLE, RECORDED, Assessment, AssessmentVersion, SectionSave
 from heat.reports.pdf import render_pdf
 from heat.services import (
     access,
@@ -560,16 +560,22 @@ def _version_pdf(assessment_id: int, number: int | None) -> ResponseReturnValue:
     if assessment.status not in RECORDED and number is None:
         abort(404)
     access.check_pdf_allowance(current_user)
-    version = versions.latest(assessment) if number is None else versions.stored(assessment, number)
+    made_now = False
+    version: AssessmentVersion | None
+    if number is None:
+        version, made_now = versions.latest(assessment)
+    else:
+        version = versions.stored(assessment, number)
     if version is None:
         abort(404)
+    if made_now:
+        tasks.render_pdfs([assessment.id])
     if version.pdf is None:
         # The worker has not stored it yet: a page that looks again by itself (no script needed).
         audit.record(
             "assessment_pdf_waited", user=current_user, assessment_id=assessment.id, detail=f"version {version.number}"
         )
         db.session.commit()
-        tasks.render_pdfs([assessment.id])  # a first version made just now
         page = render_template(
             "casework/pdf_preparing.html", assessment=assessment, version=version, refresh=PDF_REFRESH_SECONDS
         )
