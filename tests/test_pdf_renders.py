@@ -20,7 +20,7 @@ from heat.reports.pdf import render_pdf
 from heat.services import versions
 from tests import helpers
 from tests.test_api_v1 import bearer, new_token
-from tests.test_assessment_flow import count
+from tests.test_assessment_flow import count, definition
 from tests.test_oversight import submitted_visit
 
 
@@ -219,3 +219,26 @@ def test_with_the_queue_down_a_submit_still_succeeds_and_the_render_is_queued_ag
         tasks.requeue_stalled_exports.call_local()  # the queue is back: the periodic task finds it
     assert run_worker(app) == 1
     assert team_world["w"].get(f"/assessments/{assessment_id}/pdf").data.startswith(b"%PDF")
+
+
+def test_a_submission_sent_from_the_tablets_outbox_is_answered_before_its_pdf_exists(app, team_world, worker_queue):
+    """The outbox's JSON submit gets "submitted" and the confirmation page opens while the PDF
+    waits; the confirmation's PDF link says it is being prepared, then serves the PDF."""
+    w = team_world["w"]
+    assessment_id = helpers.start(w, team_world["child"].id)
+    helpers.complete(w, assessment_id, definition(app))
+    with app.app_context():
+        version = db.session.get_one(Assessment, assessment_id).version
+    answer = w.post(
+        f"/api/assessments/{assessment_id}/submit",
+        json={"fields": [["version", str(version)], ["submission_key", "tablet-submit"]]},
+        headers={"X-CSRFToken": w.get("/api/session").json["csrf"]},
+    )
+    assert answer.status_code == 200 and answer.json["status"] == "submitted"
+    confirmation = w.get(answer.json["url"])
+    assert confirmation.status_code == 200 and "Assessment submitted" in confirmation.get_data(as_text=True)
+    link = helpers.page(confirmation).find("a", string="Download the PDF")
+    assert link is not None and not link.has_attr("download")  # a waiting page must open, not be saved as a file
+    assert_being_prepared(w.get(link["href"]))
+    run_worker(app)
+    assert w.get(link["href"]).data.startswith(b"%PDF")
