@@ -185,9 +185,10 @@ def export_window(app, teams: list[int], least: int) -> int:
     return days
 
 
-def _pdf_worker(url: str, folder: str, ids: list[int], go, timings) -> None:
+def _pdf_worker(url: str, folder: str, ids: list[int], ready, go, timings) -> None:
     app = make_app(url, folder)
     with app.test_request_context(), app.app_context():
+        ready.put(True)
         go.wait()
         start = time.perf_counter()
         versions.backfill(ids)
@@ -195,9 +196,10 @@ def _pdf_worker(url: str, folder: str, ids: list[int], go, timings) -> None:
         timings.put(time.perf_counter() - start)
 
 
-def _export_worker(url: str, folder: str, export_id: int, go, timings) -> None:
+def _export_worker(url: str, folder: str, export_id: int, ready, go, timings) -> None:
     app = make_app(url, folder)
     with app.app_context():
+        ready.put(True)
         go.wait()
         start = time.perf_counter()
         exports.build(export_id)
@@ -208,11 +210,12 @@ def in_two_processes(target, args_each: list[tuple]) -> tuple[float, list[float]
     """Run `target` in two worker processes started first, then let both go at once: the wall time
     from the go to the last one finishing, and each one's own time."""
     context = multiprocessing.get_context("spawn")
-    go, timings = context.Event(), context.Queue()
-    processes = [context.Process(target=target, args=(*args, go, timings)) for args in args_each]
+    ready, go, timings = context.Queue(), context.Event(), context.Queue()
+    processes = [context.Process(target=target, args=(*args, ready, go, timings)) for args in args_each]
     for p in processes:
         p.start()
-    time.sleep(5)  # both have built their app and wait on `go` (start-up is not the work measured)
+    for _ in processes:
+        ready.get()  # both have built their app and wait on `go` (start-up is not the work measured)
     start = time.perf_counter()
     go.set()
     each = [timings.get() for _ in processes]
