@@ -80,5 +80,6 @@ bench: install-dev assets
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/saves.py
+	$(BIN)/python bench/submit.py
 	$(BIN)/python bench/slow_visit.py
 	$(BIN)/python bench/scale.py

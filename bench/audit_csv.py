@@ -50,7 +50,7 @@ def make_app(url: str):
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
-            "HEAT_ENV": "bench",
+            "HEAT_ENV": "development",
             "HEAT_HUEY": "immediate",
             "HEAT_LOGIN_FAILURES_PER_ADDRESS": 10_000,
         }

@@ -142,6 +142,7 @@ def erase_again() -> None:
     with writing():
         count = retention.erase_again()
         db.session.commit()
+    tasks.render_pdfs()
     click.echo(f"Erased again: {count} records.")
 
 
@@ -252,6 +253,7 @@ def seed_demo(if_empty: bool) -> None:
                 return
             raise click.ClickException(str(exc)) from None
         db.session.commit()
+    tasks.render_pdfs()
     click.echo(f"Loaded demo data. Every demo account's password is {demo.DEMO_PASSWORD}")
 
 

@@ -533,8 +533,11 @@ VERSION_EVENTS = {
 
 class AssessmentVersion(Model):
     """What an assessment said at a submission, return, resubmission or decision: its answers,
-    score and checklist version, who and when, and the PDF rendered at that moment with its
-    SHA-256. Never changed: every download serves these bytes."""
+    score and checklist version, who and when, and its PDF with its SHA-256, rendered from the
+    snapshot by the worker just after (until then `pdf_sha256` is None: "The PDF is being
+    prepared"). Never changed through the ORM: every download serves these bytes. The PDF is
+    written once, by `versions.render` with a plain UPDATE; `pdf_queued_at` and `pdf_started_at`
+    say when its render was queued and claimed (both None once it is stored)."""
 
     __tablename__ = "assessment_versions"
     __table_args__ = (UniqueConstraint("assessment_id", "number"),)
@@ -548,10 +551,16 @@ class AssessmentVersion(Model):
     rating: Mapped[str | None] = mapped_column(String(20))
     mean_grade: Mapped[float | None]
     snapshot: Mapped[dict] = mapped_column(JSON)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_queued_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    pdf_started_at: Mapped[dt.datetime | None]
 
     by: Mapped[User | None] = relationship()
+
+    @property
+    def pdf_ready(self) -> bool:
+        return self.pdf_sha256 is not None
 
     @property
     def label(self) -> str:

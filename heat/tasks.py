@@ -1,6 +1,7 @@
-"""Background jobs on Huey. The queue object lives in `heat.extensions`; `configure` (called by
-create_app) points it at the storage named by the HEAT_HUEY setting and remembers the app that
-tasks run in. Workers start from `worker.py`: `.venv/bin/huey_consumer worker.huey --workers 2`.
+"""Background jobs on Huey: exports, and the PDF of each kept version. The queue object lives in
+`heat.extensions`; `configure` (called by create_app) points it at the storage named by the
+HEAT_HUEY setting and remembers the app that tasks run in. Workers start from `worker.py`:
+`.venv/bin/huey_consumer worker.huey --workers 2`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from huey import crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from heat import database
-from heat.extensions import huey
+from heat.extensions import db, huey
 from heat.files import private_file, private_folder
-from heat.services import exports
+from heat.services import exports, versions
 
 _apps: list[Flask] = []
 log = logging.getLogger("heat")
@@ -88,10 +89,45 @@ def requeue_stalled() -> list[int]:
     return stalled
 
 
+@huey.task()
+def render_pdf(version_id: int) -> None:
+    with _app().app_context():
+        versions.render(version_id)
+
+
+def render_pdfs(assessment_ids: list[int] | None = None) -> None:
+    """After the caller's commit: queue the renders of the versions (of these assessments, or of
+    any) waiting for their PDF. When the queue cannot be reached they stay waiting in the
+    database, the download says "The PDF is being prepared", and the periodic task queues them
+    again after the deadline. A version queued twice (a decision made while the submission's
+    render still waits) is rendered once: the second task finds it claimed or done."""
+    waiting = versions.waiting(assessment_ids)
+    db.session.commit()  # end that read: a request's transaction on SQLite holds the write lock
+    _queue_renders(waiting)
+
+
+def _queue_renders(version_ids: list[int]) -> None:
+    for version_id in version_ids:
+        try:
+            render_pdf(version_id)
+        except QUEUE_UNAVAILABLE as error:
+            log.error("PDF of version %s could not be queued: %s", version_id, database.reason(error))
+            return
+
+
+def requeue_stalled_pdfs() -> list[int]:
+    """Queue again every PDF render never started or left running past the deadline."""
+    stalled = versions.requeue_stalled()
+    _queue_renders(stalled)
+    return stalled
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def requeue_stalled_exports() -> None:
+    """Exports, and PDF renders, lost or left running past HEAT_EXPORT_STALL_MINUTES."""
     with _app().app_context():
         requeue_stalled()
+        requeue_stalled_pdfs()
 
 
 @huey.periodic_task(crontab(minute="*/15"))

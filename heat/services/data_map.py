@@ -24,7 +24,6 @@ them (and recorded for them from then on); one reached by nobody else goes with 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,17 +154,23 @@ def _leave_shared_visits(table: Table, scope: Scope) -> None:
 
 def _leave_shared_versions(table: Table, scope: Scope) -> None:
     """Versions are never changed, but for this: an erased child leaves a brother's or sister's
-    visit, so each of its versions loses the child from its list of children and its PDF is
-    rendered again from its snapshot without them (with its new SHA-256). Written with a plain
-    UPDATE: the ORM refuses any change to a version."""
+    visit, so each of its versions loses the child from its list of children, and its PDF (which
+    names them) is deleted and queued to be rendered again from the new snapshot by the worker
+    (with its new SHA-256): the caller calls `tasks.render_pdfs()` after its
+    commit. Written with a plain UPDATE: the ORM refuses any change to a version."""
     for version in db.session.scalars(
         select(AssessmentVersion).where(AssessmentVersion.assessment_id.in_(scope.shared))
     ):
-        snapshot, pdf = versions.rendered_without(version, scope.child_id)
         db.session.execute(
             update(table)
             .where(table.c.id == version.id)
-            .values(snapshot=snapshot, pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+            .values(
+                snapshot=versions.snapshot_without(version, scope.child_id),
+                pdf=None,
+                pdf_sha256=None,
+                pdf_queued_at=utcnow(),
+                pdf_started_at=None,
+            )
         )
 
 
@@ -389,7 +394,18 @@ MAP: dict[str, Entry] = {
         "every version and stored PDF of the child's own visits; a brother's or sister's visit keeps "
         "its versions, without the erased child in their list of children",
         personal=("snapshot", "pdf", "rating", "mean_grade"),
-        plain=("id", "assessment_id", "number", "event", "by_id", "at", "checklist_version", "pdf_sha256"),
+        plain=(
+            "id",
+            "assessment_id",
+            "number",
+            "event",
+            "by_id",
+            "at",
+            "checklist_version",
+            "pdf_sha256",
+            "pdf_queued_at",
+            "pdf_started_at",
+        ),
         steps=(delete_rows(of_only_visits), _leave_shared_versions),
     ),
     "review_decisions": Entry(

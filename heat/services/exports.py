@@ -217,9 +217,11 @@ def _build(export: Export, attempt: int) -> None:
     children: dict[int, Child] = {}
     with open_private(partial) as file, zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for n in range(0, len(ids), PROGRESS_EVERY):
-            # Records submitted before versions were kept get their first version (and stored
-            # PDF) now, a batch at a time so progress is heard between them.
+            # Records submitted before versions were kept get their first version now, and any
+            # version whose PDF the worker has not rendered yet gets it now, a batch at a time so
+            # progress is heard between them.
             versions.backfill(ids[n : n + PROGRESS_EVERY])
+            versions.render_missing(ids[n : n + PROGRESS_EVERY])
             batch = db.session.scalars(
                 select(Assessment)
                 .where(Assessment.id.in_(ids[n : n + PROGRESS_EVERY]))
@@ -403,7 +405,7 @@ def _latest_pdfs(assessment_ids: list[int]) -> dict[int, bytes]:
     rows = db.session.execute(
         select(AssessmentVersion.assessment_id, AssessmentVersion.pdf).where(AssessmentVersion.id.in_(latest))
     )
-    return {assessment_id: pdf for assessment_id, pdf in rows}
+    return {assessment_id: pdf for assessment_id, pdf in rows if pdf is not None}
 
 
 def exports_of(user: User) -> list[Export]:

@@ -1,10 +1,13 @@
 """Version history: what an assessment said at each submission, return, resubmission and
-decision, kept unchanged, with the PDF rendered at that moment.
+decision, kept unchanged, with its PDF.
 
 Each version holds a snapshot of the answers (every column of the assessment and of its grades,
 rooms, people and actions), the score and checklist version, who and when, and the PDF's bytes
-and SHA-256. A download serves the stored bytes, so the same PDF downloaded twice is the same
-file, and an export zips the stored PDFs instead of rendering each again.
+and SHA-256. A submission or decision keeps the version and commits at once; the worker then
+renders the PDF from the snapshot, as printed by that person at that moment (the same bytes as
+rendering it in the request would have given), and stores it once. Until then a download says
+"The PDF is being prepared". A download serves the stored bytes, so the same PDF downloaded
+twice is the same file, and an export zips the stored PDFs instead of rendering each again.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import undefer
+from flask import current_app
+from sqlalchemy import CursorResult, func, inspect, or_, select, update
+from sqlalchemy.orm import MANYTOONE, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from heat.database import writing
@@ -32,6 +36,7 @@ from heat.models import (
     utcnow,
 )
 from heat.reports.pdf import render_pdf
+from heat.services import audit
 from heat.services.checklists import definition_for, score_of
 
 # Not answers: how the app keeps track of saves.
@@ -94,26 +99,27 @@ def without_child(seen: dict[str, Any] | None, child_id: int) -> dict[str, Any] 
     return kept or None
 
 
-def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[str, Any], bytes]:
-    """A version's snapshot and PDF with one child taken out of the visit: what erasing a child
-    does to a visit that stays a brother's or sister's record. The PDF is rendered again from the
-    snapshot (the answers as they were at that version, printed by the same person at the same
-    time); only the list of children differs."""
+def snapshot_without(version: AssessmentVersion, child_id: int) -> dict[str, Any]:
+    """A version's snapshot with one child taken out of the visit: what erasing a child does to a
+    visit that stays a brother's or sister's record. Its PDF is then rendered again from it."""
     snapshot = dict(version.snapshot)
     snapshot["children"] = [c for c in snapshot.get("children", []) if c.get("id") != child_id]
     snapshot["children_seen"] = without_child(snapshot.get("children_seen"), child_id)
-    # A detached copy of the assessment as the version recorded it: never added to the session,
-    # its relationships set as if loaded, so nothing about it is written or cascaded.
-    copy = Assessment(**_typed(Assessment, snapshot))
+    return snapshot
+
+
+def as_recorded(version: AssessmentVersion) -> Assessment:
+    """The assessment as the version recorded it, from its snapshot: a detached copy, never added
+    to the session, its relationships set as if loaded, so nothing about it is written or
+    cascaded. Its children are the snapshot's (in its order), its decisions those made by then."""
+    snapshot = version.snapshot
+    copy = _with_references(Assessment(**_typed(Assessment, snapshot)), None)
     for name, model in _CHILD_ROWS.items():
-        set_committed_value(copy, name, [model(**_typed(model, row)) for row in snapshot.get(name, [])])
-    staying = [c["id"] for c in snapshot["children"]]
-    set_committed_value(
-        copy,
-        "children",
-        # in the order Assessment.children gives them
-        list(db.session.scalars(select(Child).where(Child.id.in_(staying)).order_by(Child.date_of_birth.desc()))),
-    )
+        rows = [_with_references(model(**_typed(model, row)), copy) for row in snapshot.get(name, [])]
+        set_committed_value(copy, name, rows)
+    order = [c["id"] for c in snapshot.get("children", [])]
+    found = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_(order)))}
+    set_committed_value(copy, "children", [found[i] for i in order if i in found])
     decisions = db.session.scalars(
         select(ReviewDecision)
         .where(ReviewDecision.assessment_id == version.assessment_id, ReviewDecision.decided_at <= version.at)
@@ -121,17 +127,37 @@ def rendered_without(version: AssessmentVersion, child_id: int) -> tuple[dict[st
         .execution_options(populate_existing=True)
     )
     set_committed_value(copy, "decisions", list(decisions))
-    pdf = render_pdf(
+    return copy
+
+
+def _with_references(row: Any, assessment: Assessment | None) -> Any:
+    """A detached row with what it points to (who created the visit, its team, an adult seen)
+    loaded as if by the ORM; a detached row would otherwise find them empty."""
+    for relationship in inspect(type(row)).relationships:
+        if relationship.direction is not MANYTOONE:
+            continue
+        (column,) = relationship.local_columns
+        target = relationship.mapper.class_
+        value = getattr(row, column.key)
+        found = assessment if target is Assessment else (db.session.get(target, value) if value is not None else None)
+        set_committed_value(row, relationship.key, found)
+    return row
+
+
+def pdf_of(assessment: Assessment, by: User | None, at: dt.datetime) -> bytes:
+    """The assessment's PDF as printed by `by` at `at`."""
+    return render_pdf(
         "reports/assessment.html",
-        generated_by=version.by.name if version.by is not None else "HEAT",
-        generated_at=version.at,
-        **record_context(copy),
+        generated_by=by.name if by is not None else "HEAT",
+        generated_at=at,
+        **record_context(assessment),
     )
-    return snapshot, pdf
 
 
 def keep(assessment: Assessment, event: str, by: User | None, at: dt.datetime | None = None) -> AssessmentVersion:
-    """Keep what the assessment says now as its next version, in the caller's transaction."""
+    """Keep what the assessment says now as its next version, in the caller's transaction. Its
+    PDF is not rendered here: once the caller has committed, `tasks.render_pdfs` queues it, and
+    the worker renders it from the snapshot (`render`)."""
     at = at or utcnow()
     number = (
         db.session.scalar(
@@ -139,12 +165,6 @@ def keep(assessment: Assessment, event: str, by: User | None, at: dt.datetime | 
         )
         or 0
     ) + 1
-    pdf = render_pdf(
-        "reports/assessment.html",
-        generated_by=by.name if by is not None else "HEAT",
-        generated_at=at,
-        **record_context(assessment),
-    )
     version = AssessmentVersion(
         assessment_id=assessment.id,
         number=number,
@@ -155,12 +175,108 @@ def keep(assessment: Assessment, event: str, by: User | None, at: dt.datetime | 
         rating=assessment.rating,
         mean_grade=assessment.mean_grade,
         snapshot=snapshot_of(assessment),
-        pdf=pdf,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        pdf_queued_at=utcnow(),
     )
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def waiting(assessment_ids: list[int] | None = None) -> list[int]:
+    """The versions (of these assessments, or of any) whose PDF is queued and not yet started,
+    oldest first: what a request that kept or changed them hands to the worker after its commit."""
+    query = select(AssessmentVersion.id).where(
+        AssessmentVersion.pdf_queued_at.is_not(None), AssessmentVersion.pdf_started_at.is_(None)
+    )
+    if assessment_ids is not None:
+        query = query.where(AssessmentVersion.assessment_id.in_(assessment_ids))
+    return list(db.session.scalars(query.order_by(AssessmentVersion.id)))
+
+
+def render(version_id: int, now: dt.datetime | None = None) -> bool:
+    """Render a version's PDF from its snapshot and store it with its SHA-256 (the worker's job).
+    The render is claimed first in one short conditional UPDATE (so two workers handed the same
+    version do not both render it, unless the first has been silent past the deadline), runs
+    outside any write transaction, and is stored by another short one, once. True if stored."""
+    if not _claim(version_id, now or utcnow()):
+        return False
+    return _render_and_store(version_id)
+
+
+def render_missing(assessment_ids: list[int]) -> int:
+    """Render now every version of these assessments still without its PDF (an export, in the
+    worker, needs them all). Returns how many were stored."""
+    db.session.commit()
+    missing = db.session.scalars(
+        select(AssessmentVersion.id)
+        .where(AssessmentVersion.assessment_id.in_(assessment_ids), AssessmentVersion.pdf_sha256.is_(None))
+        .order_by(AssessmentVersion.id)
+    ).all()
+    return sum(_render_and_store(version_id) for version_id in missing)
+
+
+def _render_and_store(version_id: int) -> bool:
+    """Rendered from the snapshot, stored once: the bytes are the same whoever renders them."""
+    version = db.session.get_one(AssessmentVersion, version_id)
+    pdf = pdf_of(as_recorded(version), version.by, version.at)
+    db.session.commit()  # end the read: the write below begins IMMEDIATE on SQLite
+    with writing():
+        stored_now: CursorResult = db.session.execute(  # type: ignore[assignment]
+            update(AssessmentVersion)
+            .where(AssessmentVersion.id == version_id, AssessmentVersion.pdf_sha256.is_(None))
+            .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_queued_at=None, pdf_started_at=None)
+        )
+        db.session.commit()
+    return bool(stored_now.rowcount)
+
+
+def _claim(version_id: int, now: dt.datetime) -> bool:
+    db.session.commit()
+    with writing():
+        claimed: CursorResult = db.session.execute(  # type: ignore[assignment]
+            update(AssessmentVersion)
+            .where(
+                AssessmentVersion.id == version_id,
+                AssessmentVersion.pdf_sha256.is_(None),
+                or_(AssessmentVersion.pdf_started_at.is_(None), AssessmentVersion.pdf_started_at < _deadline(now)),
+            )
+            .values(pdf_started_at=now, pdf_queued_at=func.coalesce(AssessmentVersion.pdf_queued_at, now))
+        )
+        db.session.commit()
+    return bool(claimed.rowcount)
+
+
+def _deadline(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=current_app.config["HEAT_EXPORT_STALL_MINUTES"])
+
+
+def requeue_stalled(now: dt.datetime | None = None) -> list[int]:
+    """Versions whose PDF was queued but never started, or started and not stored, past the
+    deadline (a worker killed mid-render, a task lost from the queue): queued again now, each
+    audited. The caller queues their renders. Run again at once it finds nothing."""
+    now = now or utcnow()
+    db.session.commit()
+    with writing():
+        stalled = list(
+            db.session.execute(
+                select(AssessmentVersion.id, AssessmentVersion.assessment_id, AssessmentVersion.number)
+                .where(
+                    AssessmentVersion.pdf_queued_at.is_not(None),
+                    AssessmentVersion.pdf_sha256.is_(None),
+                    func.coalesce(AssessmentVersion.pdf_started_at, AssessmentVersion.pdf_queued_at) < _deadline(now),
+                )
+                .order_by(AssessmentVersion.id)
+            )
+        )
+        for version_id, assessment_id, number in stalled:
+            db.session.execute(
+                update(AssessmentVersion)
+                .where(AssessmentVersion.id == version_id)
+                .values(pdf_queued_at=now, pdf_started_at=None)
+            )
+            audit.record("pdf_requeued", assessment_id=assessment_id, detail=f"version {number}")
+        db.session.commit()
+    return [version_id for version_id, _, _ in stalled]
 
 
 def versions_of(assessment: Assessment) -> list[AssessmentVersion]:
@@ -175,7 +291,8 @@ def versions_of(assessment: Assessment) -> list[AssessmentVersion]:
 
 
 def stored(assessment: Assessment, number: int | None = None) -> AssessmentVersion | None:
-    """A version with its PDF's bytes: the numbered one, or the latest."""
+    """A version with its PDF's bytes (None until the worker has rendered it): the numbered one,
+    or the latest."""
     query = (
         select(AssessmentVersion)
         .where(AssessmentVersion.assessment_id == assessment.id)
@@ -188,21 +305,23 @@ def stored(assessment: Assessment, number: int | None = None) -> AssessmentVersi
     return db.session.scalar(query)
 
 
-def latest(assessment: Assessment) -> AssessmentVersion:
-    """The latest version with its PDF. A record submitted before versions were kept gets its
-    first version now ("Recorded before version history"), in a short write transaction of its
-    own, so every later download is these bytes."""
+def latest(assessment: Assessment) -> tuple[AssessmentVersion, bool]:
+    """The latest version with its PDF, and whether it was made now. A record submitted before
+    versions were kept gets its first version now ("Recorded before version history"), in a short
+    write transaction of its own; the caller then queues its render (`tasks.render_pdfs`), and
+    every later download is those bytes."""
     version = stored(assessment)
     if version is not None:
-        return version
+        return version, False
     backfill([assessment.id])
     found = stored(assessment)
     assert found is not None
-    return found
+    return found, True
 
 
 def backfill(assessment_ids: list[int]) -> int:
-    """Give recorded assessments that have no version their first one. Returns how many."""
+    """Give recorded assessments that have no version their first one (its PDF to be rendered
+    by the worker). Returns how many."""
     db.session.commit()  # end the read transaction: a write on SQLite must begin IMMEDIATE
     made = 0
     with writing():

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from forms.admin import ResetTwoStepForm, RetentionForm, TeamForm, UserForm
+from heat import tasks
 from heat.extensions import db
 from heat.models import Child, User
 from heat.services import accounts, audit, mfa, retention, sessions
@@ -133,6 +134,7 @@ def retention_decision(child_id: int):
     if form.validate_on_submit() and carried_out(
         form, lambda: retention.decide(current_user, child, form.action.data, form.reason.data) or True
     ):
+        tasks.render_pdfs()  # a brother's or sister's visit printed again without them
         flash(
             "The records have been erased." if form.action.data == "erase" else "The records are restricted.", "success"
         )

@@ -28,6 +28,7 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
+from heat import tasks
 from heat.extensions import csrf, db
 from heat.models import RECORDED, Assessment, Child, User
 from heat.services import access, api_auth, audit, checklists, paging, register, versions
@@ -37,6 +38,7 @@ from heat.views.openapi import DOCUMENT
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 PROBLEM = "application/problem+json"
+PDF_RETRY_SECONDS = 5
 
 
 class Problem(HTTPException):
@@ -397,7 +399,21 @@ def assessment_pdf(assessment_id: int) -> Response:
     if found.status not in RECORDED:
         raise NotFound("Only a submitted assessment has a PDF.")
     access.check_pdf_allowance(user)
-    version = versions.latest(found)
+    version, made_now = versions.latest(found)
+    if made_now:
+        tasks.render_pdfs([found.id])
+    if version.pdf is None:
+        audit.record(
+            "assessment_pdf_waited", user=user, assessment_id=found.id, detail=f"version {version.number}; api"
+        )
+        db.session.commit()
+        response = _problem(
+            202,
+            "The PDF is being prepared",
+            f"The PDF of version {version.number} is being made. Ask again after Retry-After seconds.",
+        )
+        response.headers["Retry-After"] = str(PDF_RETRY_SECONDS)
+        return response
     audit.record("assessment_pdf", user=user, assessment_id=found.id, detail=f"version {version.number}; api")
     db.session.commit()
     return Response(

@@ -37,9 +37,10 @@ from forms.assessment import (
     form_data,
     section_form,
 )
+from heat import tasks
 from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
+from heat.models import EDITABLE, RECORDED, Assessment, AssessmentVersion, SectionSave
 from heat.reports.pdf import render_pdf
 from heat.services import (
     access,
@@ -513,6 +514,7 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
         db.session.rollback()
         return "conflict"
     db.session.commit()
+    tasks.render_pdfs([assessment.id])
     return "submitted"
 
 
@@ -530,10 +532,14 @@ def whole_number(value) -> int:
         return 0
 
 
+PDF_REFRESH_SECONDS = 5
+
+
 @bp.route("/assessments/<int:assessment_id>/pdf")
 @roles_required(*CASE_ROLES)
 def assessment_pdf(assessment_id: int):
-    """The PDF stored with the latest version: the same bytes at every download."""
+    """The PDF stored with the latest version: the same bytes at every download. Until the worker
+    has rendered it, "The PDF is being prepared", looking again every few seconds."""
     return _version_pdf(assessment_id, None)
 
 
@@ -576,14 +582,31 @@ def version_pdf(assessment_id: int, number: int):
     return _version_pdf(assessment_id, number)
 
 
-def _version_pdf(assessment_id: int, number: int | None) -> Response:
+def _version_pdf(assessment_id: int, number: int | None) -> ResponseReturnValue:
     assessment = access.assessment_for(current_user, assessment_id)
     if assessment.status not in RECORDED and number is None:
         abort(404)
     access.check_pdf_allowance(current_user)
-    version = versions.latest(assessment) if number is None else versions.stored(assessment, number)
+    made_now = False
+    version: AssessmentVersion | None
+    if number is None:
+        version, made_now = versions.latest(assessment)
+    else:
+        version = versions.stored(assessment, number)
     if version is None:
         abort(404)
+    if made_now:
+        tasks.render_pdfs([assessment.id])
+    if version.pdf is None:
+        # The worker has not stored it yet: a page that looks again by itself (no script needed).
+        audit.record(
+            "assessment_pdf_waited", user=current_user, assessment_id=assessment.id, detail=f"version {version.number}"
+        )
+        db.session.commit()
+        page = render_template(
+            "casework/pdf_preparing.html", assessment=assessment, version=version, refresh=PDF_REFRESH_SECONDS
+        )
+        return page, 202, {"Retry-After": str(PDF_REFRESH_SECONDS)}
     audit.record("assessment_pdf", user=current_user, assessment_id=assessment.id, detail=f"version {version.number}")
     db.session.commit()
     suffix = "" if number is None else f"-version-{version.number}"

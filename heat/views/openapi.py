@@ -117,6 +117,7 @@ DOCUMENT: dict[str, Any] = {
                             "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}
                         },
                     },
+                    "202": _problem("The PDF is being prepared; ask again after Retry-After seconds"),
                     **_ERRORS,
                 },
             }

@@ -16,6 +16,7 @@ from forms.oversight import (
     PlanNotedForm,
     review_form,
 )
+from heat import tasks
 from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
@@ -57,6 +58,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
             assessment, current_user, form.decision.data, form.rationale.data, answers, form.action_today.data
         ),
     ):
+        tasks.render_pdfs([assessment.id])
         flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
         return redirect(url_for("oversight.reviews"))
     child = assessment.children[0]
