@@ -135,10 +135,12 @@ class Tally:
     assessments: list[int] = field(default_factory=list)
 
 
-def post(client: Client, what: str, path: str, fields: list, tally: Tally, rng: random.Random) -> tuple[int, str]:
+def post(
+    client: Client, what: str, path: str, fields: list, tally: Tally, rng: random.Random | None
+) -> tuple[int, str]:
     """A post as the tablet makes it: maybe cut (and then sent again), 5xx and dropped connections
-    retried with the same key. Returns the last status and Location."""
-    if rng.random() < CUT:
+    retried with the same key. Returns the last status and Location. No `rng`: never cut."""
+    if rng is not None and rng.random() < CUT:
         kind = CUT_KINDS[rng.randrange(len(CUT_KINDS))]
         try:
             client.cut(path, fields, kind)
@@ -191,10 +193,11 @@ def get(client: Client, what: str, path: str, tally: Tally) -> tuple[int, str]:
     return 0, ""
 
 
-def signed_in(port: int, email: str) -> Client:
+def signed_in(port: int, email: str, tally: Tally) -> Client:
+    """A signed-in client; a 5xx at sign-in is retried (and counted) like any other post."""
     client = Client(port)
-    client.token = client.field(client.send("GET", "/sign-in")[2], "csrf_token")
-    status, location, _, _ = client.send("POST", "/sign-in", [("email", email), ("password", PASSWORD)])
+    client.token = client.field(get(client, "sign-in page", "/sign-in", tally)[1], "csrf_token")
+    status, location = post(client, "sign-in", "/sign-in", [("email", email), ("password", PASSWORD)], tally, None)
     if status != 302 or "sign-in" in location:
         raise SystemExit(f"bench: {email} could not sign in ({status} {location})")
     return client
@@ -247,7 +250,7 @@ def voice_of_each_child(html: str) -> dict[str, str]:
 
 def pair(port: int, emails: tuple[str, str], child_id: int, definition, tally: Tally, seed: int) -> None:
     rng_lead, rng_partner = random.Random(seed), random.Random(seed + 10_000)
-    lead, partner = signed_in(port, emails[0]), signed_in(port, emails[1])
+    lead, partner = signed_in(port, emails[0], tally), signed_in(port, emails[1], tally)
     domains = [d.id for d in definition.domains]
     for _ in range(VISITS):
         status, page = get(lead, "start page", f"/children/{child_id}/assessments/new", tally)
@@ -276,7 +279,7 @@ def pair(port: int, emails: tuple[str, str], child_id: int, definition, tally: T
 
 
 def reader(port: int, email: str, paths: list[str], tally: Tally, stop: threading.Event) -> None:
-    client = signed_in(port, email)
+    client = signed_in(port, email, tally)
     while not stop.is_set():
         for path in paths:
             get(client, "read", path, tally)
@@ -456,7 +459,7 @@ def run(database_url: str, label: str, tmp: str, practitioners: int) -> None:
         "  gunicorn from gunicorn.conf.py, the export worker (audit sealer) beside it;"
         f" {CUT:.0%} of posts cut and resent"
     )
-    for what in ("save", "start", "submit", "section page", "check page", "read"):
+    for what in ("sign-in", "save", "start", "submit", "section page", "check page", "read"):
         values = tally.times[what]
         if values:
             print(
