@@ -22,7 +22,8 @@ targets; asserts nothing.
 
 Run: .venv/bin/python bench/saves.py
      BENCH_POSTGRES_URL=postgresql://heat@127.0.0.1:55433/heat_4b .venv/bin/python bench/saves.py
-     PRACTITIONERS=30 (SQLite) / 50 (PostgreSQL) by default; VISITS (per pair, default 3).
+     PRACTITIONERS=30 (SQLite) / 50 (PostgreSQL) by default; VISITS (per pair, default 3);
+     BENCH_SQLITE=0 runs PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -505,7 +506,8 @@ def run(database_url: str, label: str, tmp: str, practitioners: int) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db", "SQLite", tmp, int(os.environ.get("PRACTITIONERS", TARGET_5XX["SQLite"])))
+        if os.environ.get("BENCH_SQLITE", "1") != "0":  # BENCH_SQLITE=0: PostgreSQL only
+            run(f"sqlite:///{tmp}/bench.db", "SQLite", tmp, int(os.environ.get("PRACTITIONERS", TARGET_5XX["SQLite"])))
         if os.environ.get("BENCH_POSTGRES_URL"):
             practitioners = int(os.environ.get("PRACTITIONERS", TARGET_5XX["PostgreSQL"]))
             run(os.environ["BENCH_POSTGRES_URL"], "PostgreSQL", tmp, practitioners)
