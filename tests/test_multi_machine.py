@@ -102,7 +102,8 @@ def machines(settings, tmp_path, app):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                process.kill()  # still finishing a request (a slow machine): reaped, not left running
+                process.wait()
 
 
 def test_sessions_sign_out_exports_and_throttling_work_across_two_instances(app, make, signed_in, machines):
