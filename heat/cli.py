@@ -149,17 +149,26 @@ def erase_again() -> None:
 @audit_trail.command("verify")
 @click.option("--since", metavar="CHECKPOINT", help="A checkpoint from `flask audit checkpoint`: it must still hold.")
 def verify_audit(since: str | None) -> None:
-    """Check every audit row's hash chain: exit 0 when it holds, 1 naming the first bad row."""
+    """Check every sealed audit row's hash chain, and say how many wait to be sealed: exit 0 when
+    it holds, 1 naming the first bad row."""
     try:
         count, broken = audit.verify(since=since)
     except ValueError as exc:
         click.echo(f"Audit trail not checked: {exc}.", err=True)
         raise SystemExit(1) from None
+    waiting = f"{audit.waiting()} more wait to be sealed (the worker seals them every minute; `flask audit seal` now)."
     if broken is None:
-        click.echo(f"Audit trail intact: {count} rows, every hash holds.")
+        click.echo(f"Audit trail intact: {count} rows, every hash holds; {waiting}")
         return
-    click.echo(f"Audit trail broken at row {broken.row_id}: {broken.reason}.", err=True)
+    click.echo(f"Audit trail broken at row {broken.row_id}: {broken.reason}. {waiting}", err=True)
     raise SystemExit(1)
+
+
+@audit_trail.command("seal")
+def seal_audit() -> None:
+    """Chain the audit rows that have committed and wait to be sealed (the worker does this every
+    minute)."""
+    click.echo(f"Sealed {audit.seal()} audit rows.")
 
 
 @exports.command("requeue")

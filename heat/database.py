@@ -3,12 +3,19 @@
 SQLite runs in WAL mode with a busy timeout and foreign keys on. A deferred transaction that reads
 and then writes fails with SQLITE_BUSY when another writer got there first, so every transaction
 of a state-changing request (or inside `writing()`) begins IMMEDIATE and waits its turn instead.
+
+An IMMEDIATE transaction holds SQLite's one write lock until it ends, and every other writer waits
+for it (at most the busy timeout, then "database is locked"). So no transaction may hold it for
+long: no rendering, no network, no password hashing and no bulk work inside one (imports commit a
+batch at a time; the audit chain is sealed after commit, services/audit.py). One held longer than
+a second is logged ("held SQLite's write lock for 1.4 s in casework.submit"), to find the next.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +30,7 @@ from heat.files import open_private, private_file, private_folder
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
+LONG_HOLD_SECONDS = 1.0  # a write transaction held longer than this is logged
 
 _writing: ContextVar[bool] = ContextVar("heat_writing", default=False)
 log = logging.getLogger("heat")
@@ -109,4 +117,23 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         # Straight to the driver: this runs at the start of every transaction.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+        if _wants_write():
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            connection.info["write_lock_since"] = time.perf_counter()  # the lock is ours from here
+        else:
+            connection.connection.driver_connection.execute("BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(connection):
+        since = connection.info.pop("write_lock_since", None)
+        if since is not None and (held := time.perf_counter() - since) > LONG_HOLD_SECONDS:
+            log.warning("A transaction held SQLite's write lock for %.1f s in %s", held, _holder())
+
+
+def _holder() -> str:
+    """Where a transaction ran: the request's endpoint, or a command or job (never a URL, which can
+    name a record)."""
+    if has_request_context():
+        return f"{request.method} {request.endpoint}"
+    return "a command or background job"

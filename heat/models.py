@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -1011,7 +1012,9 @@ class AuditEvent(Model):
     detail: Mapped[str | None] = mapped_column(String(200))
     # The hash of this row's contents and the previous row's hash (services/audit.py): an
     # HMAC-SHA-256 under the audit key (scheme 2), or SHA-256 for rows from before the key (1).
-    row_hash: Mapped[str] = mapped_column(String(64))
+    # Both it and the row's place in the chain are set once, by the sealer, after the row commits.
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    chain_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
     scheme: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])

@@ -18,7 +18,7 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from heat import database
 from heat.extensions import db, huey
 from heat.files import private_file, private_folder
-from heat.services import exports, versions
+from heat.services import audit, exports, versions
 
 _apps: list[Flask] = []
 log = logging.getLogger("heat")
@@ -128,6 +128,13 @@ def requeue_stalled_exports() -> None:
     with _app().app_context():
         requeue_stalled()
         requeue_stalled_pdfs()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def seal_audit_trail() -> None:
+    """The audit trail's one sealer: chains the rows committed since the last run (services/audit.py)."""
+    with _app().app_context():
+        audit.seal()
 
 
 @huey.periodic_task(crontab(minute="*/15"))

@@ -1,6 +1,7 @@
 """The audit trail holds up in a review: the database refuses to change or delete its rows, each
-row's hash is chained to the one before, and `flask audit verify` names the first row that does
-not hold. Runs on SQLite and, with HEAT_TEST_ON_POSTGRES=1, on PostgreSQL."""
+row's hash is chained to the one before by the sealer after the row commits, and `flask audit
+verify` names the first row that does not hold and says how many wait to be sealed. Runs on SQLite
+and, with HEAT_TEST_ON_POSTGRES=1, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def verify(app):
     return app.test_cli_runner().invoke(args=["audit", "verify"])
 
 
+def seal(app):
+    """What the worker does every minute."""
+    result = app.test_cli_runner().invoke(args=["audit", "seal"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def some_activity(make, signed_in):
     """Sign-in, page views and a change, as a practitioner's morning makes them."""
     team = make.team()
@@ -27,6 +35,7 @@ def some_activity(make, signed_in):
     assert client.get(f"/children/{child.id}").status_code == 200
     token = csrf_token(client, f"/children/{child.id}")
     assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    seal(client.application)
     return worker
 
 
@@ -145,6 +154,7 @@ def test_rows_written_by_two_apps_at_once_form_one_chain(app, make, another_app)
     for t in threads:
         t.join()
     assert len(audit_ids(app)) == 30
+    seal(app)
     result = verify(app)
     assert result.exit_code == 0, result.output
 
@@ -233,3 +243,140 @@ def test_a_checkpoint_signs_the_head_and_verify_since_checks_the_trail_reaches_i
     reforge(app, None, 1)
     result = runner.invoke(args=["audit", "verify", "--since", mark])
     assert result.exit_code == 1 and "Audit trail broken" in result.output
+
+
+def test_verify_says_how_many_rows_wait_to_be_sealed(app, make, signed_in):
+    """A request only appends its row; the sealer (the worker, or `flask audit seal`) chains it."""
+    client = signed_in(make.user("practitioner"))
+    assert client.get("/caseload").status_code == 200
+    rows = len(audit_ids(app))
+    with app.app_context():
+        assert set(db.session.scalars(select(AuditEvent.row_hash))) == {None}
+    before = verify(app)
+    assert before.exit_code == 0, before.output
+    assert f"Audit trail intact: 0 rows, every hash holds; {rows} more wait to be sealed" in before.output
+    assert f"Sealed {rows} audit rows." in seal(app).output
+    after = verify(app)
+    assert f"Audit trail intact: {rows} rows, every hash holds; 0 more wait to be sealed" in after.output
+    assert "Sealed 0 audit rows." in seal(app).output  # nothing is sealed twice
+
+
+def test_a_page_view_does_not_wait_for_the_chain_lock(app, make, signed_in):
+    """The lock every view, save and submit used to take and hold to commit is the sealer's alone
+    now: a page view completes while another connection holds it (PostgreSQL), or while a long
+    read of the trail (`flask audit verify`) is open (SQLite, where a reader never holds the write
+    lock)."""
+    import threading
+
+    from heat.services.audit import _CHAIN_LOCK
+
+    client = signed_in(make.user("practitioner"))
+    answers: list[int] = []
+    view = threading.Thread(target=lambda: answers.append(client.get("/caseload").status_code))
+    with app.app_context(), db.engine.connect() as holder:
+        if holder.dialect.name == "postgresql":
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _CHAIN_LOCK})
+        else:  # a read transaction (BEGIN, then a read), as a long verify holds
+            holder.execute(select(AuditEvent.id)).all()
+        view.start()
+        view.join(timeout=10)
+        completed_while_held = not view.is_alive()
+        if holder.dialect.name == "postgresql":
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _CHAIN_LOCK})
+        holder.rollback()
+    view.join()
+    assert completed_while_held and answers == [200]
+    with app.app_context():
+        viewed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "caseload_viewed"))
+        assert viewed is not None and viewed.row_hash is None  # appended; the sealer hashes it
+
+
+def test_a_row_committed_after_a_later_row_is_sealed_once_and_verifies(app, make, another_app):
+    """Two real concurrent transactions: the first takes the lower id and commits last. On
+    PostgreSQL the other commits and is sealed in between; the slow row takes the next place once
+    it has committed. (On SQLite the second waits for the first's write lock, so rows commit in id
+    order there; the same steps must hold.)"""
+    import threading
+
+    from heat.database import writing
+    from heat.models import utcnow
+    from heat.services import audit
+
+    user = make.user("practitioner")
+    other = another_app()
+
+    def fast():
+        with other.app_context():
+            with writing():
+                audit.record("caseload_viewed", user=user)
+                db.session.commit()
+            audit.seal()
+
+    with app.app_context(), db.engine.connect() as slow:
+        postgres = slow.dialect.name == "postgresql"
+        with slow.begin():
+            slow.execute(
+                AuditEvent.__table__.insert().values(at=utcnow(), action="child_viewed", user_id=user.id, scheme=2)
+            )
+            writer = threading.Thread(target=fast)
+            writer.start()
+            if postgres:  # the fast transaction commits, and is sealed, while this one is open
+                writer.join()
+                waiting_meanwhile = audit.waiting()
+                db.session.remove()
+        writer.join()
+    seal(app)
+    with app.app_context():
+        rows = db.session.execute(select(AuditEvent.id, AuditEvent.chain_seq).order_by(AuditEvent.id)).all()
+    assert len(rows) == 2 and all(r.chain_seq is not None for r in rows)
+    slow_row, fast_row = rows
+    if postgres:
+        assert waiting_meanwhile == 0 and slow_row.chain_seq == fast_row.chain_seq + 1  # commit order
+    assert verify(app).exit_code == 0
+
+
+def test_writers_and_sealers_at_once_seal_every_row_exactly_once(app, make, another_app):
+    """Two apps (two engines, as two processes have) each append rows and run the sealer at the
+    same time: every row gets one place, the places run 1..n without a gap, and the chain holds."""
+    import threading
+
+    from heat.database import writing
+    from heat.services import audit
+
+    user = make.user("practitioner")
+    apps = [app, another_app()]
+    errors: list[BaseException] = []
+
+    def work(application, n):
+        try:
+            for i in range(n):
+                with application.app_context():
+                    with writing():
+                        audit.record("caseload_viewed", user=user)
+                        db.session.commit()
+                    if i % 3 == 0:
+                        audit.seal(batch=4)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(a, 24)) for a in apps for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seal(app)
+    with app.app_context():
+        places = sorted(db.session.scalars(select(AuditEvent.chain_seq)))
+    assert places == list(range(1, 97))
+    result = verify(app)
+    assert result.exit_code == 0 and "Audit trail intact: 96 rows" in result.output, result.output
+
+
+def test_a_row_changed_after_sealing_out_of_id_order_is_found(app, make, another_app):
+    """Tampering is found whatever order rows were sealed in."""
+    test_a_row_committed_after_a_later_row_is_sealed_once_and_verifies(app, make, another_app)
+    first = audit_ids(app)[0]
+    tamper(app, "UPDATE audit_events SET detail = 'nothing to see' WHERE id = :id", first)
+    result = verify(app)
+    assert result.exit_code == 1 and f"Audit trail broken at row {first}" in result.output

@@ -360,3 +360,34 @@ def test_after_a_time_out_the_sign_in_page_says_why_once_and_nothing_else(app, m
     html = client.get("/sign-in").get_data(as_text=True)
     assert html.count("You were signed out because the app was not used for 30 minutes") == 1
     assert "Sign in to continue." not in html
+
+
+class _WatchedHasher(PasswordHasher):
+    """The tests' cheap argon2, noting whether a database transaction was open at each check."""
+
+    def __init__(self):
+        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
+        self.open_transactions: list[bool] = []
+
+    def verify(self, hash, password):
+        self.open_transactions.append(db.session().in_transaction())
+        return super().verify(hash, password)
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "not the password at all"])
+def test_the_password_check_runs_outside_any_transaction(app, make, password):
+    """argon2 is slow by design: checked inside a transaction, it held SQLite's write lock (a
+    sign-in is a POST, begun IMMEDIATE) and 30 practitioners signing in at once got "database
+    is locked". The attempt is still audited, once."""
+    user = make.user("practitioner", make.team())
+    watched = _WatchedHasher()
+    passwords.configure(watched)
+    try:
+        response = sign_in(app.test_client(), user.email, password)
+    finally:
+        passwords.configure(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    assert response.status_code == (302 if password == PASSWORD else 200)
+    assert watched.open_transactions == [False]
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.email_tried == user.email)))
+    assert actions == (["sign_in"] if password == PASSWORD else ["sign_in_failed"])

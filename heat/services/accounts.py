@@ -81,11 +81,16 @@ def sign_in(email: str, password: str, address: str | None, devices: Mapping[str
     # Unknown, wrong and deactivated accounts cost the same: one argon2 verification each.
     if user is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password("not a real password")
-    matches = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
-    ok = user is not None and matches and user.active
-    if ok and user is not None and needs_rehash(user.password_hash):
+    stored, active = (user.password_hash, user.active) if user is not None else (_DUMMY_HASH, False)
+    # Nothing written yet: end the transaction before the slow part, so the password check (tens
+    # of milliseconds of argon2, by design) never holds SQLite's write lock (heat/database.py).
+    db.session.commit()
+    matches = verify_password(stored, password)
+    ok = user is not None and matches and active
+    fresh = hash_password(password) if ok and needs_rehash(stored) else None
+    if fresh is not None and user is not None:
         # Hashed with older argon2 parameters: the password is at hand, so hash it afresh.
-        user.password_hash = hash_password(password)
+        user.password_hash = fresh
     audit.record(
         "sign_in" if ok else "sign_in_failed",
         user=user if ok else None,

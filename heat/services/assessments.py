@@ -531,8 +531,7 @@ def lock(assessment: Assessment) -> Assessment:
     already holds the write lock. Two saves or submits of one assessment then never race.
 
     NO KEY UPDATE, because the id never changes: a row that names the assessment (an audit row of
-    someone reading it, whose foreign key check takes KEY SHARE) is not held up behind the save,
-    so a save waiting for the audit chain's lock and a reader holding it cannot deadlock."""
+    someone reading it, whose foreign key check takes KEY SHARE) is not held up behind the save."""
     return db.session.scalars(
         select(Assessment)
         .where(Assessment.id == assessment.id)

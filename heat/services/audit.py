@@ -6,17 +6,31 @@ a short write transaction of its own, which waits its turn for the write lock: t
 transaction then only ever reads, and SQLite never has to upgrade a read to a write (which fails
 with "database is locked" as soon as another writer has committed).
 
-The trail is tamper-evident. The database refuses UPDATE and DELETE on it (triggers, migration
-0006) and, on SQLite, an INSERT that would replace a row (migration 0013). Each row carries an
-HMAC-SHA-256 of its contents chained to the row before it, under a key the database does not
-hold (HEAT_AUDIT_KEY, or one derived from the app's secret key), so someone who can write to the
-database but lacks the key cannot rewrite rows and recompute the chain: `flask audit verify`
-finds it. Rows written before the key came in (scheme 1) keep their plain SHA-256 and still
-verify; none may follow a keyed row. `flask audit checkpoint` prints the signed head of the
-chain for an operator to keep elsewhere; `flask audit verify --since` checks the chain still
-reaches it (which also catches a trail rewritten wholesale as scheme 1). The chain is extended
-one writer at a time: SQLite's write lock, or a PostgreSQL advisory lock held until the
-transaction ends. `row_hash` is the one place a row's hash is made.
+The trail is tamper-evident. The database refuses DELETE on it, and any UPDATE but a seal
+(triggers, migrations 0006 and 0016) and, on SQLite, an INSERT that would replace a row
+(migration 0014). Each sealed row carries an HMAC-SHA-256 of its contents chained to the row
+before it, under a key the database does not hold (HEAT_AUDIT_KEY, or one derived from the app's
+secret key), so someone who can write to the database but lacks the key cannot rewrite rows and
+recompute the chain: `flask audit verify` finds it. Rows written before the key came in (scheme 1)
+keep their plain SHA-256 and still verify; none may follow a keyed row. `flask audit checkpoint`
+prints the signed head of the chain for an operator to keep elsewhere; `flask audit verify
+--since` checks the chain still reaches it (which also catches a trail rewritten wholesale as
+scheme 1). `row_hash` is the one place a row's hash is made.
+
+Appending takes no lock and computes no hash: a request only INSERTs its row, so no page view,
+save or submit waits for any other (before issue 27 every one of them took one PostgreSQL
+advisory lock, held to commit, and the council queued behind a submit's PDF or an import).
+Sealing is a separate step, `seal()`, run by one sealer at a time: the worker's periodic task
+every minute (`tasks.seal_audit_trail`) and `flask audit seal`. It takes the chain lock (a
+PostgreSQL advisory lock for its own short transaction; SQLite's write lock), reads the rows
+that have committed and have no place yet, and gives each the next place (`chain_seq`) and its
+hash, a few hundred rows a transaction. The chain runs in the order rows are sealed, not in id
+order: on PostgreSQL a row with a lower id can commit after a higher one (its request was
+slower), so a sealer that went by ids would have to wait for it or skip it for ever; going by
+what has committed, the late row simply takes the next place when it is seen. Each row is
+sealed exactly once: the sealers take turns under the lock, and the database refuses an UPDATE
+of a row that already has a place. Until a row is sealed the chain does not cover it; `flask
+audit verify` checks every sealed row and says how many wait.
 """
 
 from __future__ import annotations
@@ -31,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
 from heat.database import SAFE_METHODS, writing
 from heat.extensions import db
@@ -45,7 +59,15 @@ _CHAIN_LOCK = 0x4845_4154  # "HEAT": the PostgreSQL advisory lock that orders th
 # connection itself (no ORM bulk-insert machinery on every page).
 _TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE)
-_LAST_HASH = select(_TABLE.c.row_hash).order_by(_TABLE.c.id.desc()).limit(1)
+_SEALED = _TABLE.c.chain_seq.is_not(None)
+_HEAD = select(_TABLE.c.id, _TABLE.c.chain_seq, _TABLE.c.row_hash).where(_SEALED).order_by(_TABLE.c.chain_seq.desc())
+_WAITING = select(_TABLE).where(_TABLE.c.chain_seq.is_(None)).order_by(_TABLE.c.id)
+_SEAL = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("sealed_id"), _TABLE.c.chain_seq.is_(None))
+    .values(chain_seq=bindparam("place"), row_hash=bindparam("hashed"))
+)
+SEAL_BATCH = 500  # rows a sealing transaction takes: each holds the write lock a few milliseconds
 
 
 PLAIN, KEYED = 1, 2  # the row's scheme: SHA-256 (rows from before migration 0013), HMAC-SHA-256
@@ -82,13 +104,41 @@ def _plain(value: Any) -> Any:
 
 
 def _append(values: dict[str, Any]) -> None:
-    """Insert the row in the current transaction, chained to the last row."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    previous = connection.execute(_LAST_HASH).scalar() or GENESIS
-    values = {**values, "scheme": KEYED}
-    connection.execute(_INSERT, {**values, "row_hash": row_hash(previous, values)})
+    """Insert the row in the current transaction: no lock, no hash (the sealer adds it)."""
+    db.session.connection().execute(_INSERT, {**values, "scheme": KEYED})
+
+
+def seal(batch: int = SEAL_BATCH) -> int:
+    """Chain every committed row that has no place yet, in the order seen, a batch a transaction:
+    how many were sealed. Safe to run from several processes at once (they take turns)."""
+    key = audit_key()
+    db.session.commit()  # whatever this session read so far: each batch begins a fresh transaction
+    total = 0
+    while True:
+        with writing():
+            connection = db.session.connection()
+            if connection.dialect.name == "postgresql":
+                # Taken after any other sealer's commit, so the head read below is the latest.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+            head = connection.execute(_HEAD.limit(1)).first()
+            place, previous = (head.chain_seq, head.row_hash) if head is not None else (0, GENESIS)
+            rows = connection.execute(_WAITING.limit(batch)).all()
+            sealed = []
+            for row in rows:
+                place += 1
+                previous = row_hash(previous, dict(row._mapping), key)
+                sealed.append({"sealed_id": row.id, "place": place, "hashed": previous})
+            if sealed:
+                connection.execute(_SEAL, sealed)
+            db.session.commit()
+        total += len(rows)
+        if len(rows) < batch:
+            return total
+
+
+def waiting() -> int:
+    """How many committed rows wait to be sealed."""
+    return db.session.scalar(select(func.count()).select_from(_TABLE).where(_TABLE.c.chain_seq.is_(None))) or 0
 
 
 @dataclass(frozen=True)
@@ -98,9 +148,9 @@ class Break:
 
 
 def verify(batch: int = 2000, since: str | None = None) -> tuple[int, Break | None]:
-    """Walk the whole trail in order: how many rows, and the first that does not hold. With a
-    checkpoint (from `checkpoint()`), also that its row is still there with the hash it had, and
-    that every row after it is keyed."""
+    """Walk the sealed trail in chain order: how many rows, and the first that does not hold. With
+    a checkpoint (from `checkpoint()`), also that its row is still there with the hash it had, and
+    that every row after it is keyed. Rows waiting to be sealed are not covered (`waiting()`)."""
     return walk((row._mapping for row in _rows(batch)), since=since)
 
 
@@ -113,7 +163,7 @@ class Checkpoint:
 def checkpoint() -> str:
     """The head of the chain, signed with the audit key: "id:hash:hmac", for an operator to keep
     somewhere the database's writers cannot reach."""
-    last = db.session.execute(select(_TABLE.c.id, _TABLE.c.row_hash).order_by(_TABLE.c.id.desc()).limit(1)).first()
+    last = db.session.execute(_HEAD.limit(1)).first()
     row_id, hashed = (last.id, last.row_hash) if last is not None else (0, GENESIS)
     return f"{row_id}:{hashed}:{_checkpoint_mac(row_id, hashed)}"
 
@@ -133,7 +183,7 @@ def read_checkpoint(value: str) -> Checkpoint:
 
 
 def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[int, Break | None]:
-    """Check a trail's rows, in id order (this database's, or a backup's)."""
+    """Check a trail's sealed rows, in chain order (this database's, or a backup's)."""
     mark = read_checkpoint(since) if since is not None else None
     key = audit_key()
     previous, previous_id, count, keyed = GENESIS, 0, 0, False
@@ -145,7 +195,7 @@ def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[i
             return count, Break(values["id"], "it has no hash")
         if scheme not in (PLAIN, KEYED):
             return count, Break(values["id"], f"its scheme {scheme} is unknown")
-        if scheme == PLAIN and (keyed or (mark is not None and seen_mark and mark.row_id < values["id"])):
+        if scheme == PLAIN and (keyed or (mark is not None and seen_mark)):
             return count, Break(values["id"], "it is not keyed, after the keyed chain began")
         if row_hash(previous, values, key) != values["row_hash"]:
             return count, Break(
@@ -169,11 +219,13 @@ def walk(rows: Iterable[Mapping[str, Any]], since: str | None = None) -> tuple[i
 def _rows(batch: int) -> Iterator[Any]:
     last = 0
     while True:
-        rows = db.session.execute(select(_TABLE).where(_TABLE.c.id > last).order_by(_TABLE.c.id).limit(batch)).all()
+        rows = db.session.execute(
+            select(_TABLE).where(_TABLE.c.chain_seq > last).order_by(_TABLE.c.chain_seq).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].id
+        last = rows[-1].chain_seq
 
 
 def record(

@@ -75,6 +75,7 @@ def create(path: Path) -> None:
     with writing():
         audit.record("backup_created", detail=path.name[:200])
         db.session.commit()
+    audit.seal()  # the copy's chain covers every row committed so far, this one's included
     if _is_sqlite():
         with sqlite3.connect(_url().database) as source, sqlite3.connect(path) as copy:
             source.backup(copy)
@@ -99,8 +100,10 @@ def _verify_sqlite(path: Path) -> Checked:
             (result,) = copy.execute("PRAGMA integrity_check").fetchone()
             if result != "ok":
                 raise BackupError(f"the backup fails SQLite's integrity check: {result}")
-            names = ["id", "row_hash", "scheme", *audit.HASHED]
-            rows = copy.execute(f"SELECT {', '.join(names)} FROM audit_events ORDER BY id")
+            names = ["id", "chain_seq", "row_hash", "scheme", *audit.HASHED]
+            rows = copy.execute(
+                f"SELECT {', '.join(names)} FROM audit_events WHERE chain_seq IS NOT NULL ORDER BY chain_seq"
+            )
             return _walk(dict(zip(names, row, strict=True)) for row in rows)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"the backup is not a readable SQLite database: {exc}") from None
@@ -132,7 +135,9 @@ def _verify_dump(path: Path) -> Checked:
         row["at"] = dt.datetime.fromisoformat(row["at"])
         for name in ("user_id", "child_id", "assessment_id", "target_user_id"):
             row[name] = int(row[name]) if row[name] is not None else None
-    return _walk(sorted(rows, key=lambda r: r["id"]))
+    # The sealed rows, in chain order (services/audit.py); those waiting to be sealed are not chained yet.
+    sealed = [row for row in rows if row.get("chain_seq") is not None]
+    return _walk(sorted(sealed, key=lambda r: int(r["chain_seq"])))
 
 
 def _copy_value(value: str) -> str | None:

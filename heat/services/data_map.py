@@ -589,7 +589,7 @@ MAP: dict[str, Entry] = {
         "append-only and hash-chained: rows keep the ids of the tombstone and the emptied visits and "
         "never held a name or an answer, so the chain still verifies after an erasure",
         personal=("user_id", "email_tried", "address", "target_user_id"),
-        plain=("id", "at", "action", "child_id", "assessment_id", "detail", "row_hash", "scheme"),
+        plain=("id", "at", "action", "child_id", "assessment_id", "detail", "row_hash", "scheme", "chain_seq"),
     ),
 }
 
