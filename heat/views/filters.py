@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from govuk_frontend_wtf.main import wtforms_errors
+from markupsafe import Markup
 from wtforms import DateField, FieldList, HiddenField
 
+from heat.caching import Recent
 from heat.checklist.vocabulary import (
     AGES,
     CHILD_SEEN,
@@ -53,6 +55,33 @@ def link_for(endpoint: str, key: str) -> Callable[[int], str]:
     return lambda record_id: f"{before}{record_id}{after}"
 
 
+# Macros' HTML, keyed by the macro and everything it was given (so by what it shows).
+_rendered: Recent[Markup] = Recent(2000)
+
+
+def _frozen(value: Any) -> Hashable:
+    """A macro's argument as a key: lists and dicts as tuples, each value with its type (Markup
+    and a plain string of the same text render differently)."""
+    if isinstance(value, dict):
+        return (dict, tuple((key, _frozen(v)) for key, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (list, tuple(_frozen(v) for v in value))
+    return (type(value), value)
+
+
+def rendered(macro: Any, *args: Any) -> Markup:
+    """`macro(*args)`, rendered once per process for the same arguments. Only for a macro whose
+    HTML follows from its arguments alone (rows of plain values, component parameters), never
+    from the signed-in user or a per-request token; a table of many rows, or a GOV.UK component
+    (its macros are the dearest part of a page), then costs a lookup. The key is the input
+    itself, so an entry is never stale and never another page's; links follow the mount point."""
+    key = (macro, request.script_root, _frozen(args))
+    html = _rendered.get(key)
+    if html is None:
+        html = _rendered.keep(key, Markup(macro(*args)))
+    return html
+
+
 def _fields(fields):
     """Every field of a form, with the fields inside its lists of rows."""
     for field in fields:
@@ -91,6 +120,7 @@ def children_voices(assessment) -> list[tuple[str, str | None]]:
 def register(app) -> None:
     app.add_template_global(error_summary)
     app.add_template_global(link_for)
+    app.add_template_global(rendered)
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
