@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, MutableMapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from flask import request, url_for
+from flask import has_request_context, request, url_for
 from flask.templating import Environment as FlaskEnvironment
 from govuk_frontend_wtf.main import wtforms_errors
 from markupsafe import Markup
@@ -102,6 +102,27 @@ def rendered(macro: Any, *args: Any) -> Markup:
     return html
 
 
+# Links pages build, by endpoint, arguments and mount point. The app routes by path alone (no
+# hosts, subdomains or URL defaults), so a link is a function of these.
+_links: Recent[str] = Recent(5000)
+
+
+def page_url_for(endpoint: str, **values: Any) -> str:
+    """`url_for` as templates call it, built once per process for the same endpoint and arguments:
+    Werkzeug builds each link by trying the endpoint's rules, and a page builds twenty. Links
+    with options (`_anchor`, `_external`...) or relative endpoints are built each time."""
+    if not has_request_context() or endpoint.startswith(".") or any(name[0] == "_" for name in values):
+        return url_for(endpoint, **values)
+    key = (endpoint, request.script_root, *values.items(), *map(type, values.values()))  # 1 is not True
+    try:
+        link = _links.get(key)
+    except TypeError:  # several values for one argument (a list): not a key
+        return url_for(endpoint, **values)
+    if link is None:
+        link = _links.keep(key, url_for(endpoint, **values))
+    return link
+
+
 def _fields(fields):
     """Every field of a form, with the fields inside its lists of rows."""
     for field in fields:
@@ -141,6 +162,7 @@ def register(app) -> None:
     app.add_template_global(error_summary)
     app.add_template_global(link_for)
     app.add_template_global(rendered)
+    app.add_template_global(page_url_for, "url_for")
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)
