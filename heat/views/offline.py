@@ -8,7 +8,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
+
+from heat.views.filters import page_url_for
 
 bp = Blueprint("offline", __name__)
 HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$")
@@ -25,7 +27,7 @@ def _manifest(static_folder: str) -> dict[str, str]:
 
 def asset(name: str) -> str:
     """The URL of a built static file by its plain name (`heat.css`): its content-hashed copy."""
-    return url_for("static", filename="dist/" + _manifest(current_app.static_folder or "")[name])
+    return page_url_for("static", filename="dist/" + _manifest(current_app.static_folder or "")[name])
 
 
 def immutable(path: str, url: str) -> bool:
