@@ -84,6 +84,7 @@ def _static_headers(headers, path: str, url: str) -> None:
 
 
 def register_templates(app: Flask) -> None:
+    app.jinja_environment = filters.Environment
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(str(ROOT / "templates")),

@@ -6,6 +6,7 @@ deactivation. Idle (30 minutes) and absolute (12 hours) limits are checked on ev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -85,10 +86,14 @@ def keep_alive() -> None:
 def tablet_id(user: User) -> str:
     """An opaque name for the user, for the tablet's offline store: what was kept for one user is
     never shown to, sent for or deleted by another. Stable across sign-ins; says nothing personal."""
-    secret = current_app.config["SECRET_KEY"]
+    return _tablet_id(current_app.config["SECRET_KEY"], user.id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _tablet_id(secret: str | bytes, user_id: int) -> str:
+    # Worked out once per user and key: every page names its user twice (the page and a header).
     key = secret if isinstance(secret, bytes) else secret.encode()
-    digest = hmac.new(key, f"tablet:{user.id}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:24]
+    return hmac.new(key, f"tablet:{user_id}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def request_id() -> str:

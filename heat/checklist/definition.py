@@ -214,10 +214,21 @@ class Definition:
         word, ages and children seen asleep apply to visits of this version only."""
         return any(item.known_by for item in self.items)
 
+    @cached_property
+    def _narrowed(self) -> dict[frozenset[str], Definition]:
+        return {}
+
     def for_ages(self, ages: frozenset[str]) -> Definition:
         """This definition as a visit covering children of these ages sees it: only the items asked
         for them, and only the areas with an item left. A room that must be seen still must, even
-        when no item of its area is asked (a teenager's bedroom)."""
+        when no item of its area is asked (a teenager's bedroom). Narrowed once per set of ages
+        (there are few), so pages reading many visits share one narrowed definition and its lookups."""
+        narrowed = self._narrowed.get(ages)
+        if narrowed is None:
+            narrowed = self._narrowed.setdefault(ages, self._narrow(ages))
+        return narrowed
+
+    def _narrow(self, ages: frozenset[str]) -> Definition:
         domains = tuple(replace(d, items=tuple(i for i in d.items if i.asked_for(ages))) for d in self.domains)
         kept = tuple(d for d in domains if d.items)
         ids = {d.id for d in kept}

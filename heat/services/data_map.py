@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 
+from heat import caching
 from heat.extensions import db
 from heat.models import (
     RECORDED,
@@ -43,7 +44,7 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
-from heat.services import audit, exports, history, versions
+from heat.services import audit, exports, versions
 
 DELETE = "delete"
 BLANK = "blank"
@@ -661,4 +662,4 @@ def erase(child: Child) -> None:
     db.session.flush()
     # Nothing loaded before the erasure may be written back or shown from memory.
     db.session.expire_all()
-    history.forget()
+    caching.forget()

@@ -68,17 +68,10 @@ class VisitFacts:
 # A recorded visit's answers change only through a save, submit or decision, each of which bumps
 # its version and updated_at; so facts derived for one (visit, version) stay true. Kept per process.
 _facts: Recent[VisitFacts] = Recent(5000)
-# Flags and charts over a set of recorded versions, derived once per set, like the facts.
+# Flags and charts (with the sentence that sums each up) over a set of recorded versions, derived
+# once per set, like the facts.
 _flags: Recent[list[Flag]] = Recent(2000)
-_charts: Recent[str] = Recent(2000)
-
-
-def forget() -> None:
-    """Drop everything derived in this process: after an erasure nothing of the child may be
-    served from memory. (Other processes can no longer reach what they derived: an erased
-    visit is never a recorded one, and their entries age out as the caches fill.)"""
-    for cache in (_facts, _flags, _charts):
-        cache.clear()
+_charts: Recent[tuple[str, str]] = Recent(2000)  # (chart, its sentence)
 
 
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
@@ -273,20 +266,30 @@ def trend_chart(
     """The chart of `trend_rows(record)`, its grades worded by the latest checklist version, with a
     marked line at each of the child's `moves` (date, kind of home), described by the sentence of
     `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID)."""
-    if not rows:
-        return ""
-    marks = _chart_moves(rows, moves)
-    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles), marks)
-    chart = _charts.get(key)
-    if chart is None:
-        chart = _charts.keep(
-            key, trend_svg(_chart_visits(rows), titles, _scale(record), described_by=TREND_SUMMARY_ID, moves=marks)
-        )
-    return chart
+    return _trend(record, titles, rows, moves)[0] if rows else ""
 
 
 def trend_sentence(
     record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]] = ()
 ) -> str:
     """What the trend chart shows, in one sentence (and one for the moves)."""
-    return trend_summary(_chart_visits(rows), titles, _scale(record), _chart_moves(rows, moves)) if rows else ""
+    return _trend(record, titles, rows, moves)[1] if rows else ""
+
+
+def _trend(
+    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]]
+) -> tuple[str, str]:
+    """The chart and its sentence, drawn once per set of recorded versions, titles and moves."""
+    marks = _chart_moves(rows, moves)
+    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles), marks)
+    drawn = _charts.get(key)
+    if drawn is None:
+        visits, scale = _chart_visits(rows), _scale(record)
+        drawn = _charts.keep(
+            key,
+            (
+                trend_svg(visits, titles, scale, described_by=TREND_SUMMARY_ID, moves=marks),
+                trend_summary(visits, titles, scale, marks),
+            ),
+        )
+    return drawn

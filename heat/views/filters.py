@@ -1,15 +1,21 @@
-"""Template filters: dates, grades and ratings as people read them."""
+"""Template filters and helpers: dates, grades and ratings as people read them, links, and the
+Jinja environment pages are rendered with."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import ChainMap
+from collections.abc import Callable, Hashable, MutableMapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-from flask import url_for
+from flask import has_request_context, request, url_for
+from flask.templating import Environment as FlaskEnvironment
 from govuk_frontend_wtf.main import wtforms_errors
+from markupsafe import Markup
 from wtforms import DateField, FieldList, HiddenField
 
+from heat.caching import Recent
 from heat.checklist.vocabulary import (
     AGES,
     CHILD_SEEN,
@@ -21,6 +27,22 @@ from heat.checklist.vocabulary import (
     ROOM_STATUSES,
 )
 from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, SEX, VISIT_TYPES, YES_NO_UNKNOWN, relationship_label
+
+
+class _Globals(ChainMap):
+    def keys(self) -> AbstractSet[str]:  # type: ignore[override]
+        # A set, not a view of the chain: Jinja subtracts the importing template's names from
+        # these at every `import` (a view tests each name against each map of the chain).
+        return set().union(*self.maps)
+
+
+class Environment(FlaskEnvironment):
+    """Flask's Jinja environment, with each template's globals (the environment's, under its own,
+    as Jinja has them) named as a set: a page makes a dozen imports, and they were a tenth of the
+    child page's rendering."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _Globals({} if d is None else d, self.globals)
 
 
 def date(value) -> str:
@@ -51,6 +73,54 @@ def link_for(endpoint: str, key: str) -> Callable[[int], str]:
     values: dict[str, Any] = {key: _ANY_ID}
     before, after = url_for(endpoint, **values).split(str(_ANY_ID))
     return lambda record_id: f"{before}{record_id}{after}"
+
+
+# Macros' HTML, keyed by the macro and everything it was given (so by what it shows).
+_rendered: Recent[Markup] = Recent(2000)
+
+
+def _frozen(value: Any) -> Hashable:
+    """A macro's argument as a key: lists and dicts as tuples, each value with its type (Markup
+    and a plain string of the same text render differently)."""
+    if isinstance(value, dict):
+        return (dict, tuple((key, _frozen(v)) for key, v in value.items()))
+    if isinstance(value, list | tuple):
+        return (list, tuple(_frozen(v) for v in value))
+    return (type(value), value)
+
+
+def rendered(macro: Any, *args: Any) -> Markup:
+    """`macro(*args)`, rendered once per process for the same arguments. Only for a macro whose
+    HTML follows from its arguments alone (rows of plain values, component parameters), never
+    from the signed-in user or a per-request token; a table of many rows, or a GOV.UK component
+    (its macros are the dearest part of a page), then costs a lookup. The key is the input
+    itself, so an entry is never stale and never another page's; links follow the mount point."""
+    key = (macro, request.script_root, _frozen(args))
+    html = _rendered.get(key)
+    if html is None:
+        html = _rendered.keep(key, Markup(macro(*args)))
+    return html
+
+
+# Links pages build, by endpoint, arguments and mount point. The app routes by path alone (no
+# hosts, subdomains or URL defaults), so a link is a function of these.
+_links: Recent[str] = Recent(5000)
+
+
+def page_url_for(endpoint: str, **values: Any) -> str:
+    """`url_for` as templates call it, built once per process for the same endpoint and arguments:
+    Werkzeug builds each link by trying the endpoint's rules, and a page builds twenty. Links
+    with options (`_anchor`, `_external`...) or relative endpoints are built each time."""
+    if not has_request_context() or endpoint.startswith(".") or any(name[0] == "_" for name in values):
+        return url_for(endpoint, **values)
+    key = (endpoint, request.script_root, *values.items(), *map(type, values.values()))  # 1 is not True
+    try:
+        link = _links.get(key)
+    except TypeError:  # several values for one argument (a list): not a key
+        return url_for(endpoint, **values)
+    if link is None:
+        link = _links.keep(key, url_for(endpoint, **values))
+    return link
 
 
 def _fields(fields):
@@ -91,6 +161,8 @@ def children_voices(assessment) -> list[tuple[str, str | None]]:
 def register(app) -> None:
     app.add_template_global(error_summary)
     app.add_template_global(link_for)
+    app.add_template_global(rendered)
+    app.add_template_global(page_url_for, "url_for")
 
     app.add_template_filter(date)
     app.add_template_filter(datetime_utc)

@@ -8,7 +8,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app
+
+from heat.views.filters import page_url_for
 
 bp = Blueprint("offline", __name__)
 HASHED = re.compile(r"\.[0-9a-f]{12}\.\w+(\.gz|\.br)?$")
@@ -29,8 +31,8 @@ def asset(name: str) -> str:
     plain name; everywhere else a missing build is an error that says to run `make assets`."""
     folder = current_app.static_folder or ""
     if current_app.testing and not (Path(folder) / "dist" / "manifest.json").exists():
-        return url_for("static", filename="dist/" + name)
-    return url_for("static", filename="dist/" + _manifest(folder)[name])
+        return page_url_for("static", filename="dist/" + name)
+    return page_url_for("static", filename="dist/" + _manifest(folder)[name])
 
 
 def immutable(path: str, url: str) -> bool:
