@@ -115,3 +115,16 @@ def test_the_checks_find_a_heading_alone_at_a_page_end_and_text_off_the_page():
     pdf = HTML(string=html).write_pdf()
     assert headings_ending_a_page(PdfReader(io.BytesIO(pdf))) == ["Trend"]
     assert any(word.startswith("Overflow") for word in words_outside_the_page(pdf))
+
+
+def test_the_assessment_pdf_has_what_the_visit_did(documents):
+    """The plan on the day, who was present, each child seen (awake or asleep), the grade
+    description given under each item, the advice given and each action with its status."""
+    reader = PdfReader(io.BytesIO(documents["assessment"]))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Plan on the day Child in Need plan" in text
+    assert "People present Kelly Hughes (Mother)" in text
+    assert "Mia: Seen awake" in text
+    assert "Advice given Safer sleep, Home safety and accident prevention, Coping with crying (ICON)" in text
+    assert "Clear rubbish bags from the hallway – Kelly Hughes" in text
+    assert text.count("Status: Not yet done") == 2

@@ -20,7 +20,18 @@ from heat.checklist.vocabulary import (
     ROOM_NOT_IN_HOME_LABEL,
     ROOM_STATUSES,
 )
-from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, VISIT_TYPES, YES_NO_UNKNOWN
+from heat.models import (
+    ACTION_STATUSES,
+    ADVICE,
+    CP_CATEGORIES,
+    EVIDENCE_SOURCES,
+    PARENT_AGREES,
+    PLAN_STATUSES,
+    REFERRALS,
+    RESIDENCE,
+    VISIT_TYPES,
+    YES_NO_UNKNOWN,
+)
 
 
 def date(value) -> str:
@@ -110,6 +121,11 @@ def register(app) -> None:
             "residence": RESIDENCE,
             "yes_no": YES_NO_UNKNOWN,
             "direction": DIRECTIONS,
+            "plan": PLAN_STATUSES,
+            "cp_category": CP_CATEGORIES,
+            "action_status": ACTION_STATUSES,
+            "advice": ADVICE,
+            "parent_agrees": PARENT_AGREES,
         },
         "labels",
     )
