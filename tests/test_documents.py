@@ -128,3 +128,17 @@ def test_the_assessment_pdf_has_what_the_visit_did(documents):
     assert "Advice given Safer sleep, Home safety and accident prevention, Coping with crying (ICON)" in text
     assert "Clear rubbish bags from the hallway – Kelly Hughes" in text
     assert text.count("Status: Not yet done") == 2
+
+
+def test_the_history_pdf_gives_a_reviewer_each_visit_and_each_flags_answers_once(documents):
+    reader = PdfReader(io.BytesIO(documents["history"]))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    visits = text[text.index("Every assessment") : text.index("Chronology, newest first")]
+    assert visits.count("Rooms not seen") == 4 and visits.count("Decision") == 4  # Mia's four visits
+    assert visits.count("Why Amber") == 2 and "Graded 4 Serious" in visits
+    assert "Is there a working carbon monoxide alarm? No." in visits  # what decided the rating
+    assert "Adults not seen Jay (surname not known) (Mother's partner)" in visits
+    assert "Mia: Seen awake" in visits and "Present Kelly Hughes (Mother)" in visits
+    assert "Decision Agreed by" in visits and "Decision Awaiting review" in visits
+    # Answers to flags: one row per flag, never one chronology row per answer.
+    assert "Supervisors' answers to flags" in text and "Flag answered" not in text

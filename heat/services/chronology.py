@@ -227,6 +227,7 @@ class ChronologyItem:
     text: str
     assessment_id: int | None = None
     by: str | None = None
+    flag: str | None = None  # for an answer to a flag, the flag's title (the history PDF groups them)
 
 
 def _plan_items(change: PlanChange) -> list[ChronologyItem]:
@@ -341,6 +342,7 @@ def chronology(
                     f"{row.b}: {row.note}",
                     row.row_id,
                     row.by,
+                    flag=row.b,
                 )
             )
         elif row.kind == "move":
