@@ -269,6 +269,7 @@ def test_most_at_risk_first_weighs_the_rating_and_active_flags_together(app, mak
             stored_child.flag_count = flags
             db.session.commit()
     page = team_world["s"].get("/dashboard?sort=rating").get_data(as_text=True)
+    assert "Most at risk first" in page
     order = sorted(summaries, key=page.index)
     # Red first; then rank + flags (Green 0, Amber 1, Incomplete 2), the worse rating on a tie.
     assert order == [

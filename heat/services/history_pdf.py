@@ -17,7 +17,7 @@ from heat.reports.pdf import render_pdf
 from heat.services import adults, agencies, register
 from heat.services.checklists import definition_for, score_of
 from heat.services.chronology import ChronologyItem, chronology
-from heat.services.history import History, history, trend_chart, trend_rows, trend_sentence
+from heat.services.history import History, history, plan_changes, trend_chart, trend_rows, trend_sentence
 
 
 def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> str:
@@ -133,6 +133,7 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
     addresses = register.addresses(child.id)
     moves = [(a.from_date, a.kind_label) for a in reversed(addresses) if a.is_move]
     seen = adults.seen(child)
+    plans = plan_changes(child.id)
     return render_pdf(
         "reports/history.html",
         child=child,
@@ -142,8 +143,8 @@ def history_pdf(child: Child, *, generated_by: str, generated_at: dt.datetime) -
         titles=titles,
         rows=rows,
         means={f.summary.id: f.summary.mean for f in record.facts},
-        chart=Markup(trend_chart(record, titles, rows, moves)),
-        trend_summary=trend_sentence(record, titles, rows, moves),
+        chart=Markup(trend_chart(record, titles, rows, moves, plans, printed=True)),
+        trend_summary=trend_sentence(record, titles, rows, moves, plans),
         addresses=addresses,
         seen=seen,
         accounts=[visit_account(v, seen) for v in reversed(record.visits)],
