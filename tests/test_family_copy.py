@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from heat.checklist.definition import BUILTIN_DIR, load_definitions
 from heat.checklist.family import family_wording
 from heat.checklist.vocabulary import GRADED
+from heat.config import team_contacts
 from heat.models import FAMILY_SEES, FAMILY_SEES_HINT
 from tests import helpers
 from tests.test_assessment_flow import definition
@@ -156,3 +157,22 @@ def test_the_form_marks_exactly_the_fields_the_family_sees(team_world):
         worries = html.select_one("#worries-hint")
         assert worries is None or "Only your team sees this" in worries.get_text()
     assert marked == FAMILY_SEES
+
+
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        ("", {}),
+        ('{"North": "North team, 01632 960001"}', {"North": "North team, 01632 960001"}),
+        ('{"*": "Call 01632 960000"}', {"*": "Call 01632 960000"}),
+        ("North=01632", ValueError),
+        ('["North"]', ValueError),
+        ('{"North": 1632}', ValueError),
+    ],
+)
+def test_team_contacts_setting(setting, expected):
+    if expected is ValueError:
+        with pytest.raises(ValueError, match="HEAT_TEAM_CONTACTS"):
+            team_contacts(setting)
+    else:
+        assert team_contacts(setting) == expected
