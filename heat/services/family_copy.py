@@ -71,8 +71,13 @@ def family_copy(assessment: Assessment) -> FamilyCopy:
     grades = assessment.grade_map
     going_well: list[Area] = []
     to_change: list[Area] = []
+    answered = assessment.question_answers or {}
     for domain in definition.domains:
         values = [int(grades[i.id]) for i in domain.items if grades.get(i.id) in GRADED]
+        # A yes/no answer that is a concern (no smoke alarm) puts its area among what needs to
+        # change, in the family's words; the question itself is the worker's and is never printed.
+        if any(q.concern is not None and answered.get(q.id) == q.concern for q in domain.questions):
+            values.append(3)
         if values:
             worst = max(values)
             area = Area(wording.area(domain), wording.grades[str(worst)])
