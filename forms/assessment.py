@@ -35,8 +35,10 @@ from heat.checklist.vocabulary import (
 )
 from heat.models import (
     ACTION_STATUSES,
+    ADVICE,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
+    FAMILY_SEES_HINT,
     NO_ACCESS_REASONS,
     PARENT_AGREES,
     PLAN_STATUSES,
@@ -51,14 +53,6 @@ from heat.models import (
 YES_NO = {"yes": "Yes", "no": "No"}
 INFANT_AWAKE = {"yes": "Yes", "no": "No", "na": "Not applicable (not an infant)"}
 SEEN_ALONE = {"yes": "Yes", "no": "No", "na": "Not applicable (too young, or not seen)"}
-ADVICE = {
-    "safer_sleep": "Safer sleep",
-    "bath_safety": "Bath safety",
-    "home_safety": "Home safety and accident prevention",
-    "smoking": "Smoke-free home",
-    "feeding": "Feeding and formula",
-    "icon": "Coping with crying (ICON)",
-}
 # People and actions use the GOV.UK "add another" pattern: the rows entered, one spare, and buttons to
 # add or remove a row (they work without JavaScript; with it, the page adds and removes rows itself).
 MAX_ROWS = 20
@@ -304,7 +298,9 @@ class VoiceForm(SectionForm):
         NeededToComplete("Record the child's voice: their words, or what their behaviour told you"),
         hint="What the child said, or what their behaviour and presentation told you.",
     )
-    parent_view = long_text("Parent or carer's view", NeededToComplete("Record the parent or carer's view"))
+    parent_view = long_text(
+        "Parent or carer's view", NeededToComplete("Record the parent or carer's view"), hint=FAMILY_SEES_HINT
+    )
     shown_scores = choice(
         "Were the parent or carers shown the scores?",
         YES_NO,
@@ -313,9 +309,9 @@ class VoiceForm(SectionForm):
     parent_rating = choice(
         "The parent or carer's own rating of the home",
         {str(n): label for n, label in enumerate(("Good", "Adequate", "Some concern", "Serious", "Dangerous"), 1)},
-        hint="Ask them to grade their home on the same scale, 1 Good to 5 Dangerous.",
+        hint=f"Ask them to grade their home on the same scale, 1 Good to 5 Dangerous. {FAMILY_SEES_HINT}",
     )
-    parent_agrees = choice("Do they agree with the assessment?", PARENT_AGREES)
+    parent_agrees = choice("Do they agree with the assessment?", PARENT_AGREES, hint=FAMILY_SEES_HINT)
     family_copy_given_on = GovDateField(
         "Family copy given on",
         [not_in_future, not_before(MIN_YEAR)],
@@ -380,9 +376,9 @@ def children_voice_form(children: tuple[ChildOnVisit, ...]) -> type[SectionForm]
 
 
 class ActionForm(Form):
-    task = text("Action", max_length=500)
-    owner = text("Who will do it", max_length=200)
-    due_date = GovDateField("Due date", [not_before(MIN_YEAR)])
+    task = text("Action", max_length=500, hint=FAMILY_SEES_HINT)
+    owner = text("Who will do it", max_length=200, hint=FAMILY_SEES_HINT)
+    due_date = GovDateField("Due date", [not_before(MIN_YEAR)], description=FAMILY_SEES_HINT)
     status = select("Status", ACTION_STATUSES)
     referral = select("Referral", {"": "Not a referral", **REFERRALS})
     drop_reason = text(
@@ -405,12 +401,20 @@ class ActionForm(Form):
 
 
 class ActionsForm(SectionForm):
-    strengths = long_text("Strengths", NeededToComplete("Record the strengths you saw"))
-    worries = long_text("Worries", NeededToComplete("Record your worries, or say there are none"))
-    advice_given = checkboxes("Advice given", ADVICE)
+    strengths = long_text(
+        "Strengths",
+        NeededToComplete("Record the strengths you saw"),
+        hint=f"{FAMILY_SEES_HINT} Write it for them, in plain words.",
+    )
+    worries = long_text(
+        "Worries", NeededToComplete("Record your worries, or say there are none"), hint="Only your team sees this."
+    )
+    advice_given = checkboxes("Advice given", ADVICE, hint=FAMILY_SEES_HINT)
     actions = FieldList(FormField(ActionForm), "Action", min_entries=1, max_entries=MAX_ROWS)
     next_visit_date = GovDateField(
-        "Next visit date", [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)]
+        "Next visit date",
+        [NeededToComplete("Enter the date of the next visit"), not_before(MIN_YEAR)],
+        description=FAMILY_SEES_HINT,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -75,6 +76,23 @@ def visit_frequency(text: str) -> dict[str, int | None]:
     return frequency
 
 
+def team_contacts(text: str) -> dict[str, str]:
+    """What the family copy tells families about reaching each team: a JSON object from team name
+    to contact details, "*" for every other team, e.g.
+    {"North": "North children's team, 01632 960001, north.team@example.org"}."""
+    if not text.strip():
+        return {}
+    try:
+        contacts = json.loads(text)
+    except ValueError:
+        contacts = None
+    if not isinstance(contacts, dict) or not all(isinstance(v, str) for v in contacts.values()):
+        raise ValueError(
+            'HEAT_TEAM_CONTACTS must be a JSON object of team name to contact details, like {"North": "..."}'
+        )
+    return contacts
+
+
 def from_environment(instance_path: str) -> dict:
     environment = environment_named(os.environ.get("HEAT_ENV"))
     return {
@@ -115,6 +133,7 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own limits bound the token's life
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "HEAT_VISIT_FREQUENCY": visit_frequency(os.environ.get("HEAT_VISIT_FREQUENCY", "")),
+        "HEAT_TEAM_CONTACTS": team_contacts(os.environ.get("HEAT_TEAM_CONTACTS", "")),
         # The task queue for exports: SQLite by default; HEAT_HUEY_REDIS_URL for several machines.
         "HEAT_HUEY": os.environ.get("HEAT_HUEY_REDIS_URL")
         or os.environ.get("HEAT_HUEY_SQLITE", str(Path(instance_path) / "huey.db")),

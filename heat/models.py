@@ -760,6 +760,31 @@ REFERRALS = {
     "safer_sleep": "Safer sleep advice",
 }
 PARENT_AGREES = {"yes": "Yes", "partly": "Partly", "no": "No"}
+ADVICE = {
+    "safer_sleep": "Safer sleep",
+    "bath_safety": "Bath safety",
+    "home_safety": "Home safety and accident prevention",
+    "smoking": "Smoke-free home",
+    "feeding": "Feeding and formula",
+    "icon": "Coping with crying (ICON)",
+}
+# The assessment fields printed on the family copy, and only these: the form marks each one
+# "The family will see this". Worries, practitioner notes, answers about other people and the
+# questions meant for the worker are never among them.
+FAMILY_SEES = frozenset(
+    {
+        "strengths",
+        "advice_given",
+        "task",
+        "owner",
+        "due_date",
+        "next_visit_date",
+        "parent_view",
+        "parent_rating",
+        "parent_agrees",
+    }
+)
+FAMILY_SEES_HINT = "The family will see this."
 
 
 class SignificantAdult(Model):

@@ -127,7 +127,7 @@ def _set_headers(response):
 
 
 def say_sign_in_to_continue() -> None:
-    """"Sign in to continue.", once: a tablet's page and its background refreshes can all find the
+    """ "Sign in to continue.", once: a tablet's page and its background refreshes can all find the
     session gone, and each would otherwise queue the message again. Not at all when the sign-in
     page already says why (timed out)."""
     message = (login_manager.login_message_category, login_manager.login_message)

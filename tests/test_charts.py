@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from heat.reports import charts
-from heat.reports.charts import ChartVisit, trend_summary, trend_svg
+from heat.reports.charts import ChartMove, ChartVisit, axis_labels, trend_summary, trend_svg, trend_svg_rows
 
 TITLES = [
     "General condition and hygiene",
@@ -34,11 +35,11 @@ def svg():
 
 def test_one_small_chart_per_area_with_its_full_name_after_the_average():
     texts = [t.get_text() for t in svg().find_all("text")]
-    assert texts[0] == "Average grade (higher is worse)"
+    assert texts[0] == "Average and worst grade (higher is worse)"
     for title in TITLES:
         assert title in texts  # never cut short
     lines = svg().find_all("polyline")
-    assert len(lines) == 1 + 7  # the average, and every area graded at two visits or more
+    assert len(lines) == 2 + 7  # the average, the worst grade anywhere, and every area graded twice or more
 
 
 def test_areas_differ_by_line_style_and_marker_as_well_as_colour():
@@ -69,3 +70,62 @@ def test_the_summary_says_what_the_chart_shows():
         "1 visit was Incomplete: not everything was seen."
     )
     assert re.match(r"^The average was 1\.1", trend_summary(VISITS[:1], TITLES, SCALE))
+
+
+def test_a_4_never_hides_in_a_flat_average():
+    """Beside the average, the worst grade in any area at each visit: a 4 shows as a 4."""
+    chart = svg()
+    worst = [line for line in chart.find_all("polyline") if line["stroke"] == charts.WORST]
+    assert len(worst) == 1
+    heights = [float(point.split(",")[1]) for point in worst[0]["points"].split()]
+    average_panel_4 = charts._Panel(0, len(VISITS)).y(4)
+    assert heights[-1] == pytest.approx(average_panel_4)  # the latest visit's Carer response 4
+
+
+@pytest.mark.parametrize(
+    "count, width, expected",
+    [
+        # Four visits fit side by side: every date.
+        (4, 296, ["5 Aug 26", "5 Sep 26", "5 Oct 26", "5 Nov 26"]),
+        # Twelve visits, two a month, in a narrow panel: the month at its first visit, never overlapping.
+        (12, 296, ["Aug 26", "Oct 26", "Nov 26", "Dec 26", "Jan 26"]),
+    ],
+)
+def test_the_axis_names_every_visit_or_every_month_when_they_crowd(count, width, expected):
+    months = ["Aug", "Sep", "Oct", "Nov", "Dec", "Jan"]
+    visits = [ChartVisit(f"{5 + 10 * (i % 2)} {months[i // 2]} 26", "green", 1.0, ()) for i in range(count)]
+    if count == 4:
+        visits = VISITS
+    labels = axis_labels(visits, width)
+    assert [words for _, words in labels] == expected
+    step = width / (count - 1)
+    spans = [(i * step - len(w) * charts.CHAR_W / 2, i * step + len(w) * charts.CHAR_W / 2) for i, w in labels]
+    assert all(a[1] <= b[0] for a, b in zip(spans[1:-1], spans[2:-1], strict=False))
+
+
+def test_moves_plan_starts_and_step_downs_are_lines_named_in_the_key_never_over_the_plot():
+    marks = (
+        ChartMove(0.5, "Moved 20 Aug 26", "20 August 2026", "Temporary accommodation"),
+        ChartMove(1.5, "Child Protection plan 20 Sep 26", "20 September 2026", "Child Protection plan", "plan"),
+        ChartMove(2.5, "Child in Need plan 20 Oct 26", "20 October 2026", "Child in Need plan", "step_down"),
+    )
+    chart = BeautifulSoup(trend_svg(VISITS, TITLES, SCALE, moves=marks), "html.parser").svg
+    for kind, style in charts.EVENT_STYLES.items():
+        lines = chart.find_all("line", attrs={"stroke-dasharray": style.dash, "stroke": style.colour})
+        assert len(lines) == 1 + len(TITLES), kind  # across every panel
+    key_top = max(float(t["y"]) for t in chart.find_all("text")) - 20 * len(marks) - 60
+    for mark in marks:
+        (named,) = [t for t in chart.find_all("text") if mark.label in t.get_text()]
+        assert float(named["y"]) > key_top  # in the key below the panels, never on a plot
+    sentence = trend_summary(VISITS, TITLES, SCALE, marks)
+    assert "The family moved home on 20 August 2026 (Temporary accommodation)." in sentence
+    assert "The plan changed on 20 September 2026 (Child Protection plan), 20 October 2026 (stepped down to" in sentence
+
+
+def test_the_printed_chart_is_one_svg_per_row_of_panels_and_one_for_the_key():
+    pieces = trend_svg_rows(VISITS, TITLES, SCALE)
+    rows = (1 + len(TITLES) + charts.COLUMNS - 1) // charts.COLUMNS
+    assert len(pieces) == rows + 1
+    texts = [t.get_text() for piece in pieces for t in BeautifulSoup(piece, "html.parser").find_all("text")]
+    single = [t.get_text() for t in svg().find_all("text")]
+    assert texts == single  # the same drawing, cut between rows

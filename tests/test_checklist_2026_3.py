@@ -98,7 +98,9 @@ def test_a_visit_with_no_smoke_alarm_is_amber_and_says_why_in_page_and_pdf(app, 
     assert "What each grade looks like" in text and "Smoking indoors or in the car with the baby" in text
     family = w.get(f"/assessments/{assessment}/family-copy.pdf")
     words = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(family.data)).pages).split())
-    assert "What needs to change Is there a working smoke alarm? No." in words
+    # The family's words for the area, never the worker's question.
+    assert "What needs to change Things in the home that could hurt your child. We are worried" in words
+    assert "Is there a working smoke alarm?" not in words
     assert "Safety hazards" not in words.split("What needs to change")[0]  # not listed as going well
 
 

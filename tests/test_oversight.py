@@ -250,6 +250,50 @@ def test_dashboard_shows_each_childs_summary(app, make, team_world):
     assert "No visits" in never_row and "Never visited" in never_row
 
 
+def test_most_at_risk_first_weighs_the_rating_and_active_flags_together(app, make, team_world):
+    # The stored summaries the dashboard reads, as the trend rules would leave them.
+    summaries = {
+        "Gail Greenflagged": ("green", 4),
+        "Ivan Incompletequiet": ("incomplete", 0),
+        "Rita Redquiet": ("red", 0),
+        "Ada Amberflagged": ("amber", 1),
+        "Gus Greenquiet": ("green", 0),
+        "Nia Nevervisited": (None, 0),
+    }
+    for name, (rating, flags) in summaries.items():
+        child = make.child(team_world["team"], *name.split())
+        with app.app_context():
+            stored_child = db.session.get(Child, child.id)
+            stored_child.latest_rating = rating
+            stored_child.active_flags = [f"Flag {n}" for n in range(flags)]
+            stored_child.flag_count = flags
+            db.session.commit()
+    page = team_world["s"].get("/dashboard?sort=rating").get_data(as_text=True)
+    assert "Most at risk first" in page
+    order = sorted(summaries, key=page.index)
+    # Red first; then rank + flags (Green 0, Amber 1, Incomplete 2), the worse rating on a tie.
+    assert order == [
+        "Rita Redquiet",
+        "Gail Greenflagged",
+        "Ivan Incompletequiet",
+        "Ada Amberflagged",
+        "Gus Greenquiet",
+        "Nia Nevervisited",
+    ]
+
+
+def test_since_last_visit_compares_the_latest_two_visits_only(app, team_world):
+    today = dt.date.today()
+    child_id = team_world["child"].id
+    submitted_visit(app, team_world["w"], child_id, today - dt.timedelta(days=30), rooms={"kitchen": "not_seen"})
+    row = helpers.table_row(team_world["s"].get("/dashboard").get_data(as_text=True), "Ivy Invented")
+    assert "Incomplete" in row
+    submitted_visit(app, team_world["w"], child_id, today - dt.timedelta(days=1))
+    row = helpers.table_row(team_world["s"].get("/dashboard").get_data(as_text=True), "Ivy Invented")
+    assert "Not everything was seen" not in row and "Better" not in row
+    assert "Not all seen the visit before" in row
+
+
 def test_dashboard_counts_rooms_never_seen_and_overdue_actions(app, team_world):
     old = dt.date.today() - dt.timedelta(days=40)
     submitted_visit(app, team_world["w"], team_world["child"].id, old, rooms={"outside": "not_seen"})

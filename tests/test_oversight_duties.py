@@ -274,7 +274,11 @@ def test_every_active_flag_needs_an_answer_before_a_decision(app, team_world):
     chronology = helpers.text_of(s.get(f"/children/{child_id}").get_data(as_text=True), "table.heat-chronology")
     assert "Flag answered: Escalated" in chronology
     history_pdf = text_of_pdf(s.get(f"/children/{child_id}/history.pdf"))
-    assert "Flag answered: Escalated" in history_pdf and "Raised with the manager." in history_pdf
+    # The history PDF groups answers under their flag: one row, with the first and latest answer.
+    flat = " ".join(history_pdf.split())
+    answers = flat[flat.index("Supervisors' answers to flags") :]
+    assert "Getting worse over 3 visits" in answers and "Escalated" in answers
+    assert "Raised with the manager." in answers and "Flag answered" not in history_pdf
 
 
 # --- not seen is never better --------------------------------------------------------------

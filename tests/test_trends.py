@@ -155,7 +155,10 @@ def test_thresholds_come_from_the_settings():
         (visits({"rating": "red", "mean": 1.5}, {"rating": "amber", "mean": 2.0}), "better"),
         # Not seen is never better: Red, then a visit where the kitchen was not seen.
         (visits({"rating": "red", "mean": 2.6}, {"rating": "incomplete", "mean": None}), "incomplete"),
-        (visits({"rating": "incomplete", "mean": None}, {"rating": "green", "mean": 1.2}), "incomplete"),
+        # Only the latest two visits count: everything seen now, after a visit that was not.
+        (visits({"rating": "incomplete", "mean": None}, {"rating": "green", "mean": 1.2}), "was_unseen"),
+        (visits({"rating": "incomplete", "mean": None}, {"rating": "red", "mean": 2.8}), "worse"),
+        (visits({"rating": "incomplete", "mean": None}, {"mean": 2.0}, {"mean": 2.4}), "worse"),
         (visits({"rating": "green", "mean": 1.2}, {"rating": "incomplete", "mean": None}), "incomplete"),
     ],
 )

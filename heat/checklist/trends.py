@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from heat.checklist.definition import Definition, TrendSettings
 from heat.checklist.scoring import comparable_mean, unseen_rooms
-from heat.checklist.vocabulary import CARER_SAID, GRADED, INCOMPLETE, RATINGS, ROOM_NOT_IN_HOME, ROOM_SEEN, TOLD
+from heat.checklist.vocabulary import CARER_SAID, GRADED, INCOMPLETE, RATINGS, RED, ROOM_NOT_IN_HOME, ROOM_SEEN, TOLD
 
 
 @dataclass(frozen=True)
@@ -479,13 +479,16 @@ def no_access_flags(visits: Sequence[VisitSummary], attempts: Sequence[dt.date])
 
 
 def direction(visits: list[VisitSummary]) -> str | None:
-    """Direction of travel since the previous visit: 'worse', 'better', 'same', or 'incomplete'
-    when either visit is Incomplete (what was not seen cannot be compared, and never reads better)."""
+    """Direction of travel between the latest two visits only: 'worse', 'better', 'same';
+    'incomplete' when the latest visit is Incomplete; 'was_unseen' when only the visit
+    before it was (what was not seen cannot be compared, so it never reads better)."""
     if len(visits) < 2:
         return None
     before, after = visits[-2], visits[-1]
-    if INCOMPLETE.id in (before.rating, after.rating):
+    if after.rating == INCOMPLETE.id:
         return "incomplete"
+    if before.rating == INCOMPLETE.id:
+        return "worse" if after.rating == RED.id else "was_unseen"
     rank = _rank(after) - _rank(before)
     if rank == 0 and before.mean is not None and after.mean is not None:
         rank = (after.mean > before.mean) - (after.mean < before.mean)

@@ -70,6 +70,7 @@ RULE_RATINGS = (RED.id, INCOMPLETE.id, AMBER.id)
 DIRECTIONS = {
     "worse": "Worse",
     "incomplete": "Not everything was seen",
+    "was_unseen": "Not all seen the visit before",
     "same": "No change",
     "better": "Better",
 }

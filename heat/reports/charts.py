@@ -26,7 +26,8 @@ DASHES = ["", "7 4", "2 4", "10 4 2 4", "4 2", "12 3", "1 3", "6 2 2 2"]
 SHAPES = ["circle", "square", "diamond", "triangle", "circle", "square", "diamond", "triangle"]
 FILLED = [True, True, True, True, False, False, False, False]  # the second four are drawn hollow
 INK, GREY, LINES = "#0b0c0c", "#505a5f", "#b1b4b6"
-MOVE = "#6f3b00"  # a move of home: brown, dashed, and labelled with its date
+WORST = "#d4351c"  # the worst grade anywhere at a visit, beside the average: red, dashed, hollow triangles
+CHAR_W = 7.2  # about how wide a character of 13 px sans-serif is, to keep axis labels apart
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,31 @@ class ChartVisit:
 
 
 @dataclass(frozen=True)
+class EventStyle:
+    colour: str
+    dash: str
+    key: str  # how the key names the line
+
+
+# What can happen between visits, each drawn as its own kind of line across every panel.
+EVENT_STYLES = {
+    "move": EventStyle("#6f3b00", "5 3", "Dashed brown line: the family moved home"),
+    "plan": EventStyle("#28a197", "2 3", "Dotted green line: a plan started or went up"),
+    "step_down": EventStyle("#d53880", "9 3 2 3", "Dash-dot pink line: a step-down to a lower plan"),
+}
+
+
+@dataclass(frozen=True)
 class ChartMove:
-    """A move of home, drawn as a dashed line at `position` (in visits: 1.5 is between the second
-    and third visit)."""
+    """A move of home, a plan starting or a step-down, drawn as a line at `position` (in visits:
+    1.5 is between the second and third visit) and named with its date in the key, never over a
+    line of the chart."""
 
     position: float
-    label: str  # short, on the chart: "Moved 3 Mar 26"
+    label: str  # short, in the key: "Moved 3 Mar 26", "Child Protection plan 5 Jan 26"
     date: str  # in words, for the sentence: "3 March 2026"
-    kind: str  # the kind of the new home
+    kind: str  # the kind of the new home, or the plan
+    event: str = "move"  # EVENT_STYLES
 
 
 def _marker(shape: str, x: float, y: float, colour: str, size: float = 8, filled: bool = True) -> str:
@@ -93,13 +111,15 @@ class _Panel:
                 f'y2="{y:.1f}" stroke="{LINES}" stroke-width="1"/>'
             )
             parts.append(self.text(self.left + 12, y + 4, str(grade), "middle", GREY))
-        first, last = visits[0].label, visits[-1].label
         base = self.top + PANEL_H - 8
-        if self.count == 1:
-            parts.append(self.text(self.x(0), base, first, "middle"))
-        else:
-            parts.append(self.text(self.x(0), base, first, "start"))
-            parts.append(self.text(self.x(self.count - 1), base, last, "end"))
+        for i, words in axis_labels(visits, self.plot_w):
+            anchor = "middle" if self.count == 1 else "start" if i == 0 else "end" if i == self.count - 1 else "middle"
+            parts.append(self.text(self.x(i), base, words, anchor))
+        for i in range(self.count):  # a tick at every visit, labelled or not
+            parts.append(
+                f'<line x1="{self.x(i):.1f}" x2="{self.x(i):.1f}" y1="{self.y(1):.1f}" y2="{self.y(1) + 4:.1f}" '
+                f'stroke="{GREY}" stroke-width="1"/>'
+            )
         return parts
 
     @staticmethod
@@ -111,22 +131,42 @@ class _Panel:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         return f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dashes}/>'
 
-    def move(self, move: ChartMove, labelled: bool) -> list[str]:
-        """A dashed line across the plot where the family moved, with its date on the first panel."""
+    def move(self, move: ChartMove) -> str:
+        """A line across the plot where the family moved or the plan changed (named in the key)."""
         if self.count == 1:
             x = self.x(0) + (self.plot_w / 4 if move.position > 0 else -self.plot_w / 4)
         else:
             x = self.x(min(max(move.position, 0), self.count - 1))
-        top, bottom = self.y(5) - 6, self.y(1)
-        parts = [
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{MOVE}" '
-            f'stroke-width="2" stroke-dasharray="5 3"/>'
-        ]
-        if labelled:
-            anchor = "end" if x > self.left + PANEL_W / 2 else "start"
-            nudge = -4 if anchor == "end" else 4
-            parts.append(self.text(x + nudge, bottom - 4, move.label, anchor, MOVE))
-        return parts
+        style = EVENT_STYLES[move.event]
+        return (
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{self.y(5) - 6:.1f}" y2="{self.y(1):.1f}" stroke="{style.colour}" '
+            f'stroke-width="2" stroke-dasharray="{style.dash}"/>'
+        )
+
+
+def axis_labels(visits: list[ChartVisit], width: float) -> list[tuple[int, str]]:
+    """Which visits the axis names, and how: every visit's date when they fit side by side, else
+    the month at the first visit of each month (as many as fit); never two labels overlapping."""
+    count = len(visits)
+    if count == 1:
+        return [(0, visits[0].label)]
+    step = width / (count - 1)
+    if all(len(v.label) * CHAR_W + 6 <= step for v in visits[1:-1]) and (
+        len(visits[0].label) + len(visits[-1].label)
+    ) * CHAR_W / 2 + 6 <= step * (1 if count > 2 else 2):
+        return [(i, v.label) for i, v in enumerate(visits)]
+    months = [(i, v.label.split(" ", 1)[-1]) for i, v in enumerate(visits)]
+    firsts = [(i, m) for i, m in months if i == 0 or months[i - 1][1] != m]
+    chosen: list[tuple[int, str]] = []
+    right = -1e9
+    for i, words in firsts:
+        x = i * step
+        half = len(words) * CHAR_W / 2
+        left = x if i == 0 else x - half * 2 if i == count - 1 else x - half
+        if left >= right + 6:
+            chosen.append((i, words))
+            right = left + half * 2
+    return chosen
 
 
 def trend_svg(
@@ -137,25 +177,57 @@ def trend_svg(
     described_by: str | None = None,
     moves: tuple[ChartMove, ...] = (),
 ) -> str:
-    """The average grade and then each area's worst grade at each visit, oldest visit on the left,
-    one small chart each. `grade_labels` names grades 1 to 5 in the key, as the checklist words them;
-    `described_by` is the id of the sentence that sums the chart up."""
+    """The average and worst grade and then each area's worst grade at each visit, oldest visit on
+    the left, one small chart each. `grade_labels` names grades 1 to 5 in the key, as the checklist
+    words them; `described_by` is the id of the sentence that sums the chart up."""
+    return _trend_svgs(visits, domain_titles, grade_labels, title, described_by, moves, split=False)[0]
+
+
+def trend_svg_rows(
+    visits: list[ChartVisit],
+    domain_titles: list[str],
+    grade_labels: dict[int, str],
+    title: str = "Trend over visits",
+    moves: tuple[ChartMove, ...] = (),
+) -> list[str]:
+    """The same chart as one SVG per row of panels and one for the key, so a printed page can
+    break between rows instead of cutting a panel off at the foot of the page."""
+    return _trend_svgs(visits, domain_titles, grade_labels, title, None, moves, split=True)
+
+
+def _trend_svgs(
+    visits: list[ChartVisit],
+    domain_titles: list[str],
+    grade_labels: dict[int, str],
+    title: str,
+    described_by: str | None,
+    moves: tuple[ChartMove, ...],
+    *,
+    split: bool,
+) -> list[str]:
     n = len(visits)
     panels = 1 + len(domain_titles)
     rows = (panels + COLUMNS - 1) // COLUMNS
     key_top = 8 + rows * (PANEL_H + GAP_Y)
-    height = key_top + (64 if moves else 44)
+    events = {style: [m for m in moves if m.event == kind] for kind, style in EVENT_STYLES.items()}
+    events = {style: marks for style, marks in events.items() if marks}
+    height = key_top + 64 + 20 * len(events)
     described = f' aria-describedby="{escape(described_by)}"' if described_by else ""
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-        f'aria-labelledby="trend-title"{described} class="heat-chart" font-family="sans-serif" font-size="{FONT}">',
-        f'<title id="trend-title">{escape(title)}</title>',
-    ]
+    bands: list[list[str]] = [[] for _ in range(rows)]  # each row of panels' drawing
+    key: list[str] = []
 
     average = _Panel(0, n)
-    parts += average.frame("Average grade (higher is worse)", visits)
-    for move in moves:
-        parts += average.move(move, labelled=True)
+    parts = bands[0]
+    parts += average.frame("Average and worst grade (higher is worse)", visits)
+    parts += [average.move(move) for move in moves]
+    worst_anywhere = [
+        (average.x(i), average.y(max(graded)))
+        for i, v in enumerate(visits)
+        if (graded := [w for w in v.domain_worst if w is not None])
+    ]
+    if len(worst_anywhere) > 1:
+        parts.append(average.line(worst_anywhere, WORST, 2.5, "6 3"))
+    parts += [_marker("triangle", px, py, WORST, size=5, filled=False) for px, py in worst_anywhere]
     means = [(average.x(i), average.y(v.mean)) for i, v in enumerate(visits) if v.mean is not None]
     if len(means) > 1:
         parts.append(average.line(means, INK, 3.5))
@@ -172,6 +244,7 @@ def trend_svg(
 
     for d, domain in enumerate(domain_titles):
         panel = _Panel(d + 1, n)
+        parts = bands[(d + 1) // COLUMNS]
         colour, dash, shape, filled = (
             DOMAIN_COLOURS[d % 8],
             DASHES[d % 8],
@@ -179,8 +252,7 @@ def trend_svg(
             FILLED[d % 8],
         )
         parts += panel.frame(domain, visits)
-        for move in moves:
-            parts += panel.move(move, labelled=False)
+        parts += [panel.move(move) for move in moves]
         points = [
             (panel.x(i), panel.y(worst))
             for i, v in enumerate(visits)
@@ -202,12 +274,35 @@ def trend_svg(
 
     words = ", ".join(f"{grade} {label.split(' ', 1)[-1]}" for grade, label in sorted(grade_labels.items()))
     ratings = ", ".join(f"{r.letter} {r.label} ({r.shape})" for r in RATINGS.values())
-    parts.append(f'<text x="0" y="{key_top + 12}" fill="{GREY}">Grades: {escape(words)}.</text>')
-    parts.append(f'<text x="0" y="{key_top + 32}" fill="{GREY}">Ratings: {escape(ratings)}.</text>')
-    if moves:
-        parts.append(f'<text x="0" y="{key_top + 52}" fill="{MOVE}">Dashed brown line: the family moved home.</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    key.append(f'<text x="0" y="{key_top + 12}" fill="{GREY}">Grades: {escape(words)}.</text>')
+    key.append(f'<text x="0" y="{key_top + 32}" fill="{GREY}">Ratings: {escape(ratings)}.</text>')
+    key.append(
+        f'<text x="0" y="{key_top + 52}" fill="{WORST}">Red dashed line, hollow triangles: the worst grade '
+        "in any area at each visit. Black line: the average.</text>"
+    )
+    for n_event, (style, marks) in enumerate(events.items()):
+        named = "; ".join(m.label for m in marks)
+        key.append(
+            f'<text x="0" y="{key_top + 72 + 20 * n_event}" fill="{style.colour}">{escape(style.key)}: '
+            f"{escape(named)}.</text>"
+        )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{{}}" width="100%" role="img" {{}} class="heat-chart" '
+        f'font-family="sans-serif" font-size="{FONT}">'
+    )
+    if not split:
+        head = svg.format(f"0 0 {WIDTH} {height}", f'aria-labelledby="trend-title"{described}')
+        drawing = "".join(part for band in [*bands, key] for part in band)
+        return [f'{head}<title id="trend-title">{escape(title)}</title>{drawing}</svg>']
+    band_h = PANEL_H + GAP_Y
+    pieces = [
+        svg.format(f"0 {r * band_h} {WIDTH} {band_h}", f'aria-label="{escape(title)}, part {r + 1} of {rows + 1}"')
+        + "".join(band)
+        + "</svg>"
+        for r, band in enumerate(bands)
+    ]
+    key_svg = svg.format(f"0 {key_top} {WIDTH} {height - key_top}", f'aria-label="{escape(title)}: key"')
+    return pieces + [key_svg + "".join(key) + "</svg>"]
 
 
 def trend_summary(
@@ -243,6 +338,11 @@ def trend_summary(
             f"{incomplete} visit{'s were' if incomplete > 1 else ' was'} Incomplete: not everything was seen"
         )
     sentence = "; ".join(sentences) + "."
-    if moves:
-        sentence += " The family moved home on " + ", ".join(f"{m.date} ({m.kind})" for m in moves) + "."
+    homes = [m for m in moves if m.event == "move"]
+    if homes:
+        sentence += " The family moved home on " + ", ".join(f"{m.date} ({m.kind})" for m in homes) + "."
+    plans = [m for m in moves if m.event != "move"]
+    if plans:
+        changes = ", ".join(f"{m.date} ({'stepped down to ' if m.event == 'step_down' else ''}{m.kind})" for m in plans)
+        sentence += f" The plan changed on {changes}."
     return sentence

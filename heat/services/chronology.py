@@ -247,6 +247,7 @@ class ChronologyItem:
     text: str
     assessment_id: int | None = None
     by: str | None = None
+    flag: str | None = None  # for an answer to a flag, the flag's title (the history PDF groups them)
 
 
 def _plan_items(change: PlanChange) -> list[ChronologyItem]:
@@ -364,6 +365,7 @@ def chronology(
                     f"{row.b}: {row.note}",
                     row.row_id,
                     row.by,
+                    flag=row.b,
                 )
             )
         elif row.kind == "move":

@@ -31,10 +31,16 @@ from heat.services import access, agencies, paging, reviews
 STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"
 MOVED_DAYS = 92  # "Moved in the last 3 months"
 
+# "Most at risk first" weighs the rating and the active flags together: Red first; then the
+# rating's rank (Green 0, Amber 1, Incomplete 2) plus the number of active flags, highest first, so
+# a Green child with 4 active flags comes before an Incomplete child with none; a tie goes to the
+# worse rating, then to more flags, then to the direction of travel. Children never visited last.
+RATING_RANK = case({r.id: r.rank for r in RATINGS.values()}, value=Child.latest_rating, else_=-1)
 DASHBOARD_SORTS = {
-    # Most worrying first; children never visited last.
     "rating": (
-        case({r.id: -r.rank for r in RATINGS.values()}, value=Child.latest_rating, else_=1),
+        case((Child.latest_rating == RED.id, 0), else_=1),
+        (RATING_RANK + Child.flag_count).desc(),
+        RATING_RANK.desc(),
         Child.flag_count.desc(),
         case({d: n for n, d in enumerate(DIRECTIONS)}, value=Child.direction, else_=len(DIRECTIONS)),
     ),

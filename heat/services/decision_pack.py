@@ -18,10 +18,11 @@ from heat.models import (
     Child,
     FamilyHistoryEntry,
     InformationRequest,
+    NoAccessVisit,
     PlanChange,
     SignificantAdult,
 )
-from heat.services import adults, agencies, family_history
+from heat.services import adults, agencies, family_history, no_access
 from heat.services.history import History, history, plan_changes
 from heat.services.summaries import add_working_days
 
@@ -49,7 +50,8 @@ class DecisionPack:
     today: dt.date
     flags: list[Flag]  # active
     incomplete_visits: list[Assessment]  # Incomplete, in the last 3 months, newest first
-    adults_never_seen: list[SignificantAdult]  # live there, stay overnight or care for the child
+    no_access: list[NoAccessVisit]  # visits where nobody could get in, in the last 3 months, newest first
+    adults_never_seen: list[SignificantAdult]  # in the home, caring for the child, or a parent with contact
     requests: list[OutstandingRequest]  # not received, most overdue first
     agencies: list[Agency]
     family_history: list[FamilyHistoryEntry]
@@ -85,7 +87,7 @@ def outstanding_requests(record: agencies.Record, today: dt.date) -> list[Outsta
     is counted from today."""
     found = []
     for asked in record.requests:
-        if asked.received_on is not None:
+        if asked.received_on is not None or asked.withdrawn_on is not None:
             continue
         due = add_working_days(asked.asked_on, record.limit)
         found.append(OutstandingRequest(asked, due, max((today - due).days, 0)))
@@ -103,7 +105,8 @@ def decision_pack(child: Child, record: History | None = None, today: dt.date | 
         today=today,
         flags=record.active_flags,
         incomplete_visits=[v for v in reversed(record.visits) if v.rating == INCOMPLETE.id and v.visited_on >= since],
-        adults_never_seen=[s.adult for s in adults.seen(child) if s.last_seen is None and s.adult.in_the_home],
+        no_access=list(reversed(no_access.no_access_attempts(child.id, since))),
+        adults_never_seen=adults.never_seen(child),
         requests=outstanding_requests(agency_record, today),
         agencies=agency_record.agencies,
         family_history=family_history.entries_for(child),

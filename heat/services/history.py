@@ -25,7 +25,7 @@ from heat.models import (
     ReviewDecision,
     assessment_children,
 )
-from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg
+from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg, trend_svg_rows
 from heat.services import adults
 from heat.services.checklists import definition_for, score_of
 
@@ -71,7 +71,7 @@ _facts: Recent[VisitFacts] = Recent(5000)
 # Flags and charts (with the sentence that sums each up) over a set of recorded versions, derived
 # once per set, like the facts.
 _flags: Recent[list[Flag]] = Recent(2000)
-_charts: Recent[tuple[str, str]] = Recent(2000)  # (chart, its sentence)
+_charts: Recent[str] = Recent(2000)  # drawn charts
 
 
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
@@ -250,46 +250,65 @@ def _scale(record: History) -> dict[int, str]:
     return {int(g.value): g.display for g in definition_for(record.visits[-1]).grades if g.value in GRADED}
 
 
-def _chart_moves(rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]]) -> tuple[ChartMove, ...]:
-    """Each move (date, kind of home) placed between the visits before and after it."""
-    return tuple(
-        ChartMove(
-            sum(1 for r in rows if r.date < day) - 0.5, f"Moved {day.day} {day:%b %y}", f"{day.day} {day:%B %Y}", kind
-        )
-        for day, kind in moves
-    )
+def _chart_moves(
+    rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]], plans: Sequence[PlanChange] = ()
+) -> tuple[ChartMove, ...]:
+    """Each move (date, kind of home) and each plan change that took effect (a plan starting or
+    going up, or a step-down) placed between the visits before and after it."""
+
+    def position(day: dt.date) -> float:
+        return sum(1 for r in rows if r.date < day) - 0.5
+
+    marks = [
+        ChartMove(position(day), f"Moved {day.day} {day:%b %y}", f"{day.day} {day:%B %Y}", kind) for day, kind in moves
+    ]
+    for change in plans:
+        if change.status in PLAN_IN_EFFECT:
+            day = change.effective_date
+            event = "step_down" if change.is_step_down else "plan"
+            words = f"{change.to_label} {day.day} {day:%b %y}"
+            marks.append(ChartMove(position(day), words, f"{day.day} {day:%B %Y}", change.to_label, event))
+    return tuple(marks)
 
 
 def trend_chart(
-    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]] = ()
+    record: History,
+    titles: list[str],
+    rows: list[TrendRow],
+    moves: Sequence[tuple[dt.date, str]] = (),
+    plans: Sequence[PlanChange] = (),
+    *,
+    printed: bool = False,
 ) -> str:
     """The chart of `trend_rows(record)`, its grades worded by the latest checklist version, with a
-    marked line at each of the child's `moves` (date, kind of home), described by the sentence of
-    `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID)."""
-    return _trend(record, titles, rows, moves)[0] if rows else ""
+    marked line at each of the child's `moves` (date, kind of home) and `plans` changes, described
+    by the sentence of `trend_sentence` (shown beside it with the id TREND_SUMMARY_ID). `printed`:
+    one SVG per row of panels, so a PDF page can break between them."""
+    if not rows:
+        return ""
+    marks = _chart_moves(rows, moves, plans)
+    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles), marks, printed)
+    chart = _charts.get(key)
+    if chart is None:
+        visits, scale = _chart_visits(rows), _scale(record)
+        if printed:
+            drawn = "".join(
+                f'<div class="heat-chart-row">{svg}</div>' for svg in trend_svg_rows(visits, titles, scale, moves=marks)
+            )
+        else:
+            drawn = trend_svg(visits, titles, scale, described_by=TREND_SUMMARY_ID, moves=marks)
+        chart = _charts.keep(key, drawn)
+    return chart
 
 
 def trend_sentence(
-    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]] = ()
+    record: History,
+    titles: list[str],
+    rows: list[TrendRow],
+    moves: Sequence[tuple[dt.date, str]] = (),
+    plans: Sequence[PlanChange] = (),
 ) -> str:
-    """What the trend chart shows, in one sentence (and one for the moves)."""
-    return _trend(record, titles, rows, moves)[1] if rows else ""
-
-
-def _trend(
-    record: History, titles: list[str], rows: list[TrendRow], moves: Sequence[tuple[dt.date, str]]
-) -> tuple[str, str]:
-    """The chart and its sentence, drawn once per set of recorded versions, titles and moves."""
-    marks = _chart_moves(rows, moves)
-    key = (tuple(_facts_key(v) for v in record.visits), tuple(titles), marks)
-    drawn = _charts.get(key)
-    if drawn is None:
-        visits, scale = _chart_visits(rows), _scale(record)
-        drawn = _charts.keep(
-            key,
-            (
-                trend_svg(visits, titles, scale, described_by=TREND_SUMMARY_ID, moves=marks),
-                trend_summary(visits, titles, scale, marks),
-            ),
-        )
-    return drawn
+    """What the trend chart shows, in one sentence (and one each for the moves and plan changes)."""
+    if not rows:
+        return ""
+    return trend_summary(_chart_visits(rows), titles, _scale(record), _chart_moves(rows, moves, plans))

@@ -26,7 +26,20 @@ from heat.checklist.vocabulary import (
     ROOM_NOT_IN_HOME_LABEL,
     ROOM_STATUSES,
 )
-from heat.models import EVIDENCE_SOURCES, REFERRALS, RESIDENCE, SEX, VISIT_TYPES, YES_NO_UNKNOWN, relationship_label
+from heat.models import (
+    ACTION_STATUSES,
+    ADVICE,
+    CP_CATEGORIES,
+    EVIDENCE_SOURCES,
+    PARENT_AGREES,
+    PLAN_STATUSES,
+    REFERRALS,
+    RESIDENCE,
+    SEX,
+    VISIT_TYPES,
+    YES_NO_UNKNOWN,
+    relationship_label,
+)
 
 
 class _Globals(ChainMap):
@@ -183,6 +196,11 @@ def register(app) -> None:
             "sex": SEX,
             "yes_no": YES_NO_UNKNOWN,
             "direction": DIRECTIONS,
+            "plan": PLAN_STATUSES,
+            "cp_category": CP_CATEGORIES,
+            "action_status": ACTION_STATUSES,
+            "advice": ADVICE,
+            "parent_agrees": PARENT_AGREES,
         },
         "labels",
     )
