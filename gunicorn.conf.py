@@ -24,3 +24,11 @@ graceful_timeout = 30  # a restart lets requests under way finish for this long
 keepalive = 5
 # The access log names each request by the id its error page shows (X-Request-Id, heat/security.py).
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms request=%({x-request-id}o)s'
+
+
+def child_exit(server, worker):
+    """Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, see heat/metrics.py): a worker that
+    exits stops counting in the live gauges."""
+    from heat.metrics import worker_exited
+
+    worker_exited(worker.pid)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import redis.exceptions
 from flask import Flask, current_app, has_app_context
-from huey import crontab
+from huey import crontab, signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from heat import database
+from heat import database, monitoring
 from heat.extensions import huey
 from heat.files import private_file, private_folder
-from heat.services import exports
+from heat.services import backup, exports
 
 _apps: list[Flask] = []
 log = logging.getLogger("heat")
@@ -53,6 +53,16 @@ def configure(app: Flask) -> None:
         log.error("HEAT cannot use its export queue %s (%s): exports cannot start until it can.", setting, error)
         huey.storage = huey.get_storage(**huey.storage_kwargs, create_tables=False)
     _apps[:] = [app]
+
+
+@huey.signal(signals.SIGNAL_EXECUTING)
+def _task_started(signal: str, task) -> None:
+    monitoring.task_started(task.name, task.id)
+
+
+@huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR)
+def _task_ended(signal: str, task, exc: BaseException | None = None) -> None:
+    monitoring.task_ended(task.name, task.id, "done" if signal == signals.SIGNAL_COMPLETE else "failed")
 
 
 def _app() -> Flask:
@@ -99,3 +109,11 @@ def expire_exports() -> None:
     """Export ZIPs are kept HEAT_EXPORT_RETENTION_DAYS, then deleted."""
     with _app().app_context():
         exports.expire()
+
+
+@huey.periodic_task(crontab())
+def scheduled_backup() -> None:
+    """Every minute: the day's backup once it is due (HEAT_BACKUP_DIR, HEAT_BACKUP_AT), by one
+    worker at a time (the lock is in the queue, so shared by every machine on one Redis)."""
+    with _app().app_context(), huey.lock_task("scheduled-backup"):
+        backup.take_scheduled()

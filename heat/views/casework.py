@@ -35,6 +35,7 @@ from forms.assessment import (
     form_data,
     section_form,
 )
+from heat import metrics
 from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, SectionSave
@@ -302,6 +303,7 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
         )
     except svc.EditConflict:
         db.session.rollback()
+        metrics.CONFLICTS.labels("section", _via()).inc()
         return "conflict", None
     pending.discard(current_user, assessment.id, section_id)
     db.session.commit()
@@ -484,9 +486,14 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
         return "not_ready"
     except svc.EditConflict:
         db.session.rollback()
+        metrics.CONFLICTS.labels("submit", _via()).inc()
         return "conflict"
     db.session.commit()
     return "submitted"
+
+
+def _via() -> str:
+    return "tablet" if request.blueprint == "api" else "page"
 
 
 def _key(value: str | None) -> str:
