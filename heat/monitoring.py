@@ -26,16 +26,16 @@ requests_log = logging.getLogger("heat.requests")
 tasks_log = logging.getLogger("heat.tasks")
 
 
+def json_formatter() -> logging.Formatter:
+    """One JSON object a line: time (UTC), level, logger, message and the line's own fields.
+    gunicorn's own lines use it too (gunicorn.conf.py)."""
+    renamed = {"levelname": "level", "name": "logger"}
+    return JsonFormatter("{levelname}{name}{message}", style="{", rename_fields=renamed, timestamp="time")
+
+
 def json_handler(stream=None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "{levelname}{name}{message}",
-            style="{",
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp="time",
-        )
-    )
+    handler.setFormatter(json_formatter())
     handler._heat_json = True  # type: ignore[attr-defined]  # replaced, never doubled, by a second app
     return handler
 

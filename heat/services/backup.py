@@ -21,6 +21,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterable
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,11 @@ def create(path: Path) -> None:
         audit.record("backup_created", detail=path.name[:200])
         db.session.commit()
     if _is_sqlite():
-        with sqlite3.connect(_url().database) as source, sqlite3.connect(path) as copy:
+        with closing(sqlite3.connect(_url().database)) as source, closing(sqlite3.connect(path)) as copy:
             source.backup(copy)
+            # One self-contained file (the database's own WAL mode would leave a -wal and a -shm
+            # beside it whenever it is opened).
+            copy.execute("PRAGMA journal_mode=DELETE")
         path.chmod(FILE_MODE)
         return
     _run(_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", _libpq_url())
@@ -107,7 +111,7 @@ def verify(path: Path) -> Checked:
 
 def _verify_sqlite(path: Path) -> Checked:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as copy:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as copy:
             (result,) = copy.execute("PRAGMA integrity_check").fetchone()
             if result != "ok":
                 raise BackupError(f"the backup fails SQLite's integrity check: {result}")
@@ -230,7 +234,8 @@ def take_scheduled(now: dt.datetime | None = None) -> Path | None:
             (folder / name).unlink()
     except Exception as error:  # whatever it was, it is counted and said, and tried again later
         db.session.rollback()
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
         _failed_at = now
         metrics.BACKUPS.labels("failed").inc()
         log.error("Scheduled backup into %s failed (tried again in an hour): %s", folder, _said(error))
