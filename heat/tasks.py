@@ -38,7 +38,9 @@ def configure(app: Flask) -> None:
     if setting == "immediate":
         huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
     elif setting.startswith(("redis://", "rediss://", "unix://")):
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
+        # A Redis host that stops answering (not even refusing) fails a page or /readyz in
+        # seconds, not after the system's TCP timeout of minutes.
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting, "socket_connect_timeout": 5}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
     try:
