@@ -9,6 +9,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import redis
 import redis.exceptions
 from flask import Flask, current_app, has_app_context
 from huey import crontab, signals
@@ -40,7 +41,8 @@ def configure(app: Flask) -> None:
     elif setting.startswith(("redis://", "rediss://", "unix://")):
         # A Redis host that stops answering (not even refusing) fails a page or /readyz in
         # seconds, not after the system's TCP timeout of minutes.
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting, "socket_connect_timeout": 5}
+        pool = redis.ConnectionPool.from_url(setting, socket_connect_timeout=5)
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
     try:
