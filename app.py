@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, S
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from heat import cli, config, database, security, tasks
+from heat import cli, config, database, monitoring, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import checklists
 from heat.views import (
@@ -29,6 +29,7 @@ from heat.views import (
     family_history,
     filters,
     offline,
+    ops,
     oversight,
     people,
     register,
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
     config.check(app.config)
+    monitoring.configure_logging(app.config["HEAT_LOG_FORMAT"])
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -115,6 +117,7 @@ def register_extensions(app: Flask) -> None:
     app.before_request(register.upload_limit)  # before CSRFProtect reads the form
     csrf.init_app(app)
     security.init_app(app)
+    monitoring.init_app(app)
     checklists.init_app(app)
     tasks.configure(app)
 
@@ -133,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people.bp)
     app.register_blueprint(family_history.bp)
     app.register_blueprint(offline.bp)
+    app.register_blueprint(ops.bp)
 
 
 def _without_the_database(*, broken: bool) -> None:

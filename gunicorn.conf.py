@@ -24,3 +24,30 @@ graceful_timeout = 30  # a restart lets requests under way finish for this long
 keepalive = 5
 # The access log names each request by the id its error page shows (X-Request-Id, heat/security.py).
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms request=%({x-request-id}o)s'
+
+if os.environ.get("HEAT_LOG_FORMAT", "").strip().lower() == "json":
+    # gunicorn's own lines (workers booting, timing out) as JSON objects too, on standard error,
+    # like the app's (heat/monitoring.py). The app writes one line per request itself, with the
+    # route's name instead of the URL: gunicorn's access log (which names the URL) is not written.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "heat.monitoring.json_formatter"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+            "nowhere": {"class": "logging.NullHandler"},
+        },
+        "root": {"level": "WARNING", "handlers": []},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"handlers": ["nowhere"], "propagate": False},
+        },
+    }
+
+
+def child_exit(server, worker):
+    """Metrics in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, see heat/metrics.py): a worker that
+    exits stops counting in the live gauges."""
+    from heat.metrics import worker_exited
+
+    worker_exited(worker.pid)

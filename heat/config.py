@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -23,6 +24,7 @@ def database_url(instance_path: str) -> str:
 
 
 ENVIRONMENTS = ("production", "development", "test")
+LOG_FORMATS = ("text", "json")
 SECRET_KEY_MIN_BYTES = 32
 
 
@@ -93,6 +95,18 @@ def team_contacts(text: str) -> dict[str, str]:
     return contacts
 
 
+def backup_time(value: str | dt.time) -> dt.time:
+    """HEAT_BACKUP_AT: the time of day (UTC, 24-hour "HH:MM") the worker takes the daily backup."""
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(value.strip())
+    except ValueError:
+        raise RuntimeError(
+            f"HEAT_BACKUP_AT must be a time of day as HH:MM (UTC), for example 02:00, not {value!r}"
+        ) from None
+
+
 def from_environment(instance_path: str) -> dict:
     environment = environment_named(os.environ.get("HEAT_ENV"))
     return {
@@ -147,6 +161,13 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_EXPORT_RETENTION_DAYS": int(os.environ.get("HEAT_EXPORT_RETENTION_DAYS") or 7),
         # Where the footer's "Help" link sends practitioners: the service desk that supports HEAT.
         "HEAT_SUPPORT_EMAIL": os.environ.get("HEAT_SUPPORT_EMAIL", "heat-support@example.org"),
+        # Running in production (README): /metrics answers only with this bearer token; logs as
+        # one JSON object a line ("json") or as text; the worker's daily backups.
+        "HEAT_METRICS_TOKEN": os.environ.get("HEAT_METRICS_TOKEN", ""),
+        "HEAT_LOG_FORMAT": os.environ.get("HEAT_LOG_FORMAT", "text").strip().lower(),
+        "HEAT_BACKUP_DIR": os.environ.get("HEAT_BACKUP_DIR", ""),
+        "HEAT_BACKUP_KEEP": int(os.environ.get("HEAT_BACKUP_KEEP") or 7),
+        "HEAT_BACKUP_AT": os.environ.get("HEAT_BACKUP_AT", "02:00"),
     }
 
 
@@ -167,3 +188,8 @@ def check(config: dict) -> None:
         config["HEAT_MFA_REQUIRED"] = True
     if config["HEAT_PROXY_HOPS"] < 0:
         raise RuntimeError("HEAT_PROXY_HOPS must be 0 or more")
+    if config["HEAT_LOG_FORMAT"] not in LOG_FORMATS:
+        raise RuntimeError(f"HEAT_LOG_FORMAT must be text or json, not {config['HEAT_LOG_FORMAT']!r}")
+    if config["HEAT_BACKUP_KEEP"] < 1:
+        raise RuntimeError("HEAT_BACKUP_KEEP must be 1 or more: how many daily backups to keep")
+    config["HEAT_BACKUP_AT"] = backup_time(config["HEAT_BACKUP_AT"])

@@ -144,7 +144,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def before():
         g.csp_nonce = secrets.token_urlsafe(16)
-        if request.blueprint != "api_v1":  # the JSON API never reads or writes the session cookie
+        # The JSON API and the health, readiness and metrics pages never read or write the
+        # session cookie (nor, so, the database through it).
+        if request.blueprint not in ("api_v1", "ops"):
             _enforce_timeouts()
 
     app.after_request(_set_headers)

@@ -10,15 +10,16 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import redis
 import redis.exceptions
 from flask import Flask, current_app, has_app_context
-from huey import crontab
+from huey import crontab, signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
-from heat import database
+from heat import database, monitoring
 from heat.extensions import db, huey
 from heat.files import private_file, private_folder
-from heat.services import audit, exports, versions
+from heat.services import audit, backup, exports, versions
 
 _apps: list[Flask] = []
 log = logging.getLogger("heat")
@@ -39,7 +40,10 @@ def configure(app: Flask) -> None:
     if setting == "immediate":
         huey.storage_class, huey.storage_kwargs = MemoryStorage, {}
     elif setting.startswith(("redis://", "rediss://", "unix://")):
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": setting}
+        # A Redis host that stops answering (not even refusing) fails a page or /readyz in
+        # seconds, not after the system's TCP timeout of minutes.
+        pool = redis.ConnectionPool.from_url(setting, socket_connect_timeout=5)
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": setting}
     try:
@@ -54,6 +58,16 @@ def configure(app: Flask) -> None:
         log.error("HEAT cannot use its export queue %s (%s): exports cannot start until it can.", setting, error)
         huey.storage = huey.get_storage(**huey.storage_kwargs, create_tables=False)
     _apps[:] = [app]
+
+
+@huey.signal(signals.SIGNAL_EXECUTING)
+def _task_started(signal: str, task) -> None:
+    monitoring.task_started(task.name, task.id)
+
+
+@huey.signal(signals.SIGNAL_COMPLETE, signals.SIGNAL_ERROR)
+def _task_ended(signal: str, task, exc: BaseException | None = None) -> None:
+    monitoring.task_ended(task.name, task.id, "done" if signal == signals.SIGNAL_COMPLETE else "failed")
 
 
 def _app() -> Flask:
@@ -142,3 +156,11 @@ def expire_exports() -> None:
     """Export ZIPs are kept HEAT_EXPORT_RETENTION_DAYS, then deleted."""
     with _app().app_context():
         exports.expire()
+
+
+@huey.periodic_task(crontab())
+def scheduled_backup() -> None:
+    """Every minute: the day's backup once it is due (HEAT_BACKUP_DIR, HEAT_BACKUP_AT), by one
+    worker at a time (the lock is in the queue, so shared by every machine on one Redis)."""
+    with _app().app_context(), huey.lock_task("scheduled-backup"):
+        backup.take_scheduled()

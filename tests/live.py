@@ -9,7 +9,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from werkzeug.serving import make_server
 
@@ -35,6 +35,7 @@ class Reply:
     status: int
     location: str
     data: bytes
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def body(self) -> str:
@@ -64,7 +65,7 @@ class Browser:
             for name, morsel in cookie.items():
                 self.cookies[name] = morsel.value
         connection.close()
-        return Reply(response.status, response.getheader("Location", ""), data)
+        return Reply(response.status, response.getheader("Location", ""), data, dict(response.headers))
 
     def get(self, path: str) -> Reply:
         return self._send("GET", path)

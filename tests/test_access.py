@@ -157,6 +157,10 @@ PUBLIC = [
     ("GET", "/"),
     ("GET", "/static/heat.css"),
     ("GET", "/sw.js"),
+    # For machines, not people: health and readiness (load balancer) and metrics (bearer token).
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
 ]
 ADMIN = [
     ("GET", "/admin/users"),

@@ -4,6 +4,8 @@ refuses to start; two-step sign-in cannot be turned off in production; the secre
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from heat import config
@@ -78,3 +80,26 @@ def test_outside_production_two_step_is_optional_and_the_key_may_be_generated(en
     assert settings["HEAT_ENV"] == "development" and settings["HEAT_MFA_REQUIRED"] is False
     environ(HEAT_MFA_REQUIRED="1")
     assert started(tmp_path)["HEAT_MFA_REQUIRED"] is True
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "read_as", "refused"),
+    [
+        ("HEAT_LOG_FORMAT", "JSON", "json", None),  # in any case
+        ("HEAT_LOG_FORMAT", "xml", None, "HEAT_LOG_FORMAT must be text or json, not 'xml'"),
+        ("HEAT_BACKUP_AT", "23:30", dt.time(23, 30), None),
+        ("HEAT_BACKUP_AT", "2am", None, r"HEAT_BACKUP_AT must be a time of day as HH:MM \(UTC\)"),
+        ("HEAT_BACKUP_AT", "25:00", None, r"HEAT_BACKUP_AT must be a time of day as HH:MM \(UTC\)"),
+        ("HEAT_BACKUP_KEEP", "1", 1, None),
+        ("HEAT_BACKUP_KEEP", "0", None, "HEAT_BACKUP_KEEP must be 1 or more"),
+    ],
+)
+def test_running_in_production_settings_are_checked_at_start_up(
+    environ, monkeypatch, tmp_path, setting, value, read_as, refused
+):
+    monkeypatch.setenv(setting, value)
+    if refused is None:
+        assert started(tmp_path)[setting] == read_as
+        return
+    with pytest.raises(RuntimeError, match=refused):
+        started(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, exists, false, func, or_, select
@@ -123,6 +124,17 @@ def check_pdf_allowance(user: User) -> None:
             "For many records at once, ask an auditor for an export.",
             retry_after=60,
         )
+
+
+def metrics_allowed(authorization: str | None) -> bool:
+    """/metrics: only with HEAT_METRICS_TOKEN as a bearer token (the caller answers 401 without
+    it); with no token set the page does not exist (404). Neither is audited: the metrics hold no
+    personal data, and the page must answer while the database is down."""
+    expected = current_app.config["HEAT_METRICS_TOKEN"]
+    if not expected:
+        raise NotFound()
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(given.strip().encode(), expected.encode())
 
 
 def deny(user: User | None, detail: str) -> NotFound:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import CursorResult, func, select, update
 
+from heat import metrics
 from heat.extensions import db
 from heat.models import ROLES, ApiToken, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit, sessions
@@ -98,6 +99,8 @@ def sign_in(email: str, password: str, address: str | None, devices: Mapping[str
         detail=f"device {nonce}" if trusted and not ok else None,
     )
     db.session.commit()
+    if not ok:
+        metrics.SIGN_IN_FAILURES.labels("password").inc()
     if not ok or name is None:
         return SignInResult(None)
     return SignInResult(user, device=(name, nonce or secrets.token_hex(8)))
@@ -118,6 +121,7 @@ def throttled(email: str, address: str | None, device_nonce: str | None) -> int:
             _wait(now, since, AuditEvent.address == address, config["HEAT_LOGIN_FAILURES_PER_ADDRESS"]),
         ]
     if max(waits) > 0:
+        metrics.SIGN_IN_FAILURES.labels("throttled").inc()
         audit.record("sign_in_throttled", email_tried=email)
         db.session.commit()
     return max(waits)
@@ -125,6 +129,7 @@ def throttled(email: str, address: str | None, device_nonce: str | None) -> int:
 
 def second_step_failed(user: User, device_nonce: str | None) -> None:
     """A wrong security code counts as a failed sign-in, for the same throttling."""
+    metrics.SIGN_IN_FAILURES.labels("security_code").inc()
     audit.record(
         "sign_in_failed",
         email_tried=user.email.lower(),

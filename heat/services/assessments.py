@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
+from heat import metrics
 from heat.checklist import Definition, scoring
 from heat.checklist.scoring import Finding
 from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
@@ -574,6 +575,7 @@ def save_section(
     lock(assessment)
     done = previous_save(assessment, user, section_id, save_key)
     if done is not None:
+        metrics.REPLAYS.labels("section").inc()
         return done
     if assessment.status not in EDITABLE or seen_version != section_version(assessment, section_id):
         raise EditConflict()
@@ -611,6 +613,7 @@ def submit(assessment: Assessment, user: User, submission_key: str, seen_version
     assessment returned for changes is submitted again for review. The caller commits."""
     lock(assessment)
     if assessment.status not in EDITABLE:
+        metrics.REPLAYS.labels("submit").inc()
         return assessment
     if seen_version != assessment.version:
         raise EditConflict()

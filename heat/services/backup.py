@@ -4,17 +4,24 @@ SQLite: the online backup API (a consistent copy even while others write; copyin
 database in WAL mode can miss what is still in the write-ahead log). PostgreSQL: `pg_dump` in
 custom format, restored with `pg_restore`. `verify` checks the copy's integrity and walks its
 audit trail's hash chain.
+
+On a schedule (HEAT_BACKUP_DIR set): the worker asks every minute, and once a day, at or after
+HEAT_BACKUP_AT (UTC), a backup is taken, verified and only then given its final name; the oldest
+beyond HEAT_BACKUP_KEEP are deleted. A failure is counted in the metrics, logged, and tried again
+an hour later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterable
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +30,16 @@ from flask import current_app
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from heat.database import writing
+from heat import metrics
+from heat.database import reason, writing
 from heat.extensions import db
 from heat.files import FILE_MODE, private_folder
 from heat.services import audit
+
+log = logging.getLogger("heat")
+SCHEDULED = re.compile(r"^heat-(\d{4}-\d{2}-\d{2})T\d{4}Z\.backup$")
+RETRY_AFTER = dt.timedelta(hours=1)
+_failed_at: dt.datetime | None = None  # this worker's last failed attempt
 
 
 class BackupError(RuntimeError):
@@ -77,8 +90,11 @@ def create(path: Path) -> None:
         db.session.commit()
     audit.seal()  # the copy's chain covers every row committed so far, this one's included
     if _is_sqlite():
-        with sqlite3.connect(_url().database) as source, sqlite3.connect(path) as copy:
+        with closing(sqlite3.connect(_url().database)) as source, closing(sqlite3.connect(path)) as copy:
             source.backup(copy)
+            # One self-contained file (the database's own WAL mode would leave a -wal and a -shm
+            # beside it whenever it is opened).
+            copy.execute("PRAGMA journal_mode=DELETE")
         path.chmod(FILE_MODE)
         return
     _run(_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={path}", _libpq_url())
@@ -96,7 +112,7 @@ def verify(path: Path) -> Checked:
 
 def _verify_sqlite(path: Path) -> Checked:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as copy:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as copy:
             (result,) = copy.execute("PRAGMA integrity_check").fetchone()
             if result != "ok":
                 raise BackupError(f"the backup fails SQLite's integrity check: {result}")
@@ -175,3 +191,72 @@ def restore(path: Path) -> None:
     with writing():
         audit.record("backup_restored", detail=path.name[:200])
         db.session.commit()
+
+
+def scheduled_name(now: dt.datetime) -> str:
+    return f"heat-{now:%Y-%m-%dT%H%M}Z.backup"
+
+
+def due(now: dt.datetime, at: dt.time, taken: Iterable[str], failed_at: dt.datetime | None) -> bool:
+    """Today's backup is due from `at` until one is taken, never within RETRY_AFTER of a failure."""
+    if now.time() < at:
+        return False
+    today = now.date().isoformat()
+    if any((match := SCHEDULED.match(name)) and match.group(1) == today for name in taken):
+        return False
+    return failed_at is None or now - failed_at >= RETRY_AFTER
+
+
+def oldest_beyond(taken: Iterable[str], keep: int) -> list[str]:
+    """The scheduled backups to delete: all but the newest `keep` (names sort by time)."""
+    names = sorted(name for name in taken if SCHEDULED.match(name))
+    return names[: max(0, len(names) - keep)]
+
+
+def take_scheduled(now: dt.datetime | None = None) -> Path | None:
+    """The worker's every-minute question: the day's backup, if HEAT_BACKUP_DIR is set and it is
+    due. Returns the verified backup taken, or None (not due, or failed: counted and logged)."""
+    global _failed_at
+    config = current_app.config
+    if not config["HEAT_BACKUP_DIR"]:
+        return None
+    folder = Path(config["HEAT_BACKUP_DIR"])
+    now = now or dt.datetime.now(dt.UTC)
+    taken = [path.name for path in folder.iterdir()] if folder.is_dir() else []
+    if not due(now, config["HEAT_BACKUP_AT"], taken, _failed_at):
+        return None
+    path = folder / scheduled_name(now)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)  # left by a worker killed mid-way
+        create(partial)
+        checked = verify(partial)
+        if checked.broken is not None:
+            raise BackupError(f"the backup's audit trail is broken at row {checked.broken.row_id}")
+        partial.rename(path)
+        deleted = oldest_beyond([*taken, path.name], config["HEAT_BACKUP_KEEP"])
+        for name in deleted:
+            (folder / name).unlink()
+    except Exception as error:  # whatever it was, it is counted and said, and tried again later
+        db.session.rollback()
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
+        _failed_at = now
+        metrics.BACKUPS.labels("failed").inc()
+        log.error("Scheduled backup into %s failed (tried again in an hour): %s", folder, _said(error))
+        return None
+    _failed_at = None
+    metrics.BACKUPS.labels("done").inc()
+    metrics.LAST_BACKUP.set(now.timestamp())
+    log.info(
+        "Scheduled backup %s taken and verified (%d audit rows); %d older deleted",
+        path.name,
+        checked.audit_rows,
+        len(deleted),
+    )
+    return path
+
+
+def _said(error: Exception) -> str:
+    """What went wrong, for the log: never a statement or its parameters."""
+    return str(error) if isinstance(error, BackupError | OSError) else reason(error)

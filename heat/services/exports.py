@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from heat import metrics
 from heat.database import writing
 from heat.extensions import db
 from heat.files import open_private, private_folder
@@ -105,6 +106,7 @@ def create(user: User, team_ids: list[int], date_from: dt.date | None, date_to: 
     export = Export(requested_by=user, team_ids=sorted(team_ids), date_from=date_from, date_to=date_to, status="queued")
     db.session.add(export)
     db.session.flush()
+    metrics.EXPORTS.labels("requested").inc()
     audit.record(
         "export_requested", user=user, detail=f"export {export.id}: teams {sorted(team_ids)} {date_from}..{date_to}"
     )
@@ -122,10 +124,12 @@ def build(export_id: int) -> None:
     export = db.session.get_one(Export, export_id)
     try:
         _build(export, attempt)
+        metrics.EXPORTS.labels("built").inc()
     except Superseded:
         db.session.rollback()
     except Exception as exc:  # recorded for the auditor to see, then re-raised for the worker's log
         db.session.rollback()
+        metrics.EXPORTS.labels("failed").inc()
         try:
             _save(export_id, attempt, status="failed", error=type(exc).__name__)
         except Superseded:
@@ -379,6 +383,7 @@ def not_queued(export_id: int) -> None:
         export = db.session.get_one(Export, export_id)
         export.status, export.error = "failed", QUEUE_UNAVAILABLE
         db.session.commit()
+    metrics.EXPORTS.labels("not_queued").inc()
 
 
 def expire(now: dt.datetime | None = None) -> int:

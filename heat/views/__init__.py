@@ -48,6 +48,11 @@ NOT_PERSONAL = {
     "auth.account": "the user's own account settings",
     "auth.change_password": "the user's own password form",
     "casework.checklist_guide": "what each grade of a published checklist version looks like: no record",
+    # For the platform team's machines (views/ops.py): they must answer with no session and while
+    # the database is down, so they never write to it.
+    "ops.healthz": "whether the process answers: no record, no database",
+    "ops.readyz": "whether the database and queue answer and the schema is current: no record",
+    "ops.prometheus": "counts and timings by route name and outcome, behind a bearer token: no record",
 }
 
 

@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from forms.assessment import section_form
+from heat import metrics
 from heat.extensions import db
 from heat.models import EDITABLE
 from heat.security import keep_alive, tablet_id
@@ -62,6 +63,7 @@ def save_section(assessment_id: int, section_id: str):
         formdata=MultiDict(fields), meta={"csrf": False}
     )
     outcome, save = save_from(assessment, definition, section_id, form)
+    metrics.TABLET_SAVES.labels("section", outcome).inc()
     if save is not None:
         return jsonify(
             status="saved",
@@ -86,6 +88,7 @@ def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = MultiDict(_fields())
     outcome = submit_from(assessment, fields.get("submission_key"), fields.get("version"))
+    metrics.TABLET_SAVES.labels("submit", outcome).inc()
     where = url_for("casework.submitted", assessment_id=assessment.id)
     if outcome == "submitted":
         return jsonify(status="submitted", url=where)

@@ -37,7 +37,7 @@ from forms.assessment import (
     form_data,
     section_form,
 )
-from heat import tasks
+from heat import metrics, tasks
 from heat.checklist.vocabulary import ROOM_UNSEEN
 from heat.extensions import db
 from heat.models import EDITABLE, RECORDED, Assessment, AssessmentVersion, SectionSave
@@ -330,6 +330,7 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
         )
     except svc.EditConflict:
         db.session.rollback()
+        metrics.CONFLICTS.labels("section", _via()).inc()
         return "conflict", None
     pending.discard(current_user, assessment.id, section_id)
     db.session.commit()
@@ -512,10 +513,15 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
         return "not_ready"
     except svc.EditConflict:
         db.session.rollback()
+        metrics.CONFLICTS.labels("submit", _via()).inc()
         return "conflict"
     db.session.commit()
     tasks.render_pdfs([assessment.id])
     return "submitted"
+
+
+def _via() -> str:
+    return "tablet" if request.blueprint == "api" else "page"
 
 
 def _key(value: str | None) -> str:
