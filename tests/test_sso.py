@@ -10,11 +10,7 @@ like a person would. Nothing of the protocol is mocked.
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
@@ -24,14 +20,12 @@ from sqlalchemy import select
 from heat.extensions import db
 from heat.models import AuditEvent, User
 from heat.services import sso
-from tests import helpers
+from tests import helpers, oidc_provider
 from tests.conftest import PASSWORD, csrf_token, sign_in
 from tests.test_assessment_flow import count
 
-ROOT = Path(__file__).parent.parent
 HEAT = "http://localhost"
 CALLBACK = f"{HEAT}/sign-in/organisation/callback"
-SECRET = "a-test-client-secret-that-is-long-enough"
 MULTI_FACTOR_ACR = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
 # The provider's people (invented). amr/acr say how each signs in there.
 ACCOUNTS = {
@@ -61,49 +55,18 @@ ROLE_MAP = "heat-supervisors-riverside=supervisor:Riverside, heat-riverside=prac
 
 
 @pytest.fixture(scope="module")
-def issuer(tmp_path_factory):
-    """The provider, running for this module. No node, or no oidc-provider package, fails here."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is needed to run the OpenID provider for the single sign-on tests")
-    settings = tmp_path_factory.mktemp("oidc") / "provider.json"
-    client = {
-        "client_id": "heat",
-        "client_secret": SECRET,
-        "redirect_uris": [CALLBACK],
-        "post_logout_redirect_uris": [f"{HEAT}/sign-in"],
-    }
-    settings.write_text(json.dumps({"clients": [client], "accounts": ACCOUNTS}))
-    process = subprocess.Popen(
-        [node, str(ROOT / "tests" / "oidc" / "provider.mjs"), str(settings)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline() if process.stdout else ""  # the provider says where it listens
-    if not line:
-        process.wait()
-        pytest.fail(f"The OpenID provider did not start: {process.stderr.read() if process.stderr else ''}")
-    yield json.loads(line)["issuer"]
-    process.terminate()
-    process.communicate()
+def issuer():
+    """The provider, running for this module."""
+    with oidc_provider.running(HEAT, ACCOUNTS) as address:
+        yield address
 
 
 @pytest.fixture
 def sso_app(another_app, issuer):
     """sso_app(**settings) -> HEAT with single sign-on through the test provider."""
-
-    def make(**overrides):
-        settings = {
-            "HEAT_OIDC_ISSUER": issuer,
-            "HEAT_OIDC_CLIENT_ID": "heat",
-            "HEAT_OIDC_CLIENT_SECRET": SECRET,
-            "HEAT_OIDC_ROLE_MAP": ROLE_MAP,
-        }
-        return another_app(**{**settings, **overrides})
-
-    return make
+    return lambda **overrides: another_app(
+        **oidc_provider.settings(issuer, **{"HEAT_OIDC_ROLE_MAP": ROLE_MAP, **overrides})
+    )
 
 
 class Browser:

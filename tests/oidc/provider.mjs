@@ -58,7 +58,14 @@ server.listen(0, '127.0.0.1', () => {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.body = `<!DOCTYPE html><html lang="en"><title>Test provider: sign out</title>
+<main><h1>Sign out of the test provider?</h1>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button></main></html>`;
+        },
+      },
     },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, id) {
@@ -98,8 +105,9 @@ server.listen(0, '127.0.0.1', () => {
       await provider.interactionDetails(req, res);
       if (req.method === 'GET') {
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
-        res.end(`<!DOCTYPE html><title>Test provider: sign in</title>
-<form method="post" action="${escape(path)}"><label>Account <input name="login"></label><button>Sign in</button></form>`);
+        res.end(`<!DOCTYPE html><html lang="en"><title>Test provider: sign in</title>
+<main><h1>Test provider</h1><form method="post" action="${escape(path)}">
+<label for="login">Account</label> <input id="login" name="login"> <button>Sign in</button></form></main></html>`);
         return;
       }
       const login = (await readForm(req)).get('login');
