@@ -11,6 +11,7 @@ like a person would. Nothing of the protocol is mocked.
 from __future__ import annotations
 
 import re
+import socket
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
@@ -375,3 +376,16 @@ def test_the_role_map(text, expected):
     else:
         with pytest.raises(ValueError, match=re.escape(expected)):
             sso.role_map(text)
+
+
+def test_a_provider_out_of_reach_is_a_clear_page_never_a_500(another_app):
+    with socket.socket() as unused:  # a loopback port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    app = another_app(**oidc_provider.settings(closed))
+    response = app.test_client().get("/sign-in/organisation")
+    assert response.status_code == 503
+    assert helpers.page(response).find("h1").get_text(strip=True) == (
+        "Your organisation’s sign-in is not available at the moment"
+    )
+    assert audit_rows(app, "sign_in_refused") == [(None, None, "organisation account: unavailable")]

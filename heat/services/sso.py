@@ -71,6 +71,11 @@ REFUSALS = {
         "HEAT could not confirm your sign-in with your organisation account. Go back to the sign-in page and "
         "try again. If it keeps happening, contact your IT service desk.",
     ),
+    "unavailable": Refusal(
+        "Your organisation’s sign-in is not available at the moment",
+        "HEAT could not reach your organisation’s sign-in service. Try again in a few minutes. If it keeps "
+        "happening, contact your IT service desk.",
+    ),
     "unverified_email": Refusal(
         "Your organisation account has no verified email address",
         "HEAT finds your account by the verified email address your organisation gives it. Ask your IT "
@@ -215,9 +220,13 @@ def two_factors(amr: object, acr: object) -> bool:
     return bool(methods & SEVERAL_FACTORS) or len(methods & FACTORS) >= 2 or acr in MULTI_FACTOR_ACR
 
 
-def begin(redirect_uri: str) -> Response:
-    """Send the browser to the provider (state, nonce and the PKCE verifier kept in the session)."""
-    return _client().authorize_redirect(redirect_uri)
+def begin(redirect_uri: str) -> Response | Outcome:
+    """Send the browser to the provider (state, nonce and the PKCE verifier kept in the session);
+    a refusal if the provider's discovery document cannot be read."""
+    try:
+        return _client().authorize_redirect(redirect_uri)
+    except (AuthlibBaseError, requests.RequestException, ValueError, KeyError):
+        return _refuse("unavailable", None)
 
 
 def _verified_email(claims: Mapping[str, Any]) -> str | None:
@@ -265,9 +274,11 @@ def finish() -> Outcome:
     the ID token, then decide who this is. Every outcome is audited and committed."""
     try:
         token = _client().authorize_access_token()
-    except (AuthlibBaseError, JoseError, requests.RequestException, ValueError):
-        # A tampered or replayed state, a wrong nonce, a bad signature, the provider's own error
-        # (the person cancelled) or the provider out of reach: nothing from it is trusted.
+    except requests.RequestException:
+        return _refuse("unavailable", None)
+    except (AuthlibBaseError, JoseError, ValueError, KeyError):
+        # A tampered or replayed state, a wrong nonce, a bad signature, or the provider's own
+        # error (the person cancelled): nothing from it is trusted.
         return _refuse("unchecked", None)
     claims = token.get("userinfo")
     if not claims or not isinstance(token.get("id_token"), str):

@@ -71,7 +71,10 @@ def sign_in_with_organisation():
     if current_user.is_authenticated:
         return redirect(url_for("casework.home"))
     session[SSO_NEXT] = same_site_path(request.args.get("next"))
-    return sso.begin(url_for("auth.organisation_callback", _external=True))
+    started = sso.begin(url_for("auth.organisation_callback", _external=True))
+    if isinstance(started, sso.Outcome):
+        return _refused(started)
+    return started
 
 
 @bp.route("/sign-in/organisation/callback")
@@ -82,12 +85,18 @@ def organisation_callback():
     back_to = same_site_path(session.pop(SSO_NEXT, None))
     outcome = sso.finish()
     if outcome.user is None:
-        return render_template("auth/sign_in_refused.html", refusal=outcome.page), 403
+        return _refused(outcome)
     devices = known_devices()
     device = accounts.device_entry(outcome.user, devices)
     if not outcome.two_factors and (mfa.enrolled(outcome.user) or mfa.required()):
         return _to_second_step(outcome.user, back_to, devices, device, id_token=outcome.id_token)
     return _signed_in(outcome.user, back_to, devices, device, id_token=outcome.id_token)
+
+
+def _refused(outcome: sso.Outcome):
+    """Why the organisation account did not sign in: 403, or 503 when its provider is out of reach."""
+    code = 503 if outcome.refused == "unavailable" else 403
+    return render_template("auth/sign_in_refused.html", refusal=outcome.page), code
 
 
 SECOND_STEP = "second_step"
