@@ -16,7 +16,7 @@ from whitenoise import WhiteNoise
 
 from heat import cli, config, database, monitoring, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
-from heat.services import checklists
+from heat.services import checklists, sso
 from heat.views import (
     RecordId,
     admin,
@@ -116,6 +116,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(register.upload_limit)  # before CSRFProtect reads the form
     csrf.init_app(app)
+    sso.init_app(app)
     security.init_app(app)
     monitoring.init_app(app)
     checklists.init_app(app)

@@ -54,6 +54,14 @@ def mfa_required(environment: str) -> bool:
     return setting == "1"
 
 
+def switch(name: str, default: bool) -> bool:
+    """A setting that is on (1) or off (0); anything else refuses to start rather than guess."""
+    value = os.environ.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise RuntimeError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
+    return default if not value else value == "1"
+
+
 def secret_key(instance_path: str, environment: str) -> str:
     """HEAT_SECRET_KEY in production; elsewhere a random key kept in the instance folder."""
     key = os.environ.get("HEAT_SECRET_KEY")
@@ -168,6 +176,18 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_BACKUP_DIR": os.environ.get("HEAT_BACKUP_DIR", ""),
         "HEAT_BACKUP_KEEP": int(os.environ.get("HEAT_BACKUP_KEEP") or 7),
         "HEAT_BACKUP_AT": os.environ.get("HEAT_BACKUP_AT", "02:00"),
+        # Single sign-on with the organisation's OpenID Connect provider: on when the issuer, the
+        # client id and its secret are set (heat/services/sso.py checks them all at start-up).
+        "HEAT_OIDC_ISSUER": os.environ.get("HEAT_OIDC_ISSUER", "").strip(),
+        "HEAT_OIDC_CLIENT_ID": os.environ.get("HEAT_OIDC_CLIENT_ID", "").strip(),
+        "HEAT_OIDC_CLIENT_SECRET": os.environ.get("HEAT_OIDC_CLIENT_SECRET", "").strip(),
+        # Someone with no HEAT account yet gets one, with the role and team their groups map to.
+        "HEAT_OIDC_CREATE_USERS": switch("HEAT_OIDC_CREATE_USERS", False),
+        "HEAT_OIDC_GROUPS_CLAIM": os.environ.get("HEAT_OIDC_GROUPS_CLAIM", "").strip() or "groups",
+        "HEAT_OIDC_ROLE_MAP": os.environ.get("HEAT_OIDC_ROLE_MAP", ""),
+        # The provider must vouch for two factors (amr/acr); HEAT's own second step is then skipped.
+        "HEAT_OIDC_REQUIRE_MFA": switch("HEAT_OIDC_REQUIRE_MFA", False),
+        "HEAT_PASSWORD_SIGN_IN": switch("HEAT_PASSWORD_SIGN_IN", True),
     }
 
 

@@ -24,9 +24,11 @@ SEEN_AT_RESOLUTION = 60  # seconds
 # A request id a trusted proxy passes on (X-Request-Id) is kept if it looks like one.
 PASSED_ON_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
+# form-action: 'self', and the single sign-on provider where signing in and out go on to it
+# (browsers hold a form's redirects to the policy too).
 CSP = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {form_action}"
 )
 
 
@@ -109,7 +111,9 @@ def request_id() -> str:
 
 def _set_headers(response):
     response.headers["X-Request-Id"] = request_id()
-    response.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
+    response.headers["Content-Security-Policy"] = CSP.format(
+        nonce=g.get("csp_nonce", ""), form_action=current_app.config["HEAT_CSP_FORM_ACTION"]
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

@@ -143,6 +143,8 @@ API_V1 = [
 PUBLIC = [
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
+    ("GET", "/sign-in/organisation"),
+    ("GET", "/sign-in/organisation/callback"),
     ("POST", "/sign-out"),
     ("GET", "/account/password"),
     ("POST", "/account/password"),

@@ -5,6 +5,7 @@ refuses to start; two-step sign-in cannot be turned off in production; the secre
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -103,3 +104,62 @@ def test_running_in_production_settings_are_checked_at_start_up(
         return
     with pytest.raises(RuntimeError, match=refused):
         started(tmp_path)
+
+
+SSO = {
+    "HEAT_OIDC_ISSUER": "https://login.example.org/tenant/v2.0",
+    "HEAT_OIDC_CLIENT_ID": "heat",
+    "HEAT_OIDC_CLIENT_SECRET": "a-client-secret",
+}
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (
+            {"HEAT_OIDC_ISSUER": SSO["HEAT_OIDC_ISSUER"]},
+            "Single sign-on needs HEAT_OIDC_ISSUER, HEAT_OIDC_CLIENT_ID, HEAT_OIDC_CLIENT_SECRET: "
+            "HEAT_OIDC_CLIENT_ID and HEAT_OIDC_CLIENT_SECRET not set",
+        ),
+        ({**SSO, "HEAT_OIDC_ISSUER": "http://login.example.org"}, "HEAT_OIDC_ISSUER must be the provider's https://"),
+        ({**SSO, "HEAT_OIDC_ISSUER": "login.example.org"}, "HEAT_OIDC_ISSUER must be the provider's https://"),
+        (
+            {
+                **SSO,
+                "HEAT_ENV": "production",
+                "HEAT_HTTPS": True,
+                "SECRET_KEY": LONG_SECRET,
+                "HEAT_OIDC_ISSUER": "http://127.0.0.1:8080",
+            },
+            "HEAT_OIDC_ISSUER must be the provider's https://",
+        ),
+        ({**SSO, "HEAT_OIDC_CREATE_USERS": True}, "HEAT_OIDC_CREATE_USERS=1 needs HEAT_OIDC_ROLE_MAP"),
+        ({**SSO, "HEAT_OIDC_ROLE_MAP": "heat=manager"}, "the role for 'heat' must be one of practitioner, supervisor"),
+        ({**SSO, "HEAT_OIDC_ROLE_MAP": "heat=practitioner"}, "a practitioner needs a team: heat=practitioner:Team"),
+        ({"HEAT_OIDC_REQUIRE_MFA": True}, "HEAT_OIDC_REQUIRE_MFA is set but single sign-on is not"),
+        ({"HEAT_PASSWORD_SIGN_IN": False}, "HEAT_PASSWORD_SIGN_IN=0 needs single sign-on"),
+    ],
+)
+def test_single_sign_on_settings_that_cannot_work_refuse_to_start(another_app, settings, message):
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        another_app(**settings)
+
+
+def test_single_sign_on_settings_from_the_environment(environ, monkeypatch, tmp_path):
+    for name, value in SSO.items():
+        monkeypatch.setenv(name, value)
+    environ(HEAT_OIDC_REQUIRE_MFA="1", HEAT_PASSWORD_SIGN_IN="0", HEAT_OIDC_ROLE_MAP="heat-audit=auditor")
+    settings = started(tmp_path)
+    assert settings["HEAT_OIDC_REQUIRE_MFA"] is True and settings["HEAT_PASSWORD_SIGN_IN"] is False
+    assert settings["HEAT_OIDC_CREATE_USERS"] is False and settings["HEAT_OIDC_GROUPS_CLAIM"] == "groups"
+    environ(HEAT_OIDC_REQUIRE_MFA="yes")
+    with pytest.raises(RuntimeError, match=re.escape("HEAT_OIDC_REQUIRE_MFA must be 1 (on) or 0 (off), not 'yes'")):
+        started(tmp_path)
+
+
+def test_with_single_sign_on_forms_may_go_on_to_the_provider_and_nowhere_else(another_app):
+    app = another_app(**SSO)
+    csp = app.test_client().get("/sign-in").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://login.example.org;" in csp + ";"
+    plain = another_app().test_client().get("/sign-in").headers["Content-Security-Policy"]
+    assert "form-action 'self'" in plain and "login.example.org" not in plain

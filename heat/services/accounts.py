@@ -101,9 +101,16 @@ def sign_in(email: str, password: str, address: str | None, devices: Mapping[str
     db.session.commit()
     if not ok:
         metrics.SIGN_IN_FAILURES.labels("password").inc()
-    if not ok or name is None:
+    if not ok or user is None:
         return SignInResult(None)
-    return SignInResult(user, device=(name, nonce or secrets.token_hex(8)))
+    return SignInResult(user, device=device_entry(user, devices or {}))
+
+
+def device_entry(user: User, devices: Mapping[str, str]) -> tuple[str, str]:
+    """The device cookie's entry for this account after a sign-in: its own nonce if this device
+    knew the account before, a new one otherwise."""
+    name = device_name(user)
+    return name, devices.get(name) or secrets.token_hex(8)
 
 
 def throttled(email: str, address: str | None, device_nonce: str | None) -> int:
@@ -194,8 +201,10 @@ def save_user(
     team_id: int | None,
     password: str | None,
     active: bool = True,
+    organisation_account: bool = False,
 ) -> User:
-    """Create (user=None) or change an account. The caller commits."""
+    """Create (user=None) or change an account. The caller commits. An account made at a first
+    sign-in through the organisation's provider (single sign-on) has no password."""
     email = email.strip().lower()
     if role not in ROLES:
         raise FieldError("role", "Select a role")
@@ -206,7 +215,7 @@ def save_user(
     clash = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if clash is not None and clash is not user:
         raise FieldError("email", "An account with this email address already exists")
-    if user is None and not password:
+    if user is None and not password and not organisation_account:
         raise FieldError("password", "Enter a password for the new account")
     if password:
         problem = password_problem(password, email)
@@ -240,7 +249,9 @@ def save_user(
         "user_created" if created else "user_changed",
         user=actor,
         target_user_id=user.id,
-        detail=", ".join(c for c in changes if c != "password") + (" password" if "password" in changes else ""),
+        detail=", ".join(c for c in changes if c != "password")
+        + (" password" if "password" in changes else "")
+        + (" from the organisation account" if organisation_account else ""),
     )
     return user
 

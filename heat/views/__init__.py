@@ -44,6 +44,8 @@ NOT_PERSONAL = {
     "casework.home": "a redirect to the caseload or the users page",
     "auth.sign_in": "the sign-in form",
     "auth.security_code": "the second step of signing in",
+    "auth.sign_in_with_organisation": "a redirect to the organisation's sign-in (single sign-on)",
+    "auth.organisation_callback": "the way back from the organisation's sign-in (audited as a sign-in)",
     "auth.set_up_two_step": "setting up the user's own two-step sign-in",
     "auth.account": "the user's own account settings",
     "auth.change_password": "the user's own password form",

@@ -1,5 +1,6 @@
-"""Signing in (a password, then a security code where two-step sign-in is on) and out, and your
-account: changing your password, setting up two-step sign-in."""
+"""Signing in (a password, then a security code where two-step sign-in is on; or through the
+organisation's single sign-on) and out, and your account: changing your password, setting up
+two-step sign-in."""
 
 import secrets
 import time
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -25,7 +27,7 @@ from forms.auth import ChangePasswordForm, EndSessionForm, SecurityCodeForm, Set
 from heat.extensions import db
 from heat.models import User
 from heat.security import start_session
-from heat.services import accounts, audit, mfa, pending, sessions
+from heat.services import accounts, audit, mfa, pending, sessions, sso
 from heat.views import audited, carried_out
 
 bp = Blueprint("auth", __name__)
@@ -39,6 +41,10 @@ def sign_in():
     timed_out = session.get("timed_out", False)
     kept = session.get("kept_save")
     back_to = same_site_path(request.args.get("next"))
+    if not sso.password_sign_in():
+        if request.method == "POST":
+            abort(403, "Passwords are not used to sign in to HEAT. Sign in with your organisation account.")
+        return render_template("auth/sign_in.html", form=None, timed_out=timed_out, kept=kept, back_to=back_to)
     if form.validate_on_submit():
         devices = known_devices()
         result = accounts.sign_in(form.email.data, form.password.data, request.remote_addr, devices)
@@ -47,29 +53,86 @@ def sign_in():
         if result.user is not None and result.device is not None:
             if mfa.enrolled(result.user) or mfa.required():
                 # The password was right; the second step (or setting it up) comes next.
-                session.clear()
-                session[SECOND_STEP] = {
-                    "user": result.user.get_id(),
-                    "at": int(time.time()),
-                    "next": back_to,
-                    "device": list(result.device),
-                    "trusted": devices.get(result.device[0]) == result.device[1],
-                }
-                step = "auth.security_code" if mfa.enrolled(result.user) else "auth.set_up_two_step"
-                return redirect(url_for(step))
+                return _to_second_step(result.user, back_to, devices, result.device)
             return _signed_in(result.user, back_to, devices, result.device)
         form.email.errors.append("Enter a correct email address and password")
-    return render_template("auth/sign_in.html", form=form, timed_out=timed_out, kept=kept)
+    return render_template("auth/sign_in.html", form=form, timed_out=timed_out, kept=kept, back_to=back_to)
+
+
+SSO_NEXT = "sso_next"
+
+
+@bp.route("/sign-in/organisation")
+def sign_in_with_organisation():
+    """ "Sign in with your organisation account": off to the provider. A link, not a form: the
+    sign-in itself happens at the provider and on the way back."""
+    if not sso.enabled():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("casework.home"))
+    session[SSO_NEXT] = same_site_path(request.args.get("next"))
+    started = sso.begin(url_for("auth.organisation_callback", _external=True))
+    if isinstance(started, sso.Outcome):
+        return _refused(started)
+    return started
+
+
+@bp.route("/sign-in/organisation/callback")
+def organisation_callback():
+    """Back from the provider: let the person in, or say plainly why not (403)."""
+    if not sso.enabled():
+        abort(404)
+    back_to = same_site_path(session.pop(SSO_NEXT, None))
+    outcome = sso.finish()
+    if outcome.user is None:
+        return _refused(outcome)
+    devices = known_devices()
+    device = accounts.device_entry(outcome.user, devices)
+    if not outcome.two_factors and (mfa.enrolled(outcome.user) or mfa.required()):
+        return _to_second_step(outcome.user, back_to, devices, device, id_token=outcome.id_token)
+    return _signed_in(outcome.user, back_to, devices, device, id_token=outcome.id_token)
+
+
+def _refused(outcome: sso.Outcome):
+    """Why the organisation account did not sign in: 403, or 503 when its provider is out of reach."""
+    code = 503 if outcome.refused == "unavailable" else 403
+    return render_template("auth/sign_in_refused.html", refusal=outcome.page), code
 
 
 SECOND_STEP = "second_step"
-SECOND_STEP_SECONDS = 600  # the password step is good for 10 minutes
+SECOND_STEP_SECONDS = 600  # the first step is good for 10 minutes
 
 
-def _signed_in(user: User, back_to: str | None, devices: dict[str, str], device: tuple[str, str], page=None):
+def _to_second_step(
+    user: User, back_to: str | None, devices: dict[str, str], device: tuple[str, str], id_token: str | None = None
+) -> WerkzeugResponse:
+    """The first step (a password, or the organisation's sign-in) was right; HEAT's own second
+    step (or setting it up) comes next."""
+    session.clear()
+    session[SECOND_STEP] = {
+        "user": user.get_id(),
+        "at": int(time.time()),
+        "next": back_to,
+        "device": list(device),
+        "trusted": devices.get(device[0]) == device[1],
+        "id_token": id_token,
+    }
+    return redirect(url_for("auth.security_code" if mfa.enrolled(user) else "auth.set_up_two_step"))
+
+
+def _signed_in(
+    user: User,
+    back_to: str | None,
+    devices: dict[str, str],
+    device: tuple[str, str],
+    page=None,
+    id_token: str | None = None,
+):
     start_session(user)
     login_user(user)
     db.session.commit()
+    if id_token:
+        session[sso.ID_TOKEN] = id_token  # for signing out of the provider too
     session["has_kept"] = pending.any_for(user)  # saves kept while signed out
     response = make_response(page) if page is not None else redirect(back_to or url_for("casework.home"))
     remember_device(response, devices, device)
@@ -118,7 +181,9 @@ def security_code():
         else:
             audit.record("sign_in_second_step", user=user)
             db.session.commit()
-            return _signed_in(user, state["next"], known_devices(), tuple(state["device"]))
+            return _signed_in(
+                user, state["next"], known_devices(), tuple(state["device"]), id_token=state.get("id_token")
+            )
     return render_template("auth/security_code.html", form=form)
 
 
@@ -143,7 +208,9 @@ def set_up_two_step():
             page = render_template(
                 "auth/recovery_codes.html", codes=codes, onward=state["next"] or url_for("casework.home")
             )
-            return _signed_in(user, state["next"], known_devices(), tuple(state["device"]), page)
+            return _signed_in(
+                user, state["next"], known_devices(), tuple(state["device"]), page, id_token=state.get("id_token")
+            )
     secret = mfa.pending_secret(user)
     return render_template(
         "auth/set_up_two_step.html", form=form, qr=mfa.qr_svg(user, secret), secret=secret, signing_in=signing_in
@@ -207,14 +274,17 @@ def same_site_path(value: str | None) -> str | None:
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    """Ends this session; the user's others (listed under "Your sessions") carry on."""
+    """Ends this session; the user's others (listed under "Your sessions") carry on. After a
+    single sign-on, the provider's session ends too where it offers that (RP-initiated logout)."""
+    id_token = session.get(sso.ID_TOKEN)
     sessions.end(session.get("sid", ""))
-    audit.record("sign_out", user=current_user)
+    provider = sso.end_session_url(id_token, url_for("auth.sign_in", _external=True))
+    audit.record("sign_out", user=current_user, detail="and at the organisation's provider" if provider else None)
     db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
-    return redirect(url_for("auth.sign_in"))
+    return redirect(provider or url_for("auth.sign_in"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
