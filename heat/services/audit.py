@@ -7,7 +7,7 @@ transaction then only ever reads, and SQLite never has to upgrade a read to a wr
 with "database is locked" as soon as another writer has committed).
 
 The trail is tamper-evident. The database refuses DELETE on it, and any UPDATE but a seal
-(triggers, migrations 0006 and 0016) and, on SQLite, an INSERT that would replace a row
+(triggers, migrations 0006 and 0019) and, on SQLite, an INSERT that would replace a row
 (migration 0014). Each sealed row carries an HMAC-SHA-256 of its contents chained to the row
 before it, under a key the database does not hold (HEAT_AUDIT_KEY, or one derived from the app's
 secret key), so someone who can write to the database but lacks the key cannot rewrite rows and

@@ -2,8 +2,8 @@
 PDF and SHA-256 follow when the worker has rendered it from the snapshot, and each version
 records when its render was queued and started, so a render lost or left running is queued again
 
-Revision ID: 0016_pdf_renders
-Revises: 0015_visit_ages
+Revision ID: 0018_pdf_renders
+Revises: 0017_decision_pack
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 11:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_pdf_renders"
-down_revision = "0015_visit_ages"
+revision = "0018_pdf_renders"
+down_revision = "0017_decision_pack"
 branch_labels = None
 depends_on = None
 

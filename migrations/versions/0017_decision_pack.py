@@ -1,8 +1,8 @@
 """The history in front of every decision: family history entries, a dropped action's reason and
 the safeguarding action taken today for a Red visit
 
-Revision ID: 0016_decision_pack
-Revises: 0015_visit_ages
+Revision ID: 0017_decision_pack
+Revises: 0016_people_around_child
 Create Date: 2026-12-07 11:10:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-07 11:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_decision_pack"
-down_revision = "0015_visit_ages"
+revision = "0017_decision_pack"
+down_revision = "0016_people_around_child"
 branch_labels = None
 depends_on = None
 

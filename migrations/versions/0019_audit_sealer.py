@@ -4,8 +4,8 @@ The database lets an UPDATE do exactly that and nothing else.
 
 The rows written so far were chained in id order: each keeps its hash and takes its id as its place.
 
-Revision ID: 0016_audit_sealer
-Revises: 0015_visit_ages
+Revision ID: 0019_audit_sealer
+Revises: 0018_pdf_renders
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-07 11:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_audit_sealer"
-down_revision = "0015_visit_ages"
+revision = "0019_audit_sealer"
+down_revision = "0018_pdf_renders"
 branch_labels = None
 depends_on = None
 
