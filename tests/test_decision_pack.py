@@ -294,7 +294,14 @@ def test_family_history_changes_are_audited_and_shown_under_changes_to_the_recor
 
 def test_the_review_page_shows_unseen_adults_and_overdue_requests(app, team_world):
     w, s, child_id = team_world["w"], team_world["s"], team_world["child"].id
-    adult = {"name": "Dean Madeup", "relationship": "Father", "residence": "lives_here", "cares_for_child": "yes"}
+    adult = {
+        "name": "Dean Madeup",
+        "relationship": "father",
+        "sex": "male",
+        "residence": "lives_here",
+        "cares_for_child": "yes",
+        "parental_responsibility": "yes",
+    }
     assert w.post(f"/children/{child_id}/adults/new", data={"csrf_token": w.token, **adult}).status_code == 302
     agency = {"name": "Eastshire health visiting (invented)", "out_of_area": "yes", "area": "Eastshire"}
     assert w.post(f"/children/{child_id}/agencies/new", data={"csrf_token": w.token, **agency}).status_code == 302

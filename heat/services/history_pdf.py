@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from heat.checklist.scoring import Score
 from heat.checklist.vocabulary import CHILD_SEEN, ROOM_STATUSES, ROOM_UNSEEN
-from heat.models import YES_NO_UNKNOWN, Assessment, Child
+from heat.models import YES_NO_UNKNOWN, Assessment, Child, relationship_label
 from heat.reports.pdf import render_pdf
 from heat.services import adults, agencies, family_history, register
 from heat.services.checklists import definition_for, score_of
@@ -49,10 +49,6 @@ def content_hash(child: Child, record: History, items: list[ChronologyItem]) -> 
         "chronology": [[i.date.isoformat(), i.kind, i.title, i.text] for i in items],
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-# Adults who should be seen at a visit: they live here, stay overnight or care for the child.
-SHOULD_BE_SEEN = ("lives_here", "stays_overnight")
 
 
 @dataclass(frozen=True)
@@ -106,11 +102,9 @@ def visit_account(visit: Assessment, register_seen: list[adults.Seen]) -> VisitA
         children = [f"{', '.join(c.first_name or c.name for c in visit.children)} seen: {seen}{awake or ''}"]
     day = visit.visit_date
     unseen = [
-        s.adult.name + (f" ({s.adult.relationship_to_child})" if s.adult.relationship_to_child else "")
+        f"{s.adult.name} ({s.adult.relationship_label})"
         for s in register_seen
-        if visit.id not in s.visit_ids
-        and (s.adult.residence in SHOULD_BE_SEEN or s.adult.cares_for_child == "yes")
-        and (day is None or s.adult.recorded_on <= day)
+        if visit.id not in s.visit_ids and s.adult.must_be_seen and (day is None or s.adult.recorded_on <= day)
     ]
     score = score_of(visit)
     return VisitAccount(
@@ -119,7 +113,10 @@ def visit_account(visit: Assessment, register_seen: list[adults.Seen]) -> VisitA
         found=list(dict.fromkeys(finding.text for reason in score.deciding_reasons for finding in reason.findings)),
         rooms_not_seen=not_seen,
         children_seen=children,
-        present=[p.name + (f" ({p.relationship_to_child})" if p.relationship_to_child else "") for p in visit.people],
+        present=[
+            p.name + (f" ({relationship_label(p.relationship_to_child)})" if p.relationship_to_child else "")
+            for p in visit.people
+        ],
         adults_not_seen=unseen,
         absent=visit.absent_members,
     )
