@@ -143,6 +143,21 @@ def must_be_seen(
     return in_the_home(residence, cares_for_child) or (parent and residence in RESIDENCE)
 
 
+def why_seen(
+    residence: str | None, cares_for_child: str | None, relationship: str | None, parental_responsibility: str | None
+) -> str:
+    """Why a visit must see this adult, in words: the first of `must_be_seen`'s reasons that holds."""
+    if residence == "lives_here":
+        return "lives here"
+    if residence == "stays_overnight":
+        return "stays overnight"
+    if cares_for_child == "yes":
+        return "cares for the child"
+    if must_be_seen(residence, cares_for_child, relationship, parental_responsibility):
+        return "is a parent with contact with the child"
+    return ""
+
+
 def relationship_label(value: str | None) -> str:
     """The label of a relationship; a visit recorded before the list keeps the words typed then."""
     return RELATIONSHIPS.get(value or "not_known", value or "")

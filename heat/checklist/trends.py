@@ -401,6 +401,7 @@ class AdultSeen:
     must_be_seen: bool
     recorded_on: dt.date
     seen_at: frozenset[int]
+    why: str = "lives here, stays overnight, cares for the child or is a parent with contact"
 
 
 def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: TrendSettings | None = None) -> list[Flag]:
@@ -423,9 +424,8 @@ def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: Tren
                 _flag(
                     "adult_never_seen",
                     f"{adult.name} ({adult.relationship}): never seen at a visit",
-                    f"{adult.name} lives here, stays overnight, cares for the child or is a parent with "
-                    f"contact, was recorded on {_day(adult.recorded_on)} and has not been seen at any of "
-                    f"{len(since)} visit{'s' if len(since) != 1 else ''} since.",
+                    f"{adult.name} {adult.why}, was recorded on {_day(adult.recorded_on)} and has not been "
+                    f"seen at any of {len(since)} visit{'s' if len(since) != 1 else ''} since.",
                     since,
                     latest,
                 )

@@ -30,6 +30,7 @@ from heat.models import (
     assessment_children,
     must_be_seen,
     relationship_label,
+    why_seen,
 )
 from heat.services import audit
 from heat.services.errors import FieldError
@@ -240,6 +241,7 @@ def facts(rows: Sequence[tuple], present: Mapping[int, frozenset[int]]) -> tuple
             must_be_seen(residence, cares, relationship, responsibility),
             recorded_on,
             frozenset(at.get(adult_id, ())),
+            why_seen(residence, cares, relationship, responsibility),
         )
         for adult_id, name, relationship, residence, cares, responsibility, recorded_on in rows
     )
