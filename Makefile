@@ -28,8 +28,11 @@ $(VENV)/installed-%.txt: %.txt
 
 assets: static/dist/manifest.json
 
-static/dist/manifest.json: package.json package-lock.json $(wildcard assets/*)
+# npm's own record of what it installed: a changed lock file installs again.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+
+static/dist/manifest.json: node_modules/.package-lock.json $(wildcard assets/*)
 	npm run --silent build
 
 migrate: install
@@ -49,11 +52,14 @@ redis:
 		else echo "The multi-machine test needs Redis: sudo apt-get install -y redis-server" >&2; exit 1; fi; }
 
 # The suite runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL names one.
-# The gate: ruff (lint and format) and mypy, configured in pyproject.toml.
-lint: install-dev
+# The gate: ruff (lint and format) and mypy, configured in pyproject.toml; ESLint for the front
+# end (eslint.config.mjs) and djLint for the templates (pyproject.toml).
+lint: install-dev node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npx --no-install eslint .
+	$(BIN)/djlint templates --lint
 
 # Tests run in parallel (pytest-xdist, one worker per core): each worker has its own database
 # (SQLite file, or <TEST_DATABASE_URL's database>_gw0, _gw1...), its own live servers and temp
