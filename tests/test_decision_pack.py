@@ -319,6 +319,22 @@ def test_the_review_page_shows_unseen_adults_and_overdue_requests(app, team_worl
     assert "Agencies involved (1)" in pack
 
 
+def test_the_review_page_gives_the_complete_visit_before_the_one_under_review(app, team_world):
+    w, s, child_id = team_world["w"], team_world["s"], team_world["child"].id
+    first = submitted_visit(app, w, child_id, TODAY - dt.timedelta(days=7))
+    pack = pack_text(s.get(f"/assessments/{first}/review").get_data(as_text=True))
+    assert "Last complete visit before this one No complete visit recorded before this one." in pack
+
+    red = submitted_visit(app, w, child_id, TODAY, grades={"general.smell": "5"})
+    week_ago = TODAY - dt.timedelta(days=7)
+    pack = pack_text(s.get(f"/assessments/{red}/review").get_data(as_text=True))
+    assert f"Last complete visit before this one {week_ago.day} {week_ago:%B %Y}: Green" in pack
+    # The earlier visit's own review still looks only before it, not at the later Red.
+    assert "No complete visit recorded before this one." in pack_text(
+        s.get(f"/assessments/{first}/review").get_data(as_text=True)
+    )
+
+
 # --- the demo shows it at once -----------------------------------------------------------------
 
 

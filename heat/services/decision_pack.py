@@ -58,15 +58,22 @@ class DecisionPack:
     plan_history: list[PlanChange]  # oldest first
     actions: list[OutstandingAction]  # not yet done or not done, from the latest visit
     last_complete_visit: Assessment | None
+    # The visit the supervisor is deciding on: "last complete visit" is then the one before it.
+    under_review: Assessment | None = None
 
     @property
     def overdue_actions(self) -> list[Action]:
         return [a.action for a in self.actions if a.overdue]
 
 
-def last_complete_visit(record: History) -> Assessment | None:
-    """The latest recorded visit that was not Incomplete."""
-    return next((v for v in reversed(record.visits) if v.rating != INCOMPLETE.id), None)
+def last_complete_visit(record: History, before: Assessment | None = None) -> Assessment | None:
+    """The latest recorded visit that was not Incomplete; with `before` (the visit under review),
+    the latest one recorded before it, so the pack never offers the visit itself as its history."""
+    visits = record.visits
+    if before is not None:
+        at = next((i for i, v in enumerate(visits) if v.id == before.id), len(visits))
+        visits = visits[:at]
+    return next((v for v in reversed(visits) if v.rating != INCOMPLETE.id), None)
 
 
 def outstanding_actions(record: History, today: dt.date) -> list[OutstandingAction]:
@@ -94,8 +101,11 @@ def outstanding_requests(record: agencies.Record, today: dt.date) -> list[Outsta
     return sorted(found, key=lambda r: (-r.days_overdue, r.request.asked_on, r.request.id))
 
 
-def decision_pack(child: Child, record: History | None = None, today: dt.date | None = None) -> DecisionPack:
-    """Pass the child's `record` when it is worked out already."""
+def decision_pack(
+    child: Child, record: History | None = None, today: dt.date | None = None, under_review: Assessment | None = None
+) -> DecisionPack:
+    """Pass the child's `record` when it is worked out already, and the visit being decided on
+    (`under_review`) from the review page."""
     today = today or dt.date.today()
     record = record or history(child)
     since = today - dt.timedelta(days=RECENT_DAYS)
@@ -112,5 +122,6 @@ def decision_pack(child: Child, record: History | None = None, today: dt.date | 
         family_history=family_history.entries_for(child),
         plan_history=plan_changes(child.id),
         actions=outstanding_actions(record, today),
-        last_complete_visit=last_complete_visit(record),
+        last_complete_visit=last_complete_visit(record, under_review),
+        under_review=under_review,
     )

@@ -78,7 +78,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         dates={v.id: v.visit_date for r in records.values() for v in r.visits},
         chart=Markup(history.trend_chart(record, titles, rows)),
         trend_summary=history.trend_sentence(record, titles, rows),
-        packs=[decision_pack(c, records[c.id]) for c in assessment.children],
+        packs=[decision_pack(c, records[c.id], under_review=assessment) for c in assessment.children],
         **result_context(assessment),
     )
 
