@@ -474,3 +474,19 @@ def test_a_save_that_adds_adults_to_the_register_moves_the_assessment_one_versio
     assert stored(app, assessment).version == before + 1
     with app.app_context():
         assert len(db.session.scalars(select(SignificantAdult)).all()) == 2
+
+
+def test_a_meeting_for_a_child_with_no_agencies_asks_only_who_was_invited(app, team_world):
+    w, child = team_world["w"], team_world["child"]
+    form = helpers.page(w.get(f"/children/{child.id}/meetings/new").get_data(as_text=True))
+    assert not form.select("input[name=invited_agencies]")
+    assert "Which of the child's agencies were invited?" not in form.get_text(" ")
+    assert form.select_one("label[for=invited]").get_text(strip=True) == "Who was invited"
+    meeting = {"csrf_token": w.token, "held_on": ["10", "11", "2026"], "kind": "Core group", "invited": ""}
+    refused = helpers.page(w.post(f"/children/{child.id}/meetings/new", data=meeting).get_data(as_text=True))
+    assert "Enter who was invited" in refused.select_one(".govuk-error-summary").get_text(" ")
+    assert refused.select_one(".govuk-error-summary a")["href"] == "#invited"
+    meeting["invited"] = "Mother, health visitor"
+    assert w.post(f"/children/{child.id}/meetings/new", data=meeting).status_code == 302
+    page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
+    assert "Mother, health visitor" in page

@@ -243,6 +243,8 @@ def add_meeting(
     if any(i not in {a.id for a in known} for i in invited_agency_ids):
         raise FieldError("invited_agencies", "Select agencies from the child's list")
     if not invited_agency_ids and not _text(invited):
+        if not known:  # the form asks only "Who was invited" when the child has no agencies
+            raise FieldError("invited", "Enter who was invited")
         raise FieldError("invited_agencies", "Select who was invited, or name them under Others invited")
     meeting = Meeting(
         child_id=child.id,

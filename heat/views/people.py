@@ -216,6 +216,10 @@ def add_meeting(child_id: int) -> ResponseReturnValue:
     form.invited_agencies.choices = [
         (str(a.id), f"{a.name} (out of area)" if a.out_of_area else a.name) for a in _agency_choices(child.id)
     ]
+    if not form.invited_agencies.choices:  # no agencies to choose from: one question, not an empty one
+        del form.invited_agencies
+        form.invited.label.text = "Who was invited"
+        form.invited.description = "Family members and professionals, with their agency"
     if form.validate_on_submit() and carried_out(
         form,
         lambda: agencies.add_meeting(
@@ -223,7 +227,7 @@ def add_meeting(child_id: int) -> ResponseReturnValue:
             current_user,
             form.held_on.data,
             form.kind.data or "",
-            [int(i) for i in form.invited_agencies.data or []],
+            [int(i) for i in form.invited_agencies.data or []] if "invited_agencies" in form else [],
             form.invited.data,
             form.attended.data,
             form.sent_information.data,
