@@ -214,6 +214,12 @@ class User(UserMixin, Model):
         return self.active
 
     @property
+    def has_password(self) -> bool:
+        """False for an account made at a first single sign-on: its password lives with the
+        organisation's provider, not in HEAT."""
+        return bool(self.password_hash)
+
+    @property
     def role_label(self) -> str:
         return ROLES[self.role]
 

@@ -209,7 +209,8 @@ def with_param(url: str, name: str, value: str) -> str:
 def test_an_unknown_user_is_created_with_the_role_and_team_of_their_groups(sso_app, issuer, make):
     app = sso_app(HEAT_OIDC_CREATE_USERS=True)
     team = make.team("Riverside")
-    landed = Browser(app, issuer).sign_in("cara")
+    browser = Browser(app, issuer)
+    landed = browser.sign_in("cara")
     assert signed_in_page(landed), landed.get_data(as_text=True)
     cara = heat_user(app, "cara.new@example.org")
     # The first of her groups that the map names decides: supervisor of Riverside.
@@ -219,6 +220,11 @@ def test_an_unknown_user_is_created_with_the_role_and_team_of_their_groups(sso_a
         assert (created.user_id, created.target_user_id) == (None, cara.id)
         assert created.detail.endswith("from the organisation account")
     assert audit_rows(app, "sign_in") == [(cara.id, None, "organisation account")]
+    # Her account page says where her password lives, with no form to change one HEAT does not keep.
+    account = helpers.page(browser.heat.get("/account"))
+    assert "You sign in with your organisation's account, so HEAT keeps no password for you." in account.get_text(" ")
+    assert not account.select("a[href='/account/password']")
+    assert browser.heat.get("/account/password").headers["Location"].endswith("/account")
     # No password: it cannot be used to sign in with one.
     assert sign_in(app.test_client(), "cara.new@example.org", "").status_code == 200
 

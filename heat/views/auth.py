@@ -291,6 +291,8 @@ def sign_out():
 @login_required
 def change_password():
     """Every user's own password: the current one is needed; every other session then ends."""
+    if not current_user.has_password:  # single sign-on: the password is the organisation's
+        return redirect(url_for("auth.account"))
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
