@@ -10,7 +10,7 @@ import json
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from heat.database import writing
@@ -34,6 +34,7 @@ def _shown(value: float | None) -> str:
 @click.command("agreement")
 @click.option("--team", "team_name", required=True, help="The team's name, e.g. North.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@with_appcontext
 def agreement(team_name: str, as_json: bool) -> None:
     """Print quadratic-weighted kappa per item, per area and per pair of practitioners over the
     team's joint visits, with the number of pairs of grades and a bootstrap 95% interval."""
@@ -60,6 +61,7 @@ def agreement(team_name: str, as_json: bool) -> None:
 
 @click.command("joint-grades")
 @click.option("--team", "team_name", required=True, help="The team's name, e.g. North.")
+@with_appcontext
 def joint_grades(team_name: str) -> None:
     """Print a CSV of every item graded 1-5 by both practitioners at the team's joint visits:
     visit_id,item_id,first_grade,second_grade (first: the visit of record)."""

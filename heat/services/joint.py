@@ -121,6 +121,14 @@ def blinded_ids(user: User) -> set[int]:
     }
 
 
+def not_blinded(user: User, assessments: list[Assessment]) -> list[Assessment]:
+    """A child's visits less those the user is the second practitioner on and may not see yet."""
+    if user.role != "practitioner":
+        return assessments
+    hidden = blinded_ids(user)
+    return [a for a in assessments if a.id not in hidden] if hidden else assessments
+
+
 @dataclass(frozen=True)
 class Row:
     area: str

@@ -88,10 +88,7 @@ def caseload():
 @roles_required(*CASE_ROLES)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
-    assessments = svc.child_assessments(child)
-    if current_user.role == "practitioner" and (hidden := joint.blinded_ids(current_user)):
-        # A joint visit's second practitioner does not see the visit of record until both have submitted.
-        assessments = [a for a in assessments if a.id not in hidden]
+    assessments = joint.not_blinded(current_user, svc.child_assessments(child))
     changes = history.plan_changes(child.id)
     record = history.history(child, assessments=assessments, changes=changes)
     kind = request.args.get("kind") or None
