@@ -128,6 +128,8 @@ def test_neither_sees_the_others_grades_until_both_have_submitted(app, make, sig
     assert invite(w, later, world["second"].id).status_code == 302
     helpers.complete(w, later, definition(app), grades={items[0]: "5"})
     assert helpers.submit(w, later).status_code == 302
+    caseload = s2.get("/caseload").get_data(as_text=True)
+    assert "Shown when you have both submitted the joint visit" in helpers.table_row(caseload, child.reference)
     for url in (f"/assessments/{later}", f"/assessments/{later}/pdf", f"/assessments/{later}/family-copy.pdf"):
         assert s2.get(url).status_code == 404, url
     assert api.get(f"/api/v1/assessments/{later}", headers=bearer(token)).status_code == 404

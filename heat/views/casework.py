@@ -81,7 +81,14 @@ def caseload():
     to_grade = joint.waiting_for(current_user) if current_user.role == "practitioner" else []
     audit.record("caseload_viewed", user=current_user)
     db.session.commit()
-    return render_template("casework/caseload.html", pager=pager, transfers_in=waiting, joint_visits=to_grade)
+    return render_template(
+        "casework/caseload.html",
+        pager=pager,
+        transfers_in=waiting,
+        joint_visits=to_grade,
+        # A visit of record the user is grading too: its rating waits until both have submitted.
+        hidden_ratings={j.assessment_id for j in to_grade},
+    )
 
 
 @bp.route("/children/<int:child_id>")
