@@ -14,7 +14,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, S
 from werkzeug.middleware.proxy_fix import ProxyFix
 from whitenoise import WhiteNoise
 
-from heat import cli, config, database, monitoring, security, tasks
+from heat import cli, config, database, monitoring, practice_cli, security, tasks
 from heat.extensions import csrf, db, login_manager, migrate
 from heat.services import checklists, sso
 from heat.views import (
@@ -28,6 +28,7 @@ from heat.views import (
     exports,
     family_history,
     filters,
+    joint,
     offline,
     ops,
     oversight,
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     cli.register(app)
+    practice_cli.register(app)
     serve_static_files(app)
     trust_proxies(app)
     return app
@@ -136,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(register.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(family_history.bp)
+    app.register_blueprint(joint.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(ops.bp)
 

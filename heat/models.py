@@ -416,6 +416,10 @@ class Assessment(Model):
     rooms: Mapped[list[RoomCheck]] = relationship(cascade="all, delete-orphan", order_by="RoomCheck.id")
     people: Mapped[list[PersonPresent]] = relationship(cascade="all, delete-orphan", order_by="PersonPresent.position")
     actions: Mapped[list[Action]] = relationship(cascade="all, delete-orphan", order_by="Action.position")
+    # A joint visit: the second practitioner's independent grades (this assessment is the visit of record).
+    joint: Mapped[JointGrading | None] = relationship(
+        cascade="all, delete-orphan", back_populates="assessment", foreign_keys="JointGrading.assessment_id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -498,6 +502,42 @@ class ItemGrade(Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="grades")
+
+
+class JointGrading(Model):
+    """A joint visit: a second practitioner of the same team grades the home independently, on their
+    own tablet. The assessment stays the visit of record (it alone counts for ratings, trends,
+    flags and reviews); these grades are kept beside it, and neither practitioner sees the other's
+    grades until both have submitted (services/joint.py)."""
+
+    __tablename__ = "joint_gradings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), unique=True)
+    second_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The checklist areas' answers as the assessment's own sections store them: area id -> item id ->
+    # {"grade", "source", "comment"}; and the areas the second practitioner has completed.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    completed: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[dt.datetime | None]
+
+    assessment: Mapped[Assessment] = relationship(back_populates="joint", foreign_keys=[assessment_id])
+    second: Mapped[User] = relationship(foreign_keys=[second_id])
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def grade_map(self) -> dict[str, str]:
+        return {
+            item: answer["grade"]
+            for area in self.answers.values()
+            for item, answer in area.items()
+            if answer.get("grade")
+        }
+
+    @property
+    def both_submitted(self) -> bool:
+        return self.submitted_at is not None and self.assessment.status in RECORDED
 
 
 class RoomCheck(Model):

@@ -95,6 +95,13 @@ CASEWORK = [
     ("POST", "/children/{child}/family-history/{entry}"),
     ("GET", "/children/{child}/family-history/{entry}/remove"),
     ("POST", "/children/{child}/family-history/{entry}/remove"),
+    # Joint visits (tests/test_joint_visits.py: the second practitioner's side and the blinding)
+    ("GET", "/assessments/{submitted}/joint/invite"),
+    ("POST", "/assessments/{submitted}/joint/invite"),
+    ("GET", "/assessments/{submitted}/joint"),
+    ("GET", "/assessments/{draft}/joint/kitchen"),
+    ("POST", "/assessments/{draft}/joint/kitchen"),
+    ("POST", "/assessments/{draft}/joint/submit"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -126,6 +133,7 @@ TEAM_PAGES = [
     ("POST", "/api/session/keep-alive"),
     ("GET", "/transfers"),
     ("GET", "/checklist/2026.4/guide.pdf"),
+    ("GET", "/practice/agreement"),
 ]
 # "Add a child": supervisors (their own team) and administrators (any team); tested in test_register.
 REGISTER = [("GET", "/children/new"), ("POST", "/children/new")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -69,13 +71,17 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         assert emails == {
             "north-worker@example.org",
             "north-supervisor@example.org",
+            "north-practitioner@example.org",
             "south-worker@example.org",
             "south-supervisor@example.org",
             "auditor@example.org",
             "admin@example.org",
         }
         children = {c.name: c for c in db.session.scalars(select(Child))}
-        assert set(children) == {"Lily Carter", "Noah Carter", "Mia Hughes", "Leo Walsh", "Baby Price"}
+        assert set(children) == {
+            *("Lily Carter", "Noah Carter", "Mia Hughes", "Leo Walsh", "Baby Price"),
+            *("Ava Brooks", "Finn Doyle", "Ruby Marsh"),  # joint visits (issue 24)
+        }
         assert children["Baby Price"].date_of_birth is None and children["Baby Price"].expected_date_of_birth
         assert children["Lily Carter"].household_id == children["Noah Carter"].household_id
         assert children["Lily Carter"].plan_status == "cp" and children["Mia Hughes"].plan_status == "cin"
@@ -100,6 +106,11 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         assert children["Leo Walsh"].direction == "incomplete"
         assert db.session.scalar(select(func.count()).select_from(FlagResponse)) > 0
     assert sign_in(app.test_client(), "north-worker@example.org", "heat-demo-password").status_code == 302
+    # North has twelve joint visits, graded alike mostly, with some grade descriptions to review.
+    agreement = json.loads(run(app, "practice", "agreement", "--team", "North", "--json").output)
+    assert agreement["joint_visits"] >= 12
+    assert 0.6 < agreement["overall"]["kappa"] < 1
+    assert agreement["grade_descriptions_to_review"]
 
 
 def test_seed_demo_only_into_an_empty_database_and_never_in_production(app, another_app):

@@ -16,6 +16,9 @@ from tests.test_access import world  # noqa: F401  (the fixture)
 # Audited, and proved so by tests that can make what they need.
 ELSEWHERE = {
     "/exports/<int:export_id>/download": "export_downloaded: tests/test_exports_and_audit.py",
+    # A joint visit's pages need a joint visit, which the shared world does not have.
+    "/assessments/<int:assessment_id>/joint": "joint_visit_viewed: tests/test_joint_visits.py",
+    "/assessments/<int:assessment_id>/joint/<section_id>": "section_viewed: tests/test_joint_visits.py",
 }
 
 

@@ -16,6 +16,7 @@ from heat.models import (
     AuditEvent,
     Child,
     Export,
+    JointGrading,
     PlanChange,
     Team,
     Transfer,
@@ -23,7 +24,7 @@ from heat.models import (
     assessment_children,
     utcnow,
 )
-from heat.services import audit
+from heat.services import audit, joint
 
 CASEWORK_ROLES = ("practitioner", "supervisor")
 
@@ -90,7 +91,7 @@ _CHILD_FOR = {
 _ASSESSMENT_FOR = {
     scope: _assessments(scope)
     .where(Assessment.id == bindparam("assessment_id"))
-    .options(joinedload(Assessment.children))
+    .options(joinedload(Assessment.children), joinedload(Assessment.joint))
     for scope in SCOPES
 }
 
@@ -170,7 +171,54 @@ def assessment_for(user: User, assessment_id: int, *, to_change: bool = False) -
     )
     if assessment is None or (to_change and not can_assess(user)):
         raise deny(user, f"assessment {assessment_id}")
+    if blinded(user, assessment):
+        raise deny(user, f"assessment {assessment_id}: joint visit not yet submitted by both")
     return assessment
+
+
+def blinded(user: User, assessment: Assessment) -> bool:
+    """The second practitioner on a joint visit sees nothing of the visit of record (its pages, PDFs,
+    API or tablet sync) until both have submitted, so their grades stay their own."""
+    joint = assessment.joint
+    return joint is not None and joint.second_id == user.id and not joint.both_submitted
+
+
+def visit_to_invite_for(user: User, assessment_id: int) -> Assessment:
+    """Inviting a second practitioner: see `joint.may_invite`."""
+    assessment = assessment_for(user, assessment_id, to_change=True)
+    if not joint.may_invite(user, assessment):
+        raise deny(user, f"joint visit invitation {assessment_id}")
+    return assessment
+
+
+def joint_to_grade(user: User, assessment_id: int) -> JointGrading:
+    """The second practitioner's own grading of a joint visit, while they have not submitted it."""
+    joint = db.session.scalar(
+        select(JointGrading)
+        .where(JointGrading.assessment_id == assessment_id, JointGrading.second_id == user.id)
+        .options(joinedload(JointGrading.assessment).joinedload(Assessment.children))
+    )
+    visible = joint is not None and can_assess(user) and user.team_id == joint.assessment.team_id
+    if joint is None or not visible or joint.submitted_at is not None:
+        raise deny(user, f"joint grading {assessment_id}")
+    return joint
+
+
+def joint_for(user: User, assessment_id: int) -> JointGrading:
+    """A joint visit's two sets of grades, side by side: for the second practitioner, their own
+    grading (and both, once both have submitted); for anyone else who may see the visit of record,
+    both once both have submitted."""
+    joint = db.session.scalar(
+        select(JointGrading)
+        .where(JointGrading.assessment_id == assessment_id)
+        .options(joinedload(JointGrading.assessment).joinedload(Assessment.children))
+    )
+    if joint is not None and joint.second_id == user.id and can_assess(user):
+        return joint
+    if joint is None or not joint.both_submitted:
+        raise deny(user, f"joint grading {assessment_id}")
+    assessment_for(user, assessment_id)
+    return joint
 
 
 def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:
@@ -185,6 +233,18 @@ def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:
     own = db.session.get(Team, user.team_id) if user.team_id is not None else None
     if own is None:
         raise deny(user, "dashboard: no team")
+    return own, []
+
+
+def agreement_team(user: User, chosen: str | None) -> tuple[Team | None, list[Team]]:
+    """Whose grading agreement the user sees: a supervisor, their own team's; an auditor, the team
+    they choose (by id), or every team's (None) by default."""
+    if sees_all_teams(user):
+        teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+        return next((t for t in teams if str(t.id) == chosen), None), teams
+    own = db.session.get(Team, user.team_id) if user.role == "supervisor" and user.team_id is not None else None
+    if own is None:
+        raise deny(user, "grading agreement")
     return own, []
 
 

@@ -342,6 +342,13 @@ MAP: dict[str, Entry] = {
         plain=("id", "assessment_id", "item_id"),
         steps=(delete_rows(of_only_visits),),
     ),
+    "joint_gradings": Entry(
+        DELETE,
+        "a second practitioner's grades of the child's own joint visits",
+        personal=("answers",),
+        plain=("id", "assessment_id", "second_id", "invited_by_id", "invited_at", "completed", "submitted_at"),
+        steps=(delete_rows(of_only_visits),),
+    ),
     "room_checks": Entry(
         DELETE,
         "the answers of the child's own visits",

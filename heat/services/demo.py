@@ -12,7 +12,17 @@ from sqlalchemy import func, select
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
 from heat.extensions import db
 from heat.models import Child, ChildAddress, Household, SignificantAdult, Team, User
-from heat.services import agencies, checklists, child_record, family_history, no_access, register, reviews
+from heat.services import (
+    agencies,
+    checklists,
+    child_record,
+    family_history,
+    history,
+    joint,
+    no_access,
+    register,
+    reviews,
+)
 from heat.services import assessments as svc
 from heat.services.passwords import hash_password
 from heat.services.summaries import refresh_summary
@@ -21,6 +31,7 @@ DEMO_PASSWORD = "heat-demo-password"
 ACCOUNTS = [
     ("north-worker@example.org", "Nadia Patel", "practitioner", "North"),
     ("north-supervisor@example.org", "Sam Okafor", "supervisor", "North"),
+    ("north-practitioner@example.org", "Priya Shah", "practitioner", "North"),
     ("south-worker@example.org", "Tom Reid", "practitioner", "South"),
     ("south-supervisor@example.org", "Grace Lin", "supervisor", "South"),
     ("auditor@example.org", "Alex Morgan", "auditor", None),
@@ -319,6 +330,72 @@ def load(today: dt.date | None = None) -> None:
         "Health visiting, Westshire (invented), by phone",
         "Previous health visitor says the family moved from Westshire in the spring; two missed health reviews there.",
     )
+    _joint_visits(today, teams["North"], north_worker, users["north-practitioner@example.org"], supervisor, mia)
+
+
+# Joint visits in North: Priya Shah graded twelve visits of three children alongside Nadia Patel, and
+# is asked to grade Mia's latest. They mostly agree; they read the floors, the kitchen surfaces and
+# the toys differently (those descriptions come up for review), and now and then differ by a grade.
+JOINT_CHILDREN = (
+    ("HEAT-1004", "Ava", "Brooks", 8),
+    ("HEAT-1005", "Finn", "Doyle", 20),
+    ("HEAT-1006", "Ruby", "Marsh", 30),
+)
+READ_DIFFERENTLY = ("general.floors", "kitchen.surfaces", "warmth.toys")
+
+
+def _second_grade(item_id: str, grade: str, turn: int) -> str:
+    """The second practitioner's grade for an item the first graded `grade` (`turn` counts the
+    items graded so far, so the pattern of differences is the same every time)."""
+    if grade not in GRADED:
+        return grade
+    if item_id in READ_DIFFERENTLY:
+        step = (-1, 1, 2, 0, -2, 1)[turn % 6]
+    else:
+        step = 1 if turn % 37 == 3 else -1 if turn % 41 == 5 else 0
+    return str(min(5, max(1, int(grade) + step)))
+
+
+def _joint_visits(today: dt.date, team: Team, first: User, second: User, supervisor: User, mia: Child) -> None:
+    days = [today - dt.timedelta(days=30 * months_back) for months_back in (4, 3, 2, 1)]
+    turn = 0
+    for reference, first_name, last_name, months in JOINT_CHILDREN:
+        household = Household(team_id=team.id)
+        db.session.add(household)
+        db.session.flush()
+        c = Child(
+            reference=reference,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=_months_ago(today, months),
+            team_id=team.id,
+            household_id=household.id,
+            plan_status="cin",
+            allocated_worker=first,
+        )
+        db.session.add(c)
+        db.session.flush()
+        for visit, day in enumerate(days):
+            assessment = record_visit(first, c, day, visit, plan="cin")
+            grading = joint.invite(first, assessment, second)
+            db.session.flush()
+            own = assessment.grade_map
+            for domain in checklists.definition_for(assessment).domains:
+                answers = svc.section_answers(assessment, domain.id)
+                for item in domain.items:
+                    if item.id in own:
+                        turn += 1
+                        answers[item.id] = {**answers[item.id], "grade": _second_grade(item.id, own[item.id], turn)}
+                joint.save_area(grading, second, domain.id, answers, completing=True)
+            joint.submit(grading, second)
+            if visit < 3:
+                flags = {
+                    f.key: ("discussed", "Talked through at supervision.") for f in reviews.flags_to_answer(assessment)
+                }
+                reviews.record_decision(assessment, supervisor, "agreed", "Agreed. Keep visiting.", flags)
+        refresh_summary(c)
+    latest = max(history.recorded_visits(mia.id), key=lambda a: a.visit_date or today)
+    joint.invite(first, latest, second)
 
 
 def _grade_for(item_id: str, visit: int) -> str:
@@ -345,7 +422,7 @@ def record_visit(
     `key` tells apart more visits graded alike (the page cost tests add some)."""
     key = key or f"demo-{child.reference}-{visit}"
     assessment = svc.start(worker, [child], key)
-    carer = {"Hughes": "Kelly", "Walsh": "Dana"}[child.last_name]
+    carer = {"Hughes": "Kelly", "Walsh": "Dana", "Brooks": "Jade", "Doyle": "Leanne", "Marsh": "Toni"}[child.last_name]
 
     def save(section_id, data):
         svc.save_section(

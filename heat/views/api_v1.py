@@ -31,7 +31,7 @@ from werkzeug.exceptions import (
 from heat import tasks
 from heat.extensions import csrf, db
 from heat.models import RECORDED, Assessment, Child, User
-from heat.services import access, api_auth, audit, checklists, paging, register, versions
+from heat.services import access, api_auth, audit, checklists, joint, paging, register, versions
 from heat.services import assessments as svc
 from heat.views.openapi import DOCUMENT
 
@@ -350,7 +350,7 @@ def add_child() -> tuple[Response, int, dict[str, str]]:
 @bp.route("/children/<int:child_id>/assessments")
 def child_assessments(child_id: int) -> Response:
     found = access.child_for(_user(), child_id)
-    items = [_assessment_summary(a) for a in svc.child_assessments(found)]
+    items = [_assessment_summary(a) for a in joint.not_blinded(_user(), svc.child_assessments(found))]
     _audit("api_assessments_listed", child_id=found.id)
     return jsonify(items=items)
 

@@ -51,6 +51,7 @@ from heat.services import (
     chronology,
     family_copy,
     history,
+    joint,
     no_access,
     paging,
     pending,
@@ -77,16 +78,24 @@ def home():
 def caseload():
     pager = paging.paginate(access.caseload_query(current_user), request.args.get("page", type=int))
     waiting = len(child_record.transfers_in(current_user)) if current_user.role == "supervisor" else 0
+    to_grade = joint.waiting_for(current_user) if current_user.role == "practitioner" else []
     audit.record("caseload_viewed", user=current_user)
     db.session.commit()
-    return render_template("casework/caseload.html", pager=pager, transfers_in=waiting)
+    return render_template(
+        "casework/caseload.html",
+        pager=pager,
+        transfers_in=waiting,
+        joint_visits=to_grade,
+        # A visit of record the user is grading too: its rating waits until both have submitted.
+        hidden_ratings={j.assessment_id for j in to_grade},
+    )
 
 
 @bp.route("/children/<int:child_id>")
 @roles_required(*CASE_ROLES)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
-    assessments = svc.child_assessments(child)
+    assessments = joint.not_blinded(current_user, svc.child_assessments(child))
     changes = history.plan_changes(child.id)
     record = history.history(child, assessments=assessments, changes=changes)
     kind = request.args.get("kind") or None
@@ -175,7 +184,10 @@ def assessment(assessment_id: int):
     db.session.commit()
     if assessment.status in RECORDED:
         return render_template(
-            "casework/result.html", versions=versions.versions_of(assessment), **result_context(assessment)
+            "casework/result.html",
+            versions=versions.versions_of(assessment),
+            can_invite=joint.may_invite(current_user, assessment),
+            **result_context(assessment),
         )
     definition = checklists.definition_for(assessment)
     return render_template(
@@ -186,6 +198,7 @@ def assessment(assessment_id: int):
         statuses=svc.section_statuses(assessment),
         labels=svc.STATUS_LABELS,
         can_edit=access.can_assess(current_user),
+        can_invite=joint.may_invite(current_user, assessment),
         kept=_kept_sections(assessment),
     )
 
