@@ -16,6 +16,8 @@ from tests.test_access import world  # noqa: F401  (the fixture)
 # Audited, and proved so by tests that can make what they need.
 ELSEWHERE = {
     "/exports/<int:export_id>/download": "export_downloaded: tests/test_exports_and_audit.py",
+    "/practice-cases/<int:case_id>/grade": "practice_case_viewed (a practitioner's page): tests/test_practice.py",
+    "/practice-cases/<int:case_id>/result": "practice_result_viewed (a practitioner's page): tests/test_practice.py",
 }
 
 
@@ -43,6 +45,7 @@ def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_i
         "request_id": world["request"],
         "address_id": world["address"],
         "entry_id": world["entry"],
+        "case_id": world["case"],
         "filename": "x",
     }
     unaudited, checked = [], 0
