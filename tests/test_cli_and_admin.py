@@ -69,6 +69,9 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
         assert emails == {
             "north-worker@example.org",
             "north-supervisor@example.org",
+            "north-worker-2@example.org",
+            "north-worker-3@example.org",
+            "north-worker-4@example.org",
             "south-worker@example.org",
             "south-supervisor@example.org",
             "auditor@example.org",

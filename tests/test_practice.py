@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from heat.checklist.agreement import quadratic_kappa
 from heat.checklist.calibration import agreement
 from heat.extensions import db
-from heat.models import Assessment, ItemGrade, PracticeAttempt, PracticeCase, User
+from heat.models import Assessment, AuditEvent, ItemGrade, PracticeAttempt, PracticeCase, User
+from heat.services.demo import DEMO_PASSWORD
 from tests import helpers
+from tests.conftest import csrf_token, sign_in
 
 VERSION = "2026.4"
 AGE = "under_1"
@@ -186,3 +188,164 @@ def _row_text(html: str, containing: str) -> str:
         if containing in tr.get_text():
             return tr.get_text(" ", strip=True)
     raise AssertionError(f"no row with {containing}")
+
+
+def test_administrators_draft_check_and_publish_and_a_published_case_is_frozen(app, make, signed_in):
+    admin = signed_in(make.user("admin"))
+    worker = signed_in(make.user("practitioner", make.team()))
+    # Bad input: the error summary, nothing stored.
+    bad = admin.post(
+        "/admin/practice-cases/new",
+        data={"csrf_token": admin.token, "title": "", "description": "", "checklist_version": "1999.9"},
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "There is a problem" in html
+    for message in ("Enter a title", "Describe the home", "Select the age of the most vulnerable child"):
+        assert message in html
+    assert rows(app, PracticeCase) == 0
+    created = admin.post(
+        "/admin/practice-cases/new",
+        data={
+            "csrf_token": admin.token,
+            "title": "Draft home",
+            "description": DESCRIPTION,
+            "checklist_version": VERSION,
+            "age_group": AGE,
+        },
+    )
+    assert created.status_code == 302
+    with app.app_context():
+        case_id = db.session.scalar(select(PracticeCase.id))
+    # A draft is the administrator's alone.
+    assert "Draft home" not in worker.get("/practice-cases").get_data(as_text=True)
+    assert worker.get(f"/practice-cases/{case_id}/grade").status_code == 404
+
+    # Publishing needs a reference grade for every item.
+    some = dict(list(reference(app).items())[:10])
+    admin.post(f"/admin/practice-cases/{case_id}/reference", data=grades_post(admin, some))
+    refused = admin.post(f"/admin/practice-cases/{case_id}", data={"csrf_token": admin.token})
+    n = len(item_ids(app))
+    assert refused.status_code == 200
+    assert f"{n - 10} items have none" in refused.get_data(as_text=True)
+    assert rows(app, PracticeCase, PracticeCase.status == "draft") == 1
+    # The reference form asks every item with the visit's grade descriptions.
+    form = admin.get(f"/admin/practice-cases/{case_id}/reference").get_data(as_text=True)
+    assert form.count("What each grade looks like") >= n - 5
+    assert "Some concern" in form
+
+    assert (
+        admin.post(f"/admin/practice-cases/{case_id}/reference", data=grades_post(admin, reference(app))).status_code
+        == 302
+    )
+    changed = {
+        "csrf_token": admin.token,
+        "title": "A new title",
+        "description": "Changed.",
+        "checklist_version": VERSION,
+        "age_group": AGE,
+    }
+    assert admin.post(f"/admin/practice-cases/{case_id}/details", data=changed).status_code == 302
+    assert admin.post(f"/admin/practice-cases/{case_id}", data={"csrf_token": admin.token}).status_code == 302
+    shown = admin.get(f"/admin/practice-cases/{case_id}").get_data(as_text=True)
+    assert "Published" in shown and "Publish practice case" not in shown
+
+    # Frozen: changes are refused on the page and nothing changes.
+    again = admin.post(f"/admin/practice-cases/{case_id}/details", data={**changed, "title": "Sneaky"})
+    assert "has been published, so it cannot be changed" in again.get_data(as_text=True)
+    regrade = admin.post(
+        f"/admin/practice-cases/{case_id}/reference", data=grades_post(admin, {k: "5" for k in item_ids(app)})
+    )
+    assert "has been published, so it cannot be changed" in regrade.get_data(as_text=True)
+    with app.app_context():
+        case = db.session.get(PracticeCase, case_id)
+        assert case.title == "A new title" and case.description == "Changed."
+        assert case.reference_grades == reference(app)
+    assert "A new title" in worker.get("/practice-cases").get_data(as_text=True)
+
+
+def test_privacy_each_sees_only_what_is_theirs(app, make, signed_in, published):
+    case_id, admin = published
+    north, south = make.team("North"), make.team("South")
+    ann = named(app, make, "practitioner", north, "Ann Private")
+    bob = named(app, make, "practitioner", north, "Bob Private")
+    a, b = signed_in(ann), signed_in(bob)
+    assert grade(a, case_id, {**reference(app), "sleep.sharing": "1"}).status_code == 302
+    # Bob has not graded: the result page sends him to grade first, with nothing of Ann's on it.
+    assert b.get(f"/practice-cases/{case_id}/result").headers["Location"].endswith("/grade")
+    page = b.get(f"/practice-cases/{case_id}/grade").get_data(as_text=True)
+    assert "Ann Private" not in page and "1 Good: 1" not in page
+    assert grade(b, case_id, reference(app)).status_code == 302
+    # Two in the team: no spread (Bob could work Ann's grades out of it).
+    result = b.get(f"/practice-cases/{case_id}/result").get_data(as_text=True)
+    assert (
+        "Your team</th>" not in result
+        and "Ann Private" not in result
+        and "1 Good" not in _row(result, "sleep.sharing", app)
+    )
+    # Practitioners never reach the agreement page; South's supervisor sees nobody of North's.
+    assert a.get(f"/practice-cases/{case_id}/agreement").status_code == 404
+    south_boss = signed_in(make.user("supervisor", south))
+    figures = south_boss.get(f"/practice-cases/{case_id}/agreement").get_data(as_text=True)
+    assert "Nobody in your team has graded this case yet." in figures and "Ann Private" not in figures
+    # Administrators manage cases, and never see anyone's grades; auditors have nothing here.
+    assert admin.get(f"/practice-cases/{case_id}/result").status_code == 404
+    assert admin.get(f"/practice-cases/{case_id}/agreement").status_code == 404
+    assert "Ann Private" not in admin.get(f"/admin/practice-cases/{case_id}").get_data(as_text=True)
+    assert signed_in(make.user("auditor")).get("/practice-cases").status_code == 404
+
+
+def test_every_page_and_change_writes_its_audit_row(app, make, signed_in, published):
+    case_id, admin = published
+    team = make.team()
+    worker, boss = make.user("practitioner", team), make.user("supervisor", team)
+    w, s = signed_in(worker), signed_in(boss)
+
+    def written(user, action) -> int:
+        return rows(app, AuditEvent, AuditEvent.user_id == user.id, AuditEvent.action == action)
+
+    with app.app_context():
+        admin_user = db.session.scalar(select(User).where(User.role == "admin"))
+    for client, user, url, action in [
+        (admin, admin_user, "/admin/practice-cases", "practice_cases_viewed"),
+        (admin, admin_user, f"/admin/practice-cases/{case_id}", "practice_case_viewed"),
+        (w, worker, "/practice-cases", "practice_cases_viewed"),
+        (w, worker, f"/practice-cases/{case_id}/grade", "practice_case_viewed"),
+        (s, boss, f"/practice-cases/{case_id}/agreement", "practice_agreement_viewed"),
+    ]:
+        before = written(user, action)
+        assert client.get(url).status_code == 200
+        assert written(user, action) == before + 1, url
+    assert written(admin_user, "practice_case_created") == 1
+    assert written(admin_user, "practice_reference_saved") == 1
+    assert written(admin_user, "practice_case_published") == 1
+    assert grade(w, case_id, reference(app)).status_code == 302
+    assert written(worker, "practice_attempt_submitted") == 1
+    assert w.get(f"/practice-cases/{case_id}/result").status_code == 200
+    assert written(worker, "practice_result_viewed") == 1
+
+
+def test_the_demo_has_a_published_case_graded_by_three_of_north(app):
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    boss = app.test_client()
+    assert sign_in(boss, "north-supervisor@example.org", DEMO_PASSWORD).status_code == 302
+    with app.app_context():
+        case_id = db.session.scalar(select(PracticeCase.id).where(PracticeCase.status == "published"))
+    assert rows(app, PracticeAttempt, PracticeAttempt.case_id == case_id) == 3
+    figures = boss.get(f"/practice-cases/{case_id}/agreement").get_data(as_text=True)
+    assert "Items matching" in figures
+    for name in ("Priya Shah", "Ben Adeyemi", "Ola Nowak"):
+        assert "of" in _row_text(figures, name)
+    # north-worker has not graded it yet; once she has, the spread of four of North is shown.
+    worker = app.test_client()
+    assert sign_in(worker, "north-worker@example.org", DEMO_PASSWORD).status_code == 302
+    worker.token = csrf_token(worker, "/caseload")
+    assert "Not graded yet" in worker.get("/practice-cases").get_data(as_text=True)
+    assert grade(worker, case_id, reference_of(app, case_id)).status_code == 302
+    assert "4 practitioners have graded this case" in worker.get(f"/practice-cases/{case_id}/result").get_data(
+        as_text=True
+    )
+
+
+def reference_of(app, case_id: int) -> dict[str, str]:
+    with app.app_context():
+        return dict(db.session.get(PracticeCase, case_id).reference_grades)

@@ -94,6 +94,7 @@ def reference(case_id: int) -> ResponseReturnValue:
     definition = practice.definition_of(case)
     form_class = grades_form(definition, "Save reference grades")
     form = form_class(data={f"grade_{field_key(i)}": g for i, g in case.reference_grades.items()})
+    form.completing = False  # a draft's reference may be given a few items at a time; Publish checks it is whole
     if form.validate_on_submit() and carried_out(
         form, lambda: practice.set_reference(case, current_user, form.grades())
     ):
@@ -106,8 +107,9 @@ def reference(case_id: int) -> ResponseReturnValue:
         definition=definition,
         title="Reference grades",
         back=url_for("practice.case", case_id=case.id),
-        intro="The grades an experienced practitioner would give this home. Practitioners see them only after "
-        "they have graded the case themselves.",
+        intro="The grades an experienced practitioner would give this home. You can save some and come back: "
+        "every item needs one before the case is published. Practitioners see them only after they have graded "
+        "the case themselves.",
     )
 
 
