@@ -154,8 +154,10 @@ def test_the_whole_journey(app, make, signed_in, published):
     page = me.get(f"/practice-cases/{case_id}/result").get_data(as_text=True)
     assert "3 practitioners have graded this case" in page
     sharing = _row(page, "sleep.sharing", app)
-    assert "2 Adequate: 1" in sharing and "4 Serious: 1" in sharing and "5 Dangerous: 1" in sharing
+    assert "2 Adequate: 1 person" in sharing and "4 Serious: 1 person" in sharing and "5 Dangerous: 1 person" in sharing
     assert "1 Good" not in sharing
+    assert "Different" in sharing and "Different" not in _row(page, "general.smell", app)
+    assert f"within one grade on {n - 2} of {n}" in helpers.page(page).get_text(" ", strip=True)
     for name in ("Bo Second", "Cy Third", "Di South"):
         assert name not in page
 
@@ -273,7 +275,7 @@ def test_privacy_each_sees_only_what_is_theirs(app, make, signed_in, published):
     # Bob has not graded: the result page sends him to grade first, with nothing of Ann's on it.
     assert b.get(f"/practice-cases/{case_id}/result").headers["Location"].endswith("/grade")
     page = b.get(f"/practice-cases/{case_id}/grade").get_data(as_text=True)
-    assert "Ann Private" not in page and "1 Good: 1" not in page
+    assert "Ann Private" not in page and "1 Good: 1 person" not in page
     assert grade(b, case_id, reference(app)).status_code == 302
     # Two in the team: no spread (Bob could work Ann's grades out of it).
     result = b.get(f"/practice-cases/{case_id}/result").get_data(as_text=True)

@@ -107,6 +107,7 @@ def reference(case_id: int) -> ResponseReturnValue:
         definition=definition,
         title="Reference grades",
         back=url_for("practice.case", case_id=case.id),
+        back_text="Back to the practice case",
         intro="The grades an experienced practitioner would give this home. You can save some and come back: "
         "every item needs one before the case is published. Practitioners see them only after they have graded "
         "the case themselves.",
@@ -149,9 +150,10 @@ def grade(case_id: int) -> ResponseReturnValue:
         definition=definition,
         title=case.title,
         back=url_for("practice.practice_cases"),
+        back_text="Back to practice cases",
         intro="Read the description, then grade every item as you would on a visit. This is a private exercise: "
-        "it is never part of a child's record. You can grade a case once; then you see your grades beside the "
-        "reference grades and your team's.",
+        "it is never part of a child’s record. You can grade a case once; then you see your grades beside the "
+        "reference grades and your team’s.",
         show_description=True,
     )
 
