@@ -33,6 +33,7 @@ from heat.views import (
     ops,
     oversight,
     people,
+    practice,
     register,
 )
 
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people.bp)
     app.register_blueprint(family_history.bp)
     app.register_blueprint(joint.bp)
+    app.register_blueprint(practice.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(ops.bp)
 

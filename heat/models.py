@@ -1110,3 +1110,49 @@ class AuditEvent(Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper, connection, target):
     raise PermissionError("audit events are append-only")
+
+
+PRACTICE_CASE_STATUSES = {"draft": "Draft", "published": "Published"}
+
+
+class PracticeCase(Model):
+    """A calibration case: a written description of a home that practitioners grade as a private
+    exercise, against the reference grades an administrator gave. Published cases are frozen."""
+
+    __tablename__ = "practice_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    checklist_version: Mapped[str] = mapped_column(String(20))
+    # The age group of the most vulnerable child in the case (vocabulary.AGES): the items it asks.
+    age_group: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    reference_grades: Mapped[dict] = mapped_column(JSON, default=dict)  # item id -> grade
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[dt.datetime | None]
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def status_label(self) -> str:
+        return PRACTICE_CASE_STATUSES[self.status]
+
+
+class PracticeAttempt(Model):
+    """One practitioner's grades of a practice case, given once. Never part of a child's record;
+    the team is the one they were in when they graded it (the spread and the supervisor's view)."""
+
+    __tablename__ = "practice_attempts"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("practice_cases.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    grades: Mapped[dict] = mapped_column(JSON, default=dict)  # item id -> grade
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

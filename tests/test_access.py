@@ -22,7 +22,7 @@ from heat.models import (
     Transfer,
     User,
 )
-from heat.services import register
+from heat.services import practice, register
 from tests import helpers
 from tests.conftest import Factory, empty_database, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
@@ -172,6 +172,24 @@ PUBLIC = [
     ("GET", "/readyz"),
     ("GET", "/metrics"),
 ]
+# Calibration cases, against a published case: the roles that reach each route (everyone else gets
+# a 404 and an audit row). What each role then sees is tested in tests/test_practice.py.
+PRACTICE = [
+    ("GET", "/admin/practice-cases", ("admin",)),
+    ("GET", "/admin/practice-cases/new", ("admin",)),
+    ("POST", "/admin/practice-cases/new", ("admin",)),
+    ("GET", "/admin/practice-cases/{case}", ("admin",)),
+    ("POST", "/admin/practice-cases/{case}", ("admin",)),
+    ("GET", "/admin/practice-cases/{case}/details", ("admin",)),
+    ("POST", "/admin/practice-cases/{case}/details", ("admin",)),
+    ("GET", "/admin/practice-cases/{case}/reference", ("admin",)),
+    ("POST", "/admin/practice-cases/{case}/reference", ("admin",)),
+    ("GET", "/practice-cases", ("practitioner", "supervisor")),
+    ("GET", "/practice-cases/{case}/grade", ("practitioner",)),
+    ("POST", "/practice-cases/{case}/grade", ("practitioner",)),
+    ("GET", "/practice-cases/{case}/result", ("practitioner",)),
+    ("GET", "/practice-cases/{case}/agreement", ("supervisor",)),
+]
 ADMIN = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/new"),
@@ -272,9 +290,18 @@ def build_world(app, make, signed_in) -> dict:
     assert posted.status_code == 302
     with app.app_context():
         entry_id = db.session.scalar(select(FamilyHistoryEntry.id).where(FamilyHistoryEntry.child_id == child.id))
+    # A published practice case (calibration): not any team's.
+    with app.app_context():
+        admin = db.session.get(User, make.user("admin").id)
+        case = practice.create(admin, practice.CaseDetails("A practice home", "An invented flat.", "2026.4", "under_1"))
+        practice.set_reference(case, admin, {item.id: "2" for item in practice.definition_of(case).items})
+        practice.publish(case, admin)
+        db.session.commit()
+        case_id = case.id
     return {
         "mine": mine,
         "other": other,
+        "case": case_id,
         "child": child.id,
         "submitted": submitted,
         "draft": draft,
@@ -301,12 +328,13 @@ def test_every_route_is_in_the_access_matrix(app):
         "request": 8,
         "address": 9,
         "entry": 9,
+        "case": 10,
     }
     urls = app.url_map.bind("localhost")
     covered = {
         (method, urls.match(route.format(**sample), method)[0])
         for method, route in CASEWORK + READ_ONLY_ROWS + AUDITOR_ONLY + ADMIN + TEAM_PAGES + PUBLIC + REGISTER + API_V1
-    }
+    } | {(method, urls.match(route.format(**sample), method)[0]) for method, route, _ in PRACTICE}
     routes = {
         (method, rule.endpoint) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
     }
@@ -365,6 +393,19 @@ class TestEveryRouteAsEveryRole:
     def test_admins_manage_accounts_not_casework(self, app, make, signed_in, shared_world, method, route):
         client = signed_in(make.user("admin"))
         assert request_as(client, method, route.format(**shared_world)).status_code == 404
+
+    @pytest.mark.parametrize("role", ["practitioner", "supervisor", "auditor", "admin"])
+    @pytest.mark.parametrize("method, route, allowed", PRACTICE)
+    def test_practice_cases_by_role(self, app, make, signed_in, shared_world, role, method, route, allowed):
+        client = signed_in(make.user(role, shared_world["mine"] if role in ("practitioner", "supervisor") else None))
+        before = denied_rows(app)
+        response = request_as(client, method, route.format(**shared_world))
+        if role in allowed:
+            assert response.status_code in (200, 302)
+            assert denied_rows(app) == before
+        else:
+            assert response.status_code == 404
+            assert denied_rows(app) == before + 1
 
     @pytest.mark.parametrize("method, route", CASEWORK + ADMIN + AUDITOR_ONLY + TEAM_PAGES)
     def test_signed_out_visitors_are_sent_to_sign_in(self, app, shared_world, method, route):
@@ -440,6 +481,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_csrf_token(app, 
                         "request_id": world["request"],
                         "address_id": world["address"],
                         "entry_id": world["entry"],
+                        "case_id": world["case"],
                     }[m.group(1)]
                 ),
                 rule.rule,
@@ -534,6 +576,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "request_id",  # an information request about the child
             "address_id",  # one of the child's addresses
             "entry_id",  # an entry of the child's family history
+            "case_id",  # a practice case (calibration)
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
         }, rule.rule

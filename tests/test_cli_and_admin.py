@@ -72,6 +72,8 @@ def test_seed_demo_loads_the_invented_teams_accounts_and_children(app):
             "north-worker@example.org",
             "north-supervisor@example.org",
             "north-practitioner@example.org",
+            "north-worker-3@example.org",
+            "north-worker-4@example.org",
             "south-worker@example.org",
             "south-supervisor@example.org",
             "auditor@example.org",

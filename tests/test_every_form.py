@@ -76,6 +76,7 @@ def every_form(app, make, signed_in, world):  # noqa: F811
         "request_id": world["request"],
         "address_id": world["address"],
         "entry_id": world["entry"],
+        "case_id": world["case"],
     }
     clients = {
         "admin": signed_in(make.user("admin")),

@@ -19,6 +19,8 @@ ELSEWHERE = {
     # A joint visit's pages need a joint visit, which the shared world does not have.
     "/assessments/<int:assessment_id>/joint": "joint_visit_viewed: tests/test_joint_visits.py",
     "/assessments/<int:assessment_id>/joint/<section_id>": "section_viewed: tests/test_joint_visits.py",
+    "/practice-cases/<int:case_id>/grade": "practice_case_viewed (a practitioner's page): tests/test_practice.py",
+    "/practice-cases/<int:case_id>/result": "practice_result_viewed (a practitioner's page): tests/test_practice.py",
 }
 
 
@@ -46,6 +48,7 @@ def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_i
         "request_id": world["request"],
         "address_id": world["address"],
         "entry_id": world["entry"],
+        "case_id": world["case"],
         "filename": "x",
     }
     unaudited, checked = [], 0

@@ -18,6 +18,7 @@ from heat.models import (
     Export,
     JointGrading,
     PlanChange,
+    PracticeCase,
     Team,
     Transfer,
     User,
@@ -347,3 +348,30 @@ def visible_ids(user: User, ids: list[int]) -> set[int]:
         return set()
     query = children_query(user).with_only_columns(Child.id).where(Child.id.in_(ids))
     return set(db.session.scalars(query))
+
+
+# Calibration cases: administrators manage them; practitioners grade published ones and see their
+# own grades only; supervisors see their own team's agreement with the reference.
+
+
+def practice_case_to_manage(user: User, case_id: int) -> PracticeCase:
+    case = db.session.get(PracticeCase, case_id)
+    if case is None or user.role != "admin":
+        raise deny(user, f"practice case {case_id}")
+    return case
+
+
+def practice_case_to_grade(user: User, case_id: int) -> PracticeCase:
+    """A published case, for a practitioner in a team (their grades join that team's spread)."""
+    case = db.session.get(PracticeCase, case_id)
+    if case is None or not case.published or user.role != "practitioner" or user.team_id is None:
+        raise deny(user, f"practice case {case_id}")
+    return case
+
+
+def practice_team_for(user: User, case_id: int) -> tuple[PracticeCase, int]:
+    """A published case and the team whose agreement a supervisor sees: their own."""
+    case = db.session.get(PracticeCase, case_id)
+    if case is None or not case.published or user.role != "supervisor" or user.team_id is None:
+        raise deny(user, f"practice case {case_id}")
+    return case, user.team_id

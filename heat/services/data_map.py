@@ -193,6 +193,31 @@ _STAFF = "staff data, not about a child: accounts are deactivated, not erased, a
 
 MAP: dict[str, Entry] = {
     "teams": Entry(NONE, "a team's name: no child's data", plain=("id", "name")),
+    # Calibration cases (services/practice.py) are training: an invented home, never a child's record.
+    "practice_cases": Entry(
+        NONE,
+        "a practice case written for training (an invented home) and its reference grades: no child's record",
+        plain=(
+            "id",
+            "title",
+            "description",
+            "checklist_version",
+            "age_group",
+            "status",
+            "reference_grades",
+            "created_by_id",
+            "created_at",
+            "published_by_id",
+            "published_at",
+        ),
+    ),
+    "practice_attempts": Entry(
+        KEEP,
+        "a practitioner's grades of a practice case: staff data about their grading, not about a child; "
+        "kept with their account",
+        personal=("grades",),
+        plain=("id", "case_id", "user_id", "team_id", "submitted_at"),
+    ),
     "users": Entry(
         KEEP,
         _STAFF,

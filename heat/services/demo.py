@@ -1,4 +1,5 @@
-"""Invented demo data: two teams, six accounts, four children, and a history of real, scored visits.
+"""Invented demo data: two teams, nine accounts, four children, a history of real, scored visits,
+and a practice case three of North's practitioners have graded.
 
 Never loaded in production. Every name here is made up.
 """
@@ -20,6 +21,7 @@ from heat.services import (
     history,
     joint,
     no_access,
+    practice,
     register,
     reviews,
 )
@@ -32,6 +34,9 @@ ACCOUNTS = [
     ("north-worker@example.org", "Nadia Patel", "practitioner", "North"),
     ("north-supervisor@example.org", "Sam Okafor", "supervisor", "North"),
     ("north-practitioner@example.org", "Priya Shah", "practitioner", "North"),
+    # North's other practitioners: their grades of the practice case make the team's spread.
+    ("north-worker-3@example.org", "Ben Adeyemi", "practitioner", "North"),
+    ("north-worker-4@example.org", "Ola Nowak", "practitioner", "North"),
     ("south-worker@example.org", "Tom Reid", "practitioner", "South"),
     ("south-supervisor@example.org", "Grace Lin", "supervisor", "South"),
     ("auditor@example.org", "Alex Morgan", "auditor", None),
@@ -331,6 +336,7 @@ def load(today: dt.date | None = None) -> None:
         "Previous health visitor says the family moved from Westshire in the spring; two missed health reviews there.",
     )
     _joint_visits(today, teams["North"], north_worker, users["north-practitioner@example.org"], supervisor, mia)
+    _practice_case(users)
 
 
 # Joint visits in North: Priya Shah graded twelve visits of three children alongside Nadia Patel, and
@@ -396,6 +402,76 @@ def _joint_visits(today: dt.date, team: Team, first: User, second: User, supervi
         refresh_summary(c)
     latest = max(history.recorded_visits(mia.id), key=lambda a: a.visit_date or today)
     joint.invite(first, latest, second)
+
+
+PRACTICE_DESCRIPTION = "\n".join(
+    (
+        "A two-bedroom first-floor flat, visited unannounced on a cold afternoon. Mother and her 5-month-old son "
+        "are at home; her partner arrives during the visit.",
+        "The flat smells of stale smoke and of nappies. Two full nappy sacks sit by the front door and the living "
+        "room floor is sticky, with crumbs and a spilt drink by the sofa.",
+        "Kitchen: formula, baby rice and a little fresh food. The fridge works and is clean. Three used bottles "
+        "stand unwashed by the sink; mother says she rinses them under the hot tap. The kettle is at the front of "
+        "the worktop with its flex hanging down.",
+        "Bathroom: clean and working, hot water very hot at the tap. Mother says she bathes the baby in a bath seat "
+        "and 'pops out to grab a towel sometimes'. Razors and paracetamol are on the side of the bath.",
+        "Sleep: a cot in mother's room with a firm mattress, but a pillow, a thick duvet and two soft toys are in "
+        "it. Mother says the baby often falls asleep with her on the sofa in the evening, and her partner smokes.",
+        "Safety: no smoke alarm on the ceiling (mother says it was taken down because it kept going off). Laundry "
+        "capsules are in an open box on the kitchen floor. The partner's dog is friendly and stays in the kitchen.",
+        "The heating is on and the flat is warm. There are a few toys and a play mat, and the baby has clean "
+        "clothes of his own. No outside space.",
+        "Mother listens and moves the capsules and the kettle while you are there; she says the sofa sleeping "
+        "'only happens when he won't settle'.",
+    )
+)
+# The reference: 2 Adequate wherever the description gives no worry, otherwise as below.
+PRACTICE_REFERENCE = {
+    "general.smell": "3",
+    "general.floors": "3",
+    "general.rubbish": "3",
+    "kitchen.bottles": "3",
+    "kitchen.hot": "3",
+    "bathing.hot_water": "3",
+    "bathing.never_alone": "4",
+    "bathing.reach": "3",
+    "sleep.night": "3",
+    "sleep.mattress": "4",
+    "sleep.sharing": "4",
+    "safety.products": "4",
+    "safety.smoking": "3",
+    "outside.rubbish": "NA",
+    "outside.water": "NA",
+    "outside.boundary": "NA",
+    "warmth.heating": "1",
+    "carer.awareness": "3",
+}
+# How each demo practitioner's grades differ from the reference.
+PRACTICE_ATTEMPTS = {
+    "north-practitioner@example.org": {"general.floors": "2", "sleep.sharing": "5", "kitchen.hot": "2"},
+    "north-worker-3@example.org": {"bathing.never_alone": "2", "sleep.mattress": "2", "safety.products": "3"},
+    "north-worker-4@example.org": {"general.smell": "4", "carer.awareness": "2"},
+}
+
+
+def _practice_case(users: dict[str, User]) -> None:
+    """A published practice case, graded by three of North's practitioners (not by north-worker,
+    who can try it in the demo and then see the team's spread)."""
+    admin = users["admin@example.org"]
+    case = practice.create(
+        admin,
+        practice.CaseDetails(
+            "A first-floor flat with a 5-month-old",
+            PRACTICE_DESCRIPTION,
+            checklists.current_definition().version,
+            "under_1",
+        ),
+    )
+    reference = {item.id: PRACTICE_REFERENCE.get(item.id, "2") for item in practice.definition_of(case).items}
+    practice.set_reference(case, admin, reference)
+    practice.publish(case, admin)
+    for email, differences in PRACTICE_ATTEMPTS.items():
+        practice.submit(case, users[email], {**reference, **differences})
 
 
 def _grade_for(item_id: str, visit: int) -> str:
