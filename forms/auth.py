@@ -5,7 +5,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from forms.fields import safe_text, submit
+from forms.fields import choice, safe_text, submit
+from heat.models import EMAIL_CHOICES
 
 
 class SignInForm(FlaskForm):
@@ -74,3 +75,15 @@ class SetUpTwoStepForm(FlaskForm):
 
 class EndSessionForm(FlaskForm):
     """A button: its CSRF token is all it carries."""
+
+
+class EmailChoiceForm(FlaskForm):
+    email_choice = choice(
+        "How do you want to hear about Red visits and decisions?",
+        EMAIL_CHOICES,
+        InputRequired("Select how you want to hear about Red visits and decisions"),
+        hint="Supervisors are emailed when a visit in their team is rated Red. Practitioners are emailed when a "
+        "supervisor records a decision on their visit. Everyone also gets a daily summary of visits due, "
+        "overdue information requests, and transfers and step-downs waiting.",
+    )
+    submit = submit("Save email choice")

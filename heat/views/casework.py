@@ -52,6 +52,7 @@ from heat.services import (
     family_copy,
     history,
     no_access,
+    notifications,
     paging,
     pending,
     register,
@@ -517,6 +518,7 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
         return "conflict"
     db.session.commit()
     tasks.render_pdfs([assessment.id])
+    tasks.notify(notifications.RED_SUBMITTED, assessment.id)  # when it is Red
     return "submitted"
 
 
