@@ -78,12 +78,11 @@ class EndSessionForm(FlaskForm):
 
 
 class EmailChoiceForm(FlaskForm):
+    """The hint, which says what each role is emailed about, is the template's."""
+
     email_choice = choice(
         "How do you want to hear about Red visits and decisions?",
         EMAIL_CHOICES,
         InputRequired("Select how you want to hear about Red visits and decisions"),
-        hint="Supervisors are emailed when a visit in their team is rated Red. Practitioners are emailed when a "
-        "supervisor records a decision on their visit. Everyone also gets a daily summary of visits due, "
-        "overdue information requests, and transfers and step-downs waiting.",
     )
     submit = submit("Save email choice")
