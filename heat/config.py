@@ -122,23 +122,29 @@ def backup_time(value: str | dt.time) -> dt.time:
 
 
 def check_mail(config: dict) -> None:
-    """Email is off unless HEAT_SMTP_URL is set; when it is, the sender and the address links
-    point at must be set too, and the URL must be one HEAT can use."""
+    """Email is off unless HEAT_SMTP_URL or HEAT_NOTIFY_API_KEY is set (not both); when one is,
+    what it needs must be set too, and every email's link needs HEAT_EXTERNAL_URL."""
     config["HEAT_DAILY_SUMMARY_AT"] = time_of_day("HEAT_DAILY_SUMMARY_AT", config["HEAT_DAILY_SUMMARY_AT"], "07:00")
-    url = config["HEAT_SMTP_URL"]
-    if not url:
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise RuntimeError("HEAT_SMTP_URL must look like smtp://mail.example.org:587 (or smtps:// for port 465)")
-    if "@" not in config["HEAT_MAIL_FROM"]:
+    url, notify = config["HEAT_SMTP_URL"], config["HEAT_NOTIFY_API_KEY"]
+    if url and notify:
+        raise RuntimeError("Set HEAT_SMTP_URL or HEAT_NOTIFY_API_KEY, not both: HEAT sends email one way")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise RuntimeError("HEAT_SMTP_URL must look like smtp://mail.example.org:587 (or smtps:// for port 465)")
+        if "@" not in config["HEAT_MAIL_FROM"]:
+            raise RuntimeError(
+                "HEAT_MAIL_FROM must be set to the address HEAT's emails come from when HEAT_SMTP_URL is set"
+            )
+    if notify and not config["HEAT_NOTIFY_TEMPLATE_ID"]:
         raise RuntimeError(
-            "HEAT_MAIL_FROM must be set to the address HEAT's emails come from when HEAT_SMTP_URL is set"
+            "HEAT_NOTIFY_TEMPLATE_ID must be set with HEAT_NOTIFY_API_KEY: the id of a Notify email template "
+            "whose subject is ((subject)) and whose message is ((body))"
         )
-    if not config["HEAT_EXTERNAL_URL"].startswith(("https://", "http://")):
+    if (url or notify) and not config["HEAT_EXTERNAL_URL"].startswith(("https://", "http://")):
         raise RuntimeError(
             "HEAT_EXTERNAL_URL must be set to the address users open HEAT at (https://heat.example.org) when "
-            "HEAT_SMTP_URL is set: every email links to it"
+            "emails are sent: every email links to it"
         )
 
 
@@ -216,10 +222,15 @@ def from_environment(instance_path: str) -> dict:
         "HEAT_OIDC_REQUIRE_MFA": switch("HEAT_OIDC_REQUIRE_MFA", False),
         "HEAT_PASSWORD_SIGN_IN": switch("HEAT_PASSWORD_SIGN_IN", True),
         # Emails (heat/services/notifications.py), sent by the worker: through an SMTP server
-        # (smtp://user:password@host:587, STARTTLS when the server offers it) from HEAT_MAIL_FROM.
-        # Nothing is sent when HEAT_SMTP_URL is not set. Links in them start with HEAT_EXTERNAL_URL.
+        # (smtp://user:password@host:587, STARTTLS when the server offers it) from HEAT_MAIL_FROM,
+        # or through GOV.UK Notify (an API key and the id of a template of ((subject)) and ((body))).
+        # Nothing is sent when neither is set. Links in them start with HEAT_EXTERNAL_URL.
         "HEAT_SMTP_URL": os.environ.get("HEAT_SMTP_URL", "").strip(),
         "HEAT_MAIL_FROM": os.environ.get("HEAT_MAIL_FROM", "").strip(),
+        "HEAT_NOTIFY_API_KEY": os.environ.get("HEAT_NOTIFY_API_KEY", "").strip(),
+        "HEAT_NOTIFY_TEMPLATE_ID": os.environ.get("HEAT_NOTIFY_TEMPLATE_ID", "").strip(),
+        "HEAT_NOTIFY_BASE_URL": os.environ.get("HEAT_NOTIFY_BASE_URL", "").strip()
+        or "https://api.notifications.service.gov.uk",
         "HEAT_EXTERNAL_URL": os.environ.get("HEAT_EXTERNAL_URL", "").strip(),
         # The time of day (UTC, "HH:MM") the worker sends each user's daily summary.
         "HEAT_DAILY_SUMMARY_AT": os.environ.get("HEAT_DAILY_SUMMARY_AT", "07:00"),

@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import socket
+import threading
+import uuid
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import jwt
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -298,6 +303,70 @@ def test_nothing_is_sent_without_a_mail_setting(app, make, signed_in, inbox):
     assert inbox.messages == []
 
 
+class NotifyStandIn(BaseHTTPRequestHandler):
+    """A local HTTP server answering as GOV.UK Notify's API does to an email sent (no network)."""
+
+    received: list[dict] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append(
+            {
+                "path": self.path,
+                "authorization": self.headers["Authorization"],
+                "json": json.loads(self.rfile.read(length)),
+            }
+        )
+        answer = json.dumps({"id": str(uuid.uuid4()), "reference": None, "content": {}}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+def test_through_gov_uk_notify_the_official_client_sends_the_template_with_the_email(app, settings, make, signed_in):
+    service_id, secret, template_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotifyStandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    NotifyStandIn.received = []
+    notify_app = create_app(
+        {
+            **settings,
+            "HEAT_NOTIFY_API_KEY": f"heat_test-{service_id}-{secret}",
+            "HEAT_NOTIFY_TEMPLATE_ID": template_id,
+            "HEAT_NOTIFY_BASE_URL": f"http://127.0.0.1:{server.server_port}",
+            "HEAT_EXTERNAL_URL": EXTERNAL,
+        }
+    )
+    try:
+        team = make.team()
+        practitioner, supervisor = make.user("practitioner", team), make.user("supervisor", team)
+        child = make.child(team, FIRST, LAST)
+        w = signed_in_client(notify_app, practitioner)
+        assessment_id = submitted_visit(notify_app, w, child.id, TODAY, grades={"general.smell": "5"})
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        with notify_app.app_context():
+            db.engine.dispose()
+    [call] = NotifyStandIn.received
+    assert call["path"] == "/v2/notifications/email"
+    assert call["json"]["email_address"] == supervisor.email and call["json"]["template_id"] == template_id
+    personalisation = call["json"]["personalisation"]
+    assert personalisation["subject"] == f"Red visit to review today: {child.reference}"
+    assert f"{EXTERNAL}/assessments/{assessment_id}/review" in personalisation["body"]
+    assert FIRST not in json.dumps(call) and LAST not in json.dumps(call)
+    claims = jwt.decode(call["authorization"].removeprefix("Bearer "), secret, algorithms=["HS256"])
+    assert claims["iss"] == service_id  # signed with the key's secret, as Notify checks
+    assert [r.target_user_id for r in emails_audited(app, supervisor)] == [supervisor.id]
+
+
 @pytest.mark.parametrize(
     ("overrides", "refusal"),
     [
@@ -308,6 +377,11 @@ def test_nothing_is_sent_without_a_mail_setting(app, make, signed_in, inbox):
             "HEAT_EXTERNAL_URL must be set",
         ),
         ({"HEAT_DAILY_SUMMARY_AT": "7am"}, "HEAT_DAILY_SUMMARY_AT must be a time of day"),
+        ({"HEAT_NOTIFY_API_KEY": "heat-key"}, "HEAT_NOTIFY_TEMPLATE_ID must be set"),
+        (
+            {"HEAT_NOTIFY_API_KEY": "heat-key", "HEAT_SMTP_URL": "smtp://mail.example.org:587"},
+            "not both",
+        ),
     ],
 )
 def test_mail_settings_that_cannot_work_refuse_to_start(settings, overrides, refusal):

@@ -3,10 +3,11 @@ decision recorded goes to the practitioner who submitted the visit; and each day
 practitioner and supervisor gets a summary of what waits for them. A user who chose "In a daily
 summary" in Your account gets the Reds and decisions in that summary instead.
 
-Only the worker sends (heat/tasks.py), never a web request; nothing is sent when HEAT_SMTP_URL is
-not set. An email names a case by its reference and links to HEAT: never a child's name, address
-or grades. Every email sent is an audit row ("email_sent", naming the recipient), which is also
-how a retried task knows whom it has already written to. The caller's task retries a failure.
+Only the worker sends (heat/tasks.py), never a web request, through SMTP or GOV.UK Notify
+(heat/mail.py); nothing is sent when neither HEAT_SMTP_URL nor HEAT_NOTIFY_API_KEY is set. An
+email names a case by its reference and links to HEAT: never a child's name, address or grades.
+Every email sent is an audit row ("email_sent", naming the recipient), which is also how a
+retried task knows whom it has already written to. The caller's task retries a failure.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Email:
 
 
 def enabled() -> bool:
-    return bool(current_app.config["HEAT_SMTP_URL"])
+    return bool(current_app.config["HEAT_SMTP_URL"] or current_app.config["HEAT_NOTIFY_API_KEY"])
 
 
 def link(endpoint: str, **values: int) -> str:
@@ -54,8 +55,7 @@ def link(endpoint: str, **values: int) -> str:
 
 def send(email: Email) -> None:
     """Send one email, then record it in the audit trail and commit."""
-    config = current_app.config
-    mail.send(config["HEAT_SMTP_URL"], config["HEAT_MAIL_FROM"], email.to.email, email.subject, email.body)
+    mail.send(current_app.config, email.to.email, email.subject, email.body)
     audit.record(SENT, target_user_id=email.to.id, assessment_id=email.assessment_id, detail=email.about)
     db.session.commit()
 
