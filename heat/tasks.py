@@ -138,7 +138,8 @@ def requeue_stalled_pdfs() -> list[int]:
 
 
 # A failed email is tried again 5 times, 2 minutes apart; after that the task is recorded as
-# failed (the monitoring counts it, the log names it) and only the daily summary is left to say it.
+# failed (the monitoring counts it, the log names it), and a Red still waiting is in the
+# supervisors' daily summary.
 EMAIL_RETRIES = 5
 EMAIL_RETRY_SECONDS = 120
 

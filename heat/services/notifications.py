@@ -1,7 +1,8 @@
 """Emails to staff (issue 24): a Red visit submitted goes to the team's supervisors at once; a
 decision recorded goes to the practitioner who submitted the visit; and each day every
 practitioner and supervisor gets a summary of what waits for them. A user who chose "In a daily
-summary" in Your account gets the Reds and decisions in that summary instead.
+summary" in Your account gets the decisions in that summary instead; a supervisor's summary lists
+every Red still waiting for a decision, whatever their choice.
 
 Only the worker sends (heat/tasks.py), never a web request, through SMTP or GOV.UK Notify
 (heat/mail.py); nothing is sent when neither HEAT_SMTP_URL nor HEAT_NOTIFY_API_KEY is set. An
@@ -199,10 +200,10 @@ def daily_summary(user: User, since: dt.datetime, now: dt.datetime) -> Email | N
         lines += _part("Transfers waiting for you to acknowledge", [t.child for t in transfers])
         step_downs = [c for c in child_record.plan_changes_to_decide(user) if c.status == "requested"]
         lines += _part("Step-downs waiting for a decision", [c.child for c in step_downs])
+        # Still waiting whatever the choice: an email straight away may have failed for good.
+        reds = dashboard.reds_waiting(user.team_id or 0, now)
+        lines += _part("Red visits waiting for a decision", [c for r in reds for c in r.assessment.children])
     if user.email_choice == "daily":
-        if user.role == "supervisor":
-            reds = dashboard.reds_waiting(user.team_id or 0, now)
-            lines += _part("Red visits waiting for a decision", [c for r in reds for c in r.assessment.children])
         decided = db.session.execute(
             select(ReviewDecision, Assessment)
             .join(Assessment, Assessment.id == ReviewDecision.assessment_id)
