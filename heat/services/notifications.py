@@ -142,10 +142,10 @@ def send_event(event: str, assessment_id: int) -> int:
         return 0
     emails = EVENTS[event](assessment)
     done = _already_sent(assessment_id, emails[0].about) if emails else set()
-    for email in emails:
-        if email.to.id not in done:
-            send(email)
-    return len([e for e in emails if e.to.id not in done])
+    waiting = [email for email in emails if email.to.id not in done]
+    for email in waiting:
+        send(email)
+    return len(waiting)
 
 
 # The daily summary.
