@@ -5,7 +5,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from forms.fields import safe_text, submit
+from forms.fields import choice, safe_text, submit
+from heat.models import EMAIL_CHOICES
 
 
 class SignInForm(FlaskForm):
@@ -74,3 +75,14 @@ class SetUpTwoStepForm(FlaskForm):
 
 class EndSessionForm(FlaskForm):
     """A button: its CSRF token is all it carries."""
+
+
+class EmailChoiceForm(FlaskForm):
+    """The hint, which says what each role is emailed about, is the template's."""
+
+    email_choice = choice(
+        "How do you want to hear about Red visits and decisions?",
+        EMAIL_CHOICES,
+        InputRequired("Select how you want to hear about Red visits and decisions"),
+    )
+    submit = submit("Save email choice")

@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from heat.files import open_private, private_folder
 
@@ -103,16 +104,48 @@ def team_contacts(text: str) -> dict[str, str]:
     return contacts
 
 
-def backup_time(value: str | dt.time) -> dt.time:
-    """HEAT_BACKUP_AT: the time of day (UTC, 24-hour "HH:MM") the worker takes the daily backup."""
+def time_of_day(name: str, value: str | dt.time, example: str) -> dt.time:
+    """A setting that is a time of day (UTC, 24-hour "HH:MM"), such as HEAT_BACKUP_AT."""
     if isinstance(value, dt.time):
         return value
     try:
         return dt.time.fromisoformat(value.strip())
     except ValueError:
         raise RuntimeError(
-            f"HEAT_BACKUP_AT must be a time of day as HH:MM (UTC), for example 02:00, not {value!r}"
+            f"{name} must be a time of day as HH:MM (UTC), for example {example}, not {value!r}"
         ) from None
+
+
+def backup_time(value: str | dt.time) -> dt.time:
+    """HEAT_BACKUP_AT: the time of day the worker takes the daily backup."""
+    return time_of_day("HEAT_BACKUP_AT", value, "02:00")
+
+
+def check_mail(config: dict) -> None:
+    """Email is off unless HEAT_SMTP_URL or HEAT_NOTIFY_API_KEY is set (not both); when one is,
+    what it needs must be set too, and every email's link needs HEAT_EXTERNAL_URL."""
+    config["HEAT_DAILY_SUMMARY_AT"] = time_of_day("HEAT_DAILY_SUMMARY_AT", config["HEAT_DAILY_SUMMARY_AT"], "07:00")
+    url, notify = config["HEAT_SMTP_URL"], config["HEAT_NOTIFY_API_KEY"]
+    if url and notify:
+        raise RuntimeError("Set HEAT_SMTP_URL or HEAT_NOTIFY_API_KEY, not both: HEAT sends email one way")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise RuntimeError("HEAT_SMTP_URL must look like smtp://mail.example.org:587 (or smtps:// for port 465)")
+        if "@" not in config["HEAT_MAIL_FROM"]:
+            raise RuntimeError(
+                "HEAT_MAIL_FROM must be set to the address HEAT's emails come from when HEAT_SMTP_URL is set"
+            )
+    if notify and not config["HEAT_NOTIFY_TEMPLATE_ID"]:
+        raise RuntimeError(
+            "HEAT_NOTIFY_TEMPLATE_ID must be set with HEAT_NOTIFY_API_KEY: the id of a Notify email template "
+            "whose subject is ((subject)) and whose message is ((body))"
+        )
+    if (url or notify) and not config["HEAT_EXTERNAL_URL"].startswith(("https://", "http://")):
+        raise RuntimeError(
+            "HEAT_EXTERNAL_URL must be set to the address users open HEAT at (https://heat.example.org) when "
+            "emails are sent: every email links to it"
+        )
 
 
 def from_environment(instance_path: str) -> dict:
@@ -188,6 +221,19 @@ def from_environment(instance_path: str) -> dict:
         # The provider must vouch for two factors (amr/acr); HEAT's own second step is then skipped.
         "HEAT_OIDC_REQUIRE_MFA": switch("HEAT_OIDC_REQUIRE_MFA", False),
         "HEAT_PASSWORD_SIGN_IN": switch("HEAT_PASSWORD_SIGN_IN", True),
+        # Emails (heat/services/notifications.py), sent by the worker: through an SMTP server
+        # (smtp://user:password@host:587, STARTTLS when the server offers it) from HEAT_MAIL_FROM,
+        # or through GOV.UK Notify (an API key and the id of a template of ((subject)) and ((body))).
+        # Nothing is sent when neither is set. Links in them start with HEAT_EXTERNAL_URL.
+        "HEAT_SMTP_URL": os.environ.get("HEAT_SMTP_URL", "").strip(),
+        "HEAT_MAIL_FROM": os.environ.get("HEAT_MAIL_FROM", "").strip(),
+        "HEAT_NOTIFY_API_KEY": os.environ.get("HEAT_NOTIFY_API_KEY", "").strip(),
+        "HEAT_NOTIFY_TEMPLATE_ID": os.environ.get("HEAT_NOTIFY_TEMPLATE_ID", "").strip(),
+        "HEAT_NOTIFY_BASE_URL": os.environ.get("HEAT_NOTIFY_BASE_URL", "").strip()
+        or "https://api.notifications.service.gov.uk",
+        "HEAT_EXTERNAL_URL": os.environ.get("HEAT_EXTERNAL_URL", "").strip(),
+        # The time of day (UTC, "HH:MM") the worker sends each user's daily summary.
+        "HEAT_DAILY_SUMMARY_AT": os.environ.get("HEAT_DAILY_SUMMARY_AT", "07:00"),
     }
 
 
@@ -213,3 +259,4 @@ def check(config: dict) -> None:
     if config["HEAT_BACKUP_KEEP"] < 1:
         raise RuntimeError("HEAT_BACKUP_KEEP must be 1 or more: how many daily backups to keep")
     config["HEAT_BACKUP_AT"] = backup_time(config["HEAT_BACKUP_AT"])
+    check_mail(config)

@@ -38,6 +38,9 @@ ROLES = {
     "auditor": "Auditor",
     "admin": "Administrator",
 }
+# How a user hears of a Red visit for their team or a decision on their visit ("Your account").
+EMAIL_CHOICES = {"immediate": "Immediately, one email each time", "daily": "In a daily summary"}
+
 PLAN_STATUSES = {
     "none": "No plan",
     "early_help": "Early help",
@@ -203,6 +206,9 @@ class User(UserMixin, Model):
     # A secret being set up (sealed), kept here until the user enters a code from it: never in
     # the session cookie, which is signed but not encrypted.
     totp_pending: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # EMAIL_CHOICES; and when the worker last sent (or found nothing for) their daily summary.
+    email_choice: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
+    daily_summary_at: Mapped[dt.datetime | None]
 
     team: Mapped[Team | None] = relationship()
 

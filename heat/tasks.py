@@ -1,4 +1,4 @@
-"""Background jobs on Huey: exports, and the PDF of each kept version. The queue object lives in
+"""Background jobs on Huey: exports, the PDF of each kept version, and emails to staff. The queue object lives in
 `heat.extensions`; `configure` (called by create_app) points it at the storage named by the
 HEAT_HUEY setting and remembers the app that tasks run in. Workers start from `worker.py`:
 `.venv/bin/huey_consumer worker.huey --workers 2`.
@@ -19,7 +19,8 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 from heat import database, monitoring
 from heat.extensions import db, huey
 from heat.files import private_file, private_folder
-from heat.services import audit, backup, exports, versions
+from heat.models import utcnow
+from heat.services import audit, backup, exports, notifications, versions
 
 _apps: list[Flask] = []
 log = logging.getLogger("heat")
@@ -134,6 +135,37 @@ def requeue_stalled_pdfs() -> list[int]:
     stalled = versions.requeue_stalled()
     _queue_renders(stalled)
     return stalled
+
+
+# A failed email is tried again 5 times, 2 minutes apart; after that the task is recorded as
+# failed (the monitoring counts it, the log names it), and a Red still waiting is in the
+# supervisors' daily summary.
+EMAIL_RETRIES = 5
+EMAIL_RETRY_SECONDS = 120
+
+
+@huey.task(retries=EMAIL_RETRIES, retry_delay=EMAIL_RETRY_SECONDS)
+def send_event_emails(event: str, assessment_id: int) -> None:
+    with _app().app_context():
+        notifications.send_event(event, assessment_id)
+
+
+def notify(event: str, assessment_id: int) -> None:
+    """After the caller's commit: queue the emails about an event (notifications.EVENTS), when
+    email is set up. A queue that cannot be reached is logged, never a failed page."""
+    if not notifications.enabled():
+        return
+    try:
+        send_event_emails(event, assessment_id)
+    except QUEUE_UNAVAILABLE as error:
+        log.error("Emails about assessment %s (%s) not queued: %s", assessment_id, event, database.reason(error))
+
+
+@huey.periodic_task(crontab())
+def send_daily_summaries() -> None:
+    """Every minute: the day's summaries once HEAT_DAILY_SUMMARY_AT has passed, by one worker at a time."""
+    with _app().app_context(), huey.lock_task("daily-summaries"):
+        notifications.send_daily_summaries(utcnow())
 
 
 @huey.periodic_task(crontab(minute="*/5"))

@@ -157,6 +157,7 @@ PUBLIC = [
     ("GET", "/account/password"),
     ("POST", "/account/password"),
     ("GET", "/account"),
+    ("POST", "/account/emails"),
     ("GET", "/account/sessions"),
     ("POST", "/account/sessions/end-others"),
     ("POST", "/account/sessions/1/end"),

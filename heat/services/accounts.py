@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult, func, select, update
 
 from heat import metrics
 from heat.extensions import db
-from heat.models import ROLES, ApiToken, AuditEvent, Team, User, new_session_token, utcnow
+from heat.models import EMAIL_CHOICES, ROLES, ApiToken, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit, sessions
 from heat.services.errors import FieldError
 from heat.services.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -168,6 +168,16 @@ def change_password(user: User, current: str, new: str, confirm: str) -> User:
     end_sessions(user)
     end_api_tokens(user, user)
     audit.record("password_changed", user=user, target_user_id=user.id)
+    return user
+
+
+def choose_emails(user: User, email_choice: str) -> User:
+    """The user's own choice (EMAIL_CHOICES): an email each time, or a daily summary."""
+    if email_choice not in EMAIL_CHOICES:
+        raise FieldError("email_choice", "Select how you want to hear about Red visits and decisions")
+    if email_choice != user.email_choice:
+        user.email_choice = email_choice
+        audit.record("email_choice_changed", user=user, target_user_id=user.id, detail=email_choice)
     return user
 
 

@@ -78,17 +78,20 @@ def dashboard_query(
     elif show == "stepped_down":
         query = query.where(stepped_down_since(today - dt.timedelta(days=STEPPED_DOWN_DAYS)))
     elif show == "overdue_visit":
-        query = query.where(
-            or_(
-                Child.next_visit_due < today,
-                and_(Child.last_visit_date.is_(None), Child.plan_status.in_(("cp", "cin"))),
-            )
-        )
+        query = query.where(visit_overdue(today))
     elif show in DASHBOARD_FILTERS:
         query = query.where(DASHBOARD_FILTERS[show])
     if plan in PLAN_STATUSES:
         query = query.where(Child.plan_status == plan)
     return query.order_by(*DASHBOARD_SORTS.get(sort, DASHBOARD_SORTS["rating"]), Child.id)
+
+
+def visit_overdue(today: dt.date) -> Any:
+    """SQL: the child's next visit was due before `today`, or a child on a plan was never visited."""
+    return or_(
+        Child.next_visit_due < today,
+        and_(Child.last_visit_date.is_(None), Child.plan_status.in_(("cp", "cin"))),
+    )
 
 
 def _plan_rank(column: Any) -> Any:

@@ -234,6 +234,8 @@ MAP: dict[str, Entry] = {
             "totp_since",
             "totp_last_step",
             "totp_pending",
+            "email_choice",
+            "daily_summary_at",
         ),
     ),
     "user_sessions": Entry(

@@ -23,11 +23,18 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from forms.auth import ChangePasswordForm, EndSessionForm, SecurityCodeForm, SetUpTwoStepForm, SignInForm
+from forms.auth import (
+    ChangePasswordForm,
+    EmailChoiceForm,
+    EndSessionForm,
+    SecurityCodeForm,
+    SetUpTwoStepForm,
+    SignInForm,
+)
 from heat.extensions import db
-from heat.models import User
+from heat.models import EMAIL_CHOICES, User
 from heat.security import start_session
-from heat.services import accounts, audit, mfa, pending, sessions, sso
+from heat.services import access, accounts, audit, mfa, notifications, pending, sessions, sso
 from heat.views import audited, carried_out
 
 bp = Blueprint("auth", __name__)
@@ -220,12 +227,31 @@ def set_up_two_step():
 @bp.route("/account")
 @login_required
 def account():
+    return _account_page(EmailChoiceForm(data={"email_choice": current_user.email_choice}))
+
+
+@bp.route("/account/emails", methods=["POST"])
+@login_required
+def email_choice():
+    """The user's own choice: an email each time there is a Red visit or a decision, or a daily summary."""
+    form = EmailChoiceForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and carried_out(form, lambda: accounts.choose_emails(user, form.email_choice.data)):
+        flash(f"Emails about Red visits and decisions: {EMAIL_CHOICES[user.email_choice].lower()}.", "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(form)
+
+
+def _account_page(form: EmailChoiceForm) -> str:
     user = current_user._get_current_object()
     return render_template(
         "auth/account.html",
         enrolled=mfa.enrolled(user),
         required=mfa.required(),
         recovery_left=mfa.recovery_codes_left(user) if mfa.enrolled(user) else 0,
+        form=form,
+        gets_emails=user.role in access.CASEWORK_ROLES,
+        emails_on=notifications.enabled(),
     )
 
 

@@ -53,6 +53,7 @@ from heat.services import (
     history,
     joint,
     no_access,
+    notifications,
     paging,
     pending,
     register,
@@ -530,6 +531,7 @@ def submit_from(assessment: Assessment, key: str | None, version) -> str:
         return "conflict"
     db.session.commit()
     tasks.render_pdfs([assessment.id])
+    tasks.notify(notifications.RED_SUBMITTED, assessment.id)  # when it is Red
     return "submitted"
 
 

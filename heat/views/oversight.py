@@ -19,7 +19,7 @@ from forms.oversight import (
 from heat import tasks
 from heat.extensions import db
 from heat.models import DECISIONS, utcnow
-from heat.services import access, audit, child_record, history, history_pdf, reviews, summaries
+from heat.services import access, audit, child_record, history, history_pdf, notifications, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
 from heat.services.decision_pack import decision_pack
 from heat.views import audited, carried_out, roles_required
@@ -59,6 +59,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         ),
     ):
         tasks.render_pdfs([assessment.id])
+        tasks.notify(notifications.DECISION_RECORDED, assessment.id)
         flash(f"Decision recorded: {DECISIONS[form.decision.data]}.", "success")
         return redirect(url_for("oversight.reviews"))
     child = assessment.children[0]
