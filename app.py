@@ -32,6 +32,7 @@ from heat.views import (
     ops,
     oversight,
     people,
+    practice,
     register,
 )
 
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(family_history.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(practice.bp)
 
 
 def _without_the_database(*, broken: bool) -> None:
