@@ -126,6 +126,9 @@ TEAM_PAGES = [
     ("POST", "/api/session/keep-alive"),
     ("GET", "/transfers"),
     ("GET", "/checklist/2026.4/guide.pdf"),
+    ("GET", "/practice"),
+    ("GET", "/practice/visits_on_time.csv"),
+    ("GET", "/practice.pdf"),
 ]
 # "Add a child": supervisors (their own team) and administrators (any team); tested in test_register.
 REGISTER = [("GET", "/children/new"), ("POST", "/children/new")]

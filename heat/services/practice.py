@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, and_, func, select
 from werkzeug.exceptions import NotFound
 
 from heat.checklist import practice
@@ -86,7 +86,7 @@ def _child_visits(scope: Scope, period: Period) -> list[practice.ChildVisit]:
             Assessment.team_id,
             Assessment.visit_date,
             Assessment.plan_status,
-            func.lag(Assessment.visit_date)
+            func.lag(Assessment.visit_date, type_=Date)
             .over(
                 partition_by=assessment_children.c.child_id,
                 order_by=(Assessment.visit_date, Assessment.id),
