@@ -22,6 +22,7 @@ from heat.checklist.practice import (
     practice_figures,
 )
 from heat.checklist.scoring import Answers
+from heat.reports.charts import measure_svg
 
 A, B, TEAM = 1, 2, 10
 D, T = dt.date, dt.datetime
@@ -184,3 +185,14 @@ def test_a_red_decided_on_the_local_day_counts_even_after_midnight_utc():
     )
     figures = measure_figures("reds_same_day", records, Period(D(2026, 6, 1), D(2026, 6, 30)))
     assert figures.overall.words("Red visits") == "0 of 1 Red visits (0%)"
+
+
+def test_a_measure_chart_names_the_months_that_fit_and_draws_only_months_with_a_figure():
+    three = measure_svg("Visits on time", [("Oct 2026", 50.0), ("Nov 2026", None), ("Dec 2026", 100.0)], "%", "c")
+    assert three.count("2026</text>") == 3 and ">100%</text>" in three and ">0%</text>" in three
+    assert three.count("<circle") == 2 and three.count("<polyline") == 1
+    two_years = measure_svg("No-access attempts", [(f"Month {n}", float(n)) for n in range(25)], "", "c")
+    assert two_years.count(">Month ") == 5  # every sixth month: 25 names would overlap
+    assert ">40</text>" in two_years  # a round top above the largest count, 24
+    empty = measure_svg("Reds decided the same working day", [("Oct 2026", None)], "%", "c")
+    assert "Nothing to count in this period" in empty and "<circle" not in empty

@@ -10,6 +10,7 @@ average's chart, never a lower one. `trend_summary` says in one sentence what th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -376,7 +377,12 @@ def measure_svg(title: str, points: list[tuple[str, float | None]], unit: str, c
             f'stroke="{LINES}" stroke-width="1"/>'
         )
         parts.append(_Panel.text(left - 6, y(value) + 4, f"{value:g}{unit if unit == '%' else ''}", "end", GREY))
+    # Every month named when the names fit side by side, else every second, third ... month.
+    widest = max((len(label) for label, _ in points), default=0) * CHAR_W + 10
+    every = 1 if count < 2 else max(1, math.ceil(widest / (plot_w / (count - 1))))
     for i, (label, _) in enumerate(points):
+        if i % every:
+            continue
         anchor = "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
         parts.append(_Panel.text(x(i), MEASURE_H - 8, label, anchor))
     drawn = [(x(i), y(v)) for i, (_, v) in enumerate(points) if v is not None]

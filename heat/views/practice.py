@@ -37,7 +37,7 @@ def _charts(quality: practice_service.PracticeQuality) -> dict[str, Markup]:
     charts = {}
     for figures in quality.measures:
         unit = "%" if figures.measure.kind == SHARE else "hours" if figures.measure.kind == MEDIAN else ""
-        points = [(f"{month:%b %y}", figure.value) for month, figure in figures.by_month]
+        points = [(f"{month:%b %Y}", figure.value) for month, figure in figures.by_month]
         charts[figures.measure.id] = Markup(
             measure_svg(figures.measure.title, points, unit, f"chart-{figures.measure.id}")
         )
