@@ -27,9 +27,9 @@ def named(app, user: User, name: str) -> User:
     return user
 
 
-def recorded_visit(app, client, child_id: int, day: dt.date) -> int:
+def recorded_visit(app, client, child_id: int, day: dt.date, rooms: dict | None = None) -> int:
     visit_id = helpers.start(client, child_id)
-    helpers.complete(client, visit_id, definition(app), day=day)
+    helpers.complete(client, visit_id, definition(app), day=day, rooms=rooms)
     assert helpers.submit(client, visit_id).status_code == 302
     return visit_id
 
@@ -37,7 +37,8 @@ def recorded_visit(app, client, child_id: int, day: dt.date) -> int:
 @pytest.fixture(scope="class")
 def shared_world(app):
     """North: Priya visits one child on Tue 1 and Mon 14 September 2026 (9 working days apart, on
-    time for a Child Protection plan's 10), Sam another child on 2 September; the supervisor decides
+    time for a Child Protection plan's 10), Sam another child on 2 September, where the sleeping
+    place was refused (its grades then on the carer's word); the supervisor decides
     Priya's second visit. Other team: one visit on 3 September. Every visit unannounced."""
     make = Factory(app)
     try:
@@ -50,7 +51,7 @@ def shared_world(app):
         first, second = make.child(north), make.child(north)
         recorded_visit(app, clients[priya.id], first.id, D(2026, 9, 1))
         decided = recorded_visit(app, clients[priya.id], first.id, D(2026, 9, 14))
-        recorded_visit(app, clients[sam.id], second.id, D(2026, 9, 2))
+        recorded_visit(app, clients[sam.id], second.id, D(2026, 9, 2), rooms={"sleeping_place": "refused"})
         recorded_visit(app, clients[elsewhere.id], make.child(other).id, D(2026, 9, 3))
         answer = helpers.decide(clients[boss.id], decided, "agreed", "Seen the home; the plan stands.")
         assert answer.status_code == 302
@@ -95,6 +96,12 @@ class TestPracticeQuality:
         unannounced = section(html, "unannounced")
         assert "North team: 3 of 3 visits (100%)" in unannounced.get_text(" ", strip=True)
         assert "Olu Elsewhere" not in html and "Other" not in helpers.page(html).select_one("main").get_text()
+        # Babies: 3 rooms that must be seen and 8 must-see items at each visit; Sam's sleeping place refused.
+        must_see = section(html, "must_see_seen")
+        assert row(must_see, "By practitioner", "Priya Invented") == "22 of 22 rooms and items (100%)"
+        assert row(must_see, "By practitioner", "Sam Madeup") == "10 of 11 rooms and items (90.9%)"
+        assert row(section(html, "carer_word"), "By practitioner", "Priya Invented").startswith("0 of ")
+        assert not row(section(html, "carer_word"), "By practitioner", "Sam Madeup").startswith("0 of ")
         # The visits were submitted today, after the period: decisions count by when they were submitted.
         assert "North team: No decisions" in section(html, "decision_time").get_text(" ", strip=True)
         assert on_time.select_one("svg title").get_text() == "Visits on time"

@@ -282,6 +282,14 @@ def must_see_seen(records: Records, period: Period) -> list[Observation]:
     return found
 
 
+def counted_items(definition: Definition) -> frozenset[str]:
+    """The items whose grades the measures read: those of the safety-critical areas and of the
+    areas of rooms that must be seen, and the must-see items. No other grade changes a figure."""
+    areas = {d.id for d in definition.domains if d.safety_critical}
+    areas |= {r.domain for r in definition.rooms if r.must_be_seen and r.domain}
+    return frozenset(i.id for i in definition.items if i.domain_id in areas or i.must_see)
+
+
 def carer_word(records: Records, period: Period) -> list[Observation]:
     """Each grade (1 to 5) in a safety-critical area: resting only on the parent or carer's word, or not."""
     found = []

@@ -121,6 +121,11 @@ def _child_visits(scope: Scope, period: Period) -> list[practice.ChildVisit]:
     ]
 
 
+def _counted_items() -> list[str]:
+    definitions = current_app.extensions["heat_definitions"].values()
+    return sorted(frozenset[str]().union(*(practice.counted_items(d) for d in definitions)))
+
+
 def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
     """The period's recorded visits with their grades, sources and rooms, read as plain rows."""
     in_period = and_(*_visit_filter(scope), Assessment.visit_date.between(period.start, period.end))
@@ -142,7 +147,7 @@ def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
     sources: dict[int, dict[str, str | None]] = defaultdict(dict)
     for visit_id, item_id, grade, source in db.session.execute(
         select(ItemGrade.assessment_id, ItemGrade.item_id, ItemGrade.grade, ItemGrade.evidence_source).where(
-            ItemGrade.assessment_id.in_(ids)
+            ItemGrade.assessment_id.in_(ids), ItemGrade.item_id.in_(_counted_items())
         )
     ):
         grades[visit_id][item_id] = grade
