@@ -531,6 +531,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "entry_id",  # an entry of the child's family history
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
+            "measure_id",  # a Practice quality measure ("visits_on_time"): no record
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:
