@@ -89,3 +89,4 @@ bench: install-dev assets
 	$(BIN)/python bench/submit.py
 	$(BIN)/python bench/slow_visit.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/practice_quality.py

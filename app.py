@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(practice.bp)
 
 
 def _without_the_database(*, broken: bool) -> None:

@@ -175,3 +175,28 @@ class AuditSearchForm(FlaskForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date must be the same as or after the start date")
+
+
+class PracticePeriodForm(FlaskForm):
+    """The period of the Practice quality page: both dates, or neither (the last three months)."""
+
+    class Meta:
+        csrf = False  # a GET page: it changes nothing
+
+    date_from = GovDateField("From", [not_before(MIN_YEAR)])
+    date_to = GovDateField("To", [not_before(MIN_YEAR)])
+
+    def validate_date_from(self, field):
+        if field.data is None and not field.errors and self.date_to.data is not None:
+            raise ValidationError("Enter the start date")
+
+    def validate_date_to(self, field):
+        if field.data is None and not field.errors and self.date_from.data is not None:
+            raise ValidationError("Enter the end date")
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must be the same as or after the start date")
+        if field.data and self.date_from.data and (field.data - self.date_from.data).days > PRACTICE_MAX_DAYS:
+            raise ValidationError("The period must be 2 years or shorter")
+
+
+PRACTICE_MAX_DAYS = 731

@@ -134,6 +134,9 @@ TEAM_PAGES = [
     ("GET", "/transfers"),
     ("GET", "/checklist/2026.4/guide.pdf"),
     ("GET", "/practice/agreement"),
+    ("GET", "/practice"),
+    ("GET", "/practice/visits_on_time.csv"),
+    ("GET", "/practice.pdf"),
 ]
 # "Add a child": supervisors (their own team) and administrators (any team); tested in test_register.
 REGISTER = [("GET", "/children/new"), ("POST", "/children/new")]
@@ -580,6 +583,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "case_id",  # a practice case (calibration)
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
+            "measure_id",  # a Practice quality measure ("visits_on_time"): no record
         }, rule.rule
     client = signed_in(make.user("practitioner", world["other"]))
     for path in ["/caseload", f"/children/{world['child']}"]:

@@ -11,10 +11,10 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from heat.checklist.working_days import add_working_days
 from heat.extensions import db
 from heat.models import AuditEvent, Child, FamilyHistoryEntry, PlanChange, ReviewDecision
 from heat.services.demo import DEMO_PASSWORD
-from heat.services.summaries import add_working_days
 from tests import helpers
 from tests.conftest import csrf_token, sign_in, signed_in_client
 from tests.test_assessment_flow import count, definition, stored

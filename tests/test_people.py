@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from heat.checklist import working_days
 from heat.checklist.definition import TrendSettings
 from heat.checklist.trends import AdultSeen, VisitSummary, adult_flags
 from heat.extensions import db
@@ -216,8 +217,8 @@ def test_an_unanswered_request_is_flagged_after_the_definitions_working_days(app
         agency_id = db.session.scalar(select(Agency.id))
     today = dt.date.today()
     limit = definition(app).trends.request_working_days
-    late = agencies.working_days_before(today, limit)
-    recent = agencies.working_days_before(today, limit - 1)
+    late = working_days.working_days_before(today, limit)
+    recent = working_days.working_days_before(today, limit - 1)
     for day, what in ((late, "Records from the last two years."), (recent, "Missed appointments.")):
         asked = {
             "csrf_token": w.token,
@@ -273,7 +274,7 @@ def test_a_request_can_be_amended_or_withdrawn_audited_and_overdue_counts_from_t
     with app.app_context():
         request_id = db.session.scalar(select(agencies.InformationRequest.id))
         limit = definition(app).trends.request_working_days
-        due = agencies.add_working_days(half_a_year, limit)
+        due = working_days.add_working_days(half_a_year, limit)
     overdue = (dt.date.today() - due).days
     page = helpers.page(w.get(f"/children/{child.id}/people").get_data(as_text=True)).get_text(" ")
     assert f"Not received: {overdue} days overdue" in page

@@ -50,6 +50,7 @@ def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_i
         "entry_id": world["entry"],
         "case_id": world["case"],
         "filename": "x",
+        "measure_id": "visits_on_time",
     }
     unaudited, checked = [], 0
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

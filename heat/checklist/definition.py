@@ -238,8 +238,16 @@ class Definition:
     def asked(self, ages: frozenset[str] | None = None, rooms: Mapping[str, str] | None = None) -> frozenset[str]:
         """The ids of the items a visit asks: those for the ages of its children (every item when
         the ages are not known), less the items of a room that is not in this home."""
-        absent = {r.domain for r in self.rooms if r.domain and (rooms or {}).get(r.id) == ROOM_NOT_IN_HOME}
-        return frozenset(i.id for i in self.items if i.asked_for(ages) and i.domain_id not in absent)
+        absent = frozenset(r.domain for r in self.rooms if r.domain and (rooms or {}).get(r.id) == ROOM_NOT_IN_HOME)
+        asked = self._asked.get((ages, absent))
+        if asked is None:  # worked out once per set of ages and absent rooms: pages over many visits ask often
+            asked = frozenset(i.id for i in self.items if i.asked_for(ages) and i.domain_id not in absent)
+            self._asked[(ages, absent)] = asked
+        return asked
+
+    @cached_property
+    def _asked(self) -> dict[tuple[frozenset[str] | None, frozenset[str]], frozenset[str]]:
+        return {}
 
 
 # Parameters each rule needs, with their valid range; scoring.RULES holds the functions.

@@ -10,6 +10,7 @@ average's chart, never a lower one. `trend_summary` says in one sentence what th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -346,3 +347,63 @@ def trend_summary(
         changes = ", ".join(f"{m.date} ({'stepped down to ' if m.event == 'step_down' else ''}{m.kind})" for m in plans)
         sentence += f" The plan changed on {changes}."
     return sentence
+
+
+MEASURE_W, MEASURE_H = 340, 168  # one small chart, the size of a trend panel
+
+
+def measure_svg(title: str, points: list[tuple[str, float | None]], unit: str, chart_id: str) -> str:
+    """One small chart of a practice measure month by month, drawn like a trend panel: the value up
+    the side (0 to 100 for a percentage, else 0 to a round number above the largest), the months
+    along the bottom, a black line through the months that have a figure and none through those
+    that do not. `unit` is "%", "hours" or "" (a count)."""
+    values = [v for _, v in points if v is not None]
+    top = 100.0 if unit == "%" else _round_up(max(values, default=0))
+    left, right, plot_top, bottom = 44, 14, 34, 30
+    plot_w, plot_h = MEASURE_W - left - right, MEASURE_H - plot_top - bottom
+    count = len(points)
+
+    def x(i: int) -> float:
+        return left + (plot_w / 2 if count == 1 else plot_w * i / (count - 1))
+
+    def y(value: float) -> float:
+        return plot_top + plot_h * (1 - value / top)
+
+    parts = [f'<text x="0" y="14" font-weight="bold" fill="{INK}">{escape(title)}</text>']
+    for step in range(5):
+        value = top * step / 4
+        parts.append(
+            f'<line x1="{left}" x2="{MEASURE_W - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{LINES}" stroke-width="1"/>'
+        )
+        parts.append(_Panel.text(left - 6, y(value) + 4, f"{value:g}{unit if unit == '%' else ''}", "end", GREY))
+    # Every month named when the names fit side by side, else every second, third ... month.
+    widest = max((len(label) for label, _ in points), default=0) * CHAR_W + 10
+    every = 1 if count < 2 else max(1, math.ceil(widest / (plot_w / (count - 1))))
+    for i, (label, _) in enumerate(points):
+        if i % every:
+            continue
+        anchor = "middle" if count == 1 else "start" if i == 0 else "end" if i == count - 1 else "middle"
+        parts.append(_Panel.text(x(i), MEASURE_H - 8, label, anchor))
+    drawn = [(x(i), y(v)) for i, (_, v) in enumerate(points) if v is not None]
+    if len(drawn) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in drawn)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{INK}" stroke-width="3.5"/>')
+    parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{INK}"/>' for px, py in drawn]
+    if not drawn:
+        parts.append(_Panel.text(left + plot_w / 2, y(top / 2), "Nothing to count in this period", "middle", GREY))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MEASURE_W} {MEASURE_H}" width="100%" role="img" '
+        f'aria-labelledby="{chart_id}-title" class="heat-chart heat-chart--measure" font-family="sans-serif" '
+        f'font-size="{FONT}"><title id="{chart_id}-title">{escape(title)}</title>{"".join(parts)}</svg>'
+    )
+
+
+def _round_up(largest: float) -> float:
+    """A round top for a count or hours axis that divides into 4 steps: 4, 8, 20, 40, 80, 200 ..."""
+    scale = 1.0
+    while True:
+        for base in (4, 8, 20, 40):
+            if base * scale >= largest:
+                return base * scale
+        scale *= 10

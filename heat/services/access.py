@@ -106,7 +106,7 @@ def caseload_query(user: User) -> Select:
     return children_query(user).options(selectinload(Child.team)).order_by(Child.last_name, Child.first_name, Child.id)
 
 
-PDF_ACTIONS = ("assessment_pdf", "history_pdf", "family_copy_pdf")
+PDF_ACTIONS = ("assessment_pdf", "history_pdf", "family_copy_pdf", "practice_pdf")
 
 
 def check_pdf_allowance(user: User) -> None:

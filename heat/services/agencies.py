@@ -10,21 +10,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from heat.checklist.working_days import add_working_days, working_days_before
 from heat.extensions import db
 from heat.models import Agency, Child, InformationRequest, Meeting, User
 from heat.services import audit
 from heat.services.checklists import current_definition
 from heat.services.errors import FieldError
-from heat.services.summaries import add_working_days
-
-
-def working_days_before(day: dt.date, days: int) -> dt.date:
-    """The date `days` working days (Monday to Friday) before `day`."""
-    while days > 0:
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
 
 
 def overdue_before(today: dt.date | None = None) -> dt.date:

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from heat.checklist.vocabulary import INCOMPLETE
+from heat.checklist.working_days import working_days_between
 from heat.extensions import db
 from heat.models import (
     PLAN_DECISIONS,
@@ -33,7 +34,7 @@ from heat.services import access, audit
 from heat.services.decision_pack import DecisionPack, decision_pack
 from heat.services.errors import FieldError
 from heat.services.history import history
-from heat.services.summaries import refresh_summary, visit_frequency, working_days_between
+from heat.services.summaries import refresh_summary, visit_frequency
 
 
 def pending_step_down(child: Child) -> PlanChange | None:

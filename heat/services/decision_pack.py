@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from heat.checklist.trends import Flag
 from heat.checklist.vocabulary import INCOMPLETE
+from heat.checklist.working_days import add_working_days
 from heat.models import (
     ACTIONS_OUTSTANDING,
     Action,
@@ -24,7 +25,6 @@ from heat.models import (
 )
 from heat.services import adults, agencies, family_history, no_access
 from heat.services.history import History, history, plan_changes
-from heat.services.summaries import add_working_days
 
 RECENT_DAYS = 92  # "in the last 3 months"
 

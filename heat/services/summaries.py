@@ -12,26 +12,10 @@ from flask import current_app
 from heat.checklist import trends
 from heat.checklist.definition import Room
 from heat.checklist.trends import VisitSummary
+from heat.checklist.working_days import add_working_days
 from heat.models import Assessment, Child
 from heat.services.checklists import definition_for
 from heat.services.history import History, history
-
-
-def add_working_days(day: dt.date, days: int) -> dt.date:
-    while days > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    days, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
 
 
 def visit_frequency(plan_status: str) -> int | None:

@@ -17,6 +17,7 @@ from forms.oversight import (
     review_form,
 )
 from heat import tasks
+from heat.checklist import working_days
 from heat.extensions import db
 from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, notifications, reviews, summaries
@@ -113,7 +114,7 @@ def dashboard() -> ResponseReturnValue:
         show=show,
         plan=plan,
         frequency=summaries.visit_frequency,
-        working_days=summaries.working_days_between,
+        working_days=working_days.working_days_between,
     )
 
 

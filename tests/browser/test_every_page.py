@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from heat.services.demo import DEMO_PASSWORD
-from tests.browser.test_tablet import seed
+from tests.browser.test_tablet import fill_date, seed
 
 PHONE = {"width": 320, "height": 740}
 
@@ -52,6 +52,7 @@ def test_sign_in_pages_and_their_errors(app, live_server, browser):
 def test_a_practitioners_pages(app, live_server, browser, javascript):
     seed(app)
     context, page = signed_in(browser, live_server, "north-worker@example.org", javascript)
+    visit(page, live_server + "/practice")
     visit(page, live_server + "/caseload")
     page.get_by_role("link", name="Mia Hughes").click()
     expect(page.get_by_role("heading", name="Mia Hughes")).to_be_visible()
@@ -93,6 +94,9 @@ def test_a_supervisors_pages(app, live_server, browser):
     visit(page, live_server + "/dashboard")
     for show in ("red", "incomplete", "flagged", "worse", "overdue_visit", "stepped_down"):
         visit(page, live_server + f"/dashboard?show={show}")
+    visit(page, live_server + "/practice")
+    fill_date(page, "From", "31", "2", "2026")
+    press(page, "Show figures")
     visit(page, live_server + "/reviews")
     page.get_by_role("link", name="Decide on the step-down").click()
     press(page, "Record decision")
@@ -105,7 +109,7 @@ def test_a_supervisors_pages(app, live_server, browser):
 def test_an_auditors_and_an_administrators_pages(app, live_server, browser):
     seed(app)
     context, page = signed_in(browser, live_server, "auditor@example.org")
-    for url in ("/caseload", "/dashboard", "/exports", "/audit"):
+    for url in ("/caseload", "/dashboard", "/practice", "/exports", "/audit"):
         visit(page, live_server + url)
     page.goto(live_server + "/exports")
     press(page, "Create export")

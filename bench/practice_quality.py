@@ -1,0 +1,109 @@
+"""The Practice quality page's time for one team of 50 practitioners and 5,000 children, as a ratio
+to the team dashboard's in the same run. Prints figures; asserts nothing.
+
+The data is bench/scale.py's generator (every visit scored by the real scoring code) for one team,
+its visits then shared out between the team's 50 practitioners. The page is timed over its default
+period (the last three months), the dashboard on its first page, each the median of three runs (after one to warm up).
+
+Run: .venv/bin/python bench/practice_quality.py [--small] [--database-url postgresql://...]
+--database-url names an empty PostgreSQL database: it is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from scale import empty, make_app, signed_in  # noqa: E402
+from sqlalchemy import func, select, update  # noqa: E402
+
+from heat.database import writing  # noqa: E402
+from heat.extensions import db  # noqa: E402
+from heat.models import Assessment, User  # noqa: E402
+from heat.services import scale  # noqa: E402
+
+FULL = {"practitioners": 50, "children": 5_000, "visits": 30_000}  # about 6 visits a child, every 14 days
+SMALL = {"practitioners": 5, "children": 500, "visits": 3_000}
+RUNS = 3
+
+
+def seed(sizes: dict) -> None:
+    info = scale.generate(teams=1, children=sizes["children"], visits=sizes["visits"])
+    team_id = info["team"]
+    password = db.session.scalar(select(User.password_hash).where(User.role == "supervisor"))
+    db.session.add_all(
+        User(
+            email=f"practitioner{team_id}-{n}@scale.example.org",
+            name=f"Scale practitioner {n:02d}",
+            role="practitioner",
+            team_id=team_id,
+            password_hash=password,
+        )
+        for n in range(2, sizes["practitioners"] + 1)
+    )
+    db.session.flush()
+    ids = list(db.session.scalars(select(User.id).where(User.role == "practitioner").order_by(User.id)))
+    for n, practitioner in enumerate(ids):  # each practitioner makes every 50th visit
+        db.session.execute(update(Assessment).where(Assessment.id % len(ids) == n).values(created_by_id=practitioner))
+    db.session.commit()
+
+
+def timed(client, url: str) -> tuple[float, float]:
+    """The median wall time and CPU time of the page. The pages run in this process (the test
+    client, SQLite in-process too), so the CPU time is the page's own work, which other load on a
+    shared machine stretches much less than the wall time."""
+    assert client.get(url).status_code == 200, url
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        wall, cpu = time.perf_counter(), time.process_time()
+        assert client.get(url).status_code == 200
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="5 practitioners and 500 children")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a new SQLite file)")
+    args = parser.parse_args()
+    sizes = SMALL if args.small else FULL
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/practice.db"
+        app = make_app(url, tmp)
+        empty(app)
+        with app.app_context():
+            upgrade()
+            started = time.perf_counter()
+            with writing():
+                seed(sizes)
+            seeded = time.perf_counter() - started
+            visits = db.session.scalar(select(func.count()).select_from(Assessment))
+            supervisor = db.session.scalar(select(User.email).where(User.role == "supervisor"))
+            db.engine.dispose()
+        client = signed_in(app, supervisor)
+        dashboard = timed(client, "/dashboard")
+        practice = timed(client, "/practice")
+        print(f"database: {url.split(':')[0]}")
+        print(
+            f"one team: {sizes['practitioners']} practitioners, {sizes['children']:,} children, "
+            f"{visits:,} visits (seeded in {seeded:.0f} s)"
+        )
+        print(f"dashboard (first page): {dashboard[0] * 1000:.0f} ms wall, {dashboard[1] * 1000:.0f} ms CPU")
+        print(f"practice quality (last 3 months): {practice[0] * 1000:.0f} ms wall, {practice[1] * 1000:.0f} ms CPU")
+        print(
+            f"practice / dashboard: {practice[0] / dashboard[0]:.1f}x wall time, "
+            f"{practice[1] / dashboard[1]:.1f}x CPU time"
+        )
+
+
+if __name__ == "__main__":
+    main()

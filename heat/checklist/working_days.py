@@ -1,0 +1,52 @@
+"""The one working-day calendar: Monday to Friday, less the bank holidays of England and Wales
+(from the `holidays` library, which follows the published list). Visit frequencies, information
+request limits and "decided the same working day" all count with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import holidays
+
+
+@cache
+def bank_holidays(year: int) -> frozenset[dt.date]:
+    """England and Wales bank holidays in a year (Wales keeps England's)."""
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in bank_holidays(day.year)
+
+
+def add_working_days(day: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `day`."""
+    while days > 0:
+        day += dt.timedelta(days=1)
+        days -= is_working_day(day)
+    return day
+
+
+def working_days_before(day: dt.date, days: int) -> dt.date:
+    """The date `days` working days before `day`."""
+    while days > 0:
+        day -= dt.timedelta(days=1)
+        days -= is_working_day(day)
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """How many working days after `start` up to and including `end` (0 when `end` is not later)."""
+    days, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        days += is_working_day(day)
+    return days
+
+
+def working_day_on_or_after(day: dt.date) -> dt.date:
+    """`day` itself when it is a working day, else the next working day."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
