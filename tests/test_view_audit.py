@@ -16,6 +16,7 @@ from tests.test_access import world  # noqa: F401  (the fixture)
 # Audited, and proved so by tests that can make what they need.
 ELSEWHERE = {
     "/exports/<int:export_id>/download": "export_downloaded: tests/test_exports_and_audit.py",
+    "/assessments/<int:assessment_id>/photos/<int:photo_id>": "photo_viewed: tests/test_photos.py",
 }
 
 
