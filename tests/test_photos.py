@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import zipfile
 
 from PIL import ExifTags, Image
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from heat.models import Assessment, AssessmentPhoto, AssessmentVersion, AuditEve
 from heat.services import photos, versions
 from tests import helpers
 from tests.test_assessment_flow import count, definition
+from tests.test_exports_and_audit import day_parts, newest_export
 from tests.test_retention import OVER_25, decide
 
 GPS = ExifTags.IFD.GPSInfo
@@ -252,6 +254,26 @@ def test_the_result_review_and_pdf_show_the_photo(app, make, signed_in):
     with app.app_context():  # rendered again, from the stored version, it is the same
         again = versions.pdf_of(versions.as_recorded(version), None, dt.datetime(2026, 12, 7))
     assert photo_jpeg[200:400] in again
+
+
+def test_an_export_carries_the_photos(app, make, signed_in):
+    v = submitted_with_photo(app, make, signed_in)
+    (photo,) = kept_photos(app, v["id"])
+    auditor = signed_in(make.user("auditor"))
+    today = dt.date.today()
+    asked = {
+        "csrf_token": auditor.token,
+        "teams": [str(v["team"].id)],
+        "date_from": day_parts(today - dt.timedelta(days=30)),
+        "date_to": day_parts(today),
+    }
+    assert auditor.post("/exports", data=asked).status_code == 302
+    download = auditor.get(f"/exports/{newest_export(app)}/download")
+    archive = zipfile.ZipFile(io.BytesIO(download.data))
+    download.close()
+    with app.app_context():
+        kept = photos.jpeg(db.session.get(AssessmentPhoto, photo.id))
+    assert archive.read(f"photos/assessment-{v['id']}/{photo.item_id}-1.jpg") == kept
 
 
 def test_erasing_the_child_erases_the_photos(app, make, signed_in):
