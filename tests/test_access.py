@@ -143,6 +143,7 @@ API_V1 = [
 ]
 # Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
 PUBLIC = [
+    ("GET", "/manifest.webmanifest"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("GET", "/sign-in/organisation"),
