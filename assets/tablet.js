@@ -32,7 +32,7 @@ function preparePhoto(input) {
   box.append(preview);
   // With the script, a photo goes with "Save and continue" (and so, with no signal, through the
   // outbox): the page's own "Add a photo" button is for pages without it.
-  for (const button of box.querySelectorAll(".heat-add-photo__button")) button.hidden = true;
+  for (const button of box.querySelectorAll(".heat-add-photo__button")) button.remove();
   input.addEventListener("change", async () => {
     sent.removeAttribute("name");
     sent.value = "";

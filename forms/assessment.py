@@ -127,7 +127,8 @@ class VisitForm(SectionForm):
     photos_agreed = checkboxes(
         "Photos",
         {"yes": "The family agreed to photos"},
-        hint="Ask before you take any. Photos are kept with this visit's record and never leave it.",
+        hint="Ask the family before you take any. Photos are kept with this visit's record and shown wherever it is, "
+        "including its PDF.",
     )
 
     def validate_visit_time(self, field):
@@ -316,7 +317,9 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
         )
     # Never ticked when a page opens: it only speaks for the answers sent with it.
     fields["saw_all"] = checkboxes(
-        "Seen for myself", {"yes": SAW_ALL}, hint="Every graded item with no answer to “How do you know” is Observed."
+        "Seen for myself",
+        {"yes": SAW_ALL},
+        hint="Sets “How do you know” to Observed for every item you grade 1 to 5. You can still change each one.",
     )
 
     def validate(form, extra_validators=None):
