@@ -328,11 +328,11 @@ def _photo_fields(definition, section_id: str, form) -> list[tuple[str, PhotoFie
     return [(item.id, form[f"photo_{field_key(item.id)}"]) for item in definition.domain(section_id).items]
 
 
-def keep_photos(assessment: Assessment, definition, section_id: str, form) -> bool:
+def keep_photos(assessment: Assessment, definition, section_id: str, form) -> int | None:
     """Keep the photos sent with a section (checked by the form: type and size) if the family
-    agreed and they are within the limits; otherwise the reason on each refused one, and nothing
-    kept. Also refuses a visit section that withdraws the agreement while photos are kept. The
-    caller commits."""
+    agreed and they are within the limits: how many were new. Otherwise None, the reason on each
+    refused one, and nothing kept. Also refuses a visit section that withdraws the agreement while
+    photos are kept. The caller commits."""
     chosen = [(item_id, f.photo) for item_id, f in _photo_fields(definition, section_id, form) if f.photo is not None]
     fields = dict(_photo_fields(definition, section_id, form))
     ok = True
@@ -347,10 +347,11 @@ def keep_photos(assessment: Assessment, definition, section_id: str, form) -> bo
     if section_id == "visit" and "yes" not in (form.photos_agreed.data or []) and photos.of(assessment.id):
         form.photos_agreed.errors = [*form.photos_agreed.errors, photos.AGREEMENT_KEPT]
         ok = False
-    if ok:
-        for item_id, photo in chosen:
-            photos.add(assessment, current_user, item_id, photo)
-    return ok
+    if not ok:
+        return None
+    for item_id, photo in chosen:
+        photos.add(assessment, current_user, item_id, photo)
+    return adding
 
 
 def change_photos(assessment: Assessment, definition, section_id: str, form) -> str | None:
@@ -374,7 +375,7 @@ def change_photos(assessment: Assessment, definition, section_id: str, form) -> 
         if asked is not None and not asked.errors:
             asked.errors = ["Select a photo to add"]
         return None
-    if any(field.errors for _, field in fields) or not keep_photos(assessment, definition, section_id, form):
+    if any(field.errors for _, field in fields) or keep_photos(assessment, definition, section_id, form) is None:
         db.session.rollback()
         return None
     db.session.commit()
@@ -388,11 +389,12 @@ def save_from(assessment: Assessment, definition, section_id: str, form) -> tupl
     completing = not form.save_later.data
     valid = form.validate_for(completing)
     # Photos are kept even when an answer needs changing: a photo is not taken twice.
-    if keep_photos(assessment, definition, section_id, form):
-        db.session.commit()
-    else:
+    added = keep_photos(assessment, definition, section_id, form)
+    if added is None:
         db.session.rollback()
         valid = False
+    elif added:
+        db.session.commit()
     if not valid:
         return "invalid", None
     if contradicting := svc.contradictions(assessment, section_id, answers_of(definition, section_id, form)):
