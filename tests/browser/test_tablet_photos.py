@@ -1,6 +1,7 @@
 """Issue 21 items 6, 9 and 10 in Chromium on a tablet: a photo taken on an item arrives on the
-server without its location; "I saw everything in this room for myself" makes the graded items
-Observed (each still changeable); and Chromium finds HEAT installable."""
+server without its location, online and through the outbox with no signal; "I saw everything in
+this room for myself" makes the graded items Observed (each still changeable); and Chromium finds
+HEAT installable."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from heat.models import Assessment, AssessmentPhoto
 from heat.services import photos
 from tests import helpers
 from tests.browser.conftest import ARGS, CHROMIUM
-from tests.browser.test_offline import fill
+from tests.browser.test_offline import fill, ready_offline, server, signed_in_tablet, wait_for  # noqa: F401
 from tests.conftest import PASSWORD
 from tests.test_assessment_flow import definition
 from tests.test_photos import GPS, key_of, picture, visit
@@ -108,3 +109,44 @@ def test_chromium_finds_heat_installable(app, make, live_server, chromium, tmp_p
     note = page.locator("[data-heat-storage-note]")
     expect(note).to_be_visible() if state == "refused" else expect(note).to_be_hidden()
     context.close()
+
+
+def test_a_photo_taken_with_no_signal_waits_in_the_outbox_and_arrives(
+    app,
+    make,
+    signed_in,
+    server,  # noqa: F811  (the fixture, from test_offline)
+    chromium,
+    tmp_path,
+):
+    """With no signal the shrunk photo is an ordinary field of the save: it waits, encrypted, in
+    the tablet's outbox with the answers and arrives with them, without its location."""
+    v = visit(app, make, signed_in)
+    checklist = definition(app)
+    first = checklist.domain("kitchen").items[0]
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(picture((3000, 2000), "purple"))
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, v["worker"].email)
+    ready_offline(page, f"{server.url}/assessments/{v['id']}")
+    tablet.set_offline(True)
+    page.get_by_role("link", name="Kitchen and food").click()
+    fill(page, "kitchen", helpers.domain_data(checklist, "kitchen"))
+    page.get_by_label(f"Add a photo of {first.text.lower()}").set_input_files(str(camera))
+    expect(page.get_by_text("This photo is added when you save this section.")).to_be_visible()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    with app.app_context():
+        assert db.session.scalars(select(AssessmentPhoto)).all() == []
+    tablet.set_offline(False)
+
+    def arrived():
+        with app.app_context():
+            return db.session.scalars(select(AssessmentPhoto).where(AssessmentPhoto.assessment_id == v["id"])).all()
+
+    wait_for(lambda: len(arrived()) == 1, seconds=60)
+    (photo,) = arrived()
+    with app.app_context():
+        kept = photos.jpeg(db.session.get(AssessmentPhoto, photo.id))
+        assert db.session.get(Assessment, v["id"]).section_status.get("kitchen") == "completed"
+    assert photo.item_id == first.id and max(photo.width, photo.height) == 1600 and b"Exif" not in kept
+    tablet.close()
