@@ -34,6 +34,7 @@ from heat.views import (
     oversight,
     people,
     practice,
+    practice_quality,
     register,
 )
 
@@ -143,7 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(ops.bp)
-    app.register_blueprint(practice.bp)
+    app.register_blueprint(practice_quality.bp)
 
 
 def _without_the_database(*, broken: bool) -> None:

@@ -33,6 +33,8 @@ const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-fro
 // Our script imports GOV.UK Frontend by its hashed name.
 const ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
 emit("heat.js", Buffer.from(ours));
+// Photos, "I saw everything in this room" and installing (issue 21 items 6, 9 and 10): a module of its own.
+emit("tablet.js", readFileSync("assets/tablet.js"));
 // The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files.
 const assets = Object.values(manifest).map((name) => `/static/dist/${name}`);
 const build = createHash("sha256").update(assets.join()).digest("hex").slice(0, 12);

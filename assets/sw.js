@@ -291,8 +291,9 @@ async function post(event) {
   const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
   const section = SECTION.exec(url.pathname);
   const assessment = (section || SUBMIT.exec(url.pathname))[1];
-  if (fields.some(([name]) => name === "add_row" || name === "remove_row")) {
-    // "Add another" or "Remove" without the page's script: not a save; the server redraws the form.
+  if (fields.some(([name]) => ["add_row", "remove_row", "add_photo", "remove_photo"].includes(name))) {
+    // "Add another", "Remove" or a photo's buttons without the page's script: not a save; the
+    // server redraws the form (removing a photo needs a signal).
     return fetch(request);
   }
   const user = await currentUser();

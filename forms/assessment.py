@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput
+from wtforms import Field, FieldList, Form, FormField, HiddenField
 from wtforms.validators import ValidationError
 
 from forms.fields import (
@@ -27,6 +28,8 @@ from heat.checklist import Definition
 from heat.checklist.vocabulary import (
     CHILD_NOT_SEEN,
     CHILD_SEEN,
+    GRADED,
+    OBSERVED,
     ROOM_NOT_IN_HOME,
     ROOM_NOT_IN_HOME_LABEL,
     ROOM_STATUSES,
@@ -49,6 +52,7 @@ from heat.models import (
     VISIT_TYPES,
     YES_NO_UNKNOWN,
 )
+from heat.services import photos
 
 YES_NO = {"yes": "Yes", "no": "No"}
 INFANT_AWAKE = {"yes": "Yes", "no": "No", "na": "Not applicable (not an infant)"}
@@ -119,6 +123,12 @@ class VisitForm(SectionForm):
         "Graded Care Profile 2 completed on",
         [not_in_future, not_before(MIN_YEAR)],
         description="Only if a Graded Care Profile 2 assessment was completed with this family. For example, 3 11 2026",
+    )
+    photos_agreed = checkboxes(
+        "Photos",
+        {"yes": "The family agreed to photos"},
+        hint="Ask the family before you take any. Photos are kept with this visit's record and shown wherever it is, "
+        "including its PDF.",
     )
 
     def validate_visit_time(self, field):
@@ -219,6 +229,36 @@ class PeopleForm(SectionForm):
         return ok
 
 
+class PhotoField(Field):
+    """ "Add a photo" on a checklist item: a file chosen on the page (a multipart upload, no script
+    needed), or the photo the tablet shrank, sent as a data: URL in an ordinary field so it can
+    wait in the outbox. `data` is the photo as sent, `photo` the photo made again without metadata
+    (services/photos.py); checked only when something was chosen, never an answer."""
+
+    widget = GovFileInput()
+    photo: photos.Prepared | None = None
+
+    def process_formdata(self, valuelist):
+        self.data, self.photo = None, None
+        try:
+            self.data = next((d for v in valuelist if (d := photos.received(v)) is not None), None)
+        except photos.PhotoRefused as refused:
+            raise ValueError(str(refused)) from None
+
+    def _value(self):
+        return ""
+
+    def pre_validate(self, form):
+        if self.data is not None:
+            try:
+                self.photo = photos.prepare(self.data)
+            except photos.PhotoRefused as refused:
+                raise ValidationError(str(refused)) from None
+
+
+SAW_ALL = "I saw everything in this room for myself"
+
+
 def _room_fields(definition: Definition) -> dict:
     fields = {}
     for room in definition.rooms:
@@ -271,13 +311,31 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
         )
         fields[f"source_{key}"] = choice(f"How do you know: {item.text}", EVIDENCE_SOURCES)
         fields[f"comment_{key}"] = long_text(f"Comment on {item.text.lower()}", max_length=2000)
+        fields[f"photo_{key}"] = PhotoField(
+            f"Add a photo: {item.text}",
+            description=f"A JPEG, PNG or WebP, up to {photos.MAX_SIZE_TEXT}; up to {photos.PER_ITEM} of each item.",
+        )
+    # Never ticked when a page opens: it only speaks for the answers sent with it.
+    fields["saw_all"] = checkboxes(
+        "Seen for myself",
+        {"yes": SAW_ALL},
+        hint="Sets “How do you know” to Observed for every item you grade 1 to 5. You can still change each one.",
+    )
 
     def validate(form, extra_validators=None):
+        if "yes" in (form.saw_all.data or []):
+            # Without the page's script (which sets them as the box is ticked): only items left
+            # without a source, and only those graded 1 to 5, become Observed.
+            for item in domain.items:
+                key = field_key(item.id)
+                if form[f"grade_{key}"].data in GRADED and not form[f"source_{key}"].data:
+                    form[f"source_{key}"].data = OBSERVED
+        form.saw_all.data = []
         ok = SectionForm.validate(form, extra_validators)
         for item in domain.items:
             key = field_key(item.id)
             source = form[f"source_{key}"]
-            if form.completing and form[f"grade_{key}"].data in ("1", "2", "3", "4", "5") and not source.data:
+            if form.completing and form[f"grade_{key}"].data in GRADED and not source.data:
                 source.errors = [*source.errors, f"Select how you know about {item.text.lower()}"]
                 ok = False
         return ok
@@ -427,6 +485,7 @@ ROOM_PARTS = ("status", "reason")
 ITEM_PARTS = ("grade", "source", "comment")
 QUESTION_PARTS = ("answer",)
 _NOT_ANSWERS = {"version", "save_key", "save", "save_later", "csrf_token"}
+NOT_ANSWER_PREFIXES = ("photo_", "saw_all")  # what a domain section's form carries besides answers
 
 
 def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) -> dict[str, Any]:

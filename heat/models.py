@@ -394,6 +394,7 @@ class Assessment(Model):
     parent_agrees: Mapped[str | None] = mapped_column(String(10))  # with the assessment: yes, partly, no
     family_copy_given_on: Mapped[dt.date | None]
     gcp2_completed_on: Mapped[dt.date | None]  # "Graded Care Profile 2 completed on"
+    photos_agreed: Mapped[bool | None]  # "The family agreed to photos": none may be added without it
     question_answers: Mapped[dict | None] = mapped_column(JSON, default=dict)  # yes/no questions (2026.3 on)
     # Since 2026.4: the age groups of the children covered (vocabulary.AGES; the items the visit
     # asks), set when it starts and when its date changes; and each child's id to how they were seen.
@@ -495,6 +496,25 @@ class PendingSave(Model):
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AssessmentPhoto(Model):
+    """A photo of one checklist item at one visit, taken with the family's agreement: its location
+    and every other piece of metadata stripped, at most 1600 px, and sealed (AES-GCM) at rest,
+    bound to its key. The key is a hash of the visit, the item and the picture: the same photo sent
+    again (a retried save, the tablet's outbox sending twice) is stored once."""
+
+    __tablename__ = "assessment_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(60))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]  # bytes of the JPEG kept
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ItemGrade(Model):

@@ -102,6 +102,8 @@ CASEWORK = [
     ("GET", "/assessments/{draft}/joint/kitchen"),
     ("POST", "/assessments/{draft}/joint/kitchen"),
     ("POST", "/assessments/{draft}/joint/submit"),
+    # A photo id the visit does not have: refused like another team's (tests/test_photos.py reads real ones).
+    ("GET", "/assessments/{submitted}/photos/{photo}"),
 ]
 READ_ONLY = {
     "/children/{child}",
@@ -152,6 +154,7 @@ API_V1 = [
 ]
 # Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
 PUBLIC = [
+    ("GET", "/manifest.webmanifest"),
     ("GET", "/sign-in"),
     ("POST", "/sign-in"),
     ("GET", "/sign-in/organisation"),
@@ -316,6 +319,7 @@ def build_world(app, make, signed_in) -> dict:
         "request": request_id,
         "address": address_id,
         "entry": entry_id,
+        "photo": 1,
     }
 
 
@@ -333,6 +337,7 @@ def test_every_route_is_in_the_access_matrix(app):
         "address": 9,
         "entry": 9,
         "case": 10,
+        "photo": 10,
     }
     urls = app.url_map.bind("localhost")
     covered = {
@@ -581,6 +586,7 @@ def test_urls_carry_ids_never_names(app, make, signed_in, world):
             "address_id",  # one of the child's addresses
             "entry_id",  # an entry of the child's family history
             "case_id",  # a practice case (calibration)
+            "photo_id",  # a photo of one of a visit's checklist items
             "filename",
             "version",  # a published checklist version ("2026.4"): the checklist guide
             "measure_id",  # a Practice quality measure ("visits_on_time"): no record

@@ -21,6 +21,7 @@ ELSEWHERE = {
     "/assessments/<int:assessment_id>/joint/<section_id>": "section_viewed: tests/test_joint_visits.py",
     "/practice-cases/<int:case_id>/grade": "practice_case_viewed (a practitioner's page): tests/test_practice.py",
     "/practice-cases/<int:case_id>/result": "practice_result_viewed (a practitioner's page): tests/test_practice.py",
+    "/assessments/<int:assessment_id>/photos/<int:photo_id>": "photo_viewed: tests/test_photos.py",
 }
 
 

@@ -1,12 +1,15 @@
 """PDF rendering with WeasyPrint.
 
 The print template gets plain data, autoescaped like every page. The URL fetcher serves only
-files packaged under static/print/: no file:// paths, no network, no redirects, so text that
-anyone typed can never make a PDF fetch or embed anything.
+files packaged under static/print/, and the visit's photos inline (data:image/jpeg, made by
+services/photos.py): no file:// paths, no network, no redirects, so text that anyone typed can
+never make a PDF fetch or embed anything.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +20,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 PRINT_ASSETS = Path(__file__).resolve().parents[2] / "static" / "print"
 BASE_URL = "heat-asset:///"
 MIME_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
+INLINE_PHOTO = "data:image/jpeg;base64,"
 
 
 class BlockedFetch(ValueError):
@@ -31,6 +35,13 @@ class PackagedAssetFetcher(URLFetcher):
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
+        if url.startswith(INLINE_PHOTO):
+            try:
+                photo = base64.b64decode(url.removeprefix(INLINE_PHOTO), validate=True)
+            except (binascii.Error, ValueError):
+                photo = b""
+            if photo.startswith(b"\xff\xd8"):  # a JPEG, as the app makes them
+                return URLFetcherResponse("photo.jpg", photo, {"Content-Type": "image/jpeg"})
         parts = urlsplit(url)
         path = (PRINT_ASSETS / parts.path.lstrip("/")).resolve()
         allowed = (

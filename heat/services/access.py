@@ -13,6 +13,7 @@ from werkzeug.exceptions import Forbidden, NotFound, TooManyRequests
 from heat.extensions import db
 from heat.models import (
     Assessment,
+    AssessmentPhoto,
     AuditEvent,
     Child,
     Export,
@@ -220,6 +221,17 @@ def joint_for(user: User, assessment_id: int) -> JointGrading:
         raise deny(user, f"joint grading {assessment_id}")
     assessment_for(user, assessment_id)
     return joint
+
+
+def photo_for(user: User, assessment_id: int, photo_id: int) -> AssessmentPhoto:
+    """A photo of a visit, for anyone who may see the visit."""
+    assessment = assessment_for(user, assessment_id)
+    photo = db.session.scalar(
+        select(AssessmentPhoto).where(AssessmentPhoto.id == photo_id, AssessmentPhoto.assessment_id == assessment.id)
+    )
+    if photo is None:
+        raise deny(user, f"assessment {assessment_id}: photo {photo_id}")
+    return photo
 
 
 def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:

@@ -243,6 +243,7 @@ def _load_visit(a: Assessment, section_id: str) -> Answers:
         "visit_time": a.visit_time.strftime("%H:%M") if a.visit_time else None,
         "announced": None if a.announced is None else ("yes" if a.announced else "no"),
         **{k: getattr(a, k) for k in VISIT_TEXT},
+        "photos_agreed": ["yes"] if a.photos_agreed else [],
     }
 
 
@@ -251,6 +252,7 @@ def _store_visit(a: Assessment, section_id: str, answers: Answers) -> None:
     time = _clean(answers["visit_time"])
     a.visit_time = dt.datetime.strptime(time, "%H:%M").time() if time else None
     a.announced = None if not answers["announced"] else answers["announced"] == "yes"
+    a.photos_agreed = "yes" in (answers.get("photos_agreed") or [])
     for k in VISIT_TEXT:
         setattr(a, k, _clean(answers.get(k)))
     if a.plan_status != "cp":

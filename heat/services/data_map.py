@@ -334,6 +334,7 @@ MAP: dict[str, Entry] = {
             "parent_agrees",
             "family_copy_given_on",
             "gcp2_completed_on",
+            "photos_agreed",
             "question_answers",
             "strengths",
             "worries",
@@ -399,6 +400,13 @@ MAP: dict[str, Entry] = {
         "the actions agreed at the child's own visits",
         personal=("task", "owner", "due_date", "status", "carried_forward", "referral", "drop_reason"),
         plain=("id", "assessment_id", "position"),
+        steps=(delete_rows(of_only_visits),),
+    ),
+    "assessment_photos": Entry(
+        DELETE,
+        "photos taken at the child's own visits (sealed)",
+        personal=("sealed",),
+        plain=("id", "key", "assessment_id", "item_id", "width", "height", "size", "added_by_id", "added_at"),
         steps=(delete_rows(of_only_visits),),
     ),
     "section_saves": Entry(

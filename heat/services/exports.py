@@ -1,5 +1,5 @@
 """Auditor exports: a ZIP of each assessment's stored PDF (its latest version, the bytes every
-download serves), a CSV of every item grade, a CSV of review decisions, and the version history
+download serves) and its photos, a CSV of every item grade, a CSV of review decisions, and the version history
 (versions.csv, and each version's snapshot as JSON), built outside the request by the task queue
 with its progress stored as it goes.
 
@@ -37,7 +37,7 @@ from heat.models import (
     utcnow,
 )
 from heat.reports.csv_export import csv_bytes
-from heat.services import adults, audit, versions
+from heat.services import adults, audit, photos, versions
 from heat.services.checklists import definition_for
 from heat.services.errors import FieldError
 
@@ -266,6 +266,14 @@ def _build(export: Export, attempt: int) -> None:
                 # The PDF stored with the latest version, as every download serves it (already
                 # compressed: stored in the ZIP as it is).
                 archive.writestr(f"assessments/assessment-{assessment.id}.pdf", pdfs[assessment.id], zipfile.ZIP_STORED)
+                # Its photos (in the PDF too), each as kept: a JPEG with no metadata.
+                for item_id, taken in photos.of(assessment.id).items():
+                    for number, photo in enumerate(taken, 1):
+                        archive.writestr(
+                            f"photos/assessment-{assessment.id}/{item_id}-{number}.jpg",
+                            photos.jpeg(photo),
+                            zipfile.ZIP_STORED,
+                        )
                 grades = {g.item_id: g for g in assessment.grades}
                 children.update({c.id: c for c in assessment.children})
                 for child in assessment.children:

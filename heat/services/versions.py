@@ -36,7 +36,7 @@ from heat.models import (
     utcnow,
 )
 from heat.reports.pdf import render_pdf
-from heat.services import audit
+from heat.services import audit, photos
 from heat.services.checklists import definition_for, score_of
 
 # Not answers: how the app keeps track of saves.
@@ -146,11 +146,13 @@ def _with_references(row: Any, assessment: Assessment | None) -> Any:
 
 def pdf_of(assessment: Assessment, by: User | None, at: dt.datetime) -> bytes:
     """The assessment's PDF as printed by `by` at `at`."""
+    context = record_context(assessment)
     return render_pdf(
         "reports/assessment.html",
         generated_by=by.name if by is not None else "HEAT",
         generated_at=at,
-        **record_context(assessment),
+        photos=photos.shown(assessment.id, context["definition"], photos.data_uri),
+        **context,
     )
 
 

@@ -39,6 +39,7 @@ def roles_required(*roles: str):
 NOT_PERSONAL = {
     "static": "the app's own CSS, JavaScript and images",
     "offline.service_worker": "the service worker script",
+    "offline.web_app_manifest": "the web app manifest: the app's name, icons and colours",
     "api_v1.openapi": "the API's description",
     "api.session_state": "whether this browser's session is still live, for the tablet",
     "casework.home": "a redirect to the caseload or the users page",

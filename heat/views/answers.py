@@ -15,6 +15,8 @@ from wtforms import (
 )
 from wtforms.csrf.core import CSRFTokenField
 
+from forms.assessment import NOT_ANSWER_PREFIXES
+
 
 def _display(field) -> str:
     data = field.data
@@ -30,10 +32,15 @@ def _display(field) -> str:
     return str(data)
 
 
+def _not_an_answer(field) -> bool:
+    """The page's own fields, and a checklist section's photos and "I saw everything" box."""
+    return isinstance(field, (HiddenField, SubmitField, CSRFTokenField)) or field.name.startswith(NOT_ANSWER_PREFIXES)
+
+
 def rows(form) -> list[tuple[str, str]]:
     result = []
     for field in form:
-        if isinstance(field, (HiddenField, SubmitField, CSRFTokenField)):
+        if _not_an_answer(field):
             continue
         if isinstance(field, FieldList):
             result += rows_of_list(field)
@@ -55,7 +62,7 @@ def check_rows(form) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
     grade_rows: dict[str, int] = {}
     for field in form:
-        if isinstance(field, (HiddenField, SubmitField, CSRFTokenField, FormField)):
+        if isinstance(field, FormField) or _not_an_answer(field):
             continue
         if isinstance(field, FieldList):
             result += rows_of_list(field)

@@ -25,11 +25,13 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList
+from wtforms.validators import ValidationError
 
 from forms.assessment import (
     MAX_ROWS,
     ChildOnVisit,
     NoAccessForm,
+    PhotoField,
     StartForm,
     SubmitForm,
     answers_of,
@@ -56,6 +58,7 @@ from heat.services import (
     notifications,
     paging,
     pending,
+    photos,
     register,
     versions,
 )
@@ -216,7 +219,13 @@ def visit_children(assessment: Assessment) -> tuple[ChildOnVisit, ...]:
 
 
 def result_context(assessment: Assessment) -> dict:
-    return versions.record_context(assessment)
+    context = versions.record_context(assessment)
+    context["photos"] = photos.shown(
+        assessment.id,
+        context["definition"],
+        lambda p: url_for("casework.photo", assessment_id=assessment.id, photo_id=p.id),
+    )
+    return context
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
@@ -233,6 +242,7 @@ def section(assessment_id: int, section_id: str):
     form_class = section_form(definition, section_id, visit_children(assessment))
     checking = request.args.get("from") == "check"  # "Change" on Check answers comes back to it
     kept = None
+    photo_note = None
     if request.method == "GET":
         # Only asked when something is kept for this practitioner (see auth.sign_in, api.save_section).
         kept = pending.find(current_user, assessment.id, section_id) if session.get("has_kept") else None
@@ -254,6 +264,9 @@ def section(assessment_id: int, section_id: str):
         spare_rows(form)
     elif request.form.get("add_row") or request.form.get("remove_row"):
         form = change_rows(form_class, request.form)  # "Add another" or "Remove": nothing is saved
+    elif request.form.get("add_photo") or request.form.get("remove_photo"):
+        form = form_class()  # "Add a photo" or "Remove photo": the answers as typed, not saved
+        photo_note = change_photos(assessment, definition, section_id, form)
     else:
         form = form_class()
         outcome, save = save_from(assessment, definition, section_id, form)
@@ -281,6 +294,9 @@ def section(assessment_id: int, section_id: str):
         offline_next=next_url(assessment, definition, section_id, True, checking),
         max_rows=MAX_ROWS,
         offline_later=next_url(assessment, definition, section_id, False),
+        photos=photos.of(assessment.id),
+        photo_note=photo_note,
+        photo_limit=photos.PER_ITEM,
     )
 
 
@@ -319,11 +335,81 @@ def change_rows(form_class, posted: MultiDict):
     return form
 
 
+def _photo_fields(definition, section_id: str, form) -> list[tuple[str, PhotoField]]:
+    """(item id, its "Add a photo" field) for each checklist item of a section."""
+    if section_id not in {d.id for d in definition.domains}:
+        return []
+    return [(item.id, form[f"photo_{field_key(item.id)}"]) for item in definition.domain(section_id).items]
+
+
+def keep_photos(assessment: Assessment, definition, section_id: str, form) -> int | None:
+    """Keep the photos sent with a section (checked by the form: type and size) if the family
+    agreed and they are within the limits: how many were new. Otherwise None, the reason on each
+    refused one, and nothing kept. Also refuses a visit section that withdraws the agreement while
+    photos are kept. The caller commits."""
+    chosen = [(item_id, f.photo) for item_id, f in _photo_fields(definition, section_id, form) if f.photo is not None]
+    fields = dict(_photo_fields(definition, section_id, form))
+    ok = True
+    adding = 0
+    for item_id, photo in chosen:
+        if photos.kept(assessment, item_id, photo):
+            continue  # sent again (a retry, the outbox): kept already
+        adding += 1
+        if (refused := photos.refusal(assessment, item_id, 1, adding)) is not None:
+            fields[item_id].errors = [*fields[item_id].errors, refused]
+            ok = False
+    if section_id == "visit" and "yes" not in (form.photos_agreed.data or []) and photos.of(assessment.id):
+        form.photos_agreed.errors = [*form.photos_agreed.errors, photos.AGREEMENT_KEPT]
+        ok = False
+    if not ok:
+        return None
+    for item_id, photo in chosen:
+        photos.add(assessment, current_user, item_id, photo)
+    return adding
+
+
+def change_photos(assessment: Assessment, definition, section_id: str, form) -> str | None:
+    """ "Add a photo" (whatever photos were chosen on the page) or "Remove photo" (one of them),
+    saving no answers: what the banner says, or None when nothing changed (the reason on the field)."""
+    removing = whole_number(request.form.get("remove_photo"))
+    if removing:
+        removed = photos.remove(assessment, current_user, removing)
+        db.session.commit()
+        return "Photo removed. Your answers are not saved yet." if removed else None
+    fields = _photo_fields(definition, section_id, form)
+    for _, field in fields:
+        field.errors = list(field.process_errors)
+        if field.data is not None:
+            try:
+                field.pre_validate(form)
+            except ValidationError as refused:
+                field.errors.append(str(refused))
+    if not any(field.photo for _, field in fields):
+        asked = next((f for _, f in fields if f.name == f"photo_{request.form.get('add_photo')}"), None)
+        if asked is not None and not asked.errors:
+            asked.errors = ["Select a photo to add"]
+        return None
+    if any(field.errors for _, field in fields) or keep_photos(assessment, definition, section_id, form) is None:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return "Photo added. Your answers are not saved yet: select ‘Save and continue’ when you have finished."
+
+
 def save_from(assessment: Assessment, definition, section_id: str, form) -> tuple[str, SectionSave | None]:
     """Validate and store one section from its form (the HTML page's, or a replay from a tablet's
-    outbox): ("saved", the save), ("invalid", None) or ("conflict", None). Commits a save."""
+    outbox): ("saved", the save), ("invalid", None) or ("conflict", None). Commits a save, with the
+    photos sent with it."""
     completing = not form.save_later.data
-    if not form.validate_for(completing):
+    valid = form.validate_for(completing)
+    # Photos are kept even when an answer needs changing: a photo is not taken twice.
+    added = keep_photos(assessment, definition, section_id, form)
+    if added is None:
+        db.session.rollback()
+        valid = False
+    elif added:
+        db.session.commit()
+    if not valid:
         return "invalid", None
     if contradicting := svc.contradictions(assessment, section_id, answers_of(definition, section_id, form)):
         # Answers that cannot all be true: shown on the question or on how the item is known.
@@ -551,6 +637,17 @@ def whole_number(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+@bp.route("/assessments/<int:assessment_id>/photos/<int:photo_id>")
+@roles_required(*CASE_ROLES)
+def photo(assessment_id: int, photo_id: int):
+    """One photo of a visit, to whoever may see the visit; every view audited."""
+    kept = access.photo_for(current_user, assessment_id, photo_id)
+    image = photos.jpeg(kept)
+    audit.record("photo_viewed", user=current_user, assessment_id=assessment_id, detail=f"photo {photo_id}")
+    db.session.commit()
+    return Response(image, mimetype="image/jpeg", headers={"Content-Disposition": "inline"})
 
 
 PDF_REFRESH_SECONDS = 5

@@ -1,5 +1,6 @@
 """The pieces of offline working the server provides: the service worker script (at the site's
-root, so it may look after every page) and the names of the content-hashed static files."""
+root, so it may look after every page), the web app manifest that lets a tablet install HEAT, and
+the names of the content-hashed static files."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, url_for
 
 from heat.views.filters import page_url_for
 
@@ -49,3 +50,41 @@ def _worker(static_folder: str) -> bytes:
 def service_worker():
     # Like every page, no-store (security.py): browsers never keep a stale worker.
     return Response(_worker(current_app.static_folder or ""), mimetype="text/javascript")
+
+
+# The header's black (GOV.UK Frontend's theme-color), for the browser's bar around an installed HEAT.
+THEME_COLOUR = "#0b0c0c"
+
+
+@bp.route("/manifest.webmanifest")
+def web_app_manifest():
+    """What a tablet needs to install HEAT as an app (issue 21 item 6): it opens at "/", which the
+    service worker answers with no signal, in a window of its own."""
+
+    def icon(name: str, size: int, purpose: str) -> dict[str, str]:
+        return {
+            "src": url_for("static", filename=f"icons/{name}"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": purpose,
+        }
+
+    manifest = {
+        "id": "/",
+        "name": "HEAT – Home Environment Assessment Tool",
+        "short_name": "HEAT",
+        "description": "Room-by-room home environment assessments on home visits, with or without a signal.",
+        "lang": "en-GB",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": [
+            icon("heat-192.png", 192, "any"),
+            icon("heat-512.png", 512, "any"),
+            icon("heat-maskable-512.png", 512, "maskable"),
+        ],
+    }
+    return Response(json.dumps(manifest, ensure_ascii=False, indent=1), mimetype="application/manifest+json")

@@ -23,7 +23,7 @@ from forms.register import (
 from heat.extensions import db
 from heat.models import ChildAddress, Team, Transfer, User, utcnow
 from heat.reports.pdf import render_pdf
-from heat.services import access, audit, child_record, importing, register
+from heat.services import access, audit, child_record, importing, photos, register
 from heat.views import audited, carried_out, roles_required
 from heat.views.casework import CASE_ROLES
 
@@ -318,6 +318,8 @@ def import_children() -> ResponseReturnValue:
 
 
 UPLOADS = {"register.import_children": importing.MAX_BYTES}
+# A checklist section (or its replay from the tablet's outbox) may carry photos.
+PHOTO_UPLOADS = {"casework.section": photos.MAX_REQUEST_BYTES, "api.save_section": photos.MAX_REQUEST_BYTES}
 
 
 def upload_limit() -> None:
@@ -325,10 +327,19 @@ def upload_limit() -> None:
     MAX_CONTENT_LENGTH. Runs before CSRFProtect, which reads the form first (see create_app)."""
     if request.endpoint in UPLOADS:
         request.max_content_length = UPLOADS[request.endpoint]
+    elif request.endpoint in PHOTO_UPLOADS:
+        # A photo the tablet shrank travels as a data: URL, an ordinary field: fields may be as large.
+        request.max_content_length = request.max_form_memory_size = PHOTO_UPLOADS[request.endpoint]
 
 
 def too_large_upload() -> tuple[str, str] | None:
     """The 413 page's words for an upload that was too large, naming its limit."""
+    if request.endpoint in PHOTO_UPLOADS:
+        return (
+            "The photos are too large",
+            f"Each photo must be {photos.MAX_SIZE_TEXT} or smaller. Nothing was saved. Go back and add fewer "
+            "photos at a time.",
+        )
     if request.endpoint not in UPLOADS:
         return None
     return (
