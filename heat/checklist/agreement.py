@@ -18,8 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import cohen_kappa_score
 
 SCALE = (1, 2, 3, 4, 5)
 # An item is listed under "Grade descriptions to review" below this kappa, over at least this many pairs.
@@ -37,6 +35,10 @@ def quadratic_kappa(first: Sequence[int], second: Sequence[int]) -> float | None
         raise ValueError("each grade needs its pair")
     if not first:
         return None
+    # scikit-learn takes seconds to import: only the pages and commands that work out kappa pay it.
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import cohen_kappa_score
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         kappa = cohen_kappa_score(first, second, labels=list(SCALE), weights="quadratic")
