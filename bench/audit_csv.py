@@ -6,7 +6,7 @@ The rows go in fast (one executemany a batch), as requests append them (no hash)
 own sealer (`audit.seal`) then chains them, so `flask audit verify` still holds (checked at the
 end).
 
-Run: .venv/bin/python bench/audit_csv.py [N ...]          (default: 100000 1000000, on SQLite)
+Run: .venv/bin/python bench/audit_csv.py [N ...]          (default: 100000 2000000, on SQLite)
      BENCH_POSTGRES_URL=postgresql://... .venv/bin/python bench/audit_csv.py   (an empty database)
 """
 
@@ -36,7 +36,7 @@ from heat.extensions import db  # noqa: E402
 from heat.models import AuditEvent, Child, Team, User  # noqa: E402
 from heat.services import audit, passwords  # noqa: E402
 
-SIZES = [100_000, 1_000_000]
+SIZES = [100_000, 2_000_000]
 TARGET_ROWS, TARGET_MB = 2_000_000, 200
 BATCH = 10_000
 PASSWORD = "audit-csv-bench-password"
@@ -202,7 +202,15 @@ def main() -> None:
                 f"before, {result['rss_peak_mb']:.0f} MB peak (+{grown:.0f} MB)"
             )
         print(f"Trail after: {verify(url)}")
-    if len(results) >= 2:
+    measured = [(size, r) for size, r in results if size >= TARGET_ROWS]
+    if measured:
+        size, r = measured[0]
+        print(
+            f"Target: the audit CSV of {TARGET_ROWS:,} rows in under {TARGET_MB} MB peak memory: "
+            f"{'met' if r['rss_peak_mb'] < TARGET_MB else 'NOT met'} ({r['rss_peak_mb']:.0f} MB process peak at "
+            f"{size:,} rows, measured)"
+        )
+    elif len(results) >= 2:
         (small, a), (large, b) = results[0], results[-1]
         per_row = (b["rss_peak_mb"] - a["rss_peak_mb"]) / (large - small)
         estimate = b["rss_peak_mb"] + per_row * (TARGET_ROWS - large)

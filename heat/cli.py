@@ -140,8 +140,7 @@ def erase_again() -> None:
     """Erase every erased record again under the current data map (run once after an upgrade
     that adds to the map: records erased before it still hold what it now covers)."""
     with writing():
-        count = retention.erase_again()
-        db.session.commit()
+        count = retention.erase_again()  # committed a batch at a time
     tasks.render_pdfs()
     click.echo(f"Erased again: {count} records.")
 

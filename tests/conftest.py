@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
+import threading
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -279,3 +282,87 @@ def team_world(app, make, signed_in):
         "w": signed_in(worker),
         "s": signed_in(supervisor),
     }
+
+
+class TcpRelay:
+    """A PostgreSQL server that can be switched off: a relay on a loopback port to the real one.
+    Switched off, it refuses connections and cuts every open one, as a restarting server does."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.port = 0
+        self.listener: socket.socket | None = None
+        self.open: list[socket.socket] = []
+
+    def start(self) -> None:
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.port = self.listener.getsockname()[1]
+        self.listener.listen()
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        assert self.listener is not None
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone would not)
+        self.listener.close()
+        for connection in self.open:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+        self.open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.open += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def postgres_outage(settings, another_app):
+    """On PostgreSQL, (app, down): an app on the test database through a relay that `down()`
+    switches off for a `with` block (the server stops answering: it refuses connections and cuts
+    every open one, as a restarting server does), then on again, to the same app (no restart).
+    None on SQLite, where each test takes the database away its own way."""
+    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        yield None
+        return
+    relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
+    relay.start()
+    served = another_app(
+        TESTING=False,
+        PROPAGATE_EXCEPTIONS=False,
+        SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False),
+    )
+
+    @contextmanager
+    def down() -> Iterator[None]:
+        relay.stop()
+        yield
+        relay.start()
+
+    yield served, down
+    relay.stop()

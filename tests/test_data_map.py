@@ -37,7 +37,7 @@ from heat.models import (
     Transfer,
     assessment_children,
 )
-from heat.services import audit, data_map, exports
+from heat.services import audit, data_map, exports, retention
 from tests import helpers
 from tests.test_assessment_flow import definition
 from tests.test_retention import OVER_25, decide
@@ -360,4 +360,37 @@ def test_records_erased_before_the_map_are_erased_again(app, make):
     assert leftovers(app, leo.id, 0, ("Leo", "Larch Close", "introduced as")) == []
     with app.app_context():
         assert db.session.get_one(Child, leo.id).erased_at == first
+        assert audit.verify()[1] is None
+
+
+def test_erasing_again_commits_a_batch_at_a_time_and_a_run_stopped_part_way_keeps_its_work(app, make, monkeypatch):
+    team = make.team()
+    kids = [make.child(team, f"Kid{n}", "Walsh", months=OVER_25) for n in range(5)]
+    with app.app_context():
+        for n, kid in enumerate(kids):
+            tombstone = db.session.get_one(Child, kid.id)
+            tombstone.first_name, tombstone.last_name = "Erased", "record"
+            tombstone.erased_at = dt.datetime(2026, 1, 5, 9, 0)
+            db.session.add(ChildAddress(child_id=kid.id, from_date=dt.date.today(), line_1=f"{n + 1} Rowan Street"))
+        db.session.commit()
+    monkeypatch.setattr(retention, "ERASE_BATCH", 2)
+    real_erase, erased = data_map.erase, []
+
+    def erase_then_fail_on_the_fourth(child):
+        if len(erased) == 3:
+            raise RuntimeError("the server stopped")
+        erased.append(child.id)
+        real_erase(child)
+
+    monkeypatch.setattr(data_map, "erase", erase_then_fail_on_the_fourth)
+    stopped = app.test_cli_runner().invoke(args=["retention", "erase-again"])
+    assert stopped.exit_code != 0
+    # The first batch (two records) was committed; the second failed part way and was not.
+    kept = [n + 1 for n, k in enumerate(kids) if leftovers(app, k.id, 0, (f"{n + 1} Rowan Street",))]
+    assert kept == [3, 4, 5]
+    monkeypatch.setattr(data_map, "erase", real_erase)
+    again = app.test_cli_runner().invoke(args=["retention", "erase-again"])
+    assert again.exit_code == 0 and "Erased again: 5 records." in again.output
+    assert all(leftovers(app, k.id, 0, ("Rowan Street",)) == [] for k in kids)
+    with app.app_context():
         assert audit.verify()[1] is None

@@ -190,3 +190,39 @@ def test_rows_are_written_in_batches_each_committed(app, make, south, monkeypatc
     assert len(outcome.added) == 25 and outcome.applied
     assert len(commits) >= 6  # 3 batches checked, 3 written
     assert {f"BAT-{n:03d}" for n in range(25)} <= references(app)
+
+
+def test_a_batch_takes_as_many_rows_as_fit_in_a_fraction_of_a_second_at_the_last_ones_pace():
+    """On a loaded machine 500 rows took over 10 s, holding SQLite's write lock past every other
+    request's busy timeout: the next batch is sized from the last one's pace instead."""
+    pace = importing._Pace(500)
+    assert pace.size == importing.FIRST_BATCH
+    pace.took(50, 0.05)  # a quiet machine: 1 ms a row -> twice as many, and no more, next time
+    assert pace.size == 100
+    for _ in range(5):
+        pace.took(pace.size, pace.size * 0.001)
+    assert pace.size == 250 == int(importing.BATCH_SECONDS / 0.001)  # a quarter of a second's worth
+    pace.took(250, 5.0)  # the machine gets busy: 20 ms a row
+    assert pace.size == 12
+    pace.took(12, 30.0)  # a row takes longer than the whole allowance: one row at a time
+    assert pace.size == 1
+    quick = importing._Pace(10)
+    quick.took(10, 0.0001)
+    assert quick.size == 10  # never more than asked for
+
+
+def test_an_import_on_a_busy_machine_commits_in_smaller_batches(app, make, south, monkeypatch):
+    admin_user = make.user("admin")
+    monkeypatch.setattr(importing, "BATCH_SECONDS", 0.0)  # every row "took too long": one a batch
+    monkeypatch.setattr(importing, "FIRST_BATCH", 3)
+    rows = [row(f"SLO-{n:03d}", "tom.reid@example.org", first=f"Child{n}") for n in range(12)]
+    body = ("\n".join([HEADER, *rows]) + "\n").encode()
+    commits = []
+    real_commit = db.session.commit
+    with app.app_context():
+        monkeypatch.setattr(db.session, "commit", lambda: (commits.append(1), real_commit()))
+        outcome = importing.run(body, user=db.session.get(User, admin_user.id))
+        real_commit()
+    assert len(outcome.added) == 12 and outcome.applied
+    assert len(commits) == 2 * (1 + 9)  # each reading: 3 rows, then one row a commit
+    assert {f"SLO-{n:03d}" for n in range(12)} <= references(app)

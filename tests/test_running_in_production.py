@@ -36,7 +36,7 @@ from tests.live import Browser
 from tests.test_assessment_flow import definition
 from tests.test_multi_machine import BIN, ROOT, free_port, wait_for
 from tests.test_offline_saves import api_token, fields_of
-from tests.test_unavailable import TcpRelay, assert_unavailable
+from tests.test_unavailable import assert_unavailable
 
 TOKEN = "metrics-token-for-tests-0123456789"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -61,30 +61,15 @@ def value(page: dict, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-def stoppable(app, settings, another_app):
+def stoppable(app, settings, another_app, postgres_outage):
     """(app, stopped): an app whose database `stopped()` takes away for a `with` block, then
     gives back to the same app (no restart). PostgreSQL: the server stops answering (a relay
     switched off). SQLite: the database file is taken away (a disk gone), and the served app's
     connections open on it closed, as the disk's going would break them."""
-    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "postgresql":
-        relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-        relay.start()
-        served = another_app(
-            TESTING=False,
-            PROPAGATE_EXCEPTIONS=False,
-            SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False),
-        )
-
-        @contextmanager
-        def stopped() -> Iterator[None]:
-            relay.stop()
-            yield
-            relay.start()
-
-        yield served, stopped
-        relay.stop()
+    if postgres_outage is not None:
+        yield postgres_outage
         return
+    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
 
     served = another_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
     file = Path(url.database)

@@ -6,6 +6,12 @@ twice at once; the page shows each export's real state with "Try again"; and wit
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -18,8 +24,11 @@ from heat.services import exports as export_service
 from tests import helpers
 from tests.conftest import csrf_token, sign_in
 from tests.test_assessment_flow import count
-from tests.test_exports_and_audit import exported_world, make_export  # noqa: F401  (the fixture)
+from tests.test_exports_and_audit import exported_world, make_export, newest_export  # noqa: F401  (the fixture)
 from tests.test_multi_machine import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
@@ -140,3 +149,98 @@ def test_with_redis_down_asking_for_an_export_says_so_and_leaves_nothing_waiting
     assert "the export queue was not available" in row and "Try again" in row
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Export).where(Export.status == "queued")) == 0
+
+
+def worker_process(app, queue: Path, export_dir: Path) -> subprocess.Popen:
+    """The export worker as deployed (`huey_consumer worker.huey`), on the test's database and a
+    SQLite queue the test's app shares."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "HEAT_SECRET_KEY": app.config["SECRET_KEY"],
+        "HEAT_ENV": "test",
+        "HEAT_HUEY_SQLITE": str(queue),
+        "HEAT_EXPORT_DIR": str(export_dir),
+    }
+    env.pop("HEAT_HUEY_REDIS_URL", None)
+    return subprocess.Popen(
+        # Polling the queue every half second at most (huey's default backs off to 10 s).
+        [str(BIN / "huey_consumer"), "worker.huey", "--workers", "1", "--quiet", "--max-delay", "0.5"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def until(app, export_id: int, done, seconds: float = 60) -> Export:
+    """Look at the export until `done(export)` holds (the worker is another process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            export = db.session.get_one(Export, export_id)
+            db.session.expunge(export)
+        if done(export):
+            return export
+        time.sleep(0.1)
+    raise AssertionError(f"export {export_id} is still {export.status} at {export.done} of {export.total}")
+
+
+@pytest.fixture
+def queued(app, another_app, tmp_path):
+    """An app whose exports go to a SQLite queue file that a real worker process reads."""
+    served = another_app(HEAT_HUEY=str(tmp_path / "queue.db"), HEAT_EXPORT_DIR=str(tmp_path / "exports"))
+    yield served
+    tasks.configure(app)  # the queue is one object: give it back to the test app
+
+
+def test_an_export_whose_worker_is_killed_mid_build_completes_after_the_worker_restarts(world, queued, tmp_path):
+    served, queue, folder = queued, tmp_path / "queue.db", tmp_path / "exports"
+    client = served.test_client()
+    assert sign_in(client, world["auditor_user"].email).status_code == 302
+    today = dt.date.today()
+    response = client.post(
+        "/exports",
+        data={
+            "csrf_token": csrf_token(client, "/exports"),
+            "teams": [str(world["north"].id)],
+            "date_from": [str(today.day), str(today.month), str(today.year - 1)],
+            "date_to": [str(today.day), str(today.month), str(today.year)],
+        },
+    )
+    assert response.status_code == 302
+    export_id = newest_export(served)
+    # The first build's file is a pipe nobody reads: the worker blocks in the middle of its build
+    # (claimed, counted, writing), and is killed there.
+    folder.mkdir(exist_ok=True)
+    os.mkfifo(folder / f"export-{export_id}.1.part")
+    worker = worker_process(served, queue, folder)
+    try:
+        until(served, export_id, lambda e: e.status == "running" and e.total == 2)
+        worker.kill()
+        worker.wait()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    row = helpers.table_row(client.get("/exports").get_data(as_text=True), "In progress")
+    assert "0 of 2" in row and "Download export" not in row  # left running: stuck without the requeue
+    stall(served, export_id, "running")  # ... and the deadline passes with no word from it
+
+    restarted = worker_process(served, queue, folder)
+    try:
+        assert served.test_cli_runner().invoke(args=["exports", "requeue"]).output == (
+            f"Queued again: export {export_id}.\n"
+        )
+        export = until(served, export_id, lambda e: e.status in ("done", "failed"))
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=30)
+    assert export.status == "done" and export.done == export.total == 2 and export.attempt == 2
+    with served.app_context():
+        archive = export_service.export_path(export)
+    with zipfile.ZipFile(archive) as opened:
+        assert sorted(n for n in opened.namelist() if n.endswith(".pdf")) == sorted(
+            f"assessments/assessment-{n}.pdf" for n in world["ids"]
+        )
+    assert "Download export" in helpers.table_row(client.get("/exports").get_data(as_text=True), "Ready")

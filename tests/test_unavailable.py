@@ -6,9 +6,7 @@ database file HEAT cannot write is said plainly at start-up, which carries on.""
 from __future__ import annotations
 
 import logging
-import socket
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,86 +20,15 @@ from tests.conftest import sign_in
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options")
 
 
-class TcpRelay:
-    """A PostgreSQL server that can be switched off: a relay on a loopback port to the real one.
-    Switched off, it refuses connections and cuts every open one, as a restarting server does."""
-
-    def __init__(self, host: str, port: int):
-        self.target = (host, port)
-        self.port = 0
-        self.listener: socket.socket | None = None
-        self.open: list[socket.socket] = []
-
-    def start(self) -> None:
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
-        self.port = self.listener.getsockname()[1]
-        self.listener.listen()
-        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
-
-    def stop(self) -> None:
-        assert self.listener is not None
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone would not)
-        self.listener.close()
-        for connection in self.open:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            connection.close()
-        self.open.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            self.open += [client, server]
-            for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
 @pytest.fixture
-def outage(app, settings, another_app, monkeypatch):
+def outage(app, settings, another_app, postgres_outage, monkeypatch):
     """(app, down): an app whose database `down()` takes away for the length of a `with` block.
     PostgreSQL: the server stops answering (a relay switched off). SQLite: another connection
     holds an exclusive transaction on the file for the block's duration."""
-    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "postgresql":
-        relay = TcpRelay(url.host or "127.0.0.1", url.port or 5432)
-        relay.start()
-        served = another_app(
-            TESTING=False,
-            PROPAGATE_EXCEPTIONS=False,
-            SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False),
-        )
-
-        @contextmanager
-        def down() -> Iterator[None]:
-            relay.stop()
-            yield
-            relay.start()
-
-        yield served, down
-        relay.stop()
+    if postgres_outage is not None:
+        yield postgres_outage
         return
+    url = make_url(settings["SQLALCHEMY_DATABASE_URI"])
 
     # Wait a fifth of a second for the lock, not ten: the test is about the page, not the wait.
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)

@@ -67,7 +67,11 @@ COLUMN_MAX = {
 }
 MAX_BYTES = 20 * 1024 * 1024  # the one upload limit: the page states it and the server enforces it
 MAX_SIZE_TEXT = "20 MB"
-BATCH = 500  # rows checked, then written, per database round (each written batch is committed)
+BATCH = 500  # at most this many rows checked, then written, per database round (each committed)
+# A batch holds the database (SQLite's write lock) for about this long at most, however busy the
+# machine: the next batch has as many rows as took this long at the last one's pace.
+BATCH_SECONDS = 0.25
+FIRST_BATCH = 50
 # After each batch on SQLite, the import waits this long before taking the write lock again, so
 # anyone waiting for it (a sign-in, a save) gets it: SQLite's busy handler polls every 100 ms at
 # most, and an import that began its next batch at once would starve them.
@@ -183,14 +187,38 @@ def _rows(source: BinaryIO, encoding: str, outcome: Outcome | None) -> Iterator[
         text.detach()  # the caller's stream stays open, for the second reading
 
 
-def _batches(rows: Iterator[_Row | Problem], size: int) -> Iterator[list[_Row | Problem]]:
+@dataclass
+class _Pace:
+    """How many rows the next batch takes: as many as fit in BATCH_SECONDS at the pace of the
+    batch before (never more than twice as many, nor more than `most`). On a loaded machine a
+    500-row batch held SQLite's write lock for over 10 s (the busy timeout): everyone else's page
+    then failed; paced, a batch holds it a fraction of a second."""
+
+    most: int
+    size: int = 0
+    began: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.size = min(self.most, FIRST_BATCH)
+
+    def start(self) -> None:
+        self.began = time.perf_counter()
+
+    def took(self, rows: int, seconds: float) -> None:
+        fits = int(rows * BATCH_SECONDS / seconds) if seconds > 0 else self.most
+        self.size = max(1, min(self.most, 2 * rows, fits))
+
+
+def _batches(rows: Iterator[_Row | Problem], pace: _Pace) -> Iterator[list[_Row | Problem]]:
     batch: list[_Row | Problem] = []
     for row in rows:
         batch.append(row)
-        if len(batch) >= size:
+        if len(batch) >= pace.size:
+            pace.start()
             yield batch
             batch = []
     if batch:
+        pace.start()
         yield batch
 
 
@@ -336,8 +364,9 @@ def _check_row(
     return _Checked(number, details, child, what), []
 
 
-def _commit_and_pause() -> None:
+def _commit_and_pause(pace: _Pace, rows: int) -> None:
     db.session.commit()
+    pace.took(rows, time.perf_counter() - pace.began)
     if db.engine.dialect.name == "sqlite":
         time.sleep(PAUSE)
 
@@ -355,7 +384,7 @@ def run(
     commits the rest (the import's own audit row)."""
     if isinstance(source, bytes):
         source = io.BytesIO(source)
-    batch = batch or BATCH
+    pace = _Pace(batch or BATCH)
     outcome = Outcome(dry_run)
     encoding = _encoding(source)
     directory = register.Directory(user, {})
@@ -364,7 +393,7 @@ def run(
     bad_lines: set[int] = set()
 
     # First reading: check every row; write nothing.
-    for rows in _batches(_rows(source, encoding, outcome), batch):
+    for rows in _batches(_rows(source, encoding, outcome), pace):
         good = [r for r in rows if isinstance(r, _Row)]
         looked_up = _look_up(user, directory, good)
         for row in rows:
@@ -400,7 +429,7 @@ def run(
                 outcome.changed.append((checked.details.case_reference, checked.what))
             else:
                 outcome.unchanged += 1
-        _commit_and_pause()  # the audit rows so far: nobody waits long behind an import
+        _commit_and_pause(pace, len(rows))  # the audit rows so far: nobody waits long behind an import
     del seen
 
     if outcome.problems and not skip_invalid:
@@ -408,8 +437,10 @@ def run(
         if not dry_run:
             outcome.added, outcome.changed, outcome.unchanged = [], [], 0
     elif not dry_run and (outcome.added or outcome.changed):
-        # Second reading: write the good rows, a batch at a time, each batch committed.
-        for rows in _batches((r for r in _rows(source, encoding, None) if isinstance(r, _Row)), batch):
+        # Second reading: write the good rows, a batch at a time, each batch committed (paced
+        # afresh: writing a row takes longer than checking it).
+        pace = _Pace(pace.most)
+        for rows in _batches((r for r in _rows(source, encoding, None) if isinstance(r, _Row)), pace):
             todo = [r for r in rows if isinstance(r, _Row) and r.number not in bad_lines]
             looked_up = _look_up(user, directory, todo)
             for row in todo:
@@ -428,7 +459,7 @@ def run(
                         directory=directory,
                         address=looked_up.latest.get(checked.child.id),
                     )
-            _commit_and_pause()
+            _commit_and_pause(pace, len(rows))
         outcome.applied = True
     audit.record(
         "children_import_checked" if dry_run else "children_imported",

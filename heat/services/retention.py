@@ -68,15 +68,24 @@ def decide(actor: User, child: Child, action: str, reason: str, today: dt.date |
     return child
 
 
-def erase_again() -> int:
+ERASE_BATCH = 20  # records erased again per transaction: each commit is a short write
+
+
+def erase_again(batch: int | None = None) -> int:
     """Erase every erased record again under today's data map (records erased before the map
-    covered addresses, adults, agencies and the rest still hold them). Returns how many; the
-    caller commits. Erasing a tombstone again changes nothing else."""
-    erased = list(db.session.scalars(select(Child).where(Child.erased_at.is_not(None)).order_by(Child.id)))
-    for child in erased:
-        data_map.erase(child)
-        audit.record("records_erased", child_id=child.id, detail="erased again under the current data map")
-    return len(erased)
+    covered addresses, adults, agencies and the rest still hold them). Returns how many. Commits
+    every `batch` records, so a council's thousands of tombstones never hold the database (SQLite's
+    write lock) for long, and a run stopped part way keeps what it did (run it again for the rest:
+    erasing a tombstone again changes nothing else)."""
+    batch = batch or ERASE_BATCH
+    ids = list(db.session.scalars(select(Child.id).where(Child.erased_at.is_not(None)).order_by(Child.id)))
+    db.session.commit()
+    for start in range(0, len(ids), batch):
+        for child in db.session.scalars(select(Child).where(Child.id.in_(ids[start : start + batch]))):
+            data_map.erase(child)
+            audit.record("records_erased", child_id=child.id, detail="erased again under the current data map")
+        db.session.commit()
+    return len(ids)
 
 
 def counts(child: Child) -> dict[str, int]:
