@@ -151,6 +151,10 @@ async function keepPage(user, assessment, path, response, asked = Date.now()) {
   // earliest: if the assessment was forgotten since (its submission was sent), it is never shown.
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
+  // A copy asked for before the one stored (a slow fetch behind a page opened before a save) is
+  // older than it: it never replaces it.
+  const kept = await get("pages", pageKey(user, path));
+  if (kept && (kept.asked || 0) > asked) return;
   await put("pages", { user, assessment, path, csp, asked, sealed: await seal(user, html) }, pageKey(user, path));
 }
 
@@ -191,6 +195,9 @@ async function forgottenSince(user, page) {
 // Pages opened from the tablet's copies (by client id): the copy may be out of date before its
 // page has even run (the submission it shows as waiting was sent meanwhile).
 const opened = new Map();
+// A section page's answers kept on the tablet (by client id), read when the page was asked for:
+// the page shows them even if they are sent and dropped before its script asks for them.
+const keptFor = new Map();
 
 async function forgetAssessment(user, assessment) {
   await put("state", Date.now(), `forgotten ${user} ${assessment}`);
@@ -248,7 +255,12 @@ async function navigate(event) {
   const path = url.pathname + url.search;
   const user = await currentUser();
   const stored = user && (await get("pages", pageKey(user, path)));
-  if (stored) {
+  const section = user && SECTION.exec(url.pathname);
+  const kept = section && (await entryFor(user, section[1], section[2]));
+  if (section && event.resultingClientId) keptFor.set(event.resultingClientId, { path: url.pathname, entry: kept });
+  // A save of this section sent (or being sent) from here: the server's page shows it and the
+  // stored copy does not yet, so the server's page comes first (the stored copy if it cannot).
+  if (stored && !(kept && (kept.sent || kept.sending))) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -356,6 +368,7 @@ async function enqueue(user, entry, fields) {
 
 let draining = null;
 let again = false;
+let sending = null; // the outbox entry on its way to the server
 function drain() {
   // One round of sending at a time; an entry added during a round gets a round of its own.
   if (draining) {
@@ -403,21 +416,26 @@ async function send() {
     if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
     const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
     let response;
+    let answer;
+    sending = entry.id;
     try {
       response = await timed(path, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf },
         body: JSON.stringify({ fields: payload ? payload.fields : [] }),
       });
+      answer = await response.json().catch(() => ({ status: "error" }));
+      if (answer.status === "saved") await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
     } catch (error) {
       await note(user, { unreachable: true });
       break; // the signal went again: the rest wait, in order
+    } finally {
+      sending = null;
     }
     if (response.status >= 500) {
       await note(user, { unreachable: true });
       break;
     }
-    const answer = await response.json().catch(() => ({ status: "error" }));
     if (response.status === 401 || answer.status === "csrf" || answer.status === "signed_out") {
       await note(user, { signedOut: true });
       break; // after signing in, with a fresh token
@@ -425,9 +443,8 @@ async function send() {
     await note(user, { unreachable: false, signedOut: false });
     touch(entry);
     if (answer.status === "saved") {
-      // Kept (as sent) until the tablet's copies of the pages show it: until then the section
-      // page shows these answers, not its older stored copy.
-      await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
+      // Kept (as sent, above) until the tablet's copies of the pages show it: until then the
+      // section page comes from the server, or shows these answers over its older stored copy.
       await remember(user, entry.assessment, answer);
       continue;
     }
@@ -519,7 +536,15 @@ async function entryFor(user, assessment, section) {
   const entry = (await all("outbox")).find((e) => e.user === user && e.assessment === assessment && e.section === section);
   if (!entry) return null;
   const payload = await unseal(user, entry.sealed);
-  return payload && { ...payload, sent: Boolean(entry.sent) };
+  return payload && { ...payload, sent: Boolean(entry.sent), sending: entry.id === sending };
+}
+
+function keptAnswers(client, user, message) {
+  // What the page was opened with, or (a page this worker did not open) what the tablet holds now.
+  const opening = client && keptFor.get(client.id);
+  if (client) keptFor.delete(client.id);
+  if (opening && opening.path === `/assessments/${message.assessment}/sections/${message.section}`) return opening.entry;
+  return entryFor(user, message.assessment, message.section);
 }
 
 async function signOut(user, keep) {
@@ -568,7 +593,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
       else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
-      else if (message.type === "entry") reply({ entry: await entryFor(user, message.assessment, message.section) });
+      else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
     } catch (error) {
       reply({ error: String(error) });
