@@ -11,8 +11,9 @@
              stores twice;
    - state:  who is signed in, and small notes (what was stored, why saves still wait).
    Static files (content-hashed, nothing personal) are kept in the Cache Storage.
-   A stored page opens from here at once while a fresh copy is fetched behind it; any other page
-   comes from the server, and from here only when the server cannot be reached. */
+   A stored page opens from here at once while a fresh copy is fetched behind it (but a section
+   whose save was sent, while its stored copy predates it, comes from the server first); any other
+   page comes from the server, and from here only when the server cannot be reached. */
 
 const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
