@@ -259,9 +259,11 @@ async function navigate(event) {
   const section = user && SECTION.exec(url.pathname);
   const kept = section && (await entryFor(user, section[1], section[2]));
   if (section && event.resultingClientId) keptFor.set(event.resultingClientId, { path: url.pathname, entry: kept });
-  // A save of this section sent (or being sent) from here: the server's page shows it and the
-  // stored copy does not yet, so the server's page comes first (the stored copy if it cannot).
-  if (stored && !(kept && (kept.sent || kept.sending))) {
+  // A save or submission of this assessment on its way from here, or a save of this section sent:
+  // the server's page shows it (or soon will) and the stored copy does not, so the server's page
+  // comes first (the stored copy if the server cannot be reached).
+  const busy = stored && sending && String(sending.assessment) === String(stored.assessment);
+  if (stored && !busy && !(kept && kept.sent)) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -369,7 +371,7 @@ async function enqueue(user, entry, fields) {
 
 let draining = null;
 let again = false;
-let sending = null; // the outbox entry on its way to the server
+let sending = null; // the outbox entry on its way to the server, until the tablet has done with its answer
 function drain() {
   // One round of sending at a time; an entry added during a round gets a round of its own.
   if (draining) {
@@ -383,6 +385,7 @@ function drain() {
     } while (again);
   })().finally(() => {
     draining = null;
+    sending = null;
   });
   return draining;
 }
@@ -418,7 +421,7 @@ async function send() {
     const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
     let response;
     let answer;
-    sending = entry.id;
+    sending = entry;
     try {
       response = await timed(path, {
         method: "POST",
@@ -430,8 +433,6 @@ async function send() {
     } catch (error) {
       await note(user, { unreachable: true });
       break; // the signal went again: the rest wait, in order
-    } finally {
-      sending = null;
     }
     if (response.status >= 500) {
       await note(user, { unreachable: true });
@@ -460,6 +461,7 @@ async function send() {
     }
     await remove("outbox", entry.id);
   }
+  sending = null;
   for (const [assessment, sections] of touched) {
     if (await refreshAfterSaves(user, assessment, sections)) await dropSent(user, assessment);
   }
@@ -537,7 +539,7 @@ async function entryFor(user, assessment, section) {
   const entry = (await all("outbox")).find((e) => e.user === user && e.assessment === assessment && e.section === section);
   if (!entry) return null;
   const payload = await unseal(user, entry.sealed);
-  return payload && { ...payload, sent: Boolean(entry.sent), sending: entry.id === sending };
+  return payload && { ...payload, sent: Boolean(entry.sent) };
 }
 
 function keptAnswers(client, user, message) {
