@@ -11,8 +11,9 @@
              stores twice;
    - state:  who is signed in, and small notes (what was stored, why saves still wait).
    Static files (content-hashed, nothing personal) are kept in the Cache Storage.
-   A stored page opens from here at once while a fresh copy is fetched behind it; any other page
-   comes from the server, and from here only when the server cannot be reached. */
+   A stored page opens from here at once while a fresh copy is fetched behind it (but a section
+   whose save was sent, while its stored copy predates it, comes from the server first); any other
+   page comes from the server, and from here only when the server cannot be reached. */
 
 const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
@@ -151,6 +152,10 @@ async function keepPage(user, assessment, path, response, asked = Date.now()) {
   // earliest: if the assessment was forgotten since (its submission was sent), it is never shown.
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
+  // A copy asked for before the one stored (a slow fetch behind a page opened before a save) is
+  // older than it: it never replaces it.
+  const kept = await get("pages", pageKey(user, path));
+  if (kept && (kept.asked || 0) > asked) return;
   await put("pages", { user, assessment, path, csp, asked, sealed: await seal(user, html) }, pageKey(user, path));
 }
 
@@ -191,6 +196,9 @@ async function forgottenSince(user, page) {
 // Pages opened from the tablet's copies (by client id): the copy may be out of date before its
 // page has even run (the submission it shows as waiting was sent meanwhile).
 const opened = new Map();
+// A section page's answers kept on the tablet (by client id), read when the page was asked for:
+// the page shows them even if they are sent and dropped before its script asks for them.
+const keptFor = new Map();
 
 async function forgetAssessment(user, assessment) {
   await put("state", Date.now(), `forgotten ${user} ${assessment}`);
@@ -248,7 +256,14 @@ async function navigate(event) {
   const path = url.pathname + url.search;
   const user = await currentUser();
   const stored = user && (await get("pages", pageKey(user, path)));
-  if (stored) {
+  const section = user && SECTION.exec(url.pathname);
+  const kept = section && (await entryFor(user, section[1], section[2]));
+  if (section && event.resultingClientId) keptFor.set(event.resultingClientId, { path: url.pathname, entry: kept });
+  // A save or submission of this assessment on its way from here, or a save of this section sent:
+  // the server's page shows it (or soon will) and the stored copy does not, so the server's page
+  // comes first (the stored copy if the server cannot be reached).
+  const busy = stored && sending && String(sending.assessment) === String(stored.assessment);
+  if (stored && !busy && !(kept && kept.sent)) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -357,6 +372,7 @@ async function enqueue(user, entry, fields) {
 
 let draining = null;
 let again = false;
+let sending = null; // the outbox entry on its way to the server, until the tablet has done with its answer
 function drain() {
   // One round of sending at a time; an entry added during a round gets a round of its own.
   if (draining) {
@@ -370,6 +386,7 @@ function drain() {
     } while (again);
   })().finally(() => {
     draining = null;
+    sending = null;
   });
   return draining;
 }
@@ -404,12 +421,16 @@ async function send() {
     if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
     const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
     let response;
+    let answer;
+    sending = entry;
     try {
       response = await timed(path, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": session.csrf },
         body: JSON.stringify({ fields: payload ? payload.fields : [] }),
       });
+      answer = await response.json().catch(() => ({ status: "error" }));
+      if (answer.status === "saved") await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
     } catch (error) {
       await note(user, { unreachable: true });
       break; // the signal went again: the rest wait, in order
@@ -418,7 +439,6 @@ async function send() {
       await note(user, { unreachable: true });
       break;
     }
-    const answer = await response.json().catch(() => ({ status: "error" }));
     if (response.status === 401 || answer.status === "csrf" || answer.status === "signed_out") {
       await note(user, { signedOut: true });
       break; // after signing in, with a fresh token
@@ -426,9 +446,8 @@ async function send() {
     await note(user, { unreachable: false, signedOut: false });
     touch(entry);
     if (answer.status === "saved") {
-      // Kept (as sent) until the tablet's copies of the pages show it: until then the section
-      // page shows these answers, not its older stored copy.
-      await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
+      // Kept (as sent, above) until the tablet's copies of the pages show it: until then the
+      // section page comes from the server, or shows these answers over its older stored copy.
       await remember(user, entry.assessment, answer);
       continue;
     }
@@ -443,6 +462,7 @@ async function send() {
     }
     await remove("outbox", entry.id);
   }
+  sending = null;
   for (const [assessment, sections] of touched) {
     if (await refreshAfterSaves(user, assessment, sections)) await dropSent(user, assessment);
   }
@@ -523,6 +543,14 @@ async function entryFor(user, assessment, section) {
   return payload && { ...payload, sent: Boolean(entry.sent) };
 }
 
+function keptAnswers(client, user, message) {
+  // What the page was opened with, or (a page this worker did not open) what the tablet holds now.
+  const opening = client && keptFor.get(client.id);
+  if (client) keptFor.delete(client.id);
+  if (opening && opening.path === `/assessments/${message.assessment}/sections/${message.section}`) return opening.entry;
+  return entryFor(user, message.assessment, message.section);
+}
+
 async function signOut(user, keep) {
   for (const key of await allKeys("pages")) if (key.startsWith(`${user} `)) await remove("pages", key);
   for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
@@ -569,7 +597,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
       else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
-      else if (message.type === "entry") reply({ entry: await entryFor(user, message.assessment, message.section) });
+      else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
     } catch (error) {
       reply({ error: String(error) });

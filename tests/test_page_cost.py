@@ -63,7 +63,8 @@ def _people(users: dict[str, User]) -> tuple[User, User]:
 def more_history(app, child_id: int, n: int, start: int = 0) -> None:
     """`n` more of everything the child page and the review page show: recorded visits (each
     reviewed, its flags answered, and with a new adult seen at it), adults on the register,
-    chronology entries, moves, handovers and information requests."""
+    chronology entries, moves, handovers, information requests, meetings and plan changes (marked
+    on the chart)."""
     with app.app_context():
         child = db.session.get(Child, child_id)
         users = {u.email: u for u in db.session.scalars(select(User))}
@@ -85,6 +86,8 @@ def more_history(app, child_id: int, n: int, start: int = 0) -> None:
             child_record.hand_over(child, worker, supervisor if i % 2 == 0 else worker, f"Handover {i}.")
             agency = agencies.add_agency(child, worker, f"Agency {i}", None, False, None, None)
             agencies.add_request(child, worker, agency, day, f"Request {i}.")
+            agencies.add_meeting(child, worker, day, f"Core group {i}", [agency.id], None, None, None)
+            child_record.change_plan(child, worker, "cp", ("neglect", "physical")[i % 2], day, f"Plan {i}.")
         db.session.commit()
 
 

@@ -237,6 +237,10 @@ def _recorded_by_hand() -> CompoundSelect:
 
 
 _RECORDED_BY_HAND = _recorded_by_hand()
+# What the chronology says of each meeting, as plain rows (this runs on every child page).
+_MEETINGS = select(Meeting.held_on, Meeting.kind, Meeting.invited, Meeting.invited_agencies, Meeting.not_invited).where(
+    Meeting.child_id == bindparam("child_id")
+)
 
 
 @dataclass(frozen=True)
@@ -400,7 +404,7 @@ def chronology(
             )
         else:
             items.append(ChronologyItem(row.day, "entry", f"Information from {row.a}", row.note, by=row.by))
-    for meeting in db.session.scalars(select(Meeting).where(Meeting.child_id == child.id)):
+    for meeting in db.session.connection().execute(_MEETINGS, {"child_id": child.id}):
         invited = "; ".join([*meeting.invited_agencies, *([meeting.invited] if meeting.invited else [])])
         left_out = "".join(f" {name} was not invited." for name in meeting.not_invited)
         items.append(

@@ -72,6 +72,7 @@ _facts: Recent[VisitFacts] = Recent(5000)
 # once per set, like the facts.
 _flags: Recent[list[Flag]] = Recent(2000)
 _charts: Recent[str] = Recent(2000)  # drawn charts
+_sentences: Recent[str] = Recent(2000)  # what each chart shows, in words
 
 
 def _facts_key(assessment: Assessment) -> tuple[int, str, int, dt.datetime]:
@@ -311,4 +312,10 @@ def trend_sentence(
     """What the trend chart shows, in one sentence (and one each for the moves and plan changes)."""
     if not rows:
         return ""
-    return trend_summary(_chart_visits(rows), titles, _scale(record), _chart_moves(rows, moves, plans))
+    visits, scale, marks = _chart_visits(rows), _scale(record), _chart_moves(rows, moves, plans)
+    # Worded once per distinct chart: keyed by everything the sentence says.
+    key = (tuple(visits), tuple(titles), tuple(scale.items()), marks)
+    sentence = _sentences.get(key)
+    if sentence is None:
+        sentence = _sentences.keep(key, trend_summary(visits, titles, scale, marks))
+    return sentence

@@ -82,6 +82,31 @@ def server(app):
         running.stop()
 
 
+class SlowCopies:
+    """The app, but the tablet's background fetches of one page (the copies it keeps) wait until
+    let go: a slow signal, so a test sees what the tablet shows before its copy is replaced."""
+
+    def __init__(self, app):
+        self.app = app
+        self.path: str | None = None
+        self.go = threading.Event()
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == self.path and environ.get("HTTP_X_HEAT_BACKGROUND"):
+            self.go.wait(60)
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def slow_copies(app):
+    held = SlowCopies(app)
+    running = Server(held)
+    running.start()
+    yield running, held
+    held.go.set()
+    running.stop()
+
+
 def open_tablet(chromium, profile, javascript=True):
     """The tablet's browser, with its profile on disk (service worker, IndexedDB, cookies)."""
     return chromium.launch_persistent_context(
@@ -215,7 +240,8 @@ def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_typed_text_survives_the_session_cookie_going(app, server, chromium, draft, tmp_path, javascript):
+def test_typed_text_survives_the_session_cookie_going(app, slow_copies, chromium, draft, tmp_path, javascript):
+    server, held = slow_copies
     worker, assessment_id = draft
     tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email, javascript=javascript)
     if javascript:
@@ -227,10 +253,19 @@ def test_typed_text_survives_the_session_cookie_going(app, server, chromium, dra
 
     if javascript:
         # The tablet answered the save and keeps it; it says why it waits, and sends it after sign-in.
+        voice = f"/assessments/{assessment_id}/sections/voice"
+        held.path = voice  # the tablet's fresh copy of the page is slow to come
         page.get_by_role("link", name="Sign in again").click()
         sign_in(page, worker.email)
         wait_for(lambda: saves_per_section(app, assessment_id).get("voice") == 1)
-        page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
+        # Sent, and the tablet's copy of the page still the one from before the save: the page
+        # opens with the text in it as it arrives (not put in later by its script, nor lost if the
+        # save is dropped first).
+        shown = page.goto(server.url + voice)
+        assert "Showed me her drawing of the garden." in shown.text()
+        expect(page.locator(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
+        held.go.set()
+        assert "Showed me her drawing of the garden." in page.reload().text()
         expect(page.locator(CHILD_VOICE)).to_have_value("Showed me her drawing of the garden.")
     else:
         expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
