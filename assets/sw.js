@@ -18,8 +18,13 @@ const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
 const TIMEOUT_MS = 8000;
 const UNREACHABLE = new Set([502, 503, 504]);
-const SECTION = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/;
-const SUBMIT = /^\/assessments\/(\d+)\/submit$/;
+// An assessment is its id on the server, or "new-<start key>" while it was started on this tablet
+// and the server has not been told yet.
+const SECTION = /^\/assessments\/(\d+|new-[\w-]+)\/sections\/([\w-]+)$/;
+const SUBMIT = /^\/assessments\/(\d+|new-[\w-]+)\/submit$/;
+const START = /^\/children\/(\d+)\/assessments\/new$/;
+const STARTED_HERE = /^\/assessments\/(new-[\w-]+)(.*)$/;
+const DRAFT = "__DRAFT__";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
@@ -146,12 +151,13 @@ async function timed(input, init = {}) {
 
 const pageKey = (user, path) => `${user} ${path}`;
 
-async function keepPage(user, assessment, path, response, asked = Date.now()) {
+async function keepPage(user, assessment, path, response, asked = Date.now(), networkFirst = false) {
   // `asked`: when the copy was asked for. The copy shows the assessment as it was then at the
   // earliest: if the assessment was forgotten since (its submission was sent), it is never shown.
+  // `networkFirst`: a page opened from the server whenever it answers (the caseload, a child).
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
-  await put("pages", { user, assessment, path, csp, asked, sealed: await seal(user, html) }, pageKey(user, path));
+  await put("pages", { user, assessment, path, csp, asked, networkFirst, sealed: await seal(user, html) }, pageKey(user, path));
 }
 
 async function storeAssessment(user, assessment, paths) {
@@ -170,6 +176,80 @@ async function storePages(user, assessment, paths) {
     await keepPage(user, assessment, path, response, asked);
   }
   return true;
+}
+
+async function storeCaseload(user, paths, children) {
+  // The caseload and each child's pages, opened from the server whenever it answers (they change
+  // with other people's work) and from here when it does not; and for each child, the pages of a
+  // new assessment, for "Start a new assessment" with no signal.
+  const cache = await caches.open(STATIC_CACHE);
+  for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
+  for (const path of paths) {
+    const asked = Date.now();
+    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
+    await keepPage(user, "caseload", path, response, asked, true);
+  }
+  for (const child of children) {
+    const response = await timed(`/children/${child}/assessments/new/offline`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
+    const csp = response.headers.get("Content-Security-Policy") || "";
+    await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
+  }
+  await put("state", Date.now(), `caseload ${user}`);
+  return true;
+}
+
+async function startHere(user, child, fields) {
+  // "Start a new assessment" with no signal: the tablet makes the draft from the pages it keeps for
+  // this child, under the page's start key; sent, the start key makes the server's draft once.
+  const kit = await get("pages", `${user} kit ${child}`);
+  const pages = kit && (await unseal(user, kit.sealed));
+  if (!pages) return null;
+  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
+  if (chosen.slice().sort().join() !== pages.children.slice().sort().join()) return null;
+  const key = ((fields.find(([name]) => name === "start_key") || [])[1] || "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
+  if (!key) return null;
+  const draft = `new-${key}`;
+  const paths = [];
+  for (const [path, html] of Object.entries(pages.pages)) {
+    const here = path.replaceAll(DRAFT, draft);
+    paths.push(here);
+    await put("pages", { user, assessment: draft, path: here, csp: kit.csp, asked: Date.now(), sealed: await seal(user, html.replaceAll(DRAFT, draft)) }, pageKey(user, here));
+  }
+  await put("state", paths, `stored ${user} ${draft}`);
+  await enqueue(user, { kind: "start", assessment: draft, child, section: "start", title: "Start a new assessment" }, fields);
+  return `/assessments/${draft}`;
+}
+
+async function adopt(user, draft, id) {
+  // The server made the draft started here: from now on it is that assessment, on this tablet too.
+  await put("state", id, `started ${user} ${draft}`);
+  for (const entry of await all("outbox")) {
+    if (entry.user === user && entry.assessment === draft) await put("outbox", { ...entry, assessment: id });
+  }
+  const paths = (await get("state", `stored ${user} ${draft}`)) || [];
+  const moved = [];
+  const swap = (text) => text.replaceAll(`/assessments/${draft}`, `/assessments/${id}`).replaceAll(`data-heat-offline-assessment="${draft}"`, `data-heat-offline-assessment="${id}"`);
+  for (const path of paths) {
+    const page = await get("pages", pageKey(user, path));
+    const html = page && (await unseal(user, page.sealed));
+    if (html) {
+      const there = swap(path);
+      await put("pages", { ...page, assessment: id, path: there, sealed: await seal(user, swap(html)) }, pageKey(user, there));
+      moved.push(there);
+    }
+    await remove("pages", pageKey(user, path));
+  }
+  await put("state", moved, `stored ${user} ${id}`);
+  await remove("state", `stored ${user} ${draft}`);
+  for (const copy of opened.values()) if (copy.user === user && copy.assessment === draft) copy.assessment = id;
+}
+
+async function startedAs(user, assessment) {
+  // The server's id of an assessment started on this tablet, once it has one.
+  if (!user || !String(assessment).startsWith("new-")) return assessment;
+  return (await get("state", `started ${user} ${assessment}`)) || assessment;
 }
 
 async function refreshAfterSaves(user, assessment, sections) {
@@ -247,8 +327,11 @@ async function navigate(event) {
   const url = new URL(request.url);
   const path = url.pathname + url.search;
   const user = await currentUser();
+  const local = STARTED_HERE.exec(url.pathname);
+  const id = local && (await startedAs(user, local[1]));
+  if (local && id !== local[1]) return Response.redirect(`/assessments/${id}${local[2]}${url.search}`, 302);
   const stored = user && (await get("pages", pageKey(user, path)));
-  if (stored) {
+  if (stored && !stored.networkFirst) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -271,6 +354,9 @@ async function navigate(event) {
     const response = await timed(request);
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
+      if (stored && response.ok && response.headers.get("X-Heat-User") === user) {
+        event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), Date.now(), true).catch(() => {}));
+      }
       return response;
     }
   } catch (error) {
@@ -290,12 +376,12 @@ async function post(event) {
   const form = await request.clone().formData();
   const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
   const section = SECTION.exec(url.pathname);
-  const assessment = (section || SUBMIT.exec(url.pathname))[1];
   if (fields.some(([name]) => name === "add_row" || name === "remove_row")) {
     // "Add another" or "Remove" without the page's script: not a save; the server redraws the form.
     return fetch(request);
   }
   const user = await currentUser();
+  const assessment = await startedAs(user, (section || SUBMIT.exec(url.pathname))[1]);
   const stored = user && (await get("state", `stored ${user} ${assessment}`));
   let response = null;
   if (!stored) {
@@ -333,6 +419,29 @@ async function post(event) {
     return Response.redirect(`/sign-in?next=${encodeURIComponent(url.pathname)}`, 303);
   }
   return Response.redirect(next, 303);
+}
+
+async function start(event) {
+  // "Start a new assessment": the server starts it when it answers; with no signal, the tablet.
+  const request = event.request;
+  const form = await request.clone().formData();
+  const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
+  const url = new URL(request.url);
+  try {
+    const response = await timed(url.pathname, { method: "POST", body: new URLSearchParams(fields), redirect: "manual", credentials: "same-origin" });
+    if (!UNREACHABLE.has(response.status)) return response;
+  } catch (error) {
+    /* no network, refused, reset or too slow */
+  }
+  const user = await currentUser();
+  const draft = user && (await startHere(user, START.exec(url.pathname)[1], fields));
+  if (draft) {
+    event.waitUntil(drain());
+    return Response.redirect(draft, 303);
+  }
+  return offlinePage(
+    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. Open your caseload while you have a signal to start visits offline (one child at a time).",
+  );
 }
 
 async function enqueue(user, entry, fields) {
@@ -401,7 +510,12 @@ async function send() {
     if (!entry) continue;
     const payload = await unseal(user, entry.sealed);
     if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
-    const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
+    const path =
+      entry.kind === "start"
+        ? `/api/children/${entry.child}/assessments`
+        : entry.kind === "save"
+          ? `/api/assessments/${entry.assessment}/sections/${entry.section}`
+          : `/api/assessments/${entry.assessment}/submit`;
     let response;
     try {
       response = await timed(path, {
@@ -422,7 +536,12 @@ async function send() {
       await note(user, { signedOut: true });
       break; // after signing in, with a fresh token
     }
-    await note(user, { unreachable: false, signedOut: false });
+    await note(user, { unreachable: false, signedOut: false, sentAt: Date.now() });
+    if (answer.status === "started") {
+      await adopt(user, entry.assessment, answer.assessment);
+      await remove("outbox", entry.id);
+      continue;
+    }
     touch(entry);
     if (answer.status === "saved") {
       // Kept (as sent) until the tablet's copies of the pages show it: until then the section
@@ -504,8 +623,16 @@ async function status(user, path = null) {
   const link = (await get("state", `link ${user}`)) || {};
   const prefix = `stored ${user} `;
   const stored = (await allKeys("state")).filter((k) => typeof k === "string" && k.startsWith(prefix));
+  const startedPrefix = `started ${user} `;
+  const started = {};
+  for (const key of await allKeys("state")) {
+    if (typeof key === "string" && key.startsWith(startedPrefix)) started[key.slice(startedPrefix.length)] = await get("state", key);
+  }
   return {
     stored: stored.map((k) => k.slice(prefix.length)),
+    started,
+    caseload: (await get("state", `caseload ${user}`)) || null,
+    lastSent: link.sentAt || null,
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
     waiting: entries.length,
@@ -543,6 +670,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate" && request.method === "POST" && START.test(url.pathname)) {
+    event.respondWith(start(event));
   } else if (request.mode === "navigate" && request.method === "GET") {
     event.respondWith(navigate(event));
   } else if (request.mode === "navigate" && request.method === "POST" && (SECTION.test(url.pathname) || SUBMIT.test(url.pathname))) {
@@ -567,6 +696,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "status-quiet") reply(await status(user));
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
       else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
+      else if (message.type === "store-caseload") reply({ ready: await storeCaseload(user, message.paths, message.children) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await entryFor(user, message.assessment, message.section) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });

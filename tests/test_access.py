@@ -31,6 +31,8 @@ CASEWORK = [
     ("GET", "/children/{child}"),
     ("GET", "/children/{child}/assessments/new"),
     ("POST", "/children/{child}/assessments/new"),
+    ("GET", "/children/{child}/assessments/new/offline"),
+    ("POST", "/api/children/{child}/assessments"),
     ("GET", "/assessments/{submitted}"),
     ("GET", "/assessments/{draft}"),
     ("GET", "/assessments/{draft}/sections/kitchen"),

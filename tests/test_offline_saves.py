@@ -239,3 +239,48 @@ def test_pages_are_compressed_and_static_files_cached_for_a_year(app, draft):
     worker = client.get("/sw.js")
     assert worker.headers["Cache-Control"] == "no-store"
     assert css in worker.get_data(as_text=True)
+
+
+def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_makes_one_draft(app, make, signed_in):
+    """Issue 21 item 1: the pages of a new assessment for starting offline, from a draft that is
+    never kept; sent later, the tablet's start key makes the draft once, for this child only."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    client = signed_in(worker)
+    kit = client.get(f"/children/{child.id}/assessments/new/offline")
+    assert kit.status_code == 200
+    pages = kit.json["pages"]
+    assert kit.json["children"] == [str(child.id)]
+    assert "/assessments/__DRAFT__" in pages and "/assessments/__DRAFT__/check" in pages
+    assert "/assessments/__DRAFT__/sections/visit" in pages and "/assessments/__DRAFT__/sections/kitchen" in pages
+    assert 'data-heat-offline-assessment="__DRAFT__"' in pages["/assessments/__DRAFT__"]
+    assert "Save and continue" in pages["/assessments/__DRAFT__/sections/kitchen"]
+    assert count(app, Assessment) == 0
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "offline_start_stored")) is not None
+
+    token = api_token(client)
+    body = {"fields": [["start_key", "tablet-start-1"], ["children", str(child.id)]]}
+    first = client.post(f"/api/children/{child.id}/assessments", json=body, headers={"X-CSRFToken": token})
+    again = client.post(f"/api/children/{child.id}/assessments", json=body, headers={"X-CSRFToken": token})
+    assert first.status_code == again.status_code == 200
+    assert first.json == again.json and first.json["status"] == "started"
+    assert count(app, Assessment) == 1
+    with app.app_context():
+        made = db.session.get(Assessment, int(first.json["assessment"]))
+        assert made.start_key == "tablet-start-1" and [c.id for c in made.children] == [child.id]
+
+    stranger = make.child(make.team("Another team"))
+    refused = client.post(
+        f"/api/children/{stranger.id}/assessments",
+        json={"fields": [["start_key", "tablet-start-2"], ["children", str(stranger.id)]]},
+        headers={"X-CSRFToken": token},
+    )
+    assert refused.status_code == 404
+    no_key = client.post(
+        f"/api/children/{child.id}/assessments",
+        json={"fields": [["children", str(child.id)]]},
+        headers={"X-CSRFToken": token},
+    )
+    assert no_key.status_code == 422 and count(app, Assessment) == 1

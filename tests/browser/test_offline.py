@@ -379,3 +379,37 @@ def test_the_sign_out_warning_keeps_the_session_and_then_the_typed_text(
         tablet.close()
     finally:
         server.stop()
+
+
+def test_a_visit_started_from_the_caseload_with_no_signal_arrives_once_with_its_rating(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 1: the caseload opened at the office; in the home, with no signal, the child's
+    page, "Start a new assessment", every section and "Submit assessment"; back online, the server
+    makes the draft once (its start key), stores each save once and shows the rating."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+
+    tablet.set_offline(True)
+    page.get_by_role("link", name=child.name).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+    fill_every_section(page, app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+    tablet.set_offline(False)
+    # The open page moves on by itself to the server's result, at the server's address.
+    expect(page.get_by_text("Overall rating: Amber")).to_be_visible(timeout=30000)
+    with app.app_context():
+        (stored,) = db.session.scalars(select(Assessment)).all()
+        assert stored.status == "submitted" and stored.rating == "amber"
+        assert [c.id for c in stored.children] == [child.id]
+    assert saves_per_section(app, stored.id) == {s: 1 for s, _ in sections(app)}
+    assert page.url.startswith(f"{server.url}/assessments/{stored.id}")
+    tablet.close()
