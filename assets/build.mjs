@@ -30,8 +30,11 @@ const css = sass.compile("assets/heat.scss", {
 });
 emit("heat.css", Buffer.from(css.css));
 const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js"));
-// Our script imports GOV.UK Frontend by its hashed name.
-const ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
+// Our modules, imported by heat.js under their hashed names.
+const modules = { "./tablet.js": emit("tablet.js", readFileSync("assets/tablet.js")) };
+// Our script imports GOV.UK Frontend and our modules by their hashed names.
+let ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
+for (const [plain, hashed] of Object.entries(modules)) ours = ours.replace(`"${plain}"`, `"./${hashed}"`);
 emit("heat.js", Buffer.from(ours));
 // The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files.
 const assets = Object.values(manifest).map((name) => `/static/dist/${name}`);

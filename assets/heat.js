@@ -1,6 +1,7 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
 import { initAll } from "./govuk-frontend.min.js";
+import { onThisTablet } from "./tablet.js";
 
 initAll();
 
@@ -116,7 +117,8 @@ async function taskList(state) {
   for (const link of document.querySelectorAll("a.govuk-task-list__link, a[data-heat-check-answers]")) {
     paths.push(new URL(link.href).pathname);
   }
-  const answer = await ask({ type: "store", assessment, paths });
+  const caption = document.querySelector(".govuk-caption-l");
+  const answer = await ask({ type: "store", assessment, paths, title: caption ? caption.textContent.trim() : "" });
   if (ready && answer.ready) ready.hidden = false;
 }
 
@@ -174,8 +176,11 @@ function once(key, show) {
   show();
 }
 
+let tabletPage = null; // "On this tablet", when this is that page
+
 function render(state) {
   if (state.error) return;
+  if (tabletPage) tabletPage(state);
   showWaiting(state);
   showAttention(state);
   const away = state.unreachable || !navigator.onLine;
@@ -203,8 +208,10 @@ function render(state) {
   if (check) check.hidden = !mine.some((e) => e.kind === "save");
 }
 
-/* --- sending, whenever there is a chance ------------------------------------------------------ */
+/* --- sending, whenever there is a chance: at once when the browser comes online, and at least
+   every 60 seconds while a page is open and something waits ------------------------------------ */
 
+const LONGEST_WAIT = 60000;
 let retry = 5000;
 let timer = null;
 async function drain() {
@@ -213,7 +220,7 @@ async function drain() {
   render(state);
   if (state.waiting) {
     timer = setTimeout(drain, retry);
-    retry = Math.min(retry * 2, 300000);
+    retry = Math.min(retry * 2, LONGEST_WAIT);
   } else {
     retry = 5000;
   }
@@ -385,6 +392,7 @@ addAnother();
 
 if (user && "serviceWorker" in navigator) {
   signOut();
+  tabletPage = onThisTablet(ask);
   navigator.serviceWorker.register("/sw.js").then(async () => {
     const forget = body.dataset.heatForget;
     if (forget) await ask({ type: "forget", assessment: forget });

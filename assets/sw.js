@@ -25,6 +25,7 @@ const SUBMIT = /^\/assessments\/(\d+|new-[\w-]+)\/submit$/;
 const START = /^\/children\/(\d+)\/assessments\/new$/;
 const STARTED_HERE = /^\/assessments\/(new-[\w-]+)(.*)$/;
 const DRAFT = "__DRAFT__";
+const TABLET_PAGE = "/on-this-tablet";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
@@ -160,12 +161,82 @@ async function keepPage(user, assessment, path, response, asked = Date.now(), ne
   await put("pages", { user, assessment, path, csp, asked, networkFirst, sealed: await seal(user, html) }, pageKey(user, path));
 }
 
-async function storeAssessment(user, assessment, paths) {
+async function storeAssessment(user, assessment, paths, title) {
   const cache = await caches.open(STATIC_CACHE);
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
   await storePages(user, assessment, paths);
   await put("state", paths, `stored ${user} ${assessment}`);
+  await describe(user, assessment, { title });
+  await storeShell(user);
+  await storeSignIn();
   return true;
+}
+
+async function storeSignIn() {
+  // The sign-in page, as anyone gets it (nothing personal): what the next person sees after a
+  // sign-out with no signal.
+  const response = await timed("/sign-in", { credentials: "omit", redirect: "error" });
+  if (!response.ok) return;
+  const csp = response.headers.get("Content-Security-Policy") || "";
+  await put("pages", { user: null, path: "/sign-in", csp, html: await response.text() }, "sign-in");
+}
+
+async function signInPage() {
+  const page = await get("pages", "sign-in");
+  if (!page) return null;
+  return new Response(page.html, { headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": page.csp, "Cache-Control": "no-store" } });
+}
+
+async function endServerSession() {
+  // A sign-out made with no signal: the server's session ends at the next contact, before anything
+  // else is asked of it (its cookie would otherwise still open the previous practitioner's pages).
+  if (!(await get("state", "sign-out pending"))) return;
+  try {
+    const session = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
+    if (session.ok) {
+      const { csrf } = await session.json();
+      const ended = await timed("/sign-out", { method: "POST", headers: { "X-CSRFToken": csrf }, body: new URLSearchParams({ csrf_token: csrf }), redirect: "manual" });
+      if (ended.status >= 500) return;
+    } else if (session.status >= 500) {
+      return;
+    }
+    await remove("state", "sign-out pending");
+  } catch (error) {
+    /* still no signal: at the next contact */
+  }
+}
+
+async function signOutPost(event) {
+  // The page's script has ended the tablet's session already (heat.js); a page without it keeps
+  // what waits. The server's session ends now, or at the next contact.
+  const user = await currentUser();
+  if (user) await signOut(user, true);
+  const form = await event.request.clone().formData();
+  const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
+  try {
+    const response = await timed("/sign-out", { method: "POST", body: new URLSearchParams(fields), redirect: "manual", credentials: "same-origin" });
+    if (!UNREACHABLE.has(response.status)) return response;
+  } catch (error) {
+    /* no network, refused, reset or too slow */
+  }
+  await put("state", true, "sign-out pending");
+  return Response.redirect("/sign-in", 303);
+}
+
+async function storeShell(user) {
+  // "On this tablet": what `/` opens when HEAT cannot be reached, also after a browser restart.
+  const response = await timed(TABLET_PAGE, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+  if (response.ok && response.headers.get("X-Heat-User") === user) await keepPage(user, "shell", TABLET_PAGE, response, Date.now(), true);
+}
+
+async function describe(user, assessment, change) {
+  // What "On this tablet" says of a visit (its children's names sealed, like the pages).
+  const key = `about ${user} ${assessment}`;
+  const now = (await get("state", key)) || {};
+  const { title, ...rest } = change;
+  const next = { ...now, ...rest };
+  if (title) next.title = await seal(user, title);
+  await put("state", next, key);
 }
 
 async function storePages(user, assessment, paths) {
@@ -197,6 +268,8 @@ async function storeCaseload(user, paths, children) {
     await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
   }
   await put("state", Date.now(), `caseload ${user}`);
+  await storeShell(user);
+  await storeSignIn();
   return true;
 }
 
@@ -218,6 +291,7 @@ async function startHere(user, child, fields) {
     await put("pages", { user, assessment: draft, path: here, csp: kit.csp, asked: Date.now(), sealed: await seal(user, html.replaceAll(DRAFT, draft)) }, pageKey(user, here));
   }
   await put("state", paths, `stored ${user} ${draft}`);
+  await describe(user, draft, { title: pages.title, started: Date.now() });
   await enqueue(user, { kind: "start", assessment: draft, child, section: "start", title: "Start a new assessment" }, fields);
   return `/assessments/${draft}`;
 }
@@ -243,6 +317,9 @@ async function adopt(user, draft, id) {
   }
   await put("state", moved, `stored ${user} ${id}`);
   await remove("state", `stored ${user} ${draft}`);
+  const about = await get("state", `about ${user} ${draft}`);
+  if (about) await put("state", about, `about ${user} ${id}`);
+  await remove("state", `about ${user} ${draft}`);
   for (const copy of opened.values()) if (copy.user === user && copy.assessment === draft) copy.assessment = id;
 }
 
@@ -280,6 +357,7 @@ async function forgetAssessment(user, assessment) {
   }
   await remove("state", `stored ${user} ${assessment}`);
   await remove("state", `chain ${user} ${assessment}`);
+  await remove("state", `about ${user} ${assessment}`);
   // A page showing a copy of it would otherwise say "Submitted on this tablet" after the
   // submission was sent and scored, and never show the rating: it opens again from the server.
   for (const client of await self.clients.matchAll()) {
@@ -326,6 +404,7 @@ async function navigate(event) {
   const request = event.request;
   const url = new URL(request.url);
   const path = url.pathname + url.search;
+  await endServerSession();
   const user = await currentUser();
   const local = STARTED_HERE.exec(url.pathname);
   const id = local && (await startedAs(user, local[1]));
@@ -354,6 +433,7 @@ async function navigate(event) {
     const response = await timed(request);
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
+      if (user && (await all("outbox")).some((e) => e.user === user && !e.sent)) event.waitUntil(drain()); // the server answers again
       if (stored && response.ok && response.headers.get("X-Heat-User") === user) {
         event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), Date.now(), true).catch(() => {}));
       }
@@ -362,8 +442,14 @@ async function navigate(event) {
   } catch (error) {
     /* no network, refused, reset or too slow */
   }
+  const fallback = url.pathname === "/" ? TABLET_PAGE : path;
+  if (!(await currentUser())) {
+    // Nobody is signed in on this tablet: the next person gets the sign-in page, and nothing else.
+    const signIn = await signInPage();
+    if (signIn) return signIn;
+  }
   return (
-    (await fromTablet(await currentUser(), path)) ||
+    (await fromTablet(await currentUser(), fallback)) ||
     offlinePage("HEAT cannot be reached, and this page is not stored on this tablet. Open an assessment while you have a signal to work on it offline.")
   );
 }
@@ -459,6 +545,7 @@ async function enqueue(user, entry, fields) {
     }
   }
   await put("outbox", { ...entry, user, at: Date.now(), sealed: await seal(user, { fields }) });
+  await describe(user, entry.assessment, { changed: Date.now() });
   if (self.registration.sync) self.registration.sync.register("heat-outbox").catch(() => {});
   tellPages();
 }
@@ -628,8 +715,16 @@ async function status(user, path = null) {
   for (const key of await allKeys("state")) {
     if (typeof key === "string" && key.startsWith(startedPrefix)) started[key.slice(startedPrefix.length)] = await get("state", key);
   }
+  const visits = [];
+  for (const assessment of stored.map((k) => k.slice(prefix.length))) {
+    const about = (await get("state", `about ${user} ${assessment}`)) || {};
+    const title = about.title ? await unseal(user, about.title).catch(() => null) : null;
+    const waiting = entries.filter((e) => e.assessment === assessment).length;
+    visits.push({ assessment, title, started: about.started || null, changed: about.changed || null, waiting });
+  }
   return {
     stored: stored.map((k) => k.slice(prefix.length)),
+    visits,
     started,
     caseload: (await get("state", `caseload ${user}`)) || null,
     lastSent: link.sentAt || null,
@@ -670,6 +765,8 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate" && request.method === "POST" && url.pathname === "/sign-out") {
+    event.respondWith(signOutPost(event));
   } else if (request.mode === "navigate" && request.method === "POST" && START.test(url.pathname)) {
     event.respondWith(start(event));
   } else if (request.mode === "navigate" && request.method === "GET") {
@@ -695,7 +792,7 @@ self.addEventListener("message", (event) => {
       if (message.type === "status") reply(await status(user, message.path));
       else if (message.type === "status-quiet") reply(await status(user));
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
-      else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
+      else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths, message.title) });
       else if (message.type === "store-caseload") reply({ ready: await storeCaseload(user, message.paths, message.children) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await entryFor(user, message.assessment, message.section) });

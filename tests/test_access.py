@@ -126,6 +126,7 @@ TEAM_PAGES = [
     ("GET", "/reviews"),
     ("GET", "/api/session"),
     ("POST", "/api/session/keep-alive"),
+    ("GET", "/on-this-tablet"),
     ("GET", "/transfers"),
     ("GET", "/checklist/2026.4/guide.pdf"),
 ]

@@ -251,7 +251,7 @@ def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_m
     kit = client.get(f"/children/{child.id}/assessments/new/offline")
     assert kit.status_code == 200
     pages = kit.json["pages"]
-    assert kit.json["children"] == [str(child.id)]
+    assert kit.json["children"] == [str(child.id)] and kit.json["title"] == child.name
     assert "/assessments/__DRAFT__" in pages and "/assessments/__DRAFT__/check" in pages
     assert "/assessments/__DRAFT__/sections/visit" in pages and "/assessments/__DRAFT__/sections/kitchen" in pages
     assert 'data-heat-offline-assessment="__DRAFT__"' in pages["/assessments/__DRAFT__"]

@@ -194,6 +194,7 @@ def offline_start(child_id: int):
             rf'(?<=/assessments/){draft.id}(?=[/"?#]|$)|(?<=data-heat-offline-assessment="){draft.id}(?=")'
         )
     return jsonify(
+        title=child.name,
         children=[str(child.id)],
         pages={address.sub(DRAFT, path): address.sub(DRAFT, html) for path, html in pages.items()},
     )

@@ -8,8 +8,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, render_template
 
+from heat.services import access
+from heat.views import roles_required
 from heat.views.filters import page_url_for
 
 bp = Blueprint("offline", __name__)
@@ -49,3 +51,12 @@ def _worker(static_folder: str) -> bytes:
 def service_worker():
     # Like every page, no-store (security.py): browsers never keep a stale worker.
     return Response(_worker(current_app.static_folder or ""), mimetype="text/javascript")
+
+
+@bp.route("/on-this-tablet")
+@roles_required(*access.CASEWORK_ROLES)
+def on_this_tablet():
+    """What this tablet holds for the practitioner and what waits to be sent: a page the tablet
+    fills from its own store (the server knows none of it), kept on the tablet so that it, and
+    `/`, open with no signal."""
+    return render_template("casework/on_this_tablet.html")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from heat.extensions import db
-from heat.models import Assessment, Child, SectionSave
+from heat.models import Assessment, AuditEvent, Child, SectionSave
 from heat.services import checklists
 from tests import helpers
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -413,3 +413,139 @@ def test_a_visit_started_from_the_caseload_with_no_signal_arrives_once_with_its_
     assert saves_per_section(app, stored.id) == {s: 1 for s, _ in sections(app)}
     assert page.url.startswith(f"{server.url}/assessments/{stored.id}")
     tablet.close()
+
+
+def start_offline(page, server, child):
+    """From the caseload (stored with a signal), with the network already cut: a new visit."""
+    page.get_by_role("link", name=child.name).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+
+
+def test_on_this_tablet_opens_at_the_root_after_a_restart_with_no_signal_and_sends_now(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 2: "On this tablet" lists the visit started here and what waits; after the
+    browser is closed and opened again with no signal, `/` opens it; back online and signed in,
+    "Send now" sends and says when."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    profile = tmp_path / "profile"
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    page.get_by_role("link", name="On this tablet").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 saves are waiting to be sent.").first).to_be_visible()
+    expect(page.get_by_text("HEAT cannot be reached. They will be sent when you are back online.")).to_be_visible()
+    expect(page.get_by_text("Nothing has been sent from this tablet yet.")).to_be_visible()
+    expect(page.get_by_text(f"Start a new assessment ({child.name}), saved on this tablet at")).to_be_visible()
+    expect(page.get_by_text(f"Visit details ({child.name}), saved on this tablet at")).to_be_visible()
+    visit = page.get_by_role("link", name=f"Home environment assessment: {child.name}")
+    expect(visit).to_be_visible()
+    expect(page.get_by_text("Started on this tablet at")).to_be_visible()
+    page.get_by_role("button", name="Send now").click()  # still no signal: nothing moves
+    expect(page.get_by_text("2 saves are waiting to be sent.").first).to_be_visible()
+    tablet.close()
+
+    tablet = open_tablet(chromium, profile)
+    tablet.set_offline(True)
+    page = tablet.new_page()
+    page.goto(server.url + "/")
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    page.get_by_role("link", name=f"Home environment assessment: {child.name}").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+    expect(page.get_by_text("Saved on this tablet").first).to_be_visible()  # the task list's tag
+
+    tablet.set_offline(False)
+    page.goto(server.url + "/on-this-tablet")  # the session ended with the browser: sign in first
+    sign_in(page, worker.email)
+    page.get_by_role("link", name="On this tablet").click()
+    page.get_by_role("button", name="Send now").click()
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    expect(page.get_by_text("Last sent to HEAT at")).to_be_visible()
+    with app.app_context():
+        (made,) = db.session.scalars(select(Assessment)).all()
+    assert saves_per_section(app, made.id) == {"visit": 1}
+    tablet.close()
+
+
+# Every key of every store in the tablet's database, read from the page.
+STORED_KEYS = """async store => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('heat-offline');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const keys = await new Promise((resolve, reject) => {
+    const request = db.transaction(store).objectStore(store).getAllKeys();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return keys.map(String);
+}"""
+
+
+def test_signing_out_with_no_signal_locks_the_tablet_and_the_next_person_gets_the_sign_in_page(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 4: "Sign out and keep them on this tablet" with no signal ends the tablet's
+    session at once and the server's at the next contact; the next person never sees the previous
+    practitioner's pages, and her save is sent only after she signs in again."""
+    team = make.team()
+    worker, colleague = make.user("practitioner", team), make.user("practitioner", team)
+    child = make.child(team)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("[data-heat-waiting]")).to_have_text("2 saves waiting to be sent")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out and keep them on this tablet").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    # Locked: no page of hers is left, and nothing of hers opens.
+    assert page.evaluate(STORED_KEYS, "pages") == ["sign-in"]
+    for path in ("/", "/caseload", f"/children/{child.id}", "/on-this-tablet"):
+        page.goto(server.url + path)
+        expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    with app.app_context():
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_out")).all()
+
+    tablet.set_offline(False)
+    page.goto(server.url + "/")  # the next person, with a signal: the server's session ends first
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    with app.app_context():
+        (ended,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_out")).all()
+        assert ended.user_id == worker.id
+    sign_in(page, colleague.email)
+    expect(page.get_by_role("heading", name=f"{team.name} team caseload")).to_be_visible()
+    page.goto(server.url + "/on-this-tablet")
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    page.get_by_role("button", name="Send now").click()  # a round of sending, as the colleague
+    expect(page.get_by_role("button", name="Send now")).to_be_enabled()
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0  # not sent as the colleague
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    sign_in(page, worker.email)
+    wait_for(lambda: any(saves_per_section(app, a) == {"visit": 1} for a in assessment_ids(app)))
+    tablet.close()
+
+
+def assessment_ids(app):
+    with app.app_context():
+        return list(db.session.scalars(select(Assessment.id)))
