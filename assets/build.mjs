@@ -31,7 +31,10 @@ const css = sass.compile("assets/heat.scss", {
 emit("heat.css", Buffer.from(css.css));
 const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js"));
 // Our modules, imported by heat.js under their hashed names.
-const modules = { "./tablet.js": emit("tablet.js", readFileSync("assets/tablet.js")) };
+const modules = {
+  "./tablet.js": emit("tablet.js", readFileSync("assets/tablet.js")),
+  "./keys.js": emit("keys.js", readFileSync("assets/keys.js")),
+};
 // Our script imports GOV.UK Frontend and our modules by their hashed names.
 let ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
 for (const [plain, hashed] of Object.entries(modules)) ours = ours.replace(`"${plain}"`, `"./${hashed}"`);

@@ -1,6 +1,7 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
 import { initAll } from "./govuk-frontend.min.js";
+import { capturePassword, unlockPage } from "./keys.js";
 import { onThisTablet } from "./tablet.js";
 
 initAll();
@@ -389,6 +390,8 @@ window.addEventListener("pageshow", (event) => {
 });
 timeoutWarning();
 addAnother();
+capturePassword();
+unlockPage();
 
 if (user && "serviceWorker" in navigator) {
   signOut();

@@ -90,7 +90,9 @@ async function askServer() {
   try {
     const session = await serverSession();
     const user = session ? session.user : null;
+    if (user !== (await currentUser())) await lockAll();
     await put("state", user, "user");
+    if (user) await afterSignIn(user);
     return user;
   } catch (error) {
     return currentUser();
@@ -101,7 +103,9 @@ async function noteUser(response) {
   // Only a page the server itself answered says who is signed in (or that nobody is).
   if (response.type !== "basic" || !(response.headers.get("Content-Type") || "").startsWith("text/html")) return;
   const user = response.headers.get("X-Heat-User");
+  if (user !== (await currentUser())) await lockAll(); // someone else, or nobody: locked
   await put("state", user || null, "user");
+  if (user) await afterSignIn(user);
   if (user) {
     // Signed in again: a "You have been signed out" found by an earlier try to send is over.
     const link = await get("state", `link ${user}`);
@@ -109,31 +113,129 @@ async function noteUser(response) {
   }
 }
 
-const makingKey = {};
-function keyFor(user) {
-  makingKey[user] ||= (async () => {
-    let key = await get("keys", user);
-    if (!key) {
-      key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-      await put("keys", key, user);
+/* Keys only the practitioner holds. Each user's data key (AES-GCM) is kept only wrapped: with a
+   key derived from their password (PBKDF2, SHA-256), captured by the sign-in or unlock page and
+   never kept; and with a key only their live session is given by the server (/api/session), so
+   that signing in with a signal recovers it. Unwrapped, it is kept (not extractable) only while
+   the browser runs: a session cookie names the unlocking, and a browser closed since, a sign-out
+   or anyone else signing in locks it. Nothing is stored while it is locked. */
+
+const ITERATIONS = 310000;
+const TRIES = 5;
+const UNLOCKED_COOKIE = "heat_unlocked";
+const AES = { name: "AES-GCM", length: 256 };
+let password = null; // { key: the password as a PBKDF2 key, at }, from the sign-in page, until used
+
+function wrappingKey(base, salt) {
+  return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations: ITERATIONS }, base, { name: "AES-KW", length: 256 }, false, ["wrapKey", "unwrapKey"]);
+}
+
+function unwrap(wrapper, wrapped, extractable = false) {
+  return crypto.subtle.unwrapKey("raw", wrapped, wrapper, "AES-KW", AES, extractable, ["encrypt", "decrypt"]);
+}
+
+function serverWrapper(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return crypto.subtle.importKey("raw", bytes, "AES-KW", false, ["wrapKey", "unwrapKey"]);
+}
+
+async function lockAll() {
+  for (const key of await allKeys("keys")) if (String(key).startsWith("unlocked ")) await remove("keys", key);
+}
+
+async function setUnlocked(user, key) {
+  await lockAll();
+  const nonce = crypto.randomUUID();
+  // No expiry: the browser forgets it when it closes, and the store is locked from then on.
+  await self.cookieStore.set({ name: UNLOCKED_COOKIE, value: nonce, path: "/", sameSite: "strict" });
+  await put("keys", { key, nonce }, `unlocked ${user}`);
+  await remove("state", `tries ${user}`);
+}
+
+async function unlocked(user) {
+  // The user's data key while their store is unlocked in this run of the browser, else null.
+  const record = user && (await get("keys", `unlocked ${user}`));
+  if (!record) return null;
+  const cookie = await self.cookieStore.get(UNLOCKED_COOKIE);
+  if (!cookie || cookie.value !== record.nonce) {
+    await remove("keys", `unlocked ${user}`);
+    return null;
+  }
+  return record.key;
+}
+
+async function establish(user, base) {
+  // Signed in with a password: the data key unwrapped with it; else (a new password, a key erased
+  // after wrong tries) recovered with the session's key; else, the first time, made.
+  const record = await get("keys", `wrapped ${user}`);
+  if (record) {
+    try {
+      return await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
+    } catch (error) {
+      /* not this password's: recovered below */
     }
-    return key;
-  })();
-  return makingKey[user];
+  }
+  const session = await serverSession();
+  if (!session || session.user !== user) return;
+  const server = await serverWrapper(session.key);
+  const escrow = await get("keys", `escrow ${user}`);
+  const data = (escrow && (await unwrap(server, escrow, true).catch(() => null))) || (await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]));
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const wrapper = await wrappingKey(base, salt);
+  const wrapped = await crypto.subtle.wrapKey("raw", data, wrapper, "AES-KW");
+  await put("keys", { salt, wrapped }, `wrapped ${user}`);
+  await put("keys", await crypto.subtle.wrapKey("raw", data, server, "AES-KW"), `escrow ${user}`);
+  await setUnlocked(user, await unwrap(wrapper, wrapped));
+}
+
+async function afterSignIn(user) {
+  // The first page after the sign-in page gave its password: the key is opened, then forgotten.
+  if (!password) return;
+  const { key, at } = password;
+  password = null;
+  if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).catch(() => {});
+}
+
+async function tryUnlock(base) {
+  // "Unlock with your password", with no signal.
+  const user = await currentUser();
+  const record = user && (await get("keys", `wrapped ${user}`));
+  if (!record) return { erased: true };
+  try {
+    await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
+    return { unlocked: true };
+  } catch (error) {
+    const tries = ((await get("state", `tries ${user}`)) || 0) + 1;
+    if (tries >= TRIES) {
+      // Erased: only the copy wrapped with the session's key is left, for signing in online.
+      await remove("keys", `wrapped ${user}`);
+      await remove("state", `tries ${user}`);
+      return { erased: true };
+    }
+    await put("state", tries, `tries ${user}`);
+    return { left: TRIES - tries };
+  }
 }
 
 async function seal(user, value) {
+  const key = await unlocked(user);
+  if (!key) throw new Error("locked"); // never a store while locked, whatever the timing
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const plain = new TextEncoder().encode(JSON.stringify(value));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await keyFor(user), plain);
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, plain);
   return { iv, data };
 }
 
 async function unseal(user, sealed) {
-  const key = await get("keys", user);
+  const key = await unlocked(user);
   if (!key) return null;
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
-  return JSON.parse(new TextDecoder().decode(plain));
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
+    return JSON.parse(new TextDecoder().decode(plain));
+  } catch (error) {
+    return null; // sealed with a key since lost
+  }
 }
 
 /* --- the network, with a limit ------------------------------------------------------------ */
@@ -159,6 +261,8 @@ async function keepPage(user, assessment, path, response, asked = Date.now(), ne
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
   await put("pages", { user, assessment, path, csp, asked, networkFirst, sealed: await seal(user, html) }, pageKey(user, path));
+  // Locked while it was being sealed (a sign-out, someone else signing in): not kept.
+  if (!(await unlocked(user))) await remove("pages", pageKey(user, path));
 }
 
 async function storeAssessment(user, assessment, paths, title) {
@@ -179,10 +283,14 @@ async function storeSignIn() {
   if (!response.ok) return;
   const csp = response.headers.get("Content-Security-Policy") || "";
   await put("pages", { user: null, path: "/sign-in", csp, html: await response.text() }, "sign-in");
+  const unlock = await timed("/unlock", { credentials: "omit", redirect: "error" });
+  if (unlock.ok) await put("pages", { user: null, path: "/unlock", csp: unlock.headers.get("Content-Security-Policy") || "", html: await unlock.text() }, "unlock");
 }
 
-async function signInPage() {
-  const page = await get("pages", "sign-in");
+const signInPage = () => storedPage("sign-in");
+
+async function storedPage(name) {
+  const page = await get("pages", name);
   if (!page) return null;
   return new Response(page.html, { headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": page.csp, "Cache-Control": "no-store" } });
 }
@@ -266,6 +374,7 @@ async function storeCaseload(user, paths, children) {
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
     const csp = response.headers.get("Content-Security-Policy") || "";
     await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
+    if (!(await unlocked(user))) await remove("pages", `${user} kit ${child}`); // locked meanwhile
   }
   await put("state", Date.now(), `caseload ${user}`);
   await storeShell(user);
@@ -410,7 +519,8 @@ async function navigate(event) {
   const id = local && (await startedAs(user, local[1]));
   if (local && id !== local[1]) return Response.redirect(`/assessments/${id}${local[2]}${url.search}`, 302);
   const stored = user && (await get("pages", pageKey(user, path)));
-  if (stored && !stored.networkFirst) {
+  const open = Boolean(await unlocked(user)) && !password; // just signed in: the server says who
+  if (stored && !stored.networkFirst && open) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -443,7 +553,12 @@ async function navigate(event) {
     /* no network, refused, reset or too slow */
   }
   const fallback = url.pathname === "/" ? TABLET_PAGE : path;
-  if (!(await currentUser())) {
+  const now = await currentUser();
+  if (now && !(await unlocked(now)) && (await get("pages", pageKey(now, fallback)))) {
+    const unlock = await storedPage("unlock");
+    if (unlock) return unlock;
+  }
+  if (!now) {
     // Nobody is signed in on this tablet: the next person gets the sign-in page, and nothing else.
     const signIn = await signInPage();
     if (signIn) return signIn;
@@ -596,7 +711,8 @@ async function send() {
     const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
     if (!entry) continue;
     const payload = await unseal(user, entry.sealed);
-    if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
+    if (!payload) continue; // locked, or sealed with a key since lost: never sent empty
+    if (entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
     const path =
       entry.kind === "start"
         ? `/api/children/${entry.child}/assessments`
@@ -727,6 +843,7 @@ async function status(user, path = null) {
     visits,
     started,
     caseload: (await get("state", `caseload ${user}`)) || null,
+    locked: !(await unlocked(user)),
     lastSent: link.sentAt || null,
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
@@ -745,12 +862,12 @@ async function entryFor(user, assessment, section) {
 }
 
 async function signOut(user, keep) {
+  await lockAll(); // first: a page being stored meanwhile cannot be sealed, or is taken back
   for (const key of await allKeys("pages")) if (key.startsWith(`${user} `)) await remove("pages", key);
   for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
   if (!keep) {
     for (const entry of await all("outbox")) if (entry.user === user) await remove("outbox", entry.id);
-    await remove("keys", user);
-    delete makingKey[user];
+    for (const key of [user, `wrapped ${user}`, `escrow ${user}`]) await remove("keys", key);
   }
   await put("state", null, "user");
 }
@@ -784,6 +901,12 @@ self.addEventListener("message", (event) => {
   const message = event.data || {};
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   const work = (async () => {
+    if (message.type === "password") {
+      // From the sign-in page, just before it is sent: kept here until the user is known.
+      password = { key: message.key, at: Date.now() };
+      return reply({ done: true });
+    }
+    if (message.type === "unlock") return reply(await tryUnlock(message.key));
     let user = await currentUser();
     if (message.user && message.user !== user) user = await askServer();
     // A page speaks for the user the server last named, and for nobody else.

@@ -145,6 +145,7 @@ API_V1 = [
 # Open to anyone (sign-in itself) or to any signed-in user (home, sign-out, static files).
 PUBLIC = [
     ("GET", "/sign-in"),
+    ("GET", "/unlock"),
     ("POST", "/sign-in"),
     ("GET", "/sign-in/organisation"),
     ("GET", "/sign-in/organisation/callback"),

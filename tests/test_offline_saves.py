@@ -3,6 +3,7 @@ across an ended session, `next`, what counts as activity, compressed pages and c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time as real_time
 
@@ -284,3 +285,16 @@ def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_m
         headers={"X-CSRFToken": token},
     )
     assert no_key.status_code == 422 and count(app, Assessment) == 1
+
+
+def test_the_session_gives_the_tablet_a_key_for_its_own_user_only(app, make, signed_in):
+    """Issue 21 item 5: the key that recovers a tablet's data after wrong passwords, given only to
+    that user's live session: the same at every sign-in, another user's differs."""
+    team = make.team()
+    first, second = make.user("practitioner", team), make.user("practitioner", team)
+    mine = signed_in(first).get("/api/session").json["key"]
+    again = signed_in(first).get("/api/session").json["key"]
+    theirs = signed_in(second).get("/api/session").json["key"]
+    assert mine == again != theirs
+    assert len(base64.urlsafe_b64decode(mine + "=")) == 32
+    assert app.test_client().get("/api/session").status_code == 401

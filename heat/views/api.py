@@ -17,7 +17,7 @@ from forms.assessment import section_form
 from heat import metrics
 from heat.extensions import db
 from heat.models import EDITABLE
-from heat.security import keep_alive, tablet_id
+from heat.security import keep_alive, tablet_id, tablet_key
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc
 from heat.views import roles_required
@@ -29,8 +29,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.route("/session")
 @roles_required(*access.CASEWORK_ROLES)
 def session_state():
-    """Who is signed in (as the tablet names them) and a CSRF token for replaying the outbox."""
-    return jsonify(user=tablet_id(current_user), csrf=generate_csrf())
+    """Who is signed in (as the tablet names them), a CSRF token for replaying the outbox, and the
+    key that recovers the tablet's data for this user alone (see security.tablet_key)."""
+    return jsonify(user=tablet_id(current_user), csrf=generate_csrf(), key=tablet_key(current_user))
 
 
 @bp.route("/session/keep-alive", methods=["POST"])

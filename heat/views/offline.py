@@ -60,3 +60,11 @@ def on_this_tablet():
     fills from its own store (the server knows none of it), kept on the tablet so that it, and
     `/`, open with no signal."""
     return render_template("casework/on_this_tablet.html")
+
+
+@bp.route("/unlock")
+def unlock():
+    """ "Unlock with your password": what a tablet shows, with no signal, in place of a stored page
+    when its store is locked (the browser was closed since the practitioner signed in). The tablet
+    keeps this page; the password never leaves the page and the tablet."""
+    return render_template("auth/unlock.html")
