@@ -9,7 +9,7 @@ export default [
   // `catch (error) {}` names what was caught even where the handler does not need it, and
   // `const { a, ...rest } = x` is how an object is copied without a key.
   { rules: { "no-unused-vars": ["error", { caughtErrors: "none", ignoreRestSiblings: true }] } },
-  { files: ["assets/heat.js", "assets/tablet.js"], languageOptions: { sourceType: "module", globals: globals.browser } },
+  { files: ["assets/*.js"], ignores: ["assets/sw.js"], languageOptions: { sourceType: "module", globals: globals.browser } },
   {
     files: ["assets/sw.js"],
     languageOptions: { sourceType: "script", globals: { ...globals.serviceworker, __ASSETS__: "readonly", __BUILD__: "readonly" } },

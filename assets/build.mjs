@@ -30,8 +30,14 @@ const css = sass.compile("assets/heat.scss", {
 });
 emit("heat.css", Buffer.from(css.css));
 const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js"));
-// Our script imports GOV.UK Frontend by its hashed name.
-const ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
+// Our modules, imported by heat.js under their hashed names.
+const modules = {
+  "./on_this_tablet.js": emit("on_this_tablet.js", readFileSync("assets/on_this_tablet.js")),
+  "./keys.js": emit("keys.js", readFileSync("assets/keys.js")),
+};
+// Our script imports GOV.UK Frontend and our modules by their hashed names.
+let ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);
+for (const [plain, hashed] of Object.entries(modules)) ours = ours.replace(`"${plain}"`, `"./${hashed}"`);
 emit("heat.js", Buffer.from(ours));
 // Photos, "I saw everything in this room" and installing (issue 21 items 6, 9 and 10): a module of its own.
 emit("tablet.js", readFileSync("assets/tablet.js"));

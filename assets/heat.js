@@ -1,6 +1,8 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
 import { initAll } from "./govuk-frontend.min.js";
+import { capturePassword, unlockPage } from "./keys.js";
+import { onThisTablet } from "./on_this_tablet.js";
 
 initAll();
 
@@ -10,7 +12,7 @@ const user = body.dataset.heatUser;
 /* --- a fresh key for each save made from this page (stored pages are used more than once) --- */
 
 function freshKeys() {
-  for (const input of document.querySelectorAll('input[name="save_key"], input[name="submission_key"]')) {
+  for (const input of document.querySelectorAll('input[name="save_key"], input[name="submission_key"], input[name="start_key"]')) {
     input.value = crypto.randomUUID().replaceAll("-", "");
   }
 }
@@ -111,20 +113,35 @@ async function taskList(state) {
   }
   const ready = document.querySelector("[data-heat-ready]");
   if (ready && (state.stored || []).includes(assessment)) ready.hidden = false; // stored on an earlier visit
-  if (!navigator.onLine) return;
+  if (!navigator.onLine || assessment.startsWith("new-")) return; // started here: the server has no pages yet
   const paths = [location.pathname];
   for (const link of document.querySelectorAll("a.govuk-task-list__link, a[data-heat-check-answers]")) {
     paths.push(new URL(link.href).pathname);
   }
-  const answer = await ask({ type: "store", assessment, paths });
+  const caption = document.querySelector(".govuk-caption-l");
+  const answer = await ask({ type: "store", assessment, paths, title: caption ? caption.textContent.trim() : "" });
   if (ready && answer.ready) ready.hidden = false;
+}
+
+/* --- the caseload: store each child's pages and a new assessment for each -------------------- */
+
+async function caseload(state) {
+  const ready = document.querySelector("[data-heat-caseload-ready]");
+  if (!ready) return;
+  if (state.caseload) ready.hidden = false; // stored on an earlier visit
+  if (!navigator.onLine) return;
+  const children = [...document.querySelectorAll("a[data-heat-offline-child]")].map((link) => link.dataset.heatOfflineChild);
+  const paths = [location.pathname + location.search];
+  for (const child of children) paths.push(`/children/${child}`, `/children/${child}/assessments/new`);
+  const answer = await ask({ type: "store-caseload", paths, children });
+  if (answer.ready) ready.hidden = false;
 }
 
 /* --- a section: what was saved on the tablet is what the page shows ------------------------- */
 
 async function section() {
   const form = document.querySelector("form[data-heat-section]");
-  const match = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/.exec(location.pathname);
+  const match = /^\/assessments\/(\d+|new-[\w-]+)\/sections\/([\w-]+)$/.exec(location.pathname);
   if (!form || !match) return;
   const answer = await ask({ type: "entry", assessment: match[1], section: match[2] });
   if (!answer.entry) return;
@@ -149,7 +166,7 @@ async function section() {
 
 /* --- what the tablet holds, and what became of it ---------------------------------------- */
 
-const here = /^\/assessments\/(\d+)/.exec(location.pathname);
+const here = /^\/assessments\/(\d+|new-[\w-]+)/.exec(location.pathname);
 const assessmentHere = here && here[1];
 let flash = null; // "saved" or "submitted": what opened this page, answered by the tablet
 const shown = new Set();
@@ -160,12 +177,17 @@ function once(key, show) {
   show();
 }
 
+let tabletPage = null; // "On this tablet", when this is that page
+
 function render(state) {
   if (state.error) return;
+  if (tabletPage) tabletPage(state);
   showWaiting(state);
   showAttention(state);
   const away = state.unreachable || !navigator.onLine;
-  const mine = state.entries.filter((e) => e.assessment === assessmentHere);
+  // Started on this tablet: once sent, the assessment has the server's id.
+  const id = (state.started || {})[assessmentHere] || assessmentHere;
+  const mine = state.entries.filter((e) => e.assessment === id);
   if (flash === "saved" && away && mine.length) {
     once("saved", () => banner("Success", "Saved on this tablet. It will be sent when you are back online.", true));
   }
@@ -173,7 +195,7 @@ function render(state) {
     if (away) once("submitted", () => banner("Success", "Submitted on this tablet. It will be sent when you are back online.", true));
   } else if (flash === "submitted" && !(state.attention || []).length) {
     // Sent and scored by the server: the confirmation, as after a submission made online.
-    location.assign(`/assessments/${assessmentHere}/submitted`);
+    location.assign(`/assessments/${id}/submitted`);
   }
   if (state.signedOut && state.waiting) {
     once("signed-out", () =>
@@ -187,8 +209,10 @@ function render(state) {
   if (check) check.hidden = !mine.some((e) => e.kind === "save");
 }
 
-/* --- sending, whenever there is a chance ------------------------------------------------------ */
+/* --- sending, whenever there is a chance: at once when the browser comes online, and at least
+   every 60 seconds while a page is open and something waits ------------------------------------ */
 
+const LONGEST_WAIT = 60000;
 let retry = 5000;
 let timer = null;
 async function drain() {
@@ -197,7 +221,7 @@ async function drain() {
   render(state);
   if (state.waiting) {
     timer = setTimeout(drain, retry);
-    retry = Math.min(retry * 2, 300000);
+    retry = Math.min(retry * 2, LONGEST_WAIT);
   } else {
     retry = 5000;
   }
@@ -366,9 +390,12 @@ window.addEventListener("pageshow", (event) => {
 });
 timeoutWarning();
 addAnother();
+capturePassword();
+unlockPage();
 
 if (user && "serviceWorker" in navigator) {
   signOut();
+  tabletPage = onThisTablet(ask);
   navigator.serviceWorker.register("/sw.js").then(async () => {
     const forget = body.dataset.heatForget;
     if (forget) await ask({ type: "forget", assessment: forget });
@@ -378,6 +405,7 @@ if (user && "serviceWorker" in navigator) {
     render(state);
     await section();
     await taskList(state);
+    await caseload(state);
     if (state.waiting) drain();
   });
   window.addEventListener("online", drain);

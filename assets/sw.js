@@ -19,8 +19,14 @@ const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
 const TIMEOUT_MS = 8000;
 const UNREACHABLE = new Set([502, 503, 504]);
-const SECTION = /^\/assessments\/(\d+)\/sections\/([\w-]+)$/;
-const SUBMIT = /^\/assessments\/(\d+)\/submit$/;
+// An assessment is its id on the server, or "new-<start key>" while it was started on this tablet
+// and the server has not been told yet.
+const SECTION = /^\/assessments\/(\d+|new-[\w-]+)\/sections\/([\w-]+)$/;
+const SUBMIT = /^\/assessments\/(\d+|new-[\w-]+)\/submit$/;
+const START = /^\/children\/(\d+)\/assessments\/new$/;
+const STARTED_HERE = /^\/assessments\/(new-[\w-]+)(.*)$/;
+const DRAFT = "__DRAFT__";
+const TABLET_PAGE = "/on-this-tablet";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
@@ -85,7 +91,9 @@ async function askServer() {
   try {
     const session = await serverSession();
     const user = session ? session.user : null;
+    if (user !== (await currentUser())) await lockAll();
     await put("state", user, "user");
+    if (user) await afterSignIn(user);
     return user;
   } catch (error) {
     return currentUser();
@@ -96,7 +104,9 @@ async function noteUser(response) {
   // Only a page the server itself answered says who is signed in (or that nobody is).
   if (response.type !== "basic" || !(response.headers.get("Content-Type") || "").startsWith("text/html")) return;
   const user = response.headers.get("X-Heat-User");
+  if (user !== (await currentUser())) await lockAll(); // someone else, or nobody: locked
   await put("state", user || null, "user");
+  if (user) await afterSignIn(user);
   if (user) {
     // Signed in again: a "You have been signed out" found by an earlier try to send is over.
     const link = await get("state", `link ${user}`);
@@ -104,31 +114,129 @@ async function noteUser(response) {
   }
 }
 
-const makingKey = {};
-function keyFor(user) {
-  makingKey[user] ||= (async () => {
-    let key = await get("keys", user);
-    if (!key) {
-      key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-      await put("keys", key, user);
+/* Keys only the practitioner holds. Each user's data key (AES-GCM) is kept only wrapped: with a
+   key derived from their password (PBKDF2, SHA-256), captured by the sign-in or unlock page and
+   never kept; and with a key only their live session is given by the server (/api/session), so
+   that signing in with a signal recovers it. Unwrapped, it is kept (not extractable) only while
+   the browser runs: a session cookie names the unlocking, and a browser closed since, a sign-out
+   or anyone else signing in locks it. Nothing is stored while it is locked. */
+
+const ITERATIONS = 310000;
+const TRIES = 5;
+const UNLOCKED_COOKIE = "heat_unlocked";
+const AES = { name: "AES-GCM", length: 256 };
+let password = null; // { key: the password as a PBKDF2 key, at }, from the sign-in page, until used
+
+function wrappingKey(base, salt) {
+  return crypto.subtle.deriveKey({ name: "PBKDF2", hash: "SHA-256", salt, iterations: ITERATIONS }, base, { name: "AES-KW", length: 256 }, false, ["wrapKey", "unwrapKey"]);
+}
+
+function unwrap(wrapper, wrapped, extractable = false) {
+  return crypto.subtle.unwrapKey("raw", wrapped, wrapper, "AES-KW", AES, extractable, ["encrypt", "decrypt"]);
+}
+
+function serverWrapper(text) {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return crypto.subtle.importKey("raw", bytes, "AES-KW", false, ["wrapKey", "unwrapKey"]);
+}
+
+async function lockAll() {
+  for (const key of await allKeys("keys")) if (String(key).startsWith("unlocked ")) await remove("keys", key);
+}
+
+async function setUnlocked(user, key) {
+  await lockAll();
+  const nonce = crypto.randomUUID();
+  // No expiry: the browser forgets it when it closes, and the store is locked from then on.
+  await self.cookieStore.set({ name: UNLOCKED_COOKIE, value: nonce, path: "/", sameSite: "strict" });
+  await put("keys", { key, nonce }, `unlocked ${user}`);
+  await remove("state", `tries ${user}`);
+}
+
+async function unlocked(user) {
+  // The user's data key while their store is unlocked in this run of the browser, else null.
+  const record = user && (await get("keys", `unlocked ${user}`));
+  if (!record) return null;
+  const cookie = await self.cookieStore.get(UNLOCKED_COOKIE);
+  if (!cookie || cookie.value !== record.nonce) {
+    await remove("keys", `unlocked ${user}`);
+    return null;
+  }
+  return record.key;
+}
+
+async function establish(user, base) {
+  // Signed in with a password: the data key unwrapped with it; else (a new password, a key erased
+  // after wrong tries) recovered with the session's key; else, the first time, made.
+  const record = await get("keys", `wrapped ${user}`);
+  if (record) {
+    try {
+      return await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
+    } catch (error) {
+      /* not this password's: recovered below */
     }
-    return key;
-  })();
-  return makingKey[user];
+  }
+  const session = await serverSession();
+  if (!session || session.user !== user) return;
+  const server = await serverWrapper(session.key);
+  const escrow = await get("keys", `escrow ${user}`);
+  const data = (escrow && (await unwrap(server, escrow, true).catch(() => null))) || (await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]));
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const wrapper = await wrappingKey(base, salt);
+  const wrapped = await crypto.subtle.wrapKey("raw", data, wrapper, "AES-KW");
+  await put("keys", { salt, wrapped }, `wrapped ${user}`);
+  await put("keys", await crypto.subtle.wrapKey("raw", data, server, "AES-KW"), `escrow ${user}`);
+  await setUnlocked(user, await unwrap(wrapper, wrapped));
+}
+
+async function afterSignIn(user) {
+  // The first page after the sign-in page gave its password: the key is opened, then forgotten.
+  if (!password) return;
+  const { key, at } = password;
+  password = null;
+  if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).catch(() => {});
+}
+
+async function tryUnlock(base) {
+  // "Unlock with your password", with no signal.
+  const user = await currentUser();
+  const record = user && (await get("keys", `wrapped ${user}`));
+  if (!record) return { erased: true };
+  try {
+    await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
+    return { unlocked: true };
+  } catch (error) {
+    const tries = ((await get("state", `tries ${user}`)) || 0) + 1;
+    if (tries >= TRIES) {
+      // Erased: only the copy wrapped with the session's key is left, for signing in online.
+      await remove("keys", `wrapped ${user}`);
+      await remove("state", `tries ${user}`);
+      return { erased: true };
+    }
+    await put("state", tries, `tries ${user}`);
+    return { left: TRIES - tries };
+  }
 }
 
 async function seal(user, value) {
+  const key = await unlocked(user);
+  if (!key) throw new Error("locked"); // never a store while locked, whatever the timing
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const plain = new TextEncoder().encode(JSON.stringify(value));
-  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await keyFor(user), plain);
+  const data = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, plain);
   return { iv, data };
 }
 
 async function unseal(user, sealed) {
-  const key = await get("keys", user);
+  const key = await unlocked(user);
   if (!key) return null;
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
-  return JSON.parse(new TextDecoder().decode(plain));
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv }, key, sealed.data);
+    return JSON.parse(new TextDecoder().decode(plain));
+  } catch (error) {
+    return null; // sealed with a key since lost
+  }
 }
 
 /* --- the network, with a limit ------------------------------------------------------------ */
@@ -147,24 +255,101 @@ async function timed(input, init = {}) {
 
 const pageKey = (user, path) => `${user} ${path}`;
 
-async function keepPage(user, assessment, path, response, asked = Date.now()) {
+async function keepPage(user, assessment, path, response, asked = Date.now(), networkFirst = false) {
   // `asked`: when the copy was asked for. The copy shows the assessment as it was then at the
   // earliest: if the assessment was forgotten since (its submission was sent), it is never shown.
+  // `networkFirst`: a page opened from the server whenever it answers (the caseload, a child).
   const html = await response.text();
   const csp = response.headers.get("Content-Security-Policy") || "";
   // A copy asked for before the one stored (a slow fetch behind a page opened before a save) is
   // older than it: it never replaces it.
   const kept = await get("pages", pageKey(user, path));
   if (kept && (kept.asked || 0) > asked) return;
-  await put("pages", { user, assessment, path, csp, asked, sealed: await seal(user, html) }, pageKey(user, path));
+  await put("pages", { user, assessment, path, csp, asked, networkFirst, sealed: await seal(user, html) }, pageKey(user, path));
+  // Locked while it was being sealed (a sign-out, someone else signing in): not kept.
+  if (!(await unlocked(user))) await remove("pages", pageKey(user, path));
 }
 
-async function storeAssessment(user, assessment, paths) {
+async function storeAssessment(user, assessment, paths, title) {
   const cache = await caches.open(STATIC_CACHE);
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
   await storePages(user, assessment, paths);
   await put("state", paths, `stored ${user} ${assessment}`);
+  await describe(user, assessment, { title });
+  await storeShell(user);
+  await storeSignIn();
   return true;
+}
+
+async function storeSignIn() {
+  // The sign-in page, as anyone gets it (nothing personal): what the next person sees after a
+  // sign-out with no signal.
+  const response = await timed("/sign-in", { credentials: "omit", redirect: "error" });
+  if (!response.ok) return;
+  const csp = response.headers.get("Content-Security-Policy") || "";
+  await put("pages", { user: null, path: "/sign-in", csp, html: await response.text() }, "sign-in");
+  const unlock = await timed("/unlock", { credentials: "omit", redirect: "error" });
+  if (unlock.ok) await put("pages", { user: null, path: "/unlock", csp: unlock.headers.get("Content-Security-Policy") || "", html: await unlock.text() }, "unlock");
+}
+
+const signInPage = () => storedPage("sign-in");
+
+async function storedPage(name) {
+  const page = await get("pages", name);
+  if (!page) return null;
+  return new Response(page.html, { headers: { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": page.csp, "Cache-Control": "no-store" } });
+}
+
+async function endServerSession() {
+  // A sign-out made with no signal: the server's session ends at the next contact, before anything
+  // else is asked of it (its cookie would otherwise still open the previous practitioner's pages).
+  if (!(await get("state", "sign-out pending"))) return;
+  try {
+    const session = await timed("/api/session", { headers: { "X-Heat-Background": "1" } });
+    if (session.ok) {
+      const { csrf } = await session.json();
+      const ended = await timed("/sign-out", { method: "POST", headers: { "X-CSRFToken": csrf }, body: new URLSearchParams({ csrf_token: csrf }), redirect: "manual" });
+      if (ended.status >= 500) return;
+    } else if (session.status >= 500) {
+      return;
+    }
+    await remove("state", "sign-out pending");
+  } catch (error) {
+    /* still no signal: at the next contact */
+  }
+}
+
+async function signOutPost(event) {
+  // The page's script has ended the tablet's session already (heat.js); a page without it keeps
+  // what waits. The server's session ends now, or at the next contact.
+  const user = await currentUser();
+  if (user) await signOut(user, true);
+  const form = await event.request.clone().formData();
+  const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
+  try {
+    const response = await timed("/sign-out", { method: "POST", body: new URLSearchParams(fields), redirect: "manual", credentials: "same-origin" });
+    if (!UNREACHABLE.has(response.status)) return response;
+  } catch (error) {
+    /* no network, refused, reset or too slow */
+  }
+  await put("state", true, "sign-out pending");
+  return Response.redirect("/sign-in", 303);
+}
+
+async function storeShell(user) {
+  // "On this tablet": what `/` opens when HEAT cannot be reached, also after a browser restart.
+  const response = await timed(TABLET_PAGE, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+  if (response.ok && response.headers.get("X-Heat-User") === user) await keepPage(user, "shell", TABLET_PAGE, response, Date.now(), true);
+}
+
+async function describe(user, assessment, change) {
+  // What "On this tablet" says of a visit (its children's names sealed, like the pages).
+  const key = `about ${user} ${assessment}`;
+  const now = (await get("state", key)) || {};
+  const { title, ...rest } = change;
+  const next = { ...now, ...rest };
+  if (title) next.title = await seal(user, title);
+  await put("state", next, key);
 }
 
 async function storePages(user, assessment, paths) {
@@ -175,6 +360,87 @@ async function storePages(user, assessment, paths) {
     await keepPage(user, assessment, path, response, asked);
   }
   return true;
+}
+
+async function storeCaseload(user, paths, children) {
+  // The caseload and each child's pages, opened from the server whenever it answers (they change
+  // with other people's work) and from here when it does not; and for each child, the pages of a
+  // new assessment, for "Start a new assessment" with no signal.
+  const cache = await caches.open(STATIC_CACHE);
+  for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
+  for (const path of paths) {
+    const asked = Date.now();
+    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
+    await keepPage(user, "caseload", path, response, asked, true);
+  }
+  for (const child of children) {
+    const response = await timed(`/children/${child}/assessments/new/offline`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
+    const csp = response.headers.get("Content-Security-Policy") || "";
+    await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
+    if (!(await unlocked(user))) await remove("pages", `${user} kit ${child}`); // locked meanwhile
+  }
+  await put("state", Date.now(), `caseload ${user}`);
+  await storeShell(user);
+  await storeSignIn();
+  return true;
+}
+
+async function startHere(user, child, fields) {
+  // "Start a new assessment" with no signal: the tablet makes the draft from the pages it keeps for
+  // this child, under the page's start key; sent, the start key makes the server's draft once.
+  const kit = await get("pages", `${user} kit ${child}`);
+  const pages = kit && (await unseal(user, kit.sealed));
+  if (!pages) return null;
+  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
+  if (chosen.slice().sort().join() !== pages.children.slice().sort().join()) return null;
+  const key = ((fields.find(([name]) => name === "start_key") || [])[1] || "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
+  if (!key) return null;
+  const draft = `new-${key}`;
+  const paths = [];
+  for (const [path, html] of Object.entries(pages.pages)) {
+    const here = path.replaceAll(DRAFT, draft);
+    paths.push(here);
+    await put("pages", { user, assessment: draft, path: here, csp: kit.csp, asked: Date.now(), sealed: await seal(user, html.replaceAll(DRAFT, draft)) }, pageKey(user, here));
+  }
+  await put("state", paths, `stored ${user} ${draft}`);
+  await describe(user, draft, { title: pages.title, started: Date.now() });
+  await enqueue(user, { kind: "start", assessment: draft, child, section: "start", title: "Start a new assessment" }, fields);
+  return `/assessments/${draft}`;
+}
+
+async function adopt(user, draft, id) {
+  // The server made the draft started here: from now on it is that assessment, on this tablet too.
+  await put("state", id, `started ${user} ${draft}`);
+  for (const entry of await all("outbox")) {
+    if (entry.user === user && entry.assessment === draft) await put("outbox", { ...entry, assessment: id });
+  }
+  const paths = (await get("state", `stored ${user} ${draft}`)) || [];
+  const moved = [];
+  const swap = (text) => text.replaceAll(`/assessments/${draft}`, `/assessments/${id}`).replaceAll(`data-heat-offline-assessment="${draft}"`, `data-heat-offline-assessment="${id}"`);
+  for (const path of paths) {
+    const page = await get("pages", pageKey(user, path));
+    const html = page && (await unseal(user, page.sealed));
+    if (html) {
+      const there = swap(path);
+      await put("pages", { ...page, assessment: id, path: there, sealed: await seal(user, swap(html)) }, pageKey(user, there));
+      moved.push(there);
+    }
+    await remove("pages", pageKey(user, path));
+  }
+  await put("state", moved, `stored ${user} ${id}`);
+  await remove("state", `stored ${user} ${draft}`);
+  const about = await get("state", `about ${user} ${draft}`);
+  if (about) await put("state", about, `about ${user} ${id}`);
+  await remove("state", `about ${user} ${draft}`);
+  for (const copy of opened.values()) if (copy.user === user && copy.assessment === draft) copy.assessment = id;
+}
+
+async function startedAs(user, assessment) {
+  // The server's id of an assessment started on this tablet, once it has one.
+  if (!user || !String(assessment).startsWith("new-")) return assessment;
+  return (await get("state", `started ${user} ${assessment}`)) || assessment;
 }
 
 async function refreshAfterSaves(user, assessment, sections) {
@@ -208,6 +474,7 @@ async function forgetAssessment(user, assessment) {
   }
   await remove("state", `stored ${user} ${assessment}`);
   await remove("state", `chain ${user} ${assessment}`);
+  await remove("state", `about ${user} ${assessment}`);
   // A page showing a copy of it would otherwise say "Submitted on this tablet" after the
   // submission was sent and scored, and never show the rating: it opens again from the server.
   for (const client of await self.clients.matchAll()) {
@@ -254,7 +521,11 @@ async function navigate(event) {
   const request = event.request;
   const url = new URL(request.url);
   const path = url.pathname + url.search;
+  await endServerSession();
   const user = await currentUser();
+  const local = STARTED_HERE.exec(url.pathname);
+  const id = local && (await startedAs(user, local[1]));
+  if (local && id !== local[1]) return Response.redirect(`/assessments/${id}${local[2]}${url.search}`, 302);
   const stored = user && (await get("pages", pageKey(user, path)));
   const section = user && SECTION.exec(url.pathname);
   const kept = section && (await entryFor(user, section[1], section[2]));
@@ -263,7 +534,8 @@ async function navigate(event) {
   // the server's page shows it (or soon will) and the stored copy does not, so the server's page
   // comes first (the stored copy if the server cannot be reached).
   const busy = stored && sending && String(sending.assessment) === String(stored.assessment);
-  if (stored && !busy && !(kept && kept.sent)) {
+  const open = Boolean(await unlocked(user)) && !password; // just signed in: the server says who
+  if (stored && !stored.networkFirst && open && !busy && !(kept && kept.sent)) {
     // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
     // fresh copy is fetched behind it (a request like any other: the practitioner is active).
     const started = Date.now();
@@ -286,13 +558,28 @@ async function navigate(event) {
     const response = await timed(request);
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
+      if (user && (await all("outbox")).some((e) => e.user === user && !e.sent)) event.waitUntil(drain()); // the server answers again
+      if (stored && response.ok && response.headers.get("X-Heat-User") === user) {
+        event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), Date.now(), true).catch(() => {}));
+      }
       return response;
     }
   } catch (error) {
     /* no network, refused, reset or too slow */
   }
+  const fallback = url.pathname === "/" ? TABLET_PAGE : path;
+  const now = await currentUser();
+  if (now && !(await unlocked(now)) && (await get("pages", pageKey(now, fallback)))) {
+    const unlock = await storedPage("unlock");
+    if (unlock) return unlock;
+  }
+  if (!now) {
+    // Nobody is signed in on this tablet: the next person gets the sign-in page, and nothing else.
+    const signIn = await signInPage();
+    if (signIn) return signIn;
+  }
   return (
-    (await fromTablet(await currentUser(), path)) ||
+    (await fromTablet(await currentUser(), fallback)) ||
     offlinePage("HEAT cannot be reached, and this page is not stored on this tablet. Open an assessment while you have a signal to work on it offline.")
   );
 }
@@ -305,13 +592,13 @@ async function post(event) {
   const form = await request.clone().formData();
   const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
   const section = SECTION.exec(url.pathname);
-  const assessment = (section || SUBMIT.exec(url.pathname))[1];
   if (fields.some(([name]) => ["add_row", "remove_row", "add_photo", "remove_photo"].includes(name))) {
     // "Add another", "Remove" or a photo's buttons without the page's script: not a save; the
     // server redraws the form (removing a photo needs a signal).
     return fetch(request);
   }
   const user = await currentUser();
+  const assessment = await startedAs(user, (section || SUBMIT.exec(url.pathname))[1]);
   const stored = user && (await get("state", `stored ${user} ${assessment}`));
   let response = null;
   if (!stored) {
@@ -351,6 +638,29 @@ async function post(event) {
   return Response.redirect(next, 303);
 }
 
+async function start(event) {
+  // "Start a new assessment": the server starts it when it answers; with no signal, the tablet.
+  const request = event.request;
+  const form = await request.clone().formData();
+  const fields = [...form.entries()].filter(([, value]) => typeof value === "string");
+  const url = new URL(request.url);
+  try {
+    const response = await timed(url.pathname, { method: "POST", body: new URLSearchParams(fields), redirect: "manual", credentials: "same-origin" });
+    if (!UNREACHABLE.has(response.status)) return response;
+  } catch (error) {
+    /* no network, refused, reset or too slow */
+  }
+  const user = await currentUser();
+  const draft = user && (await startHere(user, START.exec(url.pathname)[1], fields));
+  if (draft) {
+    event.waitUntil(drain());
+    return Response.redirect(draft, 303);
+  }
+  return offlinePage(
+    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. Open your caseload while you have a signal to start visits offline (one child at a time).",
+  );
+}
+
 async function enqueue(user, entry, fields) {
   const entries = await all("outbox");
   for (const older of entries) {
@@ -366,6 +676,7 @@ async function enqueue(user, entry, fields) {
     }
   }
   await put("outbox", { ...entry, user, at: Date.now(), sealed: await seal(user, { fields }) });
+  await describe(user, entry.assessment, { changed: Date.now() });
   if (self.registration.sync) self.registration.sync.register("heat-outbox").catch(() => {});
   tellPages();
 }
@@ -418,8 +729,14 @@ async function send() {
     const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
     if (!entry) continue;
     const payload = await unseal(user, entry.sealed);
-    if (payload && entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
-    const path = entry.kind === "save" ? `/api/assessments/${entry.assessment}/sections/${entry.section}` : `/api/assessments/${entry.assessment}/submit`;
+    if (!payload) continue; // locked, or sealed with a key since lost: never sent empty
+    if (entry.kind === "submit") payload.fields = await carriedForward(user, entry.assessment, payload.fields);
+    const path =
+      entry.kind === "start"
+        ? `/api/children/${entry.child}/assessments`
+        : entry.kind === "save"
+          ? `/api/assessments/${entry.assessment}/sections/${entry.section}`
+          : `/api/assessments/${entry.assessment}/submit`;
     let response;
     let answer;
     sending = entry;
@@ -443,7 +760,12 @@ async function send() {
       await note(user, { signedOut: true });
       break; // after signing in, with a fresh token
     }
-    await note(user, { unreachable: false, signedOut: false });
+    await note(user, { unreachable: false, signedOut: false, sentAt: Date.now() });
+    if (answer.status === "started") {
+      await adopt(user, entry.assessment, answer.assessment);
+      await remove("outbox", entry.id);
+      continue;
+    }
     touch(entry);
     if (answer.status === "saved") {
       // Kept (as sent, above) until the tablet's copies of the pages show it: until then the
@@ -525,8 +847,25 @@ async function status(user, path = null) {
   const link = (await get("state", `link ${user}`)) || {};
   const prefix = `stored ${user} `;
   const stored = (await allKeys("state")).filter((k) => typeof k === "string" && k.startsWith(prefix));
+  const startedPrefix = `started ${user} `;
+  const started = {};
+  for (const key of await allKeys("state")) {
+    if (typeof key === "string" && key.startsWith(startedPrefix)) started[key.slice(startedPrefix.length)] = await get("state", key);
+  }
+  const visits = [];
+  for (const assessment of stored.map((k) => k.slice(prefix.length))) {
+    const about = (await get("state", `about ${user} ${assessment}`)) || {};
+    const title = about.title ? await unseal(user, about.title).catch(() => null) : null;
+    const waiting = entries.filter((e) => e.assessment === assessment).length;
+    visits.push({ assessment, title, started: about.started || null, changed: about.changed || null, waiting });
+  }
   return {
     stored: stored.map((k) => k.slice(prefix.length)),
+    visits,
+    started,
+    caseload: (await get("state", `caseload ${user}`)) || null,
+    locked: !(await unlocked(user)),
+    lastSent: link.sentAt || null,
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
     waiting: entries.length,
@@ -552,12 +891,12 @@ function keptAnswers(client, user, message) {
 }
 
 async function signOut(user, keep) {
+  await lockAll(); // first: a page being stored meanwhile cannot be sealed, or is taken back
   for (const key of await allKeys("pages")) if (key.startsWith(`${user} `)) await remove("pages", key);
   for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
   if (!keep) {
     for (const entry of await all("outbox")) if (entry.user === user) await remove("outbox", entry.id);
-    await remove("keys", user);
-    delete makingKey[user];
+    for (const key of [user, `wrapped ${user}`, `escrow ${user}`]) await remove("keys", key);
   }
   await put("state", null, "user");
 }
@@ -572,6 +911,10 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+  } else if (request.mode === "navigate" && request.method === "POST" && url.pathname === "/sign-out") {
+    event.respondWith(signOutPost(event));
+  } else if (request.mode === "navigate" && request.method === "POST" && START.test(url.pathname)) {
+    event.respondWith(start(event));
   } else if (request.mode === "navigate" && request.method === "GET") {
     event.respondWith(navigate(event));
   } else if (request.mode === "navigate" && request.method === "POST" && (SECTION.test(url.pathname) || SUBMIT.test(url.pathname))) {
@@ -587,6 +930,12 @@ self.addEventListener("message", (event) => {
   const message = event.data || {};
   const reply = (value) => event.ports[0] && event.ports[0].postMessage(value);
   const work = (async () => {
+    if (message.type === "password") {
+      // From the sign-in page, just before it is sent: kept here until the user is known.
+      password = { key: message.key, at: Date.now() };
+      return reply({ done: true });
+    }
+    if (message.type === "unlock") return reply(await tryUnlock(message.key));
     let user = await currentUser();
     if (message.user && message.user !== user) user = await askServer();
     // A page speaks for the user the server last named, and for nobody else.
@@ -595,7 +944,8 @@ self.addEventListener("message", (event) => {
       if (message.type === "status") reply(await status(user, message.path));
       else if (message.type === "status-quiet") reply(await status(user));
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
-      else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths) });
+      else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths, message.title) });
+      else if (message.type === "store-caseload") reply({ ready: await storeCaseload(user, message.paths, message.children) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });

@@ -6,6 +6,7 @@ deactivation. Idle (30 minutes) and absolute (12 hours) limits are checked on ev
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -89,6 +90,16 @@ def tablet_id(user: User) -> str:
     """An opaque name for the user, for the tablet's offline store: what was kept for one user is
     never shown to, sent for or deleted by another. Stable across sign-ins; says nothing personal."""
     return _tablet_id(current_app.config["SECRET_KEY"], user.id)
+
+
+def tablet_key(user: User) -> str:
+    """A key only this user's live session is given (base64url, 256 bits): the tablet keeps a copy
+    of its data key wrapped with it, so that waiting saves whose password-wrapped key was erased
+    (too many wrong passwords) can be opened again by signing in with a signal, and by nobody else."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(secret, f"tablet-key:{user.id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 @functools.lru_cache(maxsize=4096)

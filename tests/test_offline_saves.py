@@ -3,6 +3,7 @@ across an ended session, `next`, what counts as activity, compressed pages and c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time as real_time
 
@@ -239,3 +240,61 @@ def test_pages_are_compressed_and_static_files_cached_for_a_year(app, draft):
     worker = client.get("/sw.js")
     assert worker.headers["Cache-Control"] == "no-store"
     assert css in worker.get_data(as_text=True)
+
+
+def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_makes_one_draft(app, make, signed_in):
+    """Issue 21 item 1: the pages of a new assessment for starting offline, from a draft that is
+    never kept; sent later, the tablet's start key makes the draft once, for this child only."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    client = signed_in(worker)
+    kit = client.get(f"/children/{child.id}/assessments/new/offline")
+    assert kit.status_code == 200
+    pages = kit.json["pages"]
+    assert kit.json["children"] == [str(child.id)] and kit.json["title"] == child.name
+    assert "/assessments/__DRAFT__" in pages and "/assessments/__DRAFT__/check" in pages
+    assert "/assessments/__DRAFT__/sections/visit" in pages and "/assessments/__DRAFT__/sections/kitchen" in pages
+    assert 'data-heat-offline-assessment="__DRAFT__"' in pages["/assessments/__DRAFT__"]
+    assert "Save and continue" in pages["/assessments/__DRAFT__/sections/kitchen"]
+    assert count(app, Assessment) == 0
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "offline_start_stored")) is not None
+
+    token = api_token(client)
+    body = {"fields": [["start_key", "tablet-start-1"], ["children", str(child.id)]]}
+    first = client.post(f"/api/children/{child.id}/assessments", json=body, headers={"X-CSRFToken": token})
+    again = client.post(f"/api/children/{child.id}/assessments", json=body, headers={"X-CSRFToken": token})
+    assert first.status_code == again.status_code == 200
+    assert first.json == again.json and first.json["status"] == "started"
+    assert count(app, Assessment) == 1
+    with app.app_context():
+        made = db.session.get(Assessment, int(first.json["assessment"]))
+        assert made.start_key == "tablet-start-1" and [c.id for c in made.children] == [child.id]
+
+    stranger = make.child(make.team("Another team"))
+    refused = client.post(
+        f"/api/children/{stranger.id}/assessments",
+        json={"fields": [["start_key", "tablet-start-2"], ["children", str(stranger.id)]]},
+        headers={"X-CSRFToken": token},
+    )
+    assert refused.status_code == 404
+    no_key = client.post(
+        f"/api/children/{child.id}/assessments",
+        json={"fields": [["children", str(child.id)]]},
+        headers={"X-CSRFToken": token},
+    )
+    assert no_key.status_code == 422 and count(app, Assessment) == 1
+
+
+def test_the_session_gives_the_tablet_a_key_for_its_own_user_only(app, make, signed_in):
+    """Issue 21 item 5: the key that recovers a tablet's data after wrong passwords, given only to
+    that user's live session: the same at every sign-in, another user's differs."""
+    team = make.team()
+    first, second = make.user("practitioner", team), make.user("practitioner", team)
+    mine = signed_in(first).get("/api/session").json["key"]
+    again = signed_in(first).get("/api/session").json["key"]
+    theirs = signed_in(second).get("/api/session").json["key"]
+    assert mine == again != theirs
+    assert len(base64.urlsafe_b64decode(mine + "=")) == 32
+    assert app.test_client().get("/api/session").status_code == 401

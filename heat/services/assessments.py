@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +171,18 @@ def start(user: User, children: list[Child], start_key: str) -> Assessment:
         return db.session.scalars(select(Assessment).where(Assessment.start_key == start_key)).one()
     audit.record("assessment_started", user=user, assessment_id=assessment.id)
     return assessment
+
+
+@contextmanager
+def unsaved_draft(user: User, children: list[Child]) -> Iterator[Assessment]:
+    """The draft `start` would make now, existing only inside the block: a tablet draws a new
+    assessment's pages from it while it has a signal, and starts the real one later with its own
+    start key. Nothing of it is kept (its id is used and rolled back)."""
+    nested = db.session.begin_nested()
+    try:
+        yield _new_draft(user, children, f"unsaved-{uuid.uuid4().hex}")
+    finally:
+        nested.rollback()
 
 
 def _new_draft(user: User, children: list[Child], start_key: str) -> Assessment:

@@ -43,6 +43,8 @@ NOT_PERSONAL = {
     "api_v1.openapi": "the API's description",
     "api.session_state": "whether this browser's session is still live, for the tablet",
     "casework.home": "a redirect to the caseload or the users page",
+    "offline.on_this_tablet": "an empty page the tablet fills from its own store",
+    "offline.unlock": "the form that unlocks the tablet's store with the practitioner's password",
     "auth.sign_in": "the sign-in form",
     "auth.security_code": "the second step of signing in",
     "auth.sign_in_with_organisation": "a redirect to the organisation's sign-in (single sign-on)",

@@ -17,11 +17,11 @@ from forms.assessment import section_form
 from heat import metrics
 from heat.extensions import db
 from heat.models import EDITABLE
-from heat.security import keep_alive, tablet_id
+from heat.security import keep_alive, tablet_id, tablet_key
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc
 from heat.views import roles_required
-from heat.views.casework import next_url, save_from, submit_from, visit_children, whole_number
+from heat.views.casework import _key, next_url, save_from, submit_from, visit_children, whole_number
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -29,8 +29,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.route("/session")
 @roles_required(*access.CASEWORK_ROLES)
 def session_state():
-    """Who is signed in (as the tablet names them) and a CSRF token for replaying the outbox."""
-    return jsonify(user=tablet_id(current_user), csrf=generate_csrf())
+    """Who is signed in (as the tablet names them), a CSRF token for replaying the outbox, and the
+    key that recovers the tablet's data for this user alone (see security.tablet_key)."""
+    return jsonify(user=tablet_id(current_user), csrf=generate_csrf(), key=tablet_key(current_user))
 
 
 @bp.route("/session/keep-alive", methods=["POST"])
@@ -48,6 +49,23 @@ def _fields() -> list[tuple[str, str]]:
     ):
         abort(400)
     return [(name, value) for name, value in fields]
+
+
+@bp.route("/children/<int:child_id>/assessments", methods=["POST"])
+@roles_required(*access.CASEWORK_ROLES)
+def start(child_id: int):
+    """A draft started on a tablet with no signal: its start key makes the server's draft once,
+    however often it is sent."""
+    child = access.child_for(current_user, child_id, to_change=True)
+    fields = MultiDict(_fields())
+    chosen = [c for c in svc.household_children(child) if str(c.id) in fields.getlist("children")]
+    if not chosen or not (fields.get("start_key") or "").strip():
+        return jsonify(status="invalid"), 422
+    assessment = svc.start(current_user, chosen, _key(fields.get("start_key")))
+    db.session.commit()
+    access.assessment_for(current_user, assessment.id, to_change=True)  # a key is never someone else's
+    metrics.TABLET_SAVES.labels("start", "saved").inc()
+    return jsonify(status="started", assessment=str(assessment.id))
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["POST"])

@@ -180,6 +180,39 @@ def start_assessment(child_id: int):
     )
 
 
+# Where a new assessment's address goes in the pages a tablet keeps for starting one offline.
+DRAFT = "__DRAFT__"
+
+
+@bp.route("/children/<int:child_id>/assessments/new/offline")
+@roles_required(*access.CASEWORK_ROLES)
+@audited("offline_start_stored")
+def offline_start(child_id: int):
+    """What a tablet needs to start and finish an assessment for this child with no signal: the
+    task list, every section and Check answers of the draft "Start a new assessment" would make
+    now, drawn from that draft (never kept) with `__DRAFT__` where its address goes. The tablet
+    puts its own start key there; the start key makes the server's draft once it is sent."""
+    child = access.child_for(current_user, child_id, to_change=True)
+    pages = {}
+    with svc.unsaved_draft(current_user, [child]) as draft:
+        definition = checklists.definition_for(draft)
+        pages[url_for("casework.assessment", assessment_id=draft.id)] = _task_list_page(draft, set())
+        for s in svc.sections(definition):
+            form = _fresh_form(draft, definition, s.id)
+            spare_rows(form)
+            url = url_for("casework.section", assessment_id=draft.id, section_id=s.id)
+            pages[url] = _section_page(draft, definition, s.id, form)
+        pages[url_for("casework.check", assessment_id=draft.id)] = _check_page(draft)
+        address = re.compile(
+            rf'(?<=/assessments/){draft.id}(?=[/"?#]|$)|(?<=data-heat-offline-assessment="){draft.id}(?=")'
+        )
+    return jsonify(
+        title=child.name,
+        children=[str(child.id)],
+        pages={address.sub(DRAFT, path): address.sub(DRAFT, html) for path, html in pages.items()},
+    )
+
+
 @bp.route("/assessments/<int:assessment_id>")
 @roles_required(*CASE_ROLES)
 def assessment(assessment_id: int):
@@ -193,17 +226,20 @@ def assessment(assessment_id: int):
             can_invite=joint.may_invite(current_user, assessment),
             **result_context(assessment),
         )
-    definition = checklists.definition_for(assessment)
+    return _task_list_page(assessment, _kept_sections(assessment))
+
+
+def _task_list_page(assessment: Assessment, kept: set[str]) -> str:
     return render_template(
         "casework/task_list.html",
         assessment=assessment,
         versions=versions.versions_of(assessment),
-        sections=svc.sections(definition),
+        sections=svc.sections(checklists.definition_for(assessment)),
         statuses=svc.section_statuses(assessment),
         labels=svc.STATUS_LABELS,
         can_edit=access.can_assess(current_user),
         can_invite=joint.may_invite(current_user, assessment),
-        kept=_kept_sections(assessment),
+        kept=kept,
     )
 
 
@@ -247,10 +283,7 @@ def section(assessment_id: int, section_id: str):
         # Only asked when something is kept for this practitioner (see auth.sign_in, api.save_section).
         kept = pending.find(current_user, assessment.id, section_id) if session.get("has_kept") else None
         if kept is None:
-            stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
-            form = form_class(
-                data={**stored, "version": svc.section_version(assessment, section_id), "save_key": uuid.uuid4().hex}
-            )
+            form = _fresh_form(assessment, definition, section_id)
         else:
             # Answers kept after the session ended, or sent from the tablet's outbox and not stored:
             # shown as typed, with the messages they got, until they are saved.
@@ -275,6 +308,23 @@ def section(assessment_id: int, section_id: str):
         if save is not None:
             # A retry of a save already made is answered as that save was.
             return redirect(next_url(assessment, definition, section_id, save.completing, checking))
+    return _section_page(
+        assessment, definition, section_id, form, not_saved=kept is not None, checking=checking, photo_note=photo_note
+    )
+
+
+def _fresh_form(assessment: Assessment, definition, section_id: str):
+    """A section's form as stored, for a new save (its version, a fresh save key)."""
+    form_class = section_form(definition, section_id, visit_children(assessment))
+    stored = form_data(definition, section_id, svc.section_answers(assessment, section_id))
+    return form_class(
+        data={**stored, "version": svc.section_version(assessment, section_id), "save_key": uuid.uuid4().hex}
+    )
+
+
+def _section_page(
+    assessment: Assessment, definition, section_id: str, form, not_saved=False, checking=False, photo_note=None
+) -> str:
     previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
     rooms = assessment.room_map
     unseen_room = next((r for r in definition.rooms if r.domain == section_id and rooms.get(r.id) in ROOM_UNSEEN), None)
@@ -283,13 +333,13 @@ def section(assessment_id: int, section_id: str):
         unseen_room=unseen_room,
         unseen_status=rooms.get(unseen_room.id) if unseen_room else None,
         assessment=assessment,
-        section=current,
+        section=svc.section_of(definition, section_id),
         form=form,
         definition=definition,
         previous=previous,
         previous_grades=history.summarise(previous).grades if previous else {},
         previous_definition=checklists.definition_for(previous) if previous else None,
-        not_saved=kept is not None,
+        not_saved=not_saved,
         resume=pending.resume_token(current_user, assessment.id, section_id),
         offline_next=next_url(assessment, definition, section_id, True, checking),
         max_rows=MAX_ROWS,
@@ -532,6 +582,10 @@ def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
+    return _check_page(assessment)
+
+
+def _check_page(assessment: Assessment) -> str:
     form = SubmitForm(data={"version": assessment.version, "submission_key": uuid.uuid4().hex})
     return render_template("casework/check.html", **_check_context(assessment), form=form, missing=[])
 

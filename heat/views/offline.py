@@ -9,8 +9,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 
+from heat.services import access
+from heat.views import roles_required
 from heat.views.filters import page_url_for
 
 bp = Blueprint("offline", __name__)
@@ -88,3 +90,20 @@ def web_app_manifest():
         ],
     }
     return Response(json.dumps(manifest, ensure_ascii=False, indent=1), mimetype="application/manifest+json")
+
+
+@bp.route("/on-this-tablet")
+@roles_required(*access.CASEWORK_ROLES)
+def on_this_tablet():
+    """What this tablet holds for the practitioner and what waits to be sent: a page the tablet
+    fills from its own store (the server knows none of it), kept on the tablet so that it, and
+    `/`, open with no signal."""
+    return render_template("casework/on_this_tablet.html")
+
+
+@bp.route("/unlock")
+def unlock():
+    """ "Unlock with your password": what a tablet shows, with no signal, in place of a stored page
+    when its store is locked (the browser was closed since the practitioner signed in). The tablet
+    keeps this page; the password never leaves the page and the tablet."""
+    return render_template("auth/unlock.html")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from heat.extensions import db
-from heat.models import Assessment, Child, SectionSave
+from heat.models import Assessment, AuditEvent, Child, SectionSave
 from heat.services import checklists
 from tests import helpers
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -124,6 +124,8 @@ def signed_in_tablet(chromium, profile, url, email, javascript=True):
     page = tablet.new_page()
     page.goto(url + "/sign-in")
     sign_in(page, email)
+    # Signed in (the page hands the password to the tablet's worker first, then sends the form).
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return tablet, page
 
 
@@ -223,10 +225,10 @@ def test_a_whole_visit_with_no_server_arrives_once_after_the_browser_restarts(
         server.start()
     tablet = open_tablet(chromium, profile)
     page = tablet.new_page()
-    # The tablet's copy of the task list opens at once; the session ended with the browser, so the
-    # outbox waits for the same practitioner to sign in again.
+    # The session ended with the browser and the tablet's store is locked: with a signal, HEAT asks
+    # the practitioner to sign in, and the outbox waits for the same practitioner.
     page.goto(f"{server.url}/assessments/{assessment_id}")
-    page.get_by_role("link", name="Sign in again").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
     sign_in(page, worker.email)
     wait_for(lambda: assessment(app, assessment_id).status == "submitted")
     assert saves_per_section(app, assessment_id) == {s: 1 for s, _ in sections(app)}
@@ -248,7 +250,7 @@ def test_typed_text_survives_the_session_cookie_going(app, slow_copies, chromium
         ready_offline(page, f"{server.url}/assessments/{assessment_id}")
     page.goto(f"{server.url}/assessments/{assessment_id}/sections/voice")
     page.locator(CHILD_VOICE).fill("Showed me her drawing of the garden.")
-    tablet.clear_cookies()
+    tablet.clear_cookies(name="heat_session")  # the session ends; the browser runs on
     page.get_by_role("button", name="Save and come back later").click()
 
     if javascript:
@@ -414,3 +416,306 @@ def test_the_sign_out_warning_keeps_the_session_and_then_the_typed_text(
         tablet.close()
     finally:
         server.stop()
+
+
+def test_a_visit_started_from_the_caseload_with_no_signal_arrives_once_with_its_rating(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 1: the caseload opened at the office; in the home, with no signal, the child's
+    page, "Start a new assessment", every section and "Submit assessment"; back online, the server
+    makes the draft once (its start key), stores each save once and shows the rating."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+
+    tablet.set_offline(True)
+    page.get_by_role("link", name=child.name).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+    fill_every_section(page, app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+    tablet.set_offline(False)
+    # The open page moves on by itself to the server's result, at the server's address.
+    expect(page.get_by_text("Overall rating: Amber")).to_be_visible(timeout=30000)
+    with app.app_context():
+        (stored,) = db.session.scalars(select(Assessment)).all()
+        assert stored.status == "submitted" and stored.rating == "amber"
+        assert [c.id for c in stored.children] == [child.id]
+    assert saves_per_section(app, stored.id) == {s: 1 for s, _ in sections(app)}
+    assert page.url.startswith(f"{server.url}/assessments/{stored.id}")
+    tablet.close()
+
+
+def start_offline(page, server, child):
+    """From the caseload (stored with a signal), with the network already cut: a new visit."""
+    page.get_by_role("link", name=child.name).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+
+
+def test_on_this_tablet_opens_at_the_root_after_a_restart_with_no_signal_and_sends_now(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 2: "On this tablet" lists the visit started here and what waits; after the
+    browser is closed and opened again with no signal, `/` opens it; back online and signed in,
+    "Send now" sends and says when."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    profile = tmp_path / "profile"
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    page.get_by_role("link", name="On this tablet").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 saves are waiting to be sent.").first).to_be_visible()
+    expect(page.get_by_text("HEAT cannot be reached. They will be sent when you are back online.")).to_be_visible()
+    expect(page.get_by_text("Nothing has been sent from this tablet yet.")).to_be_visible()
+    expect(page.get_by_text(f"Start a new assessment ({child.name}), saved on this tablet at")).to_be_visible()
+    expect(page.get_by_text(f"Visit details ({child.name}), saved on this tablet at")).to_be_visible()
+    visit = page.get_by_role("link", name=f"Home environment assessment: {child.name}")
+    expect(visit).to_be_visible()
+    expect(page.get_by_text("Started on this tablet at")).to_be_visible()
+    page.get_by_role("button", name="Send now").click()  # still no signal: nothing moves
+    expect(page.get_by_text("2 saves are waiting to be sent.").first).to_be_visible()
+    tablet.close()
+
+    server.stop()  # no signal (see test_after_a_restart_with_no_signal_unlock_...)
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(server.url + "/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    page.get_by_role("link", name=f"Home environment assessment: {child.name}").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+    expect(page.get_by_text("Saved on this tablet").first).to_be_visible()  # the task list's tag
+
+    server.start()
+    page.goto(server.url + "/on-this-tablet")  # the session ended with the browser: sign in first
+    sign_in(page, worker.email)
+    page.get_by_role("link", name="On this tablet").click()
+    page.get_by_role("button", name="Send now").click()
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    expect(page.get_by_text("Last sent to HEAT at")).to_be_visible()
+    with app.app_context():
+        (made,) = db.session.scalars(select(Assessment)).all()
+    assert saves_per_section(app, made.id) == {"visit": 1}
+    tablet.close()
+
+
+# Every key of every store in the tablet's database, read from the page.
+STORED_KEYS = """async store => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('heat-offline');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const keys = await new Promise((resolve, reject) => {
+    const request = db.transaction(store).objectStore(store).getAllKeys();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return keys.map(String);
+}"""
+
+
+def test_signing_out_with_no_signal_locks_the_tablet_and_the_next_person_gets_the_sign_in_page(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 4: "Sign out and keep them on this tablet" with no signal ends the tablet's
+    session at once and the server's at the next contact; the next person never sees the previous
+    practitioner's pages, and her save is sent only after she signs in again."""
+    team = make.team()
+    worker, colleague = make.user("practitioner", team), make.user("practitioner", team)
+    child = make.child(team)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("[data-heat-waiting]")).to_have_text("2 saves waiting to be sent")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out and keep them on this tablet").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    # Locked: no page of hers is left, and nothing of hers opens.
+    assert page.evaluate(STORED_KEYS, "pages") == ["sign-in", "unlock"]  # nobody's
+    for path in ("/", "/caseload", f"/children/{child.id}", "/on-this-tablet"):
+        page.goto(server.url + path)
+        expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    with app.app_context():
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_out")).all()
+
+    tablet.set_offline(False)
+    page.goto(server.url + "/")  # the next person, with a signal: the server's session ends first
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    with app.app_context():
+        (ended,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_out")).all()
+        assert ended.user_id == worker.id
+    sign_in(page, colleague.email)
+    expect(page.get_by_role("heading", name=f"{team.name} team caseload")).to_be_visible()
+    page.goto(server.url + "/on-this-tablet")
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    page.get_by_role("button", name="Send now").click()  # a round of sending, as the colleague
+    expect(page.get_by_role("button", name="Send now")).to_be_enabled()
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0  # not sent as the colleague
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    sign_in(page, worker.email)
+    wait_for(lambda: any(saves_per_section(app, a) == {"visit": 1} for a in assessment_ids(app)))
+    tablet.close()
+
+
+def assessment_ids(app):
+    with app.app_context():
+        return list(db.session.scalars(select(Assessment.id)))
+
+
+# Every stored value of every store, and every key among them tried on every sealed value: what a
+# script on the page could open. Returns, per user the records name, how many opened.
+TRY_EVERY_KEY = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('heat-offline');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const records = [];
+  for (const store of db.objectStoreNames) {
+    const values = await new Promise((resolve, reject) => {
+      const request = db.transaction(store).objectStore(store).getAll();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    records.push(...values);
+  }
+  db.close();
+  const keys = [], sealed = [];
+  const walk = (value, owner) => {
+    if (value instanceof CryptoKey) keys.push(value);
+    else if (value && value.iv && value.data) sealed.push([value, owner]);
+    else if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer))
+      for (const inner of Object.values(value)) walk(inner, (value.user !== undefined ? value.user : owner));
+  };
+  records.forEach((record) => walk(record, null));
+  const opened = {}, counted = {};
+  for (const [value, owner] of sealed) {
+    counted[owner] = (counted[owner] || 0) + 1;
+    for (const key of keys) {
+      if (key.algorithm.name !== 'AES-GCM' || !key.usages.includes('decrypt')) continue;
+      try {
+        await crypto.subtle.decrypt({ name: 'AES-GCM', iv: value.iv }, key, value.data);
+        opened[owner] = (opened[owner] || 0) + 1;
+        break;
+      } catch (error) { /* not this key */ }
+    }
+  }
+  return { keys: keys.length, sealed: counted, opened };
+}"""
+
+
+def test_a_second_practitioner_on_the_tablet_decrypts_nothing_of_the_first(app, make, server, chromium, tmp_path):
+    """Issue 21 item 5: the first practitioner's waiting saves, kept on the tablet at sign-out; a
+    second signs in there, and a script in her page tries every key it can read on every sealed
+    value: it opens hers and none of the first's."""
+    team = make.team()
+    first, second = make.user("practitioner", team), make.user("practitioner", team)
+    child = make.child(team)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, first.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    hers = page.evaluate("document.body.dataset.heatUser")
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("[data-heat-waiting]")).to_have_text("2 saves waiting to be sent")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out and keep them on this tablet").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+
+    tablet.set_offline(False)
+    page.goto(server.url + "/sign-in")
+    sign_in(page, second.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    theirs = page.evaluate("document.body.dataset.heatUser")
+    found = page.evaluate(TRY_EVERY_KEY)
+    assert found["sealed"].get(hers, 0) >= 2  # her start and her save wait, sealed
+    assert found["opened"].get(hers, 0) == 0
+    assert found["opened"].get(theirs, 0) == found["sealed"][theirs] > 0  # the script can open what it may
+    tablet.close()
+
+
+def test_after_a_restart_with_no_signal_unlock_with_your_password_and_wrong_tries_erase_the_key(
+    app, make, server, chromium, tmp_path
+):
+    """Issue 21 item 5: the browser closed and opened again with no signal: "Unlock with your
+    password" opens her visits; five wrong tries erase the tablet's key, and signing in with a
+    signal recovers and sends the waiting saves."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    profile = tmp_path / "profile"
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    tablet.set_offline(True)
+    start_offline(page, server, child)
+    page.get_by_role("link", name="Visit details").click()
+    fill(page, "visit", helpers.visit_data())
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator("[data-heat-waiting]")).to_have_text("2 saves waiting to be sent")
+    tablet.close()
+    # No signal from here: the server itself is gone (Chromium's offline switch reaches a service
+    # worker only once it runs, and the first page after a restart starts it).
+    server.stop()
+
+    def locked_tablet():
+        tablet = open_tablet(chromium, profile)
+        page = tablet.new_page()
+        page.goto(server.url + "/")
+        expect(page.get_by_role("heading", name="Unlock with your password")).to_be_visible()
+        return tablet, page
+
+    tablet, page = locked_tablet()
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("link", name="The password is not correct. After 4 more wrong tries")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    expect(page.get_by_text("2 saves are waiting to be sent.").first).to_be_visible()
+    tablet.close()
+
+    tablet, page = locked_tablet()
+    for _ in range(5):
+        page.get_by_label("Password").fill("not-her-password")
+        page.get_by_role("button", name="Unlock with your password").click()
+        expect(page.get_by_label("Password")).to_have_value("")
+    expect(page.get_by_text("can now only be recovered by you signing in to HEAT with a signal")).to_be_visible()
+
+    server.start()
+    page.goto(server.url + "/sign-in")
+    sign_in(page, worker.email)
+    wait_for(lambda: any(saves_per_section(app, a) == {"visit": 1} for a in assessment_ids(app)))
+    tablet.close()
