@@ -89,7 +89,7 @@ class Measure:
     definition: str  # one line: what is counted and how
     kind: str
     noun: str  # what an observation is, plural: "visits"
-    better: str  # "higher" or "lower": which way is good, for the chart's words
+    better: str  # "higher", "lower" or "none": which way is good, said after the definition
     kinds: tuple[str, ...] = ()  # for counts: the kinds in the order they are named
 
 
@@ -488,10 +488,3 @@ def measure_figures(
         {p: of(o for o in observations if o.practitioner_id == p) for p in practitioners},
         [(m, of(o for o in observations if (o.day.year, o.day.month) == (m.year, m.month))) for m in period.months()],
     )
-
-
-def practice_figures(
-    records: Records, period: Period, kinds: Mapping[str, Sequence[str]] | None = None
-) -> list[MeasureFigures]:
-    """Every measure, in the order the page shows them."""
-    return [measure_figures(m, records, period, kinds) for m in MEASURES]
