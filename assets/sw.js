@@ -190,12 +190,33 @@ async function establish(user, base) {
   await setUnlocked(user, await unwrap(wrapper, wrapped));
 }
 
+async function adoptLegacy(user) {
+  // Before keys were wrapped, each user's key sat unwrapped beside the data, under their name.
+  // What it sealed in the outbox (saves waiting when this version arrived) is sealed again with
+  // the wrapped key at the first sign-in, so it is sent, and the old key is deleted. Stored pages
+  // it sealed are not worth keeping: they are fetched again.
+  const legacy = await get("keys", user);
+  if (!(legacy instanceof CryptoKey) || !(await unlocked(user))) return;
+  for (const entry of await all("outbox")) {
+    if (entry.user !== user || !entry.sealed) continue;
+    let value;
+    try {
+      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: entry.sealed.iv }, legacy, entry.sealed.data);
+      value = JSON.parse(new TextDecoder().decode(plain));
+    } catch (error) {
+      continue; // sealed with the wrapped key already
+    }
+    await put("outbox", { ...entry, sealed: await seal(user, value) });
+  }
+  await remove("keys", user);
+}
+
 async function afterSignIn(user) {
   // The first page after the sign-in page gave its password: the key is opened, then forgotten.
   if (!password) return;
   const { key, at } = password;
   password = null;
-  if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).catch(() => {});
+  if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).then(() => adoptLegacy(user)).catch(() => {});
 }
 
 async function tryUnlock(base) {

@@ -719,3 +719,68 @@ def test_after_a_restart_with_no_signal_unlock_with_your_password_and_wrong_trie
     sign_in(page, worker.email)
     wait_for(lambda: any(saves_per_section(app, a) == {"visit": 1} for a in assessment_ids(app)))
     tablet.close()
+
+
+# A save waiting on a tablet from before keys were wrapped: the user's key unwrapped under their
+# name in "keys", and the save sealed with it in "outbox", as that version kept them.
+LEGACY_SAVE = """async ([user, assessment, fields]) => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('heat-offline');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const plain = new TextEncoder().encode(JSON.stringify({ fields }));
+  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain);
+  await new Promise((resolve, reject) => {
+    const transaction = db.transaction(['keys', 'outbox'], 'readwrite');
+    transaction.objectStore('keys').put(key, user);
+    transaction.objectStore('outbox').put({
+      kind: 'save', assessment: String(assessment), section: 'visit', title: 'Visit details',
+      user, at: Date.now(), sealed: { iv, data },
+    });
+    transaction.oncomplete = resolve;
+    transaction.onerror = () => reject(transaction.error);
+  });
+  db.close();
+}"""
+
+LEGACY_KEY_LEFT = """async (user) => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open('heat-offline');
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const key = await new Promise((resolve, reject) => {
+    const request = db.transaction('keys').objectStore('keys').get(user);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return key !== undefined;
+}"""
+
+
+def test_a_save_waiting_from_before_keys_were_wrapped_is_sent_after_signing_in(app, server, chromium, draft, tmp_path):
+    """Upgrading HEAT loses nothing: a save sealed with the old unwrapped key is sealed again with the
+    wrapped one at the next sign-in, sent once, and the old key is deleted."""
+    worker, assessment_id = draft
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    user = page.evaluate("document.body.dataset.heatUser")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to HEAT")).to_be_visible()
+    fields = [["version", "0"], ["save_key", "from-before-wrapped-keys"], ["save", "x"]]
+    for name, value in helpers.visit_data().items():
+        fields += [[name, v] for v in value] if isinstance(value, list) else [[name, value]]
+    page.evaluate(LEGACY_SAVE, [user, assessment_id, fields])
+    assert saves_per_section(app, assessment_id) == {}
+
+    sign_in(page, worker.email)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(f"{server.url}/caseload")
+    wait_for(lambda: saves_per_section(app, assessment_id) == {"visit": 1})
+    with app.app_context():
+        assert db.session.get(Assessment, assessment_id).visit_time == dt.time(14, 30)
+    wait_for(lambda: not page.evaluate(LEGACY_KEY_LEFT, user))
+    tablet.close()
