@@ -244,3 +244,23 @@ def test_the_agreement_page_for_supervisors_and_auditors(app, make, signed_in, t
     chosen = auditor.get(f"/practice/agreement?team={riverside}").get_data(as_text=True)
     assert "(2 visits)" in chosen
     assert "No joint visits yet" in auditor.get(f"/practice/agreement?team={other.id}").get_data(as_text=True)
+
+
+def test_the_dashboard_holds_back_the_visit_of_records_rating_from_the_second_practitioner(app, world):
+    w, s2, child = world["w"], world["s2"], world["child"]
+    assessment = helpers.start(w, child.id)
+    assert invite(w, assessment, world["second"].id).status_code == 302
+    helpers.complete(w, assessment, definition(app), grades={"general.smell": "5"})
+    assert helpers.submit(w, assessment).status_code == 302
+
+    def row(client) -> str:
+        rows = helpers.page(client.get("/dashboard")).select("table tbody tr")
+        found = next(r for r in rows if child.name in r.get_text(" "))
+        return " ".join(found.get_text(" ", strip=True).split())
+
+    assert "Red" in row(w)
+    hidden = row(s2)
+    assert "Shown when you have both submitted the joint visit" in hidden and "Red" not in hidden
+    grade_every_area(app, s2, assessment, {})
+    assert submit_grades(s2, assessment).status_code == 302
+    assert "Red" in row(s2)

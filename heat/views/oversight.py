@@ -20,7 +20,7 @@ from heat import tasks
 from heat.checklist import working_days
 from heat.extensions import db
 from heat.models import DECISIONS, utcnow
-from heat.services import access, audit, child_record, history, history_pdf, notifications, reviews, summaries
+from heat.services import access, audit, child_record, history, history_pdf, joint, notifications, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
 from heat.services.decision_pack import decision_pack
 from heat.views import audited, carried_out, roles_required
@@ -115,6 +115,10 @@ def dashboard() -> ResponseReturnValue:
         plan=plan,
         frequency=summaries.visit_frequency,
         working_days=working_days.working_days_between,
+        # A visit of record the user is grading too: its rating, direction and flags wait for both.
+        hidden_ratings={j.assessment_id for j in joint.waiting_for(current_user)}
+        if current_user.role == "practitioner"
+        else set(),
     )
 
 
