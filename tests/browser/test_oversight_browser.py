@@ -40,7 +40,9 @@ def test_supervisor_reviews_the_riskiest_assessment_answering_every_flag(app, li
     page.get_by_label("Rationale").fill("Fourth visit worse than the last; escalated to the service manager.")
     page.get_by_role("button", name="Record decision").click()
     expect(page.get_by_text("Decision recorded: Escalated.")).to_be_visible()
-    expect(page.get_by_text("Nothing is waiting for your review.")).to_be_visible()
+    # Mia's visit has left the queue; the demo's last joint visits of three other children wait.
+    expect(page.get_by_role("heading", name="Assessments awaiting review")).to_be_visible()
+    expect(page.get_by_role("table", name="Most at risk first")).not_to_contain_text("Mia Hughes")
 
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="North team dashboard")).to_be_visible()
@@ -71,7 +73,8 @@ def test_auditor_creates_an_export_and_downloads_it(app, live_server, browser):
         page.get_by_role("link", name="Download export").click()
     archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
     assert "items.csv" in archive.namelist() and "review-decisions.csv" in archive.namelist()
-    assert sum(name.endswith(".pdf") for name in archive.namelist()) == 4
+    # North's recorded visits in the year: Mia's 4 and the 12 joint visits of Ava, Finn and Ruby.
+    assert sum(name.endswith(".pdf") for name in archive.namelist()) == 16
 
     page.get_by_role("link", name="Audit trail").click()
     page.get_by_label("User's email address").fill("auditor@example.org")
