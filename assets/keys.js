@@ -23,11 +23,20 @@ export function capturePassword() {
   const password = form && form.querySelector('input[name="password"]');
   if (!password || !("serviceWorker" in navigator) || !crypto.subtle) return;
   navigator.serviceWorker.register("/sw.js");
-  form.addEventListener("submit", () => {
-    // Not held up: the key is handed over while the form is on its way.
-    const worker = navigator.serviceWorker.controller;
-    if (!worker || !password.value) return;
-    passwordKey(password.value).then((key) => worker.postMessage({ type: "password", key }, [new MessageChannel().port2]));
+  let handed = false;
+  form.addEventListener("submit", async (event) => {
+    // The key is handed over before the form goes, waiting for the worker at most 3 s: on a new
+    // tablet the first sign-in comes before the worker controls the page, and a key posted while
+    // the page unloads can be lost. Either way the tablet could keep nothing until the next
+    // sign-in. Signing in itself never waits longer than that.
+    if (handed || !password.value) return;
+    event.preventDefault();
+    handed = true;
+    try {
+      await tellWorker({ type: "password", key: await passwordKey(password.value) });
+    } finally {
+      HTMLFormElement.prototype.submit.call(form); // the form's own "submit" button shadows form.submit
+    }
   });
 }
 

@@ -16,6 +16,7 @@ def test_choosing_a_daily_summary_in_your_account(make, live_server, browser):
     page.get_by_label("Email address").fill(supervisor.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     page.goto(live_server + "/account")
     expect(page.get_by_text("HEAT is not set up to send emails yet")).to_be_visible()
     expect(page.get_by_label("Immediately, one email each time")).to_be_checked()

@@ -133,6 +133,9 @@ def sign_in(page, email):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # The page hands the password's key to the tablet's worker, then sends the form: signed in
+    # once the sign-in page has gone.
+    page.wait_for_url(lambda url: "/sign-in" not in url)
 
 
 def sections(app):
