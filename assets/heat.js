@@ -169,6 +169,7 @@ async function section() {
 const here = /^\/assessments\/(\d+|new-[\w-]+)/.exec(location.pathname);
 const assessmentHere = here && here[1];
 let flash = null; // "saved" or "submitted": what opened this page, answered by the tablet
+let serverId = assessmentHere; // the server's id for this assessment, once the tablet knows it
 const shown = new Set();
 
 function once(key, show) {
@@ -186,8 +187,11 @@ function render(state) {
   showAttention(state);
   const away = state.unreachable || !navigator.onLine;
   // Started on this tablet: once sent, the assessment has the server's id.
+  // While the tablet adopts the server's id its entries move from the one to the other: the
+  // page counts both, so a submission still waiting is never taken for one already sent.
   const id = (state.started || {})[assessmentHere] || assessmentHere;
-  const mine = state.entries.filter((e) => e.assessment === id);
+  serverId = id;
+  const mine = state.entries.filter((e) => e.assessment === id || e.assessment === assessmentHere);
   if (flash === "saved" && away && mine.length) {
     once("saved", () => banner("Success", "Saved on this tablet. It will be sent when you are back online.", true));
   }
@@ -412,7 +416,7 @@ if (user && "serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "out-of-date") {
       // This page is the tablet's copy of an assessment whose submission has just been sent.
-      if (flash === "submitted") location.assign(`/assessments/${assessmentHere}/submitted`);
+      if (flash === "submitted") location.assign(`/assessments/${serverId}/submitted`);
       else location.reload();
     }
     if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
