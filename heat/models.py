@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -342,6 +343,11 @@ class Child(Model):
         if months < 24:
             return f"{months} month{'s' if months != 1 else ''}"
         return f"{months // 12} years"
+
+
+# References are matched without regard to case (an import's batch, the register's look-up):
+# this index keeps that a look-up, not a scan of every child, as the register grows.
+Index("ix_children_reference_upper", func.upper(Child.reference))
 
 
 class Assessment(Model):
