@@ -132,8 +132,12 @@ def empty_database(application) -> None:
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as conn, audit_triggers_off(conn):
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            deletes = [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+            if conn.dialect.name == "postgresql":  # one round trip to the server, not one per table
+                conn.exec_driver_sql("; ".join(deletes))
+            else:
+                for delete in deletes:
+                    conn.exec_driver_sql(delete)
         db.engine.dispose()
 
 
@@ -260,11 +264,17 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Everything under tests/browser drives Chromium: `pytest -m "not browser"` is the quick run."""
+    """Everything under tests/browser drives Chromium: `pytest -m "not browser"` is the quick run.
+
+    A test that never asks for the test database (no `settings` among its fixtures, and so no
+    `app`, `make` or `another_app`) is marked `no_database`: the same whichever database the pass
+    is on, it runs in the SQLite pass only (`make test` deselects it on PostgreSQL)."""
     browser_dir = TESTS / "browser"
     for item in items:
         if browser_dir in item.path.parents:
             item.add_marker(pytest.mark.browser)
+        if "settings" not in getattr(item, "fixturenames", ("settings",)):
+            item.add_marker(pytest.mark.no_database)
 
 
 @pytest.fixture
