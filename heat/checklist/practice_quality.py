@@ -262,8 +262,10 @@ def reds_same_day(records: Records, period: Period) -> list[Observation]:
     today = local_day(records.now)
     found = []
     for s in records.submissions:
+        if s.rating != RED.id:
+            continue
         submitted = local_day(s.submitted_at)
-        if s.rating != RED.id or submitted not in period:
+        if submitted not in period:
             continue
         deadline = working_day_on_or_after(submitted)
         if s.decided_at is None and deadline >= today:
