@@ -3,7 +3,9 @@ to the team dashboard's in the same run. Prints figures; asserts nothing.
 
 The data is bench/scale.py's generator (every visit scored by the real scoring code) for one team,
 its visits then shared out between the team's 50 practitioners. The page is timed over its default
-period (the last three months), the dashboard on its first page, each the median of three runs (after one to warm up).
+period (the last three months), the dashboard on its first page, in alternating rounds (one of
+each per round, after one of each to warm up), so that other load on a shared machine falls on
+both alike; the ratio printed is the median of the rounds' ratios.
 
 Run: .venv/bin/python bench/practice_quality.py [--small] [--database-url postgresql://...]
 --database-url names an empty PostgreSQL database: it is emptied first.
@@ -32,7 +34,7 @@ from heat.services import scale  # noqa: E402
 
 FULL = {"practitioners": 50, "children": 5_000, "visits": 30_000}  # about 6 visits a child, every 14 days
 SMALL = {"practitioners": 5, "children": 500, "visits": 3_000}
-RUNS = 3
+ROUNDS = 7
 
 
 def seed(sizes: dict) -> None:
@@ -57,17 +59,19 @@ def seed(sizes: dict) -> None:
 
 
 def timed(client, url: str) -> tuple[float, float]:
-    """The median wall time and CPU time of the page. The pages run in this process (the test
-    client, SQLite in-process too), so the CPU time is the page's own work, which other load on a
-    shared machine stretches much less than the wall time."""
+    """The wall time and CPU time of one request. The pages run in this process (the test client,
+    SQLite in-process too), so the CPU time is the page's own work, which other load on a shared
+    machine stretches much less than the wall time."""
+    wall, cpu = time.perf_counter(), time.process_time()
     assert client.get(url).status_code == 200, url
-    walls, cpus = [], []
-    for _ in range(RUNS):
-        wall, cpu = time.perf_counter(), time.process_time()
-        assert client.get(url).status_code == 200
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), statistics.median(cpus)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def rounds(client, urls: tuple[str, str]) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Each round times the first page then the second, after one of each to warm up."""
+    for url in urls:
+        timed(client, url)
+    return [(timed(client, urls[0]), timed(client, urls[1])) for _ in range(ROUNDS)]
 
 
 def main() -> None:
@@ -90,19 +94,20 @@ def main() -> None:
             supervisor = db.session.scalar(select(User.email).where(User.role == "supervisor"))
             db.engine.dispose()
         client = signed_in(app, supervisor)
-        dashboard = timed(client, "/dashboard")
-        practice = timed(client, "/practice")
+        timings = rounds(client, ("/dashboard", "/practice"))
         print(f"database: {url.split(':')[0]}")
         print(
             f"one team: {sizes['practitioners']} practitioners, {sizes['children']:,} children, "
             f"{visits:,} visits (seeded in {seeded:.0f} s)"
         )
-        print(f"dashboard (first page): {dashboard[0] * 1000:.0f} ms wall, {dashboard[1] * 1000:.0f} ms CPU")
-        print(f"practice quality (last 3 months): {practice[0] * 1000:.0f} ms wall, {practice[1] * 1000:.0f} ms CPU")
-        print(
-            f"practice / dashboard: {practice[0] / dashboard[0]:.1f}x wall time, "
-            f"{practice[1] / dashboard[1]:.1f}x CPU time"
-        )
+        print(f"{ROUNDS} alternating rounds, medians:")
+        for n, name in enumerate(("dashboard (first page)", "practice quality (last 3 months)")):
+            wall = statistics.median(t[n][0] for t in timings)
+            cpu = statistics.median(t[n][1] for t in timings)
+            print(f"{name}: {wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU")
+        wall_ratio = statistics.median(p[0] / d[0] for d, p in timings)
+        cpu_ratio = statistics.median(p[1] / d[1] for d, p in timings)
+        print(f"practice / dashboard: {wall_ratio:.1f}x wall time, {cpu_ratio:.1f}x CPU time")
 
 
 if __name__ == "__main__":

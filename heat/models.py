@@ -416,6 +416,14 @@ class Assessment(Model):
     # The score at submission, kept for lists; pages re-score from the grades with checklist_version.
     rating: Mapped[str | None] = mapped_column(String(20))
     mean_grade: Mapped[float | None]
+    # What the Practice quality measures count at this visit (checklist.practice_quality.VisitCounts),
+    # stored at each submission so the page adds up visits, never their grades.
+    children_asked_awake: Mapped[int | None]
+    children_seen_awake: Mapped[int | None]
+    must_see_asked: Mapped[int | None]
+    must_see_seen: Mapped[int | None]
+    critical_graded: Mapped[int | None]
+    critical_on_carer_word: Mapped[int | None]
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     team: Mapped[Team] = relationship()

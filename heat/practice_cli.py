@@ -1,4 +1,5 @@
-"""`flask practice ...`: grading agreement across joint visits, for quality assurance.
+"""`flask practice ...`: grading agreement across joint visits, for quality assurance, and the
+counts the Practice quality page adds up.
 
 Registers its commands on the `practice` group (made here unless another module made it first)."""
 
@@ -18,6 +19,7 @@ from heat.extensions import db
 from heat.models import Team
 from heat.services import audit
 from heat.services.agreement import agreement_report, grade_pairs
+from heat.services.practice_quality import fill_counts
 
 
 def _team(name: str) -> Team:
@@ -77,6 +79,25 @@ def joint_grades(team_name: str) -> None:
     click.echo(text.getvalue(), nl=False)
 
 
+@click.command("counts")
+@with_appcontext
+def counts() -> None:
+    """Count what the Practice quality measures count at every recorded visit that has not been
+    counted yet (visits recorded before release 0024_practice_counts). Run after `flask db upgrade`
+    (`make migrate` does); running it again counts nothing twice."""
+    total = 0
+    while True:
+        with writing():  # a batch at a time: nobody else waits long for the write lock
+            counted = fill_counts()
+            if counted:
+                audit.record("practice_counts_filled", detail=f"{counted} visits")
+            db.session.commit()
+        if not counted:
+            break
+        total += counted
+    click.echo(f"Counted {total} visits.")
+
+
 def register(app: Flask) -> None:
     group = app.cli.commands.get("practice")
     if not isinstance(group, AppGroup):
@@ -84,3 +105,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     group.add_command(agreement)
     group.add_command(joint_grades)
+    group.add_command(counts)

@@ -298,6 +298,8 @@ def test_a_brother_or_sister_keeps_their_own(app, make, signed_in, seeded):
         shared = db.session.get_one(Assessment, seeded["shared"])
         assert shared.status == "submitted"
         assert [seen["voice"] for seen in shared.children_seen.values()] == ["Both children played in the garden."]
+        # Practice quality counts Mia alone as seen awake there now (both children were, before).
+        assert (shared.children_asked_awake, shared.children_seen_awake) == (1, 1)
         assert shared.grades and shared.people
         # Its versions' PDFs were printed again without him, from the answers they kept.
         for version in db.session.scalars(

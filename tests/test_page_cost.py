@@ -178,3 +178,41 @@ def test_caseload_and_dashboard_statements_do_not_grow_with_the_children(app, wo
     few = {page: statements(app, world["s"], page) for page in ("/caseload", "/dashboard")}
     more_children(app, world["team"], 2)
     assert {page: statements(app, world["s"], page) for page in few} == few
+
+
+def more_practitioners(app, team_id: int, n: int, start: int = 0) -> None:
+    """`n` more practitioners in the team, each with a visit to a child of their own in the last
+    three months, decided by the supervisor with its flags answered."""
+    with app.app_context():
+        _, supervisor = _people({u.email: u for u in db.session.scalars(select(User))})
+        for i in range(start, start + n):
+            worker = User(
+                email=f"cost-worker-{i}@example.org",
+                name=f"Invented Worker {i}",
+                role="practitioner",
+                team_id=team_id,
+                password_hash=supervisor.password_hash,
+            )
+            child = Child(
+                reference=f"COST-P-{i}",
+                first_name=f"Extra{i}",
+                last_name="Walsh",
+                date_of_birth=TODAY - dt.timedelta(days=300),
+                team_id=team_id,
+                plan_status="cp",
+                allocated_worker=worker,
+            )
+            db.session.add_all([worker, child])
+            db.session.flush()
+            visit = demo.record_visit(worker, child, TODAY - dt.timedelta(days=15), i % 4, "cp", key=f"worker-{i}")
+            answers = {f.key: ("discussed", "Talked through.") for f in reviews.flags_to_answer(visit)}
+            reviews.record_decision(visit, supervisor, "agreed", "Agreed.", answers)
+        db.session.commit()
+
+
+def test_practice_quality_statements_do_not_grow_with_visits_or_practitioners(app, world):
+    few = statements(app, world["s"], "/practice")
+    more_children(app, world["team"], 2)
+    more_practitioners(app, world["team"], 2)
+    assert statements(app, world["s"], "/practice") == few
+    assert "Invented Worker 1" in world["s"].get("/practice").get_data(as_text=True)  # counted on the page

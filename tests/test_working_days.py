@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heat.checklist.working_days import (
     add_working_days,
@@ -67,3 +69,11 @@ def test_counting_back_and_the_next_working_day():
     assert working_day_on_or_after(D(2026, 12, 25)) == D(2026, 12, 29)
     assert working_day_on_or_after(D(2026, 12, 29)) == D(2026, 12, 29)
     assert working_days_between(D(2026, 12, 29), D(2026, 12, 24)) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(D(2024, 1, 1), D(2029, 12, 31)), st.integers(-3, 800))
+def test_working_days_between_is_the_working_days_counted_one_by_one(start, days):
+    end = start + dt.timedelta(days=days)
+    one_by_one = sum(is_working_day(start + dt.timedelta(days=n)) for n in range(1, days + 1))
+    assert working_days_between(start, end) == one_by_one

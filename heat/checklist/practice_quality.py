@@ -3,14 +3,17 @@ period. Plain records in (what the services read from the database), plain figur
 
 Every measure turns its records into observations (who, which team, which day, what was found)
 and every figure is worked out from observations the same way: a share (how many of them were
-so), a median (of hours) or counts by kind.
+so), a median (of hours) or counts by kind. The measures of what a visit found (children seen
+awake, must-see rooms and items seen, grades on the carer's word) are also counted per visit when
+it is submitted (`visit_counts`), with the same rules, so the page adds up the database's sums of
+those counts (`Tally`) instead of reading every grade of the period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -70,16 +73,45 @@ class Figure:
         return f"{self.count} {noun}: " + ", ".join(f"{n} {name}" for name, n in self.by_kind)
 
 
+@dataclass
+class _Sum:
+    """Observations (or tallies) added up: what any figure needs, whatever its kind."""
+
+    count: int = 0
+    hits: int = 0
+    hours: list[float] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: _Sum) -> None:
+        self.count += other.count
+        self.hits += other.hits
+        self.hours += other.hours
+        self.kinds.update(other.kinds)
+
+    def observe(self, kind: str, o: Observation) -> None:
+        self.count += 1
+        if kind == SHARE:
+            self.hits += o.value is True
+        elif kind == MEDIAN:
+            self.hours.append(float(o.value))
+        else:
+            self.kinds[str(o.value)] += 1
+
+    def figure(self, kind: str, kinds: Sequence[str] = ()) -> Figure:
+        if kind == SHARE:
+            return Figure(kind, self.count, hits=self.hits)
+        if kind == MEDIAN:
+            median = round(statistics.median(self.hours), 1) if self.hours else None
+            return Figure(kind, self.count, median=median)
+        order = list(kinds) + sorted(set(self.kinds) - set(kinds))
+        return Figure(kind, self.count, by_kind=tuple((k, self.kinds[k]) for k in order if self.kinds[k]))
+
+
 def figure(kind: str, observations: Iterable[Observation], kinds: Sequence[str] = ()) -> Figure:
-    found = list(observations)
-    if kind == SHARE:
-        return Figure(kind, len(found), hits=sum(1 for o in found if o.value is True))
-    if kind == MEDIAN:
-        hours = [float(o.value) for o in found]
-        return Figure(kind, len(found), median=round(statistics.median(hours), 1) if hours else None)
-    counted = Counter(str(o.value) for o in found)
-    order = list(kinds) + sorted(set(counted) - set(kinds))
-    return Figure(kind, len(found), by_kind=tuple((k, counted[k]) for k in order if counted[k]))
+    total = _Sum()
+    for o in observations:
+        total.observe(kind, o)
+    return total.figure(kind, kinds)
 
 
 @dataclass(frozen=True)
@@ -230,8 +262,10 @@ def reds_same_day(records: Records, period: Period) -> list[Observation]:
     today = local_day(records.now)
     found = []
     for s in records.submissions:
+        if s.rating != RED.id:
+            continue
         submitted = local_day(s.submitted_at)
-        if s.rating != RED.id or submitted not in period:
+        if submitted not in period:
             continue
         deadline = working_day_on_or_after(submitted)
         if s.decided_at is None and deadline >= today:
@@ -253,33 +287,82 @@ AWAKE = (CHILD_SEEN_AWAKE, "yes")
 ASKED_AWAKE = (*AWAKE, "asleep", "not_seen", "no")
 
 
+def how_seen(children_seen: Mapping[str, Mapping[str, str]] | None, infant_seen_awake: str | None) -> tuple[str, ...]:
+    """How each child on a visit was seen (since 2026.4, per child), or for older visits whether the
+    infant was seen awake ("yes" or "no")."""
+    return tuple(c.get("seen") or "" for c in (children_seen or {}).values()) or (infant_seen_awake or "",)
+
+
+def _awake(seen: Sequence[str]) -> list[bool]:
+    """Each child asked about: seen awake, or not (asleep, not seen)."""
+    return [s in AWAKE for s in seen if s in ASKED_AWAKE]
+
+
+def children_awake(seen: Sequence[str]) -> tuple[int, int]:
+    """How many children of a visit were asked about, and how many of them were seen awake."""
+    awake = _awake(seen)
+    return len(awake), sum(awake)
+
+
+def _must_see(definition: Definition, answers: Answers) -> list[tuple[str, bool]]:
+    """Each room that must be seen and each must-see item asked at a visit: seen, or not (the
+    scoring's own rules say what was not seen)."""
+    rooms = [r.id for r in definition.rooms if r.must_be_seen]
+    asked = answers.asked(definition)
+    items = [i.id for i in definition.items if i.must_see and i.id in asked]
+    unseen = {f.item_id for f in unseen_rooms(definition, answers.grades, answers.rooms, answers.ages)}
+    unseen |= {f.item_id for f in must_see_not_seen(definition, answers, {})}
+    return [(thing, thing not in unseen) for thing in rooms + items]
+
+
+def _safety_critical(definition: Definition, answers: Answers) -> list[tuple[str, bool]]:
+    """Each grade (1 to 5) in a safety-critical area: resting only on the parent or carer's word, or not."""
+    critical = {d.id for d in definition.domains if d.safety_critical}
+    return [
+        (item.id, answers.sources.get(item.id) == CARER_SAID)
+        for item in definition.items
+        if item.domain_id in critical and answers.grades.get(item.id) in GRADED
+    ]
+
+
+@dataclass(frozen=True)
+class VisitCounts:
+    """What the measures of what a visit found count at one visit, added up. Stored with the visit
+    when it is submitted (and again when it is submitted after changes)."""
+
+    children_asked_awake: int  # children asked about being seen awake
+    children_seen_awake: int
+    must_see_asked: int  # rooms that must be seen and must-see items asked
+    must_see_seen: int
+    critical_graded: int  # grades 1 to 5 in safety-critical areas
+    critical_on_carer_word: int  # of those, resting only on the carer's word
+
+
+def visit_counts(definition: Definition, answers: Answers, seen: Sequence[str]) -> VisitCounts:
+    """One visit's counts, by the same rules as the measures' observations. `definition` is the
+    visit's own checklist (for the ages of its children), `seen` as `how_seen` gives it."""
+    must = [found for _, found in _must_see(definition, answers)]
+    carer = [said for _, said in _safety_critical(definition, answers)]
+    return VisitCounts(*children_awake(seen), len(must), sum(must), len(carer), sum(carer))
+
+
 def seen_awake(records: Records, period: Period) -> list[Observation]:
     return [
-        Observation(v.practitioner_id, v.team_id, v.visit_date, seen in AWAKE, f"visit {v.id}")
+        Observation(v.practitioner_id, v.team_id, v.visit_date, awake, f"visit {v.id}")
         for v in records.visits
         if v.visit_date in period
-        for seen in v.seen
-        if seen in ASKED_AWAKE
+        for awake in _awake(v.seen)
     ]
 
 
 def must_see_seen(records: Records, period: Period) -> list[Observation]:
-    """Each room that must be seen and each must-see item asked at a visit: seen, or not (the
-    scoring's own rules say what was not seen)."""
-    found = []
-    for v in records.visits:
-        if v.visit_date not in period:
-            continue
-        rooms = [r.id for r in v.definition.rooms if r.must_be_seen]
-        asked = v.answers.asked(v.definition)
-        items = [i.id for i in v.definition.items if i.must_see and i.id in asked]
-        unseen = {f.item_id for f in unseen_rooms(v.definition, v.answers.grades, v.answers.rooms, v.answers.ages)}
-        unseen |= {f.item_id for f in must_see_not_seen(v.definition, v.answers, {})}
-        found += [
-            Observation(v.practitioner_id, v.team_id, v.visit_date, thing not in unseen, f"visit {v.id}: {thing}")
-            for thing in rooms + items
-        ]
-    return found
+    """Each room that must be seen and each must-see item asked at a visit: seen, or not."""
+    return [
+        Observation(v.practitioner_id, v.team_id, v.visit_date, found, f"visit {v.id}: {thing}")
+        for v in records.visits
+        if v.visit_date in period
+        for thing, found in _must_see(v.definition, v.answers)
+    ]
 
 
 def counted_items(definition: Definition) -> frozenset[str]:
@@ -292,23 +375,12 @@ def counted_items(definition: Definition) -> frozenset[str]:
 
 def carer_word(records: Records, period: Period) -> list[Observation]:
     """Each grade (1 to 5) in a safety-critical area: resting only on the parent or carer's word, or not."""
-    found = []
-    for v in records.visits:
-        if v.visit_date not in period:
-            continue
-        critical = {d.id for d in v.definition.domains if d.safety_critical}
-        found += [
-            Observation(
-                v.practitioner_id,
-                v.team_id,
-                v.visit_date,
-                v.answers.sources.get(item.id) == CARER_SAID,
-                f"visit {v.id}: {item.id}",
-            )
-            for item in v.definition.items
-            if item.domain_id in critical and v.answers.grades.get(item.id) in GRADED
-        ]
-    return found
+    return [
+        Observation(v.practitioner_id, v.team_id, v.visit_date, said, f"visit {v.id}: {item_id}")
+        for v in records.visits
+        if v.visit_date in period
+        for item_id, said in _safety_critical(v.definition, v.answers)
+    ]
 
 
 def flags_answered(records: Records, period: Period) -> list[Observation]:
@@ -459,13 +531,56 @@ MEASURES: dict[str, tuple[Measure, Callable[[Records, Period], list[Observation]
 
 
 @dataclass(frozen=True)
+class Tally:
+    """A share measure's observations added up (by the database, from the counts stored per visit)
+    for one practitioner in one team in one month."""
+
+    practitioner_id: int
+    team_id: int
+    month: dt.date  # its first day
+    count: int
+    hits: int
+
+
+# The share measures counted per visit (`VisitCounts`) and added up by the database for the page.
+TALLIED = ("unannounced", "seen_awake", "must_see_seen", "carer_word")
+
+
+@dataclass(frozen=True)
 class MeasureFigures:
     measure: Measure
-    observations: list[Observation]
+    observations: list[Observation]  # empty when the figures come from tallies
     overall: Figure  # everyone in scope
     by_team: dict[int, Figure]
     by_practitioner: dict[int, Figure]
     by_month: list[tuple[dt.date, Figure]]
+    practitioner_teams: frozenset[tuple[int, int]]  # each practitioner with each team they counted for
+
+
+Part = tuple[int, int, dt.date]  # practitioner, team, month
+
+
+def _figures(
+    measure: Measure, observations: list[Observation], parts: dict[Part, _Sum], period: Period, kinds: Sequence[str]
+) -> MeasureFigures:
+    """Every figure of a measure from its parts (what each practitioner counted in each team in each
+    month), each part added once to each figure it belongs to."""
+    overall = _Sum()
+    teams: dict[int, _Sum] = defaultdict(_Sum)
+    practitioners: dict[int, _Sum] = defaultdict(_Sum)
+    months: dict[dt.date, _Sum] = defaultdict(_Sum)
+    for (practitioner, team, month), part in parts.items():
+        for total in (overall, teams[team], practitioners[practitioner], months[month]):
+            total.add(part)
+    return MeasureFigures(
+        measure,
+        observations,
+        overall.figure(measure.kind, kinds),
+        {t: teams[t].figure(measure.kind, kinds) for t in sorted(teams)},
+        {p: practitioners[p].figure(measure.kind, kinds) for p in sorted(practitioners)},
+        [(m, months.get(m, _Sum()).figure(measure.kind, kinds)) for m in period.months()],
+        frozenset((p, t) for p, t, _ in parts),
+    )
 
 
 def measure_figures(
@@ -473,18 +588,19 @@ def measure_figures(
 ) -> MeasureFigures:
     measure, rule = MEASURES[measure_id]
     observations = rule(records, period)
-    order = (kinds or {}).get(measure_id, measure.kinds)
+    parts: dict[Part, _Sum] = defaultdict(_Sum)
+    for o in observations:
+        parts[o.practitioner_id, o.team_id, o.day.replace(day=1)].observe(measure.kind, o)
+    return _figures(measure, observations, parts, period, (kinds or {}).get(measure_id, measure.kinds))
 
-    def of(chosen: Iterable[Observation]) -> Figure:
-        return figure(measure.kind, chosen, order)
 
-    teams = sorted({o.team_id for o in observations})
-    practitioners = sorted({o.practitioner_id for o in observations})
-    return MeasureFigures(
-        measure,
-        observations,
-        of(observations),
-        {t: of(o for o in observations if o.team_id == t) for t in teams},
-        {p: of(o for o in observations if o.practitioner_id == p) for p in practitioners},
-        [(m, of(o for o in observations if (o.day.year, o.day.month) == (m.year, m.month))) for m in period.months()],
-    )
+def tallied_figures(measure_id: str, tallies: Iterable[Tally], period: Period) -> MeasureFigures:
+    """A share measure's figures from the database's sums of the counts stored per visit: the same
+    figures as `measure_figures` over the visits' own grades."""
+    measure, _ = MEASURES[measure_id]
+    months = set(period.months())
+    parts: dict[Part, _Sum] = defaultdict(_Sum)
+    for t in tallies:
+        if t.count and t.month in months:
+            parts[t.practitioner_id, t.team_id, t.month].add(_Sum(t.count, t.hits))
+    return _figures(measure, [], parts, period, measure.kinds)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -37,7 +37,7 @@ from heat.models import (
     utcnow,
 )
 from heat.services import adults, audit, versions
-from heat.services.checklists import ages_of, current_definition, definition_for, score_of
+from heat.services.checklists import ages_of, current_definition, definition_for, practice_counts_of, score_of
 from heat.services.summaries import refresh_children_of
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
@@ -646,6 +646,8 @@ def submit(assessment: Assessment, user: User, submission_key: str, seen_version
     assessment.updated_at = assessment.submitted_at
     assessment.rating = result.rating
     assessment.mean_grade = result.mean
+    for name, value in asdict(practice_counts_of(assessment)).items():
+        setattr(assessment, name, value)
     try:
         db.session.flush()
     except StaleDataError:

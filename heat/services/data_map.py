@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 
 from heat import caching
+from heat.checklist.practice_quality import children_awake, how_seen
 from heat.extensions import db
 from heat.models import (
     RECORDED,
@@ -144,13 +145,19 @@ def _move_adults(table: Table, scope: Scope) -> None:
 
 def _leave_shared_visits(table: Table, scope: Scope) -> None:
     """A brother's or sister's visit keeps how each child was seen, less the erased child's own
-    answer and voice."""
-    for visit_id, seen in db.session.execute(
-        select(table.c.id, table.c.children_seen).where(table.c.id.in_(scope.shared))
+    answer and voice, and its count of children seen awake leaves the erased child out."""
+    for visit_id, seen, infant_seen_awake, counted in db.session.execute(
+        select(table.c.id, table.c.children_seen, table.c.infant_seen_awake, table.c.children_asked_awake).where(
+            table.c.id.in_(scope.shared)
+        )
     ):
         if seen:
             kept = versions.without_child(seen, scope.child_id)
-            db.session.execute(update(table).where(table.c.id == visit_id).values(children_seen=kept))
+            values: dict[str, Any] = {"children_seen": kept}
+            if counted is not None:
+                asked, awake = children_awake(how_seen(kept, infant_seen_awake))
+                values |= {"children_asked_awake": asked, "children_seen_awake": awake}
+            db.session.execute(update(table).where(table.c.id == visit_id).values(**values))
 
 
 def _leave_shared_versions(table: Table, scope: Scope) -> None:
@@ -342,6 +349,12 @@ MAP: dict[str, Entry] = {
             "next_visit_date",
             "rating",
             "mean_grade",
+            "children_asked_awake",
+            "children_seen_awake",
+            "must_see_asked",
+            "must_see_seen",
+            "critical_graded",
+            "critical_on_carer_word",
             "section_status",
             "section_versions",
             "ages",

@@ -1,22 +1,26 @@
 """The Practice quality page: reads the period's visits, decisions, flag answers, information
 requests and no-access attempts of the teams a user may see (supervisors their team, auditors
-every team, a practitioner their own), and hands them to the checklist core's measures."""
+every team, a practitioner their own), and hands them to the checklist core's measures.
+
+What a visit found (children seen awake, must-see rooms and items seen, grades on the carer's word)
+is counted when it is submitted (`checklists.practice_counts_of`); the page adds those counts up in
+SQL, per practitioner, team and month, and never reads a grade. A measure's CSV lists each thing it
+counted, so it reads the visits' grades, with the same rules."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Date, and_, func, select
+from sqlalchemy import Date, Table, and_, bindparam, case, func, select, update
 from werkzeug.exceptions import NotFound
 
 from heat.checklist import practice_quality as practice
-from heat.checklist.practice_quality import MEASURES, MeasureFigures, Period, Records
-from heat.checklist.scoring import Answers
+from heat.checklist.practice_quality import MEASURES, TALLIED, MeasureFigures, Period, Records, Tally
 from heat.extensions import db
 from heat.models import (
     FLAG_RESPONSES,
@@ -36,7 +40,7 @@ from heat.models import (
     utcnow,
 )
 from heat.services import access
-from heat.services.checklists import current_definition, definition_for_version
+from heat.services.checklists import asked_answers, current_definition
 
 DEFAULT_MONTHS = 3
 KINDS = {"flags_answered": tuple(FLAG_RESPONSES.values()), "no_access": tuple(NO_ACCESS_REASONS.values())}
@@ -79,6 +83,15 @@ def _child_visits(scope: Scope, period: Period) -> list[practice.ChildVisit]:
     """Each child on each recorded visit in the period, with the child's recorded visit before it
     (from any time, by anyone: SQL's lag over the child's visits)."""
     frequency = current_app.config["HEAT_VISIT_FREQUENCY"]
+    # The children visited in the period, joined as a table: SQLite checks `IN (subquery)` row by
+    # row, and that was most of the page's time.
+    visited = (
+        select(assessment_children.c.child_id)
+        .join(Assessment, assessment_children.c.assessment_id == Assessment.id)
+        .where(*_visit_filter(scope), Assessment.visit_date.between(period.start, period.end))
+        .distinct()
+        .subquery()
+    )
     ordered = (
         select(
             Assessment.id.label("visit_id"),
@@ -95,15 +108,8 @@ def _child_visits(scope: Scope, period: Period) -> list[practice.ChildVisit]:
             assessment_children.c.child_id,
         )
         .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
-        .where(
-            Assessment.status.in_(RECORDED),
-            Assessment.visit_date <= period.end,
-            assessment_children.c.child_id.in_(
-                select(assessment_children.c.child_id)
-                .join(Assessment, assessment_children.c.assessment_id == Assessment.id)
-                .where(*_visit_filter(scope), Assessment.visit_date.between(period.start, period.end))
-            ),
-        )
+        .join(visited, visited.c.child_id == assessment_children.c.child_id)
+        .where(Assessment.status.in_(RECORDED), Assessment.visit_date <= period.end)
         .subquery()
     )
     rows = db.session.execute(select(ordered).where(ordered.c.visit_date >= period.start))
@@ -126,23 +132,8 @@ def _counted_items() -> list[str]:
     return sorted(frozenset[str]().union(*(practice.counted_items(d) for d in definitions)))
 
 
-def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
-    """The period's recorded visits with their grades, sources and rooms, read as plain rows."""
-    in_period = and_(*_visit_filter(scope), Assessment.visit_date.between(period.start, period.end))
-    heads = db.session.execute(
-        select(
-            Assessment.id,
-            Assessment.created_by_id,
-            Assessment.team_id,
-            Assessment.visit_date,
-            Assessment.announced,
-            Assessment.children_seen,
-            Assessment.infant_seen_awake,
-            Assessment.checklist_version,
-            Assessment.ages,
-        ).where(in_period)
-    ).all()
-    ids = select(Assessment.id).where(in_period)
+def _grades_and_rooms(ids: Any) -> tuple[dict, dict, dict]:
+    """The grades (of the items the measures read), their sources and the rooms of these visits."""
     grades: dict[int, dict[str, str]] = defaultdict(dict)
     sources: dict[int, dict[str, str | None]] = defaultdict(dict)
     for visit_id, item_id, grade, source in db.session.execute(
@@ -157,18 +148,64 @@ def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
         select(RoomCheck.assessment_id, RoomCheck.room_id, RoomCheck.status).where(RoomCheck.assessment_id.in_(ids))
     ):
         rooms[visit_id][room_id] = status
+    return grades, rooms, sources
+
+
+_HEAD = (
+    Assessment.id,
+    Assessment.created_by_id,
+    Assessment.team_id,
+    Assessment.visit_date,
+    Assessment.announced,
+    Assessment.children_seen,
+    Assessment.infant_seen_awake,
+    Assessment.checklist_version,
+    Assessment.ages,
+)
+
+
+def _as_visits(heads: Any, ids: Any) -> list[practice.Visit]:
+    grades, rooms, sources = _grades_and_rooms(ids)
     visits = []
     for h in heads:
-        definition = definition_for_version(h.checklist_version)
-        ages = frozenset(h.ages) if definition.weighs_evidence and h.ages else None
-        if ages is not None:
-            definition = definition.for_ages(ages)
-        seen = tuple(c.get("seen") or "" for c in (h.children_seen or {}).values()) or (h.infant_seen_awake or "",)
-        answers = Answers(grades[h.id], rooms[h.id], sources[h.id], ages=ages)
+        definition, answers = asked_answers(h.checklist_version, h.ages, grades[h.id], rooms[h.id], sources[h.id])
+        seen = practice.how_seen(h.children_seen, h.infant_seen_awake)
         visits.append(
             practice.Visit(h.id, h.created_by_id, h.team_id, h.visit_date, h.announced, seen, definition, answers)
         )
     return visits
+
+
+def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
+    """The period's recorded visits with their grades, sources and rooms, read as plain rows."""
+    in_period = and_(*_visit_filter(scope), Assessment.visit_date.between(period.start, period.end))
+    return _as_visits(db.session.execute(select(*_HEAD).where(in_period)).all(), select(Assessment.id).where(in_period))
+
+
+def _tallies(scope: Scope, period: Period) -> dict[str, list[Tally]]:
+    """The measures of what visits found, from the counts stored on each visit, added up by the
+    database per practitioner, team and month."""
+    a = Assessment
+    year, month = func.extract("year", a.visit_date), func.extract("month", a.visit_date)
+    unannounced = func.sum(case((a.announced.is_(False), 1), else_=0))
+    sums = {
+        "unannounced": (func.count(a.announced), unannounced),
+        "seen_awake": (func.sum(a.children_asked_awake), func.sum(a.children_seen_awake)),
+        "must_see_seen": (func.sum(a.must_see_asked), func.sum(a.must_see_seen)),
+        "carer_word": (func.sum(a.critical_graded), func.sum(a.critical_on_carer_word)),
+    }
+    rows = db.session.execute(
+        select(a.created_by_id, a.team_id, year, month, *(column for pair in sums.values() for column in pair))
+        .where(*_visit_filter(scope), a.visit_date.between(period.start, period.end))
+        .group_by(a.created_by_id, a.team_id, year, month)
+    ).all()
+    tallies: dict[str, list[Tally]] = {m: [] for m in sums}
+    for by, team, y, m, *counted in rows:
+        first = dt.date(int(y), int(m), 1)
+        for n, measure in enumerate(sums):
+            count, hits = counted[2 * n : 2 * n + 2]
+            tallies[measure].append(Tally(by, team, first, int(count or 0), int(hits or 0)))
+    return tallies
 
 
 def _submissions(scope: Scope, period: Period) -> list[practice.Submission]:
@@ -258,15 +295,35 @@ def _no_access(scope: Scope, period: Period) -> list[practice.NoAccess]:
     ]
 
 
-def records_for(scope: Scope, period: Period, now: dt.datetime | None = None) -> Records:
+# The records each measure reads, by the name of their field in `Records`.
+READS = {
+    "visits_on_time": "child_visits",
+    "decision_time": "submissions",
+    "reds_same_day": "submissions",
+    "unannounced": "visits",
+    "seen_awake": "visits",
+    "must_see_seen": "visits",
+    "carer_word": "visits",
+    "flags_answered": "flag_answers",
+    "requests_overdue": "requests",
+    "no_access": "no_access",
+}
+
+
+def records_for(scope: Scope, period: Period, measure_ids: list[str], now: dt.datetime | None = None) -> Records:
+    """The records these measures read, and no others."""
     limit = current_definition().trends.request_working_days
+    loaders: dict[str, Callable[[], Sequence[Any]]] = {
+        "child_visits": lambda: _child_visits(scope, period),
+        "visits": lambda: _visits(scope, period),
+        "submissions": lambda: _submissions(scope, period),
+        "flag_answers": lambda: _flag_answers(scope, period),
+        "requests": lambda: _requests(scope, period, limit),
+        "no_access": lambda: _no_access(scope, period),
+    }
+    needed = {READS[m] for m in measure_ids}
     return Records(
-        child_visits=_child_visits(scope, period),
-        visits=_visits(scope, period),
-        submissions=_submissions(scope, period),
-        flag_answers=_flag_answers(scope, period),
-        requests=_requests(scope, period, limit),
-        no_access=_no_access(scope, period),
+        **{name: load() for name, load in loaders.items() if name in needed},
         request_limit=limit,
         now=now or utcnow(),
     )
@@ -296,16 +353,25 @@ def practice_quality(
     if measure_id is not None and measure_id not in MEASURES:
         raise NotFound()
     scope = scope_of(user, team_id)
-    records = records_for(scope, period, now)
-    chosen = [measure_id] if measure_id else list(MEASURES)
-    measures = [practice.measure_figures(m, records, period, KINDS) for m in chosen]
-    ids = {o.practitioner_id for m in measures for o in m.observations}
+    if measure_id is not None:  # a CSV: each thing counted, so from the records themselves
+        records = records_for(scope, period, [measure_id], now)
+        measures = [practice.measure_figures(measure_id, records, period, KINDS)]
+    else:
+        tallies = _tallies(scope, period)
+        records = records_for(scope, period, [m for m in MEASURES if m not in TALLIED], now)
+        measures = [
+            practice.tallied_figures(m, tallies[m], period)
+            if m in TALLIED
+            else practice.measure_figures(m, records, period, KINDS)
+            for m in MEASURES
+        ]
+    ids = {p for m in measures for p in m.by_practitioner}
     names = _names(ids | ({scope.practitioner_id} if scope.practitioner_id else set()))
     teams = scope.teams or [scope.team]
     listed = (
         [scope.practitioner_id]
         if scope.practitioner_id
-        else sorted({o.practitioner_id for m in measures for o in m.observations if o.team_id == scope.team.id})
+        else sorted({p for m in measures for p, team in m.practitioner_teams if team == scope.team.id})
     )
     return PracticeQuality(
         scope,
@@ -315,6 +381,31 @@ def practice_quality(
         names,
         sorted(((p, names.get(p, "Unknown")) for p in listed), key=lambda pair: (pair[1], pair[0])),
     )
+
+
+def fill_counts(batch: int = 500) -> int:
+    """Count what the measures count at up to `batch` recorded visits that have no counts yet (those
+    recorded before the counts were stored), as submitting does. The caller commits, and calls
+    again until none is left (`flask practice counts`, run by `make migrate`). Returns how many."""
+    table = cast(Table, Assessment.__table__)
+    heads = db.session.execute(
+        select(*_HEAD)
+        .where(Assessment.status.in_(RECORDED), Assessment.must_see_asked.is_(None))
+        .order_by(Assessment.id)
+        .limit(batch)
+    ).all()
+    if not heads:
+        return 0
+    store = (
+        update(table)
+        .where(table.c.id == bindparam("visit_id"))
+        .values({name: bindparam(name) for name in practice.VisitCounts.__dataclass_fields__})
+    )
+    visits = _as_visits(heads, [h.id for h in heads])
+    db.session.execute(
+        store, [{"visit_id": v.id, **asdict(practice.visit_counts(v.definition, v.answers, v.seen))} for v in visits]
+    )
+    return len(visits)
 
 
 CSV_HEADER = ("team", "practitioner", "date", "record", "value")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import asdict
 from typing import cast
 
 from flask import current_app
 from sqlalchemy import Table, insert, select, update
 
 from heat.checklist import score, trends
+from heat.checklist.practice_quality import how_seen, visit_counts
 from heat.checklist.trends import VisitSummary
 from heat.checklist.vocabulary import ROOM_NOT_SEEN, ROOM_SEEN
 from heat.extensions import db
@@ -23,6 +25,7 @@ from heat.models import (
     User,
     assessment_children,
 )
+from heat.services.checklists import asked_answers
 from heat.services.passwords import hash_password
 from heat.services.summaries import summary_values
 
@@ -156,6 +159,9 @@ def generate(
                 grades[item_id] = "NS" if rng.random() < 0.02 else str(g)
             rooms = {r.id: (ROOM_NOT_SEEN if rng.random() < 0.03 else ROOM_SEEN) for r in definition.rooms}
             result = score(definition, grades, rooms)
+            sources = {k: "observed" if g != "NS" else None for k, g in grades.items()}
+            asked, answers = asked_answers(definition.version, None, grades, rooms, sources)
+            counts = visit_counts(asked, answers, how_seen(None, None))
             plan = "cp" if v < count // 3 else "cin"
             assessment_rows.append(
                 {
@@ -181,6 +187,7 @@ def generate(
                     "mean_grade": result.mean,
                     "worries": "Synthetic benchmark visit.",
                     "next_visit_date": day + dt.timedelta(days=14),
+                    **asdict(counts),
                 }
             )
             link_rows.append({"assessment_id": next_id, "child_id": cid})
@@ -189,7 +196,7 @@ def generate(
                     "assessment_id": next_id,
                     "item_id": k,
                     "grade": g,
-                    "evidence_source": "observed" if g != "NS" else None,
+                    "evidence_source": sources[k],
                 }
                 for k, g in grades.items()
             )
