@@ -2,8 +2,8 @@
 expression, so an import's look-up of a batch is not a scan of every child (issue 27: a
 100,000-row import slowed as the register grew, each batch reading the whole table).
 
-Revision ID: 0024_reference_upper_index
-Revises: 0023_photos
+Revision ID: 0025_reference_upper_index
+Revises: 0024_practice_counts
 Create Date: 2026-12-07 18:30:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-07 18:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_reference_upper_index"
-down_revision = "0023_photos"
+revision = "0025_reference_upper_index"
+down_revision = "0024_practice_counts"
 branch_labels = None
 depends_on = None
 
