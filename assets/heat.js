@@ -3,6 +3,7 @@
 import { initAll } from "./govuk-frontend.min.js";
 import { capturePassword, unlockPage } from "./keys.js";
 import { onThisTablet } from "./on_this_tablet.js";
+import { checkAnswers } from "./check_answers.js";
 
 initAll();
 
@@ -179,6 +180,7 @@ function once(key, show) {
 }
 
 let tabletPage = null; // "On this tablet", when this is that page
+let checkPage = null; // Check answers showing the tablet's saves: what to do when the outbox changes
 
 function render(state) {
   if (state.error) return;
@@ -408,6 +410,7 @@ if (user && "serviceWorker" in navigator) {
     flash = state.flash;
     render(state);
     await section();
+    checkPage = await checkAnswers(ask);
     await taskList(state);
     await caseload(state);
     if (state.waiting) drain();
@@ -419,6 +422,9 @@ if (user && "serviceWorker" in navigator) {
       if (flash === "submitted") location.assign(`/assessments/${serverId}/submitted`);
       else location.reload();
     }
-    if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
+    if (event.data && event.data.type === "outbox-changed") {
+      render(await ask({ type: "status-quiet" }));
+      if (checkPage) await checkPage();
+    }
   });
 }

@@ -8,16 +8,106 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from tests import helpers
 from tests.browser.test_offline import (  # noqa: F401 (draft and server are fixtures)
     CHILD_VOICE,
     draft,
+    fill,
+    open_tablet,
     ready_offline,
     saves_per_section,
+    sections,
     server,
     sign_in,
     signed_in_tablet,
     wait_for,
 )
+from tests.conftest import PASSWORD
+
+RATING_LATER = "The rating is worked out when this is sent."
+
+
+def check_answers(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Check answers as a practitioner reads it: each section's title and its rows."""
+    words = lambda tag: " ".join(tag.get_text(" ").split())  # noqa: E731
+    return [
+        (
+            words(card.select_one(".govuk-summary-card__title")),
+            [(words(row.dt), words(row.dd)) for row in card.select(".govuk-summary-list__row")],
+        )
+        for card in helpers.page(html).select("[data-heat-check-section]")
+    ]
+
+
+def test_check_answers_shows_the_tablets_saves_offline_after_a_restart_and_as_the_server_stores_them(
+    app,
+    server,  # noqa: F811
+    chromium,
+    draft,  # noqa: F811
+    tmp_path,
+    signed_in,
+):
+    """Issue 21 item 3: every section saved with no signal; Check answers shows the answers the
+    tablet holds (never "Not answered" for one saved there), also after a reload and after the
+    browser restarts offline, and no rating until the server works it out; once sent, the open
+    page shows the server's rating by itself, and what it showed is what the server stores."""
+    worker, assessment_id = draft
+    check = f"{server.url}/assessments/{assessment_id}/check"
+    profile = tmp_path / "profile"
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    page.goto(check)
+    before = check_answers(page.content())
+    assert sum(value == "Not answered" for _, rows in before for _, value in rows) > 30
+
+    tablet.set_offline(True)
+    page.goto(f"{server.url}/assessments/{assessment_id}")
+    page.get_by_role("link", name="Visit details").click()
+    for section_id, data in sections(app):
+        if section_id == "people":
+            # Left unanswered, a new adult's parental responsibility is "Not known" on the
+            # household's register, which the server shows and the tablet (holding only what was
+            # typed) cannot know.
+            data = {**data, "people-0-parental_responsibility": "yes"}
+        fill(page, section_id, data)
+        page.get_by_role("button", name="Save and continue").click()
+        # Every save, one after another: said by the page it opens.
+        expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your answers before submitting")).to_be_visible()
+    expect(page.get_by_text(RATING_LATER)).to_be_visible()
+    expect(page.get_by_text("If submitted now")).to_have_count(0)
+    held = check_answers(page.content())
+    assert held != before
+    assert not [label for _, rows in held for label, value in rows if value == "Not answered"]
+    assert [title for title, _ in held] == [title.removesuffix(" (Not started)") for title, _ in before]
+    page.reload()
+    expect(page.get_by_text(RATING_LATER)).to_be_visible()
+    assert check_answers(page.content()) == held
+    tablet.close()
+
+    # The browser closed and opened again, still with no signal: unlocked, the same answers.
+    server.stop()
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(check)
+    expect(page.get_by_role("heading", name="Unlock with your password")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_text(RATING_LATER)).to_be_visible()
+    assert check_answers(page.content()) == held
+
+    # Back with a signal and signed in again: sent, and the open page shows the server's rating.
+    server.start()
+    page.goto(check)
+    page.get_by_role("link", name="Sign in again").click()
+    sign_in(page, worker.email)
+    wait_for(lambda: saves_per_section(app, assessment_id) == {s: 1 for s, _ in sections(app)})
+    expect(page.get_by_text("If submitted now, the overall rating would be Amber")).to_be_visible(timeout=30000)
+    stored = check_answers(signed_in(worker).get(f"/assessments/{assessment_id}/check").get_data(as_text=True))
+    assert held == stored
+    assert check_answers(page.content()) == stored
+    tablet.close()
+
 
 SIGNED_OUT = "You have been signed out. Your saves are kept on this tablet"
 
