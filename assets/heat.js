@@ -1,9 +1,10 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
-import { initAll } from "./govuk-frontend.min.js";
+import { ErrorSummary, initAll } from "./govuk-frontend.min.js";
 import { capturePassword, unlockPage } from "./keys.js";
 import { onThisTablet } from "./on_this_tablet.js";
 import { checkAnswers } from "./check_answers.js";
+import { sectionErrors } from "./section_errors.js";
 
 initAll();
 
@@ -297,6 +298,7 @@ function timeoutWarning() {
     // Whatever is typed in a section goes to the server (or the tablet) before the session ends.
     const form = document.querySelector("form[data-heat-section]");
     if (form) {
+      form.dataset.heatTimedOut = "1"; // kept as typed, checked by the server when it arrives
       const later = form.querySelector('[name="save_later"]');
       form.requestSubmit(later || undefined);
     } else {
@@ -395,6 +397,7 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) freshKeys();
 });
 timeoutWarning();
+sectionErrors((summary) => new ErrorSummary(summary));
 addAnother();
 capturePassword();
 unlockPage();

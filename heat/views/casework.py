@@ -38,6 +38,7 @@ from forms.assessment import (
     field_key,
     form_data,
     section_form,
+    tablet_rules,
 )
 from heat import metrics, tasks
 from heat.checklist.vocabulary import ROOM_UNSEEN
@@ -347,6 +348,7 @@ def _section_page(
         photos=photos.of(assessment.id),
         photo_note=photo_note,
         photo_limit=photos.PER_ITEM,
+        rules=tablet_rules(form),
     )
 
 

@@ -8,6 +8,9 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from heat.extensions import db
+from heat.models import Assessment
+from heat.services import checklists
 from tests import helpers
 from tests.browser.test_offline import (  # noqa: F401 (draft and server are fixtures)
     CHILD_VOICE,
@@ -165,3 +168,88 @@ def test_the_sign_in_page_after_the_session_ends_says_why_once_and_nothing_stale
     expect(page.get_by_text(SIGNED_OUT)).to_have_count(0)
     expect(page.get_by_text("Sign in to continue.")).to_have_count(0)
     tablet.close()
+
+
+def errors_shown(html: str) -> dict:
+    """The error summary's links and the messages on the questions, as a practitioner reads them."""
+    shown = helpers.page(html)
+    words = lambda tag: " ".join(tag.get_text(" ").split())  # noqa: E731
+    return {
+        "summary": [(words(a), a["href"]) for a in shown.select(".govuk-error-summary__list a")],
+        "inline": [words(p) for p in shown.select(".govuk-error-message")],
+        "groups": len(shown.select(".govuk-form-group--error")),
+        "title": words(shown.title).startswith("Error: "),
+    }
+
+
+@pytest.mark.parametrize("signal", ["online", "offline"])
+def test_a_room_not_seen_without_a_reason_stays_on_its_page_with_the_servers_own_messages(
+    app,
+    server,  # noqa: F811
+    chromium,
+    draft,  # noqa: F811
+    tmp_path,
+    signed_in,
+    signal,
+):
+    """Issue 21 item 7: with the assessment kept on the tablet, online or with no signal, a room
+    Not seen without a reason, a room's answer missing and a reason too long keep the page where
+    it is with the GOV.UK error summary, focused, and the same messages, links and marks as the
+    server gives for the same answers sent without the page's script; nothing is saved or queued."""
+    worker, assessment_id = draft
+    definition = checklists_definition(app, assessment_id)
+    rooms = definition.rooms
+    answers = helpers.rooms_data(definition)
+    answers[f"status_{rooms[0].id}"] = "not_seen"  # no reason given
+    answers[f"status_{rooms[1].id}"] = "refused"
+    answers[f"reason_{rooms[1].id}"] = "The carer would not say why. " * 20  # over 500 characters
+    del answers[f"status_{rooms[2].id}"]  # not answered
+    path = f"/assessments/{assessment_id}/sections/rooms"
+
+    client = signed_in(worker)
+    html = client.get(path).get_data(as_text=True)
+    refused = client.post(
+        path,
+        data={
+            **answers,
+            "csrf_token": client.token,
+            "version": helpers.field_value(html, "version"),
+            "save_key": helpers.field_value(html, "save_key"),
+            "save": "Save and continue",
+        },
+    )
+    assert refused.status_code == 200
+    expected = errors_shown(refused.get_data(as_text=True))
+    assert len(expected["summary"]) == 3 and expected["title"]
+
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    if signal == "offline":
+        tablet.set_offline(True)
+    page.goto(server.url + path)
+    fill(page, "rooms", answers)
+    page.get_by_role("button", name="Save and continue").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    assert page.url == server.url + path
+    assert errors_shown(page.content()) == expected
+    summary.get_by_role("link", name=f"{rooms[0].label}: say why it was not seen").click()
+    expect(page.locator(f"#reason_{rooms[0].id}")).to_be_focused()
+    expect(page.locator("[data-heat-waiting]")).to_be_hidden()  # nothing waits on the tablet
+
+    # Put right, the page moves on (saved on the tablet, with no signal).
+    fill(page, "rooms", {**{f"reason_{room.id}": "" for room in rooms}, **helpers.rooms_data(definition)})
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    page.wait_for_url(lambda url: not url.endswith("/sections/rooms"))
+    if signal == "offline":
+        expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+        assert saves_per_section(app, assessment_id) == {}
+    else:
+        wait_for(lambda: saves_per_section(app, assessment_id) == {"rooms": 1})
+    tablet.close()
+
+
+def checklists_definition(app, assessment_id):
+    with app.app_context():
+        return checklists.definition_for(db.session.get(Assessment, assessment_id))
