@@ -51,7 +51,6 @@ function element(tag, className, text) {
 }
 
 function clear(form) {
-  document.querySelectorAll("[data-heat-error]").forEach((made) => made.remove());
   for (const group of form.querySelectorAll(".govuk-form-group--error")) group.classList.remove("govuk-form-group--error");
   for (const error of form.querySelectorAll(".govuk-error-message")) error.remove();
   for (const input of form.querySelectorAll(".govuk-input--error, .govuk-textarea--error, .govuk-select--error")) {
@@ -130,7 +129,7 @@ export function sectionErrors(init) {
   const rules = JSON.parse(data.textContent);
   form.addEventListener("submit", (event) => {
     const button = event.submitter;
-    // What typed when the session ends is kept however it is (heat.js, timeoutWarning).
+    // What was typed when the session ends is kept as it is (heat.js, timeoutWarning).
     if (form.dataset.heatTimedOut || (button && SKIPPED.has(button.name))) return;
     const completing = !(button && button.name === "save_later");
     const problems = rules.map((rule) => ({ rule, text: problemWith(rule, form, completing) })).filter((p) => p.text);
