@@ -61,9 +61,9 @@ export function rowsOf(section, fields, choices) {
       continue;
     }
     const value = shown(question, values(question.name), choices);
-    if (question.joins && gradeRows[question.joins] !== undefined) {
+    if (question.joins) {
       const row = rows[gradeRows[question.joins]];
-      if (value) row[1] = `${row[1]}. ${question.prefix}${value}`;
+      if (value && row) row[1] = `${row[1]}. ${question.prefix}${value}`;
       continue;
     }
     if (question.name.startsWith("grade_")) gradeRows[question.name] = rows.length;

@@ -130,12 +130,13 @@ class CheckSpec:
                 label = field.label.text or field.name.title()
                 questions.append({"list": field.name, "label": label, "parts": parts, "key": parts[0]["name"]})
                 continue
-            question = {**self._part(field, field.name), "label": field.label.text}
-            question["required"] = bool(field.flags.required)
+            question = self._part(field, field.name)
             prefix = next((p for p in _WITH_THE_GRADE if field.name.startswith(p)), None)
             grade = f"grade_{field.name.removeprefix(prefix)}" if prefix else None
-            if grade in names:
+            if grade in names:  # read with its grade, asked before it: never a row of its own
                 question |= {"joins": grade, "prefix": "Comment: " if prefix == "comment_" else ""}
+            else:
+                question |= {"label": field.label.text, "required": bool(field.flags.required)}
             questions.append(question)
         self.sections.append({"id": section_id, "title": title, "in_progress": in_progress, "questions": questions})
 

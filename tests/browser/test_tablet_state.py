@@ -253,3 +253,36 @@ def test_a_room_not_seen_without_a_reason_stays_on_its_page_with_the_servers_own
 def checklists_definition(app, assessment_id):
     with app.app_context():
         return checklists.definition_for(db.session.get(Assessment, assessment_id))
+
+
+def test_saved_on_this_tablet_shows_after_every_save_even_a_double_tap(
+    app,
+    server,  # noqa: F811
+    chromium,
+    draft,  # noqa: F811
+    tmp_path,
+):
+    """Issue 21 item 3: with no signal, a double tap on "Save and continue" and saves one straight
+    after another each say "Saved on this tablet" on the page they open; each section waits once
+    and arrives once."""
+    worker, assessment_id = draft
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    tablet.set_offline(True)
+    page.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    saved = page.get_by_text("Saved on this tablet. It will be sent when you are back online.")
+    first_three = sections(app)[:3]
+    for n, (section_id, data) in enumerate(first_three, start=1):
+        fill(page, section_id, data)
+        button = page.get_by_role("button", name="Save and continue")
+        if n == 1:
+            button.dblclick()  # a double tap: one save
+        else:
+            button.click()
+        expect(saved).to_be_visible()
+        expect(page.locator("[data-heat-waiting]")).to_have_text(
+            "1 save waiting to be sent" if n == 1 else f"{n} saves waiting to be sent"
+        )
+    tablet.set_offline(False)
+    wait_for(lambda: saves_per_section(app, assessment_id) == {s: 1 for s, _ in first_three})
+    tablet.close()
