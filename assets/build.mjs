@@ -34,6 +34,8 @@ const govuk = emit("govuk-frontend.min.js", readFileSync("node_modules/govuk-fro
 const modules = {
   "./on_this_tablet.js": emit("on_this_tablet.js", readFileSync("assets/on_this_tablet.js")),
   "./keys.js": emit("keys.js", readFileSync("assets/keys.js")),
+  "./check_answers.js": emit("check_answers.js", readFileSync("assets/check_answers.js")),
+  "./section_errors.js": emit("section_errors.js", readFileSync("assets/section_errors.js")),
 };
 // Our script imports GOV.UK Frontend and our modules by their hashed names.
 let ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.js", `./${govuk}`);

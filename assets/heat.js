@@ -1,8 +1,10 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
-import { initAll } from "./govuk-frontend.min.js";
+import { ErrorSummary, initAll } from "./govuk-frontend.min.js";
 import { capturePassword, unlockPage } from "./keys.js";
 import { onThisTablet } from "./on_this_tablet.js";
+import { checkAnswers } from "./check_answers.js";
+import { sectionErrors } from "./section_errors.js";
 
 initAll();
 
@@ -179,6 +181,7 @@ function once(key, show) {
 }
 
 let tabletPage = null; // "On this tablet", when this is that page
+let checkPage = null; // Check answers showing the tablet's saves: what to do when the outbox changes
 
 function render(state) {
   if (state.error) return;
@@ -295,6 +298,7 @@ function timeoutWarning() {
     // Whatever is typed in a section goes to the server (or the tablet) before the session ends.
     const form = document.querySelector("form[data-heat-section]");
     if (form) {
+      form.dataset.heatTimedOut = "1"; // kept as typed, checked by the server when it arrives
       const later = form.querySelector('[name="save_later"]');
       form.requestSubmit(later || undefined);
     } else {
@@ -393,6 +397,7 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) freshKeys();
 });
 timeoutWarning();
+sectionErrors((summary) => new ErrorSummary(summary));
 addAnother();
 capturePassword();
 unlockPage();
@@ -408,6 +413,7 @@ if (user && "serviceWorker" in navigator) {
     flash = state.flash;
     render(state);
     await section();
+    checkPage = await checkAnswers(ask);
     await taskList(state);
     await caseload(state);
     if (state.waiting) drain();
@@ -419,6 +425,9 @@ if (user && "serviceWorker" in navigator) {
       if (flash === "submitted") location.assign(`/assessments/${serverId}/submitted`);
       else location.reload();
     }
-    if (event.data && event.data.type === "outbox-changed") render(await ask({ type: "status-quiet" }));
+    if (event.data && event.data.type === "outbox-changed") {
+      render(await ask({ type: "status-quiet" }));
+      if (checkPage) await checkPage();
+    }
   });
 }

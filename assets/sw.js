@@ -486,6 +486,9 @@ const opened = new Map();
 // A section page's answers kept on the tablet (by client id), read when the page was asked for:
 // the page shows them even if they are sent and dropped before its script asks for them.
 const keptFor = new Map();
+// Check answers' saves held here (by client id), read when the page was asked for.
+const savesAtOpening = new Map();
+const CHECK = /^\/assessments\/(\d+|new-[\w-]+)\/check$/;
 
 async function forgetAssessment(user, assessment) {
   await put("state", Date.now(), `forgotten ${user} ${assessment}`);
@@ -551,6 +554,8 @@ async function navigate(event) {
   const section = user && SECTION.exec(url.pathname);
   const kept = section && (await entryFor(user, section[1], section[2]));
   if (section && event.resultingClientId) keptFor.set(event.resultingClientId, { path: url.pathname, entry: kept });
+  const check = user && event.resultingClientId && CHECK.exec(url.pathname);
+  if (check) savesAtOpening.set(event.resultingClientId, await savesFor(user, check[1]));
   // A save or submission of this assessment on its way from here, or a save of this section sent:
   // the server's page shows it (or soon will) and the stored copy does not, so the server's page
   // comes first (the stored copy if the server cannot be reached).
@@ -903,6 +908,27 @@ async function entryFor(user, assessment, section) {
   return payload && { ...payload, sent: Boolean(entry.sent) };
 }
 
+async function savesFor(user, assessment) {
+  // The section saves of an assessment held here, sent or not, as they were posted: what Check
+  // answers shows until the server's copy of it has them (check_answers.js).
+  const id = await startedAs(user, assessment);
+  const saves = [];
+  for (const entry of await all("outbox")) {
+    if (entry.user !== user || entry.kind !== "save" || ![String(id), String(assessment)].includes(String(entry.assessment))) continue;
+    const payload = await unseal(user, entry.sealed);
+    if (payload) saves.push({ section: entry.section, fields: payload.fields, sent: Boolean(entry.sent) });
+  }
+  return saves;
+}
+
+async function savesShown(client, user, message) {
+  // Now, and as they were when the page was asked for (sent and dropped since, the page may still
+  // be the tablet's copy from before them).
+  const opening = client && savesAtOpening.get(client.id);
+  if (client) savesAtOpening.delete(client.id);
+  return { saves: await savesFor(user, message.assessment), opened: opening || [] };
+}
+
 function keptAnswers(client, user, message) {
   // What the page was opened with, or (a page this worker did not open) what the tablet holds now.
   const opening = client && keptFor.get(client.id);
@@ -969,6 +995,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "store-caseload") reply({ ready: await storeCaseload(user, message.paths, message.children) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
+      else if (message.type === "saves") reply(await savesShown(event.source, user, message));
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
     } catch (error) {
       reply({ error: String(error) });

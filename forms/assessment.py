@@ -9,11 +9,12 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms import Field, FieldList, Form, FormField, HiddenField
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from forms.fields import (
     GovDateField,
     NeededToComplete,
+    RequiredWhen,
     checkboxes,
     choice,
     long_text,
@@ -70,10 +71,47 @@ class SectionForm(FlaskForm):
     save_key = HiddenField()
     save = submit("Save and continue")
     save_later = submit("Save and come back later")
+    required_when: tuple[RequiredWhen, ...] = ()
 
     def validate_for(self, completing: bool) -> bool:
         self.completing = completing
         return self.validate()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for rule in self.required_when:
+            ok = rule.check(self) and ok
+        return ok
+
+
+def tablet_rules(form) -> list[dict]:
+    """What the section page's script checks before the page moves on, in the order of the form's
+    questions, with the server's own messages, read from the form's validators: an answer needed to
+    complete the section (or when another answer is given), a real date, a length limit. The server
+    checks all of these again, and more."""
+    needed = {rule.field: rule for rule in getattr(form, "required_when", ())}
+    rules = []
+    for field in form:
+        checks: dict[str, Any] = {}
+        for validator in field.validators:
+            if isinstance(validator, NeededToComplete):
+                checks["required"] = validator.message
+            elif isinstance(validator, Length) and validator.max >= 0:
+                checks["max"], checks["too_long"] = validator.max, validator.message
+        if field.name in needed:
+            rule = needed[field.name]
+            checks["required_when"] = {
+                "name": rule.when,
+                "values": list(rule.values),
+                "message": rule.message,
+                "completing_only": rule.completing_only,
+            }
+        if isinstance(field, GovDateField):
+            checks["date"] = f"{field.label.text} must be a real date, for example 27 3 2026"
+        if checks:
+            kind = "date" if isinstance(field, GovDateField) else field.type
+            rules.append({"name": field.name, "id": field.id, "kind": kind, **checks})
+    return rules
 
 
 class StartForm(FlaskForm):
@@ -138,9 +176,11 @@ class VisitForm(SectionForm):
             except ValueError:
                 raise ValidationError("Enter the time of the visit as a real time, like 14:30 or 2.30pm") from None
 
+    required_when = (
+        RequiredWhen("plan_category", "plan_status", ("cp",), "Select the Child Protection category", True),
+    )
+
     def validate_plan_category(self, field):
-        if self.plan_status.data == "cp" and not field.data and self.completing:
-            raise ValidationError("Select the Child Protection category")
         if field.data and field.data not in CP_CATEGORIES:
             raise ValidationError("Select a Child Protection category from the list")
 
@@ -276,17 +316,11 @@ def field_key(item_id: str) -> str:
 
 
 def rooms_form(definition: Definition) -> type[SectionForm]:
-    def validate(form, extra_validators=None):
-        ok = SectionForm.validate(form, extra_validators)
-        for room in definition.rooms:
-            status = form[f"status_{room.id}"].data
-            reason = form[f"reason_{room.id}"]
-            if status in ROOM_UNSEEN and not (reason.data or "").strip():
-                reason.errors = [*reason.errors, f"{room.label}: say why it was not seen"]
-                ok = False
-        return ok
-
-    return type("RoomsForm", (SectionForm,), {**_room_fields(definition), "validate": validate})
+    required_when = tuple(
+        RequiredWhen(f"reason_{room.id}", f"status_{room.id}", ROOM_UNSEEN, f"{room.label}: say why it was not seen")
+        for room in definition.rooms
+    )
+    return type("RoomsForm", (SectionForm,), {**_room_fields(definition), "required_when": required_when})
 
 
 def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
@@ -331,16 +365,21 @@ def domain_form(definition: Definition, domain_id: str) -> type[SectionForm]:
                 if form[f"grade_{key}"].data in GRADED and not form[f"source_{key}"].data:
                     form[f"source_{key}"].data = OBSERVED
         form.saw_all.data = []
-        ok = SectionForm.validate(form, extra_validators)
-        for item in domain.items:
-            key = field_key(item.id)
-            source = form[f"source_{key}"]
-            if form.completing and form[f"grade_{key}"].data in GRADED and not source.data:
-                source.errors = [*source.errors, f"Select how you know about {item.text.lower()}"]
-                ok = False
-        return ok
+        return SectionForm.validate(form, extra_validators)
 
-    return type(f"DomainForm_{domain_id}", (SectionForm,), {**fields, "validate": validate})
+    required_when = tuple(
+        RequiredWhen(
+            f"source_{field_key(item.id)}",
+            f"grade_{field_key(item.id)}",
+            GRADED,
+            f"Select how you know about {item.text.lower()}",
+            completing_only=True,
+        )
+        for item in domain.items
+    )
+    return type(
+        f"DomainForm_{domain_id}", (SectionForm,), {**fields, "validate": validate, "required_when": required_when}
+    )
 
 
 class VoiceForm(SectionForm):
@@ -420,17 +459,12 @@ def children_voice_form(children: tuple[ChildOnVisit, ...]) -> type[SectionForm]
         fields |= asked
     if fields:  # asked of any child born, after the questions about each
         fields["child_seen_alone"] = VoiceForm.child_seen_alone
-
-    def validate(form, extra_validators=None):
-        ok = SectionForm.validate(form, extra_validators)
-        for child in children:
-            why = form[f"why_{child.id}"] if f"why_{child.id}" in form else None
-            if why is not None and form[f"seen_{child.id}"].data == CHILD_NOT_SEEN and not (why.data or "").strip():
-                why.errors = [*why.errors, f"Say why {child.name} was not seen"]
-                ok = False
-        return ok
-
-    return type("ChildrenVoiceForm", (UnbornVoiceForm,), {**fields, "validate": validate})
+    required_when = tuple(
+        RequiredWhen(f"why_{child.id}", f"seen_{child.id}", (CHILD_NOT_SEEN,), f"Say why {child.name} was not seen")
+        for child in children
+        if not child.unborn
+    )
+    return type("ChildrenVoiceForm", (UnbornVoiceForm,), {**fields, "required_when": required_when})
 
 
 class ActionForm(Form):

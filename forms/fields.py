@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -131,6 +132,28 @@ class NeededToComplete:
             if getattr(form, "completing", True):
                 raise StopValidation(self.message)
             raise StopValidation()
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """An answer needed when another question has one of some answers (a reason for a room not
+    seen): a form lists these in `required_when`, checked by the server after the form's own
+    validators and, with the same message, by the tablet before the page moves on."""
+
+    field: str
+    when: str
+    values: tuple[str, ...]
+    message: str
+    completing_only: bool = False  # like NeededToComplete: "Save and come back later" skips it
+
+    def check(self, form) -> bool:
+        if self.completing_only and not getattr(form, "completing", True):
+            return True
+        target = form[self.field]
+        if form[self.when].data not in self.values or (target.data or "").strip():
+            return True
+        target.errors = [*target.errors, self.message]
+        return False
 
 
 def not_in_future(form, field):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from wtforms import (
+    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -83,9 +84,13 @@ def check_rows(form) -> list[tuple[str, str]]:
     return result
 
 
+# "Here at this visit?" is asked of everyone listed: a row says which, in words.
+PRESENT_SHOWN = {"yes": "Here at this visit", "no": "Not here at this visit"}
+
+
 def _shown_in_row(sub) -> str:
-    if sub.name.endswith("-present") and sub.data:  # asked of everyone listed: only Yes is seen
-        return "Here at this visit" if sub.data == "yes" else "Not here at this visit"
+    if sub.name.endswith("-present") and sub.data:
+        return PRESENT_SHOWN.get(sub.data, PRESENT_SHOWN["no"])
     return _display(sub)
 
 
@@ -97,6 +102,60 @@ def rows_of_list(field) -> list[tuple[str, str]]:
         if parts:
             found.append((f"{field.label.text or field.name.title()} {n}", "; ".join(parts)))
     return found
+
+
+class CheckSpec:
+    """How Check answers shows each section from its answers as a page posts them, so the tablet
+    can show the answers it holds and has not sent yet (assets/check_answers.js), read from the
+    same forms as `check_rows`: each question's name, label and choices in order, whether it needs
+    an answer, an item's evidence and comment joined to its grade, rows of a list kept when their
+    first answer is given (as the section stores keep them). Choice lists are given once each."""
+
+    def __init__(self) -> None:
+        self.choices: list[dict[str, str]] = []
+        self.sections: list[dict] = []
+
+    def add(self, section_id: str, title: str, in_progress: str, form) -> None:
+        questions: list[dict] = []
+        names = {field.name for field in form}
+        for field in form:
+            if isinstance(field, FormField) or _not_an_answer(field):
+                continue
+            if isinstance(field, FieldList):
+                row = field.entries[0].form
+                parts = [self._part(sub, sub.short_name) for sub in row if not isinstance(sub, HiddenField)]
+                for part in parts:
+                    if part["name"] == "present":
+                        part["choices"] = self._choice_list(PRESENT_SHOWN)
+                label = field.label.text or field.name.title()
+                questions.append({"list": field.name, "label": label, "parts": parts, "key": parts[0]["name"]})
+                continue
+            question = self._part(field, field.name)
+            prefix = next((p for p in _WITH_THE_GRADE if field.name.startswith(p)), None)
+            grade = f"grade_{field.name.removeprefix(prefix)}" if prefix else None
+            if grade in names:  # read with its grade, asked before it: never a row of its own
+                question |= {"joins": grade, "prefix": "Comment: " if prefix == "comment_" else ""}
+            else:
+                question |= {"label": field.label.text, "required": bool(field.flags.required)}
+            questions.append(question)
+        self.sections.append({"id": section_id, "title": title, "in_progress": in_progress, "questions": questions})
+
+    def _part(self, field, name: str) -> dict:
+        if isinstance(field, SelectMultipleField):
+            return {"name": name, "kind": "multi", "choices": self._choice_list(dict(field.choices))}
+        if isinstance(field, (RadioField, SelectField)):
+            return {"name": name, "kind": "choice", "choices": self._choice_list(dict(field.choices))}
+        if isinstance(field, DateField):
+            return {"name": name, "kind": "date"}
+        return {"name": name, "kind": "text"}
+
+    def _choice_list(self, choices: dict[str, str]) -> int:
+        if choices not in self.choices:
+            self.choices.append(choices)
+        return self.choices.index(choices)
+
+    def as_json(self) -> dict:
+        return {"choices": self.choices, "sections": self.sections}
 
 
 def compare(mine: list[tuple[str, str]], saved: list[tuple[str, str]]) -> list[tuple[str, str, str, bool]]:

@@ -38,6 +38,7 @@ from forms.assessment import (
     field_key,
     form_data,
     section_form,
+    tablet_rules,
 )
 from heat import metrics, tasks
 from heat.checklist.vocabulary import ROOM_UNSEEN
@@ -347,6 +348,7 @@ def _section_page(
         photos=photos.of(assessment.id),
         photo_note=photo_note,
         photo_limit=photos.PER_ITEM,
+        rules=tablet_rules(form),
     )
 
 
@@ -593,6 +595,8 @@ def _check_page(assessment: Assessment) -> str:
 def _check_context(assessment: Assessment) -> dict:
     definition = checklists.definition_for(assessment)
     summaries = []
+    spec = answers.CheckSpec()
+    in_progress = svc.STATUS_LABELS[svc.IN_PROGRESS]
     for s in svc.sections(definition):
         form = section_form(definition, s.id, visit_children(assessment))(
             formdata=None,
@@ -600,9 +604,11 @@ def _check_context(assessment: Assessment) -> dict:
             meta={"csrf": False},
         )
         summaries.append((s, answers.check_rows(form)))
+        spec.add(s.id, s.title, f"{s.title} ({in_progress})", form)
     return {
         "assessment": assessment,
         "summaries": summaries,
+        "check_spec": spec.as_json(),
         "statuses": svc.section_statuses(assessment),
         "labels": svc.STATUS_LABELS,
         "score": checklists.score_of(assessment),
