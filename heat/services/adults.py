@@ -221,7 +221,9 @@ def register_rows(child: Child) -> tuple[tuple, ...]:
     id, name, relationship, residence, cares for the child, parental responsibility, recorded on."""
     return tuple(
         tuple(row)
-        for row in db.session.execute(_REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id})
+        for row in db.session.connection().execute(
+            _REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id}
+        )
     )
 
 

@@ -196,7 +196,7 @@ def history(
     settings = definition_for(visits[-1]).trends if visits else None
     downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
     register = adults.register_rows(child) if visits else ()
-    no_access = tuple(sorted(db.session.scalars(_NO_ACCESS_DAYS, {"child_id": child.id})))
+    no_access = tuple(sorted(db.session.connection().execute(_NO_ACCESS_DAYS, {"child_id": child.id}).scalars()))
     # The flags follow from the visits' recorded versions, the step-downs, the register and the
     # no-access attempts alone (who was seen at a visit is part of its version): worked out, with
     # who was seen when, once per set of them.
