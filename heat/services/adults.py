@@ -7,7 +7,7 @@ register; someone new joins it. The caller commits."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
@@ -189,10 +189,12 @@ def seen(child: Child, register: list[SignificantAdult] | None = None) -> list[S
     return [Seen(a, frozenset(visits.get(a.id, ())), last.get(a.id)) for a in register]
 
 
-def never_seen(child: Child) -> list[SignificantAdult]:
+def never_seen(child: Child, present: Iterable[frozenset[int]]) -> list[SignificantAdult]:
     """The adults a visit must see (in the home, or a parent with contact) who have not been seen
-    at any of the child's recorded visits: for the decision pages."""
-    return [s.adult for s in seen(child) if s.adult.must_be_seen and not s.visit_ids]
+    at any of the child's recorded visits, given who was `present` at each (their derived facts:
+    the same visits `seen` finds, without its query): for the decision pages."""
+    at_some_visit = frozenset().union(*present)
+    return [a for a in register_for([child]) if a.must_be_seen and a.id not in at_some_visit]
 
 
 # Built once (it runs on every child page with a visit): the child and household travel as parameters.
@@ -221,7 +223,9 @@ def register_rows(child: Child) -> tuple[tuple, ...]:
     id, name, relationship, residence, cares for the child, parental responsibility, recorded on."""
     return tuple(
         tuple(row)
-        for row in db.session.execute(_REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id})
+        for row in db.session.connection().execute(
+            _REGISTER_FACTS, {"child_id": child.id, "household_id": child.household_id}
+        )
     )
 
 

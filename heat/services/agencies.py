@@ -48,7 +48,7 @@ _OVERDUE = select(InformationRequest.id).where(
 
 
 def overdue_count(child: Child, today: dt.date | None = None) -> int:
-    return len(db.session.scalars(_OVERDUE, {"child_id": child.id, "before": overdue_before(today)}).all())
+    return len(db.session.connection().execute(_OVERDUE, {"child_id": child.id, "before": overdue_before(today)}).all())
 
 
 def days_overdue(request: InformationRequest, today: dt.date, limit: int) -> int | None:

@@ -116,7 +116,7 @@ def decision_pack(
         flags=record.active_flags,
         incomplete_visits=[v for v in reversed(record.visits) if v.rating == INCOMPLETE.id and v.visited_on >= since],
         no_access=list(reversed(no_access.no_access_attempts(child.id, since))),
-        adults_never_seen=adults.never_seen(child),
+        adults_never_seen=adults.never_seen(child, (f.adults_present for f in record.facts)),
         requests=outstanding_requests(agency_record, today),
         agencies=agency_record.agencies,
         family_history=family_history.entries_for(child),

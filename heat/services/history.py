@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from heat.caching import Recent
@@ -33,25 +33,32 @@ from heat.services.checklists import definition_for, score_of
 TREND_SUMMARY_ID = "heat-trend-summary"
 
 
-def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
-    """Submitted (and reviewed) visits covering the child, oldest first, with who made and
-    reviewed them loaded up front; `with_answers` loads every grade, room and action too (for a
-    printout). A fixed number of queries, however many visits."""
+def _recorded_visits(with_answers: bool) -> Select:
     options = [
         joinedload(Assessment.created_by),
         selectinload(Assessment.decisions).joinedload(ReviewDecision.reviewer),
     ]
     if with_answers:
         options += [selectinload(Assessment.grades), selectinload(Assessment.rooms), selectinload(Assessment.actions)]
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
-            .where(assessment_children.c.child_id == child_id, Assessment.status.in_(RECORDED))
-            .order_by(Assessment.visit_date, Assessment.submitted_at, Assessment.id)
-            .options(*options)
-        ).unique()
+    return (
+        select(Assessment)
+        .join(assessment_children, assessment_children.c.assessment_id == Assessment.id)
+        .where(assessment_children.c.child_id == bindparam("child_id"), Assessment.status.in_(RECORDED))
+        .order_by(Assessment.visit_date, Assessment.submitted_at, Assessment.id)
+        .options(*options)
     )
+
+
+# Built once (they run on every review page, decision page and printout): the child travels as a
+# parameter. By `with_answers`.
+_RECORDED_VISITS = {with_answers: _recorded_visits(with_answers) for with_answers in (False, True)}
+
+
+def recorded_visits(child_id: int, *, with_answers: bool = False) -> list[Assessment]:
+    """Submitted (and reviewed) visits covering the child, oldest first, with who made and
+    reviewed them loaded up front; `with_answers` loads every grade, room and action too (for a
+    printout). A fixed number of queries, however many visits."""
+    return list(db.session.scalars(_RECORDED_VISITS[with_answers], {"child_id": child_id}).unique())
 
 
 @dataclass(frozen=True)
@@ -196,7 +203,7 @@ def history(
     settings = definition_for(visits[-1]).trends if visits else None
     downs = tuple(step_downs(plan_changes(child.id) if changes is None else changes)) if visits else ()
     register = adults.register_rows(child) if visits else ()
-    no_access = tuple(sorted(db.session.scalars(_NO_ACCESS_DAYS, {"child_id": child.id})))
+    no_access = tuple(sorted(db.session.connection().execute(_NO_ACCESS_DAYS, {"child_id": child.id}).scalars()))
     # The flags follow from the visits' recorded versions, the step-downs, the register and the
     # no-access attempts alone (who was seen at a visit is part of its version): worked out, with
     # who was seen when, once per set of them.

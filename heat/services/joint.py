@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from heat.checklist import Definition
@@ -106,17 +106,20 @@ def waiting_for(user: User) -> list[JointGrading]:
     return list(db.session.scalars(query).unique())
 
 
+# Built once (it runs on every child page a practitioner opens): the user travels as a parameter.
+_SECOND_ON = (
+    select(JointGrading.assessment_id, JointGrading.submitted_at, Assessment.status)
+    .join(Assessment, Assessment.id == JointGrading.assessment_id)
+    .where(JointGrading.second_id == bindparam("user_id"))
+)
+
+
 def blinded_ids(user: User) -> set[int]:
     """The visits whose grades the user may not see yet: joint visits they are the second
     practitioner on, until both have submitted."""
-    query = (
-        select(JointGrading.assessment_id, JointGrading.submitted_at, Assessment.status)
-        .join(Assessment, Assessment.id == JointGrading.assessment_id)
-        .where(JointGrading.second_id == user.id)
-    )
     return {
         assessment_id
-        for assessment_id, submitted_at, status in db.session.execute(query)
+        for assessment_id, submitted_at, status in db.session.connection().execute(_SECOND_ON, {"user_id": user.id})
         if submitted_at is None or status in EDITABLE
     }
 

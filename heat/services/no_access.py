@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from heat.extensions import db
 from heat.models import NO_ACCESS_REASONS, Child, NoAccessVisit, User
@@ -48,13 +48,19 @@ def record(
     return attempt
 
 
+# Built once (they run on every review and decision page): the child and the date travel as
+# parameters; who recorded each attempt comes in the same statement.
+_ATTEMPTS = (
+    select(NoAccessVisit)
+    .where(NoAccessVisit.child_id == bindparam("child_id"))
+    .order_by(NoAccessVisit.attempted_on, NoAccessVisit.id)
+    .options(joinedload(NoAccessVisit.by))
+)
+_ATTEMPTS_SINCE = _ATTEMPTS.where(NoAccessVisit.attempted_on >= bindparam("since"))
+
+
 def no_access_attempts(child_id: int, since: dt.date | None = None) -> list[NoAccessVisit]:
     """The child's no-access attempts (on or after `since`, if given), oldest first."""
-    query = select(NoAccessVisit).where(NoAccessVisit.child_id == child_id)
-    if since is not None:
-        query = query.where(NoAccessVisit.attempted_on >= since)
-    return list(
-        db.session.scalars(
-            query.order_by(NoAccessVisit.attempted_on, NoAccessVisit.id).options(selectinload(NoAccessVisit.by))
-        )
-    )
+    if since is None:
+        return list(db.session.scalars(_ATTEMPTS, {"child_id": child_id}))
+    return list(db.session.scalars(_ATTEMPTS_SINCE, {"child_id": child_id, "since": since}))

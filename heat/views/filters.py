@@ -95,11 +95,17 @@ _rendered: Recent[Markup] = Recent(2000)
 def _frozen(value: Any) -> Hashable:
     """A macro's argument as a key: lists and dicts as tuples, each value with its type (Markup
     and a plain string of the same text render differently)."""
+    kind = type(value)
+    if kind in _PLAIN:  # most of a page's values: settled without the checks below
+        return (kind, value)
     if isinstance(value, dict):
         return (dict, tuple((key, _frozen(v)) for key, v in value.items()))
     if isinstance(value, list | tuple):
         return (list, tuple(_frozen(v) for v in value))
-    return (type(value), value)
+    return (kind, value)
+
+
+_PLAIN = frozenset({str, Markup, int, bool, float, type(None), dt.date, dt.datetime})
 
 
 def rendered(macro: Any, *args: Any) -> Markup:
