@@ -23,8 +23,8 @@ from heat.models import DECISIONS, utcnow
 from heat.services import access, audit, child_record, history, history_pdf, joint, notifications, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
 from heat.services.decision_pack import decision_pack
-from heat.views import audited, carried_out, roles_required
-from heat.views.casework import CASE_ROLES, result_context
+from heat.views import audited, carried_out, recorded_visit_context, roles_required
+from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("oversight", __name__)
 
@@ -81,7 +81,7 @@ def review(assessment_id: int) -> ResponseReturnValue:
         chart=Markup(history.trend_chart(record, titles, rows)),
         trend_summary=history.trend_sentence(record, titles, rows),
         packs=[decision_pack(c, records[c.id], under_review=assessment) for c in assessment.children],
-        **result_context(assessment),
+        **recorded_visit_context(assessment),
     )
 
 
