@@ -164,7 +164,7 @@ def handover_candidates(child: Child) -> list[User]:
         u
         for u in db.session.scalars(
             select(User)
-            .where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+            .where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASE_WORKERS))
             .order_by(User.name)
         )
         if u.id != child.allocated_worker_id
@@ -260,7 +260,7 @@ def team_workers(team_id: int) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.team_id == team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+            .where(User.team_id == team_id, User.active.is_(True), User.role.in_(access.CASE_WORKERS))
             .order_by(User.name)
         )
     )

@@ -163,7 +163,7 @@ def waiting_for_summary(due: dt.datetime) -> list[User]:
             select(User)
             .where(
                 User.active.is_(True),
-                User.role.in_(access.CASEWORK_ROLES),
+                User.role.in_(access.CASE_WORKERS),
                 User.team_id.is_not(None),
                 or_(User.daily_summary_at.is_(None), User.daily_summary_at < due),
             )

@@ -36,7 +36,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.route("/session")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def session_state():
     """Who is signed in (as the tablet names them), a CSRF token for replaying the outbox, and the
     key that recovers the tablet's data for this user alone (see security.tablet_key)."""
@@ -44,7 +44,7 @@ def session_state():
 
 
 @bp.route("/session/keep-alive", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def stay_signed_in():
     keep_alive()
     return jsonify(status="ok")
@@ -61,7 +61,7 @@ def _fields() -> list[tuple[str, str]]:
 
 
 @bp.route("/children/<int:child_id>/assessments", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def start(child_id: int):
     """A draft started on a tablet with no signal: its start key makes the server's draft once,
     however often it is sent."""
@@ -78,7 +78,7 @@ def start(child_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def save_section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = _fields()
@@ -110,7 +110,7 @@ def save_section(assessment_id: int, section_id: str):
 
 
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = MultiDict(_fields())

@@ -250,7 +250,7 @@ def _account_page(form: EmailChoiceForm) -> str:
         required=mfa.required(),
         recovery_left=mfa.recovery_codes_left(user) if mfa.enrolled(user) else 0,
         form=form,
-        gets_emails=user.role in access.CASEWORK_ROLES,
+        gets_emails=user.role in access.CASE_WORKERS,
         emails_on=notifications.enabled(),
     )
 

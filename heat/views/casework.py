@@ -71,7 +71,6 @@ from heat.views.saving import (
 )
 
 bp = Blueprint("casework", __name__)
-CASE_ROLES = ("practitioner", "supervisor", "auditor")
 
 
 @bp.route("/")
@@ -83,7 +82,7 @@ def home():
 
 
 @bp.route("/caseload")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def caseload():
     pager = paging.paginate(access.caseload_query(current_user), request.args.get("page", type=int))
     waiting = len(child_record.transfers_in(current_user)) if current_user.role == "supervisor" else 0
@@ -101,7 +100,7 @@ def caseload():
 
 
 @bp.route("/children/<int:child_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
     assessments = joint.not_blinded(current_user, svc.child_assessments(child))
@@ -140,7 +139,7 @@ def child(child_id: int):
 
 
 @bp.route("/children/<int:child_id>/no-access/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def record_no_access(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -164,7 +163,7 @@ def record_no_access(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def start_assessment(child_id: int):
     child = access.child_for(current_user, child_id, to_change=True)
@@ -190,7 +189,7 @@ DRAFT = "__DRAFT__"
 
 
 @bp.route("/children/<int:child_id>/assessments/new/offline")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("offline_start_stored")
 def offline_start(child_id: int):
     """What a tablet needs to start and finish an assessment for this child with no signal: the
@@ -219,7 +218,7 @@ def offline_start(child_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def assessment(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
     audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id)
@@ -255,7 +254,7 @@ def _kept_sections(assessment: Assessment) -> set[str]:
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("section_viewed")
 def section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -408,7 +407,7 @@ def _conflict(assessment: Assessment, section_id: str, mine, fields: list[tuple[
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>/discard", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def discard_kept(assessment_id: int, section_id: str):
     """Throw away answers kept for later (after a conflict): the saved version stays."""
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -450,7 +449,7 @@ def interrupted_save() -> ResponseReturnValue | None:
 
 
 @bp.route("/assessments/<int:assessment_id>/check")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("check_answers_viewed")
 def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -484,7 +483,7 @@ def _check_context(assessment: Assessment) -> dict:
 
 
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     form = SubmitForm()
@@ -514,7 +513,7 @@ def submit(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/submitted")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submitted(assessment_id: int):
     """The confirmation after submitting: the rating, and what happens next."""
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -530,7 +529,7 @@ def _completed(assessment: Assessment, section_id: str) -> bool:
 
 
 @bp.route("/assessments/<int:assessment_id>/photos/<int:photo_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def photo(assessment_id: int, photo_id: int):
     """One photo of a visit, to whoever may see the visit; every view audited."""
     kept = access.photo_for(current_user, assessment_id, photo_id)
@@ -544,7 +543,7 @@ PDF_REFRESH_SECONDS = 5
 
 
 @bp.route("/assessments/<int:assessment_id>/pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def assessment_pdf(assessment_id: int):
     """The PDF stored with the latest version: the same bytes at every download. Until the worker
     has rendered it, "The PDF is being prepared", looking again every few seconds."""
@@ -552,7 +551,7 @@ def assessment_pdf(assessment_id: int):
 
 
 @bp.route("/checklist/<version>/guide.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def checklist_guide(version: str):
     """What every grade of every item looks like, for one checklist version: the guide to grade by,
     kept out of each assessment's PDF."""
@@ -567,7 +566,7 @@ def checklist_guide(version: str):
 
 
 @bp.route("/assessments/<int:assessment_id>/family-copy.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def family_copy_pdf(assessment_id: int):
     """A PDF for the parent or carer, in plain English, with nothing that is not theirs to read."""
     assessment = access.assessment_for(current_user, assessment_id)
@@ -585,7 +584,7 @@ def family_copy_pdf(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/versions/<int:number>.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def version_pdf(assessment_id: int, number: int):
     return _version_pdf(assessment_id, number)
 
