@@ -314,7 +314,8 @@ def _fresh_form(assessment: Assessment, definition, section_id: str):
 def _section_page(
     assessment: Assessment, definition, section_id: str, form, not_saved=False, checking=False, photo_note=None
 ) -> str:
-    previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
+    section = svc.section_of(definition, section_id)
+    previous = svc.previous_assessment(assessment) if section and section.kind == svc.SectionKind.DOMAIN else None
     rooms = assessment.room_map
     unseen_room = next((r for r in definition.rooms if r.domain == section_id and rooms.get(r.id) in ROOM_UNSEEN), None)
     return render_template(
@@ -322,7 +323,7 @@ def _section_page(
         unseen_room=unseen_room,
         unseen_status=rooms.get(unseen_room.id) if unseen_room else None,
         assessment=assessment,
-        section=svc.section_of(definition, section_id),
+        section=section,
         form=form,
         definition=definition,
         previous=previous,
