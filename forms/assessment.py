@@ -26,38 +26,36 @@ from forms.fields import (
 )
 from heat.checklist import Definition
 from heat.checklist.vocabulary import (
-    CHILD_NOT_SEEN,
-    CHILD_SEEN,
-    GRADED,
-    OBSERVED,
-    ROOM_NOT_IN_HOME,
-    ROOM_NOT_IN_HOME_LABEL,
-    ROOM_STATUSES,
-    ROOM_UNSEEN,
-    UNBORN,
-)
-from heat.models import (
     ACTION_STATUSES,
     ADVICE,
+    CHILD_NOT_SEEN,
+    CHILD_SEEN,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
     FAMILY_SEES_HINT,
+    GRADED,
+    INFANT_AWAKE,
     NO_ACCESS_REASONS,
+    OBSERVED,
     PARENT_AGREES,
     PLAN_STATUSES,
     REFERRALS,
     RELATIONSHIPS,
     RESIDENCE,
+    ROOM_NOT_IN_HOME,
+    ROOM_NOT_IN_HOME_LABEL,
+    ROOM_STATUSES,
+    ROOM_UNSEEN,
+    SEEN_ALONE,
     SEX,
+    UNBORN,
     VISIT_TYPES,
+    YES_NO,
     YES_NO_UNKNOWN,
 )
 from heat.services import photos
 from heat.services.assessments import SectionKind, section_of
 
-YES_NO = {"yes": "Yes", "no": "No"}
-INFANT_AWAKE = {"yes": "Yes", "no": "No", "na": "Not applicable (not an infant)"}
-SEEN_ALONE = {"yes": "Yes", "no": "No", "na": "Not applicable (too young, or not seen)"}
 # People and actions use the GOV.UK "add another" pattern: the rows entered, one spare, and buttons to
 # add or remove a row (they work without JavaScript; with it, the page adds and removes rows itself).
 MAX_ROWS = 20

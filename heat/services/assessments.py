@@ -18,12 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from heat import metrics
 from heat.checklist import Definition, scoring
 from heat.checklist.scoring import Finding
-from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
+from heat.checklist.vocabulary import ACTIONS_CLOSED, EDITABLE, GRADED, RECORDED, ROOM_UNSEEN, UNBORN, age_group
 from heat.extensions import db
 from heat.models import (
-    ACTIONS_CLOSED,
-    EDITABLE,
-    RECORDED,
     Action,
     Assessment,
     AssessmentVersion,

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from heat.checklist.vocabulary import INCOMPLETE
+from heat.checklist.vocabulary import INCOMPLETE, PLAN_DECISIONS
 from heat.checklist.working_days import working_days_between
 from heat.extensions import db
 from heat.models import (
-    PLAN_DECISIONS,
     Assessment,
     Child,
     ChronologyEntry,

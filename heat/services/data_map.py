@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 
 from heat import caching
+from heat.checklist.vocabulary import RECORDED
 from heat.extensions import db
 from heat.models import (
-    RECORDED,
     Agency,
     Assessment,
     AssessmentVersion,

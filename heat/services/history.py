@@ -13,18 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from heat.caching import Recent
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
-from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, UNDER_1
+from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, PLAN_IN_EFFECT, RECORDED, UNDER_1
 from heat.extensions import db
-from heat.models import (
-    PLAN_IN_EFFECT,
-    RECORDED,
-    Assessment,
-    Child,
-    NoAccessVisit,
-    PlanChange,
-    ReviewDecision,
-    assessment_children,
-)
+from heat.models import Assessment, Child, NoAccessVisit, PlanChange, ReviewDecision, assessment_children
 from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg, trend_svg_rows
 from heat.services import adults
 from heat.services.checklists import definition_for, score_of

@@ -22,9 +22,9 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from heat import mail
-from heat.checklist.vocabulary import RED
+from heat.checklist.vocabulary import DECISIONS, RED
 from heat.extensions import db
-from heat.models import DECISIONS, Assessment, AssessmentVersion, AuditEvent, Child, ReviewDecision, User
+from heat.models import Assessment, AssessmentVersion, AuditEvent, Child, ReviewDecision, User
 from heat.services import access, agencies, audit, child_record, dashboard
 
 log = logging.getLogger("heat")

@@ -15,8 +15,8 @@ from werkzeug.datastructures import MultiDict
 
 from forms.assessment import section_form
 from heat import metrics
+from heat.checklist.vocabulary import EDITABLE
 from heat.extensions import db
-from heat.models import EDITABLE
 from heat.security import keep_alive, tablet_id, tablet_key
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc

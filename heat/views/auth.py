@@ -31,8 +31,9 @@ from forms.auth import (
     SetUpTwoStepForm,
     SignInForm,
 )
+from heat.checklist.vocabulary import EMAIL_CHOICES
 from heat.extensions import db
-from heat.models import EMAIL_CHOICES, User
+from heat.models import User
 from heat.security import start_session
 from heat.services import access, accounts, audit, mfa, notifications, pending, sessions, sso
 from heat.views import audited, carried_out

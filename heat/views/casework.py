@@ -35,9 +35,9 @@ from forms.assessment import (
     section_form,
 )
 from heat import tasks
-from heat.checklist.vocabulary import ROOM_UNSEEN
+from heat.checklist.vocabulary import EDITABLE, RECORDED, ROOM_UNSEEN
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, AssessmentVersion
+from heat.models import Assessment, AssessmentVersion
 from heat.reports.pdf import render_pdf
 from heat.services import (
     access,

@@ -18,8 +18,9 @@ from forms.oversight import (
 )
 from heat import tasks
 from heat.checklist import working_days
+from heat.checklist.vocabulary import DECISIONS
 from heat.extensions import db
-from heat.models import DECISIONS, utcnow
+from heat.models import utcnow
 from heat.services import access, audit, child_record, history, history_pdf, joint, notifications, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
 from heat.services.decision_pack import decision_pack

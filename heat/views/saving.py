@@ -14,8 +14,9 @@ from wtforms.validators import ValidationError
 
 from forms.assessment import ChildOnVisit, PhotoField, answers_of, field_key
 from heat import metrics, tasks
+from heat.checklist.vocabulary import EDITABLE
 from heat.extensions import db
-from heat.models import EDITABLE, Assessment, SectionSave
+from heat.models import Assessment, SectionSave
 from heat.services import assessments as svc
 from heat.services import notifications, pending, photos
 
