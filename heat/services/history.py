@@ -196,12 +196,7 @@ def history(
     if flags is None:
         summaries = [f.summary for f in facts]
         people = adults.facts(register, {v.id: f.adults_present for v, f in zip(visits, facts, strict=True)})
-        found = (
-            trends.flags(summaries, settings, downs)
-            + trends.adult_flags(summaries, people, settings)
-            + trends.no_access_flags(summaries, no_access)
-        )
-        flags = _flags.keep(key, sorted(found, key=lambda f: not f.active))
+        flags = _flags.keep(key, trends.all_flags(summaries, settings, downs, people, no_access))
     return History(visits, facts, flags)
 
 
