@@ -9,6 +9,8 @@ Run: .venv/bin/python bench/page_snapshots.py OUTPUT_FOLDER
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import sys
 import tempfile
@@ -17,10 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pypdf import PdfReader  # noqa: E402
+
 from app import create_app  # noqa: E402
 from heat.extensions import db  # noqa: E402
 from heat.models import Assessment, Child  # noqa: E402
-from heat.services import demo  # noqa: E402
+from heat.services import checklists, demo  # noqa: E402
 
 # What differs between two requests for the same page, or two seedings, whatever the code: the
 # clock time the demo was seeded (shown to the minute) and the SHA-256 of PDFs that carry it.
@@ -112,8 +116,72 @@ def snapshot(folder: Path) -> list[str]:
                 name = f"{who}{path.replace('/', '_').replace('?', '_')}.html"
                 (folder / name).write_text(f"{response.status_code}\n" + normalised(response.get_data(as_text=True)))
                 saved.append(name)
+        saved += _answered(app, folder, worker, mia, int(draft), sections)
         with app.app_context():
             db.engine.dispose()
+    return saved
+
+
+def _answered(app, folder: Path, worker, mia: int, draft: int, sections: list[str]) -> list[str]:
+    """The draft answered and submitted as a practitioner would, half its sections from the page
+    and half from the tablet's outbox (the JSON API), then its pages, PDFs and the tablet's copy
+    of a new assessment: what the section registry, the save helpers and the vocabulary feed."""
+    from tests import helpers
+
+    with app.app_context():
+        definition = checklists.definition_for(db.session.get(Assessment, draft))
+    answers = {"visit": helpers.visit_data(), "people": helpers.people_data(), "rooms": helpers.rooms_data(definition)}
+    answers |= {d.id: helpers.domain_data(definition, d.id, default="3") for d in definition.domains}
+    answers |= {"voice": helpers.voice_data(), "actions": helpers.actions_data()}
+    saved = []
+
+    def keep(name: str, status: int, body: str) -> None:
+        (folder / name).write_text(f"{status}\n{normalised(body)}")
+        saved.append(name)
+
+    ordered = [s for s in answers if s in sections]
+    for n, section_id in enumerate(ordered):
+        url = f"/assessments/{draft}/sections/{section_id}"
+        page = worker.get(url).get_data(as_text=True)
+        version = re.search(r'name="version" type="hidden" value="(\d*)"', page).group(1)
+        data = answers[section_id]
+        if section_id == "voice":
+            data = {**data, **helpers.each_child_seen(worker, draft)}
+        if n % 2:  # from the tablet's outbox
+            fields = [["version", version], ["save_key", f"snapshot-{section_id}"], ["save", "x"]]
+            fields += [[k, v] for k, value in data.items() for v in (value if isinstance(value, list) else [value])]
+            response = worker.post(f"/api{url}", json={"fields": fields}, headers={"X-CSRFToken": token(worker, url)})
+        else:
+            form = {"csrf_token": token(worker, url), "version": version, "save_key": f"snapshot-{section_id}"}
+            response = worker.post(url, data={**form, "save": "x", **data})
+        keep(
+            f"answered_save_{section_id}.txt",
+            response.status_code,
+            response.headers.get("Location", "") + response.get_data(as_text=True),
+        )
+    for section_id in ordered:
+        response = worker.get(f"/assessments/{draft}/sections/{section_id}")
+        keep(f"answered_section_{section_id}.html", response.status_code, response.get_data(as_text=True))
+    check = worker.get(f"/assessments/{draft}/check").get_data(as_text=True)
+    keep("answered_check.html", 200, check)
+    version = re.search(r'name="version" type="hidden" value="(\d*)"', check).group(1)
+    response = worker.post(
+        f"/api/assessments/{draft}/submit",
+        json={"fields": [["version", version], ["submission_key", "snapshot-submit"]]},
+        headers={"X-CSRFToken": token(worker, f"/assessments/{draft}/check")},
+    )
+    keep("answered_submit.json", response.status_code, response.get_data(as_text=True))
+    for path in (f"/assessments/{draft}", f"/assessments/{draft}/submitted", f"/children/{mia}"):
+        response = worker.get(path)
+        keep(f"answered{path.replace('/', '_')}.html", response.status_code, response.get_data(as_text=True))
+    for path in (f"/assessments/{draft}/pdf", f"/assessments/{draft}/family-copy.pdf"):
+        # The text of each page: a PDF's bytes carry the time it was made.
+        response = worker.get(path)
+        text = "\f".join(page.extract_text() for page in PdfReader(io.BytesIO(response.get_data())).pages)
+        keep(f"answered{path.replace('/', '_')}.txt", response.status_code, text)
+    offline = worker.get(f"/children/{mia}/assessments/new/offline").get_json()
+    pages = {path: normalised(html) for path, html in offline["pages"].items()}
+    keep("offline_start.json", 200, json.dumps({**offline, "pages": pages}, indent=1, sort_keys=True))
     return saved
 
 

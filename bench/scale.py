@@ -34,9 +34,10 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, func, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from heat.checklist.vocabulary import RECORDED
 from heat.database import writing  # noqa: E402
 from heat.extensions import db  # noqa: E402
-from heat.models import RECORDED, Assessment, AuditEvent, Child, Export, User  # noqa: E402
+from heat.models import Assessment, AuditEvent, Child, Export, User
 from heat.reports.pdf import render_pdf  # noqa: E402
 from heat.services import exports, scale, versions  # noqa: E402
 

@@ -6,7 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import Email, InputRequired, Optional
 
 from forms.fields import choice, select, submit, text
-from heat.models import ROLES
+from heat.checklist.vocabulary import ROLES
 
 
 class TeamForm(FlaskForm):

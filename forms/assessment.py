@@ -27,37 +27,36 @@ from forms.fields import (
 )
 from heat.checklist import Definition
 from heat.checklist.vocabulary import (
-    CHILD_NOT_SEEN,
-    CHILD_SEEN,
-    GRADED,
-    OBSERVED,
-    ROOM_NOT_IN_HOME,
-    ROOM_NOT_IN_HOME_LABEL,
-    ROOM_STATUSES,
-    ROOM_UNSEEN,
-    UNBORN,
-)
-from heat.models import (
     ACTION_STATUSES,
     ADVICE,
+    CHILD_NOT_SEEN,
+    CHILD_SEEN,
     CP_CATEGORIES,
     EVIDENCE_SOURCES,
     FAMILY_SEES_HINT,
+    GRADED,
+    INFANT_AWAKE,
     NO_ACCESS_REASONS,
+    OBSERVED,
     PARENT_AGREES,
     PLAN_STATUSES,
     REFERRALS,
     RELATIONSHIPS,
     RESIDENCE,
+    ROOM_NOT_IN_HOME,
+    ROOM_NOT_IN_HOME_LABEL,
+    ROOM_STATUSES,
+    ROOM_UNSEEN,
+    SEEN_ALONE,
     SEX,
+    UNBORN,
     VISIT_TYPES,
+    YES_NO,
     YES_NO_UNKNOWN,
 )
 from heat.services import photos
+from heat.services.assessments import SectionKind, section_of
 
-YES_NO = {"yes": "Yes", "no": "No"}
-INFANT_AWAKE = {"yes": "Yes", "no": "No", "na": "Not applicable (not an infant)"}
-SEEN_ALONE = {"yes": "Yes", "no": "No", "na": "Not applicable (too young, or not seen)"}
 # People and actions use the GOV.UK "add another" pattern: the rows entered, one spare, and buttons to
 # add or remove a row (they work without JavaScript; with it, the page adds and removes rows itself).
 MAX_ROWS = 20
@@ -510,7 +509,6 @@ class ActionsForm(SectionForm):
     )
 
 
-FIXED_SECTIONS = {"visit": VisitForm, "people": PeopleForm, "voice": VoiceForm, "actions": ActionsForm}
 _built: dict[tuple[str, frozenset[str] | None, str], type[SectionForm]] = {}
 _voice_built: dict[tuple[ChildOnVisit, ...], type[SectionForm]] = {}
 
@@ -522,11 +520,29 @@ _NOT_ANSWERS = {"version", "save_key", "save", "save_later", "csrf_token"}
 NOT_ANSWER_PREFIXES = ("photo_", "saw_all")  # what a domain section's form carries besides answers
 
 
+# The fixed sections' forms, one class each; the rooms' and each checklist domain's are built from
+# the definition, and the voice section's (since 2026.4) from the children on the visit.
+FIXED_FORMS: dict[SectionKind, type[SectionForm]] = {
+    SectionKind.VISIT: VisitForm,
+    SectionKind.PEOPLE: PeopleForm,
+    SectionKind.VOICE: VoiceForm,
+    SectionKind.ACTIONS: ActionsForm,
+}
+
+
+def _kind(definition: Definition, section_id: str) -> SectionKind:
+    section = section_of(definition, section_id)
+    if section is None:
+        raise KeyError(f"no section {section_id} in checklist {definition.version}")
+    return section.kind
+
+
 def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) -> dict[str, Any]:
     """A section's plain answers (as services store them) shaped as its form's data."""
-    if section_id in FIXED_SECTIONS:
+    kind = _kind(definition, section_id)
+    if kind in FIXED_FORMS:
         return dict(answers)
-    if section_id == "rooms":
+    if kind == SectionKind.ROOMS:
         return {f"{part}_{room_id}": answer.get(part) for room_id, answer in answers.items() for part in ROOM_PARTS}
     return {
         f"{part}_{field_key(item_id)}": answer.get(part)
@@ -538,9 +554,10 @@ def form_data(definition: Definition, section_id: str, answers: dict[str, Any]) 
 def answers_of(definition: Definition, section_id: str, form: SectionForm) -> dict[str, Any]:
     """A section form's data as plain answers: rooms keyed by room id, grades by item id."""
     data = form.data
-    if section_id in FIXED_SECTIONS:
+    kind = _kind(definition, section_id)
+    if kind in FIXED_FORMS:
         return {k: v for k, v in data.items() if k not in _NOT_ANSWERS}
-    if section_id == "rooms":
+    if kind == SectionKind.ROOMS:
         return {room.id: {part: data[f"{part}_{room.id}"] for part in ROOM_PARTS} for room in definition.rooms}
     domain = definition.domain(section_id)
     return {
@@ -552,15 +569,16 @@ def answers_of(definition: Definition, section_id: str, form: SectionForm) -> di
 def section_form(definition: Definition, section_id: str, children: tuple[ChildOnVisit, ...] = ()) -> type[SectionForm]:
     """The form class for a section; built once per checklist version and section (and, for the
     voice section since 2026.4, per set of children on the visit)."""
-    if section_id == "voice" and definition.weighs_evidence and children:
+    kind = _kind(definition, section_id)
+    if kind == SectionKind.VOICE and definition.weighs_evidence and children:
         if children not in _voice_built:
             _voice_built[children] = children_voice_form(children)
         return _voice_built[children]
-    if section_id == "voice" and definition.ages == {UNBORN}:
+    if kind == SectionKind.VOICE and definition.ages == {UNBORN}:
         return UnbornVoiceForm
-    if section_id in FIXED_SECTIONS:
-        return FIXED_SECTIONS[section_id]
+    if kind in FIXED_FORMS:
+        return FIXED_FORMS[kind]
     key = (definition.version, definition.ages, section_id)
     if key not in _built:
-        _built[key] = rooms_form(definition) if section_id == "rooms" else domain_form(definition, section_id)
+        _built[key] = rooms_form(definition) if kind == SectionKind.ROOMS else domain_form(definition, section_id)
     return _built[key]

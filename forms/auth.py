@@ -6,7 +6,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from forms.fields import choice, safe_text, submit
-from heat.models import EMAIL_CHOICES
+from heat.checklist.vocabulary import EMAIL_CHOICES
 
 
 class SignInForm(FlaskForm):

@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired
 
 from forms.assessment import MIN_YEAR
 from forms.fields import GovDateField, NeededToComplete, choice, long_text, not_before, not_in_future, submit, text
-from heat.models import FAMILY_HISTORY_ABOUT, FAMILY_HISTORY_KINDS
+from heat.checklist.vocabulary import FAMILY_HISTORY_ABOUT, FAMILY_HISTORY_KINDS
 from heat.services.family_history import EntryDetails
 
 

@@ -20,15 +20,15 @@ from forms.fields import (
     submit,
     text,
 )
-from heat.models import (
+from heat.checklist.vocabulary import (
     CHRONOLOGY_SOURCES,
     CP_CATEGORIES,
     DECISIONS,
-    FLAG_REASON_LIMIT,
     FLAG_RESPONSES,
     PLAN_DECISIONS,
     PLAN_STATUSES,
 )
+from heat.models import FLAG_REASON_LIMIT
 
 if TYPE_CHECKING:
     from heat.services.reviews import FlagToAnswer

@@ -17,7 +17,7 @@ from forms.fields import (
     submit,
     text,
 )
-from heat.models import RELATIONSHIPS, RESIDENCE, SEX, YES_NO_UNKNOWN
+from heat.checklist.vocabulary import RELATIONSHIPS, RESIDENCE, SEX, YES_NO_UNKNOWN
 
 
 class AdultForm(FlaskForm):

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from wtforms.validators import InputRequired
 
 from forms.fields import GovDateField, checkboxes, choice, long_text, select, submit, text
-from heat.models import HOME_KINDS, PLAN_STATUSES
+from heat.checklist.vocabulary import HOME_KINDS, PLAN_STATUSES
 from heat.services.register import Address, Details
 
 

@@ -11,9 +11,10 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from heat import tasks
+from heat.checklist.vocabulary import ROLES
 from heat.database import writing
 from heat.extensions import db
-from heat.models import ROLES, Team, User
+from heat.models import Team, User
 from heat.services import accounts, api_auth, audit, backup, demo, importing, retention
 from heat.services.errors import FieldError
 from heat.services.scale import generate

@@ -25,30 +25,31 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from heat.checklist.vocabulary import AGENCY, CARER_SAID, OBSERVED
+from heat.checklist.vocabulary import (
+    ACTION_STATUSES,
+    ASSESSMENT_STATUSES,
+    CP_CATEGORIES,
+    DECISIONS,
+    FAMILY_HISTORY_KINDS,
+    FLAG_RESPONSES,
+    HOME_KINDS,
+    NO_ACCESS_REASONS,
+    PARENTS,
+    PLAN_CHANGE_STATUSES,
+    PLAN_STATUSES,
+    PRACTICE_CASE_STATUSES,
+    RECORDED,
+    RELATIONSHIPS,
+    RESIDENCE,
+    ROLES,
+    VERSION_EVENTS,
+)
 from heat.extensions import Base, db
 
 if TYPE_CHECKING:
     Model = Base  # db.Model is built at run time from Base; mypy sees the declarative base itself
 else:
     Model = db.Model
-
-ROLES = {
-    "practitioner": "Practitioner",
-    "supervisor": "Supervisor",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-}
-# How a user hears of a Red visit for their team or a decision on their visit ("Your account").
-EMAIL_CHOICES = {"immediate": "Immediately, one email each time", "daily": "In a daily summary"}
-
-PLAN_STATUSES = {
-    "none": "No plan",
-    "early_help": "Early help",
-    "cin": "Child in Need plan",
-    "cp": "Child Protection plan",
-}
-# PLAN_STATUSES is in order of how much the plan asks of the family: lower to higher.
 
 
 def is_step_down(from_status: str, to_status: str) -> bool:
@@ -57,80 +58,7 @@ def is_step_down(from_status: str, to_status: str) -> bool:
     return order.index(to_status) < order.index(from_status)
 
 
-# What became of a plan change: "made" took effect with nothing awaited (a change of CP category,
-# or made before step-downs needed agreeing); "to_note", a step-up that took effect at once and
-# waits in the supervisors' queue, then "noted"; "requested", a step-down waiting for a supervisor
-# who did not ask for it, then "agreed" (takes effect) or "not_agreed" (the plan stays as it was),
-# or "withdrawn" when the plan went up before anyone decided.
-PLAN_CHANGE_STATUSES = {
-    "made": "Made",
-    "to_note": "Waiting to be noted by a supervisor",
-    "noted": "Noted by a supervisor",
-    "requested": "Step-down requested",
-    "agreed": "Agreed",
-    "not_agreed": "Not agreed",
-    "withdrawn": "Withdrawn: the plan changed before a decision",
-}
-PLAN_DECISIONS = {"agreed": "Agreed", "not_agreed": "Not agreed"}
-# The plan changes that have taken effect.
-PLAN_IN_EFFECT = ("made", "to_note", "noted", "agreed")
-CP_CATEGORIES = {
-    "neglect": "Neglect",
-    "physical": "Physical abuse",
-    "emotional": "Emotional abuse",
-    "sexual": "Sexual abuse",
-}
-VISIT_TYPES = {"cp": "Child Protection", "cin": "Child in Need", "early_help": "Early help", "health": "Health"}
-EVIDENCE_SOURCES = {OBSERVED: "Observed", CARER_SAID: "Parent or carer said", AGENCY: "Another agency"}
-ACTION_STATUSES = {"open": "Not yet done", "done": "Done", "not_done": "Not done", "dropped": "Dropped"}
-# An action carries forward to the next visit until it is done, or dropped with a reason.
-ACTIONS_CLOSED = ("done", "dropped")
-ACTIONS_OUTSTANDING = ("open", "not_done")
-DECISIONS = {"agreed": "Agreed", "returned": "Returned for changes", "escalated": "Escalated"}
-# A supervisor's answer to each active cumulative-harm flag before recording a decision.
-FLAG_RESPONSES = {
-    "discussed": "Discussed with the worker",
-    "plan_changed": "Plan changed",
-    "escalated": "Escalated",
-    "no_action": "No action needed",
-}
 FLAG_REASON_LIMIT = 500
-# Draft and Returned can be changed; the others are final records of a visit.
-ASSESSMENT_STATUSES = {
-    "draft": "Draft",
-    "submitted": "Awaiting review",
-    "returned": "Returned for changes",
-    "agreed": "Agreed",
-    "escalated": "Escalated",
-    "erased": "Erased under the retention rule",
-}
-EDITABLE = ("draft", "returned")
-RECORDED = ("submitted", "agreed", "escalated")
-CHRONOLOGY_SOURCES = {
-    "agency": "Another agency",
-    "out_of_area": "An out-of-area agency",
-    "family": "Family",
-    "other": "Other",
-}
-RESIDENCE = {
-    "lives_here": "Lives here",
-    "stays_overnight": "Stays overnight",
-    "visiting": "Visits",
-    "contact": "Does not live here but has contact with the child",
-}
-RELATIONSHIPS = {
-    "mother": "Mother",
-    "father": "Father",
-    "mothers_partner": "Mother's partner",
-    "fathers_partner": "Father's partner",
-    "grandparent": "Grandparent",
-    "other_relative": "Other relative",
-    "friend_or_lodger": "Friend or lodger",
-    "not_known": "Not known",
-}
-PARENTS = ("mother", "father")
-SEX = {"female": "Female", "male": "Male", "other": "Other or not known"}
-YES_NO_UNKNOWN = {"yes": "Yes", "no": "No", "unknown": "Not known"}
 
 
 def in_the_home(residence: str | None, cares_for_child: str | None) -> bool:
@@ -623,16 +551,6 @@ class Action(Model):
         return ACTION_STATUSES[self.status]
 
 
-VERSION_EVENTS = {
-    "recorded": "Recorded before version history",
-    "submitted": "Submitted",
-    "resubmitted": "Submitted again after changes",
-    "agreed": "Agreed",
-    "returned": "Returned for changes",
-    "escalated": "Escalated",
-}
-
-
 class AssessmentVersion(Model):
     """What an assessment said at a submission, return, resubmission or decision: its answers,
     score and checklist version, who and when, and its PDF with its SHA-256, rendered from the
@@ -754,15 +672,6 @@ class PlanChange(Model):
         return PLAN_CHANGE_STATUSES[self.status]
 
 
-HOME_KINDS = {
-    "family_home": "Family home",
-    "supported": "Supported accommodation",
-    "temporary": "Temporary accommodation",
-    "relatives": "With relatives",
-    "other": "Other",
-}
-
-
 class ChildAddress(Model):
     """Where the child lives from a date. Every address after the first is a move."""
 
@@ -852,40 +761,6 @@ class ApiAddressWindow(Model):
     window_start: Mapped[dt.datetime]
     window_count: Mapped[int] = mapped_column(default=0)
     previous_count: Mapped[int] = mapped_column(default=0)
-
-
-REFERRALS = {
-    "fire_service": "Fire service home safety check",
-    "housing": "Housing",
-    "health_visitor": "Health visitor",
-    "safer_sleep": "Safer sleep advice",
-}
-PARENT_AGREES = {"yes": "Yes", "partly": "Partly", "no": "No"}
-ADVICE = {
-    "safer_sleep": "Safer sleep",
-    "bath_safety": "Bath safety",
-    "home_safety": "Home safety and accident prevention",
-    "smoking": "Smoke-free home",
-    "feeding": "Feeding and formula",
-    "icon": "Coping with crying (ICON)",
-}
-# The assessment fields printed on the family copy, and only these: the form marks each one
-# "The family will see this". Worries, practitioner notes, answers about other people and the
-# questions meant for the worker are never among them.
-FAMILY_SEES = frozenset(
-    {
-        "strengths",
-        "advice_given",
-        "task",
-        "owner",
-        "due_date",
-        "next_visit_date",
-        "parent_view",
-        "parent_rating",
-        "parent_agrees",
-    }
-)
-FAMILY_SEES_HINT = "The family will see this."
 
 
 class SignificantAdult(Model):
@@ -990,13 +865,6 @@ class Meeting(Model):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-NO_ACCESS_REASONS = {
-    "no_answer": "Nobody answered",
-    "refused": "Refused entry",
-    "away": "Family away",
-}
-
-
 class NoAccessVisit(Model):
     """A visit where the practitioner could not get in. It is in the chronology but is not a
     visit: the child's last visit and next visit due do not move."""
@@ -1016,20 +884,6 @@ class NoAccessVisit(Model):
     @property
     def reason_label(self) -> str:
         return NO_ACCESS_REASONS[self.reason]
-
-
-FAMILY_HISTORY_KINDS = {
-    "children_removed": "Previous children removed or on plans",
-    "cp_plans": "Previous child protection plans",
-    "areas": "Previous areas lived in",
-    "domestic_abuse": "Domestic abuse",
-    "substance_misuse": "Parental substance misuse",
-    "mental_health": "Parental mental health",
-    "serious_incidents": "Previous serious incidents",
-}
-# The kinds whose entries must say where and from when (the review's "where, when").
-FAMILY_HISTORY_PLACED = ("children_removed", "cp_plans", "areas")
-FAMILY_HISTORY_ABOUT = {"child": "This child", "household": "The whole household"}
 
 
 class FamilyHistoryEntry(Model):
@@ -1150,9 +1004,6 @@ class AuditEvent(Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper, connection, target):
     raise PermissionError("audit events are append-only")
-
-
-PRACTICE_CASE_STATUSES = {"draft": "Draft", "published": "Published"}
 
 
 class PracticeCase(Model):

@@ -32,6 +32,10 @@ def get_engine_url():
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
 config.set_main_option("sqlalchemy.url", get_engine_url())
+# What a migration needs of the app's settings, handed over here: a migration never imports
+# application code or flask (tests/test_database.py), so a later change to the app cannot change
+# what an old migration does.
+config.attributes["settings"] = {name: current_app.config.get(name) for name in ("SECRET_KEY", "HEAT_AUDIT_KEY")}
 target_db = current_app.extensions["migrate"].db
 
 # other values from the config, defined by the needs of env.py,

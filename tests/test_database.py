@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import warnings
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -75,6 +77,24 @@ def test_migrations_have_one_head(app):
     with app.app_context():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         assert len(script.get_heads()) == 1
+
+
+MIGRATIONS = sorted((Path(__file__).resolve().parents[1] / "migrations" / "versions").glob("*.py"))
+APPLICATION = {"heat", "forms", "app", "flask", "worker"}
+
+
+@pytest.mark.parametrize("migration", MIGRATIONS, ids=lambda path: path.stem)
+def test_a_migration_never_imports_application_code(migration):
+    """Old code stays old: a migration that imported live code would change what it does when that
+    code changes. What a migration needs is copied into it, frozen (or, for settings, handed over
+    by migrations/env.py)."""
+    imported = set()
+    for node in ast.walk(ast.parse(migration.read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0] if node.level == 0 else ".")
+    assert not imported & (APPLICATION | {"."}), f"{migration.name} imports {sorted(imported & (APPLICATION | {'.'}))}"
 
 
 def test_migrations_downgrade_and_upgrade_and_match_the_models(app):

@@ -13,9 +13,8 @@ from pypdf import PdfReader
 
 from heat.checklist.definition import BUILTIN_DIR, load_definitions
 from heat.checklist.family import family_wording
-from heat.checklist.vocabulary import GRADED
+from heat.checklist.vocabulary import FAMILY_SEES, FAMILY_SEES_HINT, GRADED
 from heat.config import team_contacts
-from heat.models import FAMILY_SEES, FAMILY_SEES_HINT
 from tests import helpers
 from tests.test_assessment_flow import definition
 

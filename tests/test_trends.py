@@ -282,3 +282,48 @@ def test_worse_since_stepping_down(case, history, step_downs, expected):
     if found:
         assert found[0].title == "Worse since stepping down"
         assert step_downs[-1].to_plan in found[0].text
+
+
+def _settings_read(function) -> set[str]:
+    """The TrendSettings fields a rule's function reads (attributes of its settings parameter)."""
+    import ast
+    import inspect
+    import textwrap
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    definition = tree.body[0]
+    assert isinstance(definition, ast.FunctionDef)
+    settings = next(
+        a.arg for a in definition.args.args if a.annotation is not None and "TrendSettings" in ast.unparse(a.annotation)
+    )
+    return {
+        n.attr
+        for n in ast.walk(definition)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == settings
+    }
+
+
+def test_each_rule_is_registered_with_the_settings_it_reads_and_every_setting_is_read():
+    """The registry beside each rule tells the truth: the settings a rule declares are the ones
+    its function reads; every [trends] setting is read by a registered rule (or, for information
+    requests, by the query that finds them overdue)."""
+    from heat.checklist import trends
+
+    for rule in trends.TREND_RULES.values():
+        assert _settings_read(rule.check) == set(rule.reads), rule.name
+    assert _settings_read(trends.adult_flags) == {key for keys in trends.ADULT_RULES.values() for key in keys}
+    read = {key for rule in trends.TREND_RULES.values() for key in rule.reads}
+    read |= {key for keys in trends.ADULT_RULES.values() for key in keys}
+    read_in_sql = {"request_working_days"}  # heat/services/agencies.py: information requests overdue
+    assert read | read_in_sql == trends.SETTINGS
+    assert list(trends.TREND_RULES) == [
+        "repeated_concern",
+        "worsening_mean",
+        "improve_then_slip",
+        "actions_not_done",
+        "room_not_seen",
+        "incomplete_visits",
+        "after_step_down",
+        "told_on_word",
+        "seen_only_asleep",
+    ]

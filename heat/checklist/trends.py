@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from heat.checklist.definition import Definition, TrendSettings
 from heat.checklist.scoring import comparable_mean, unseen_rooms
@@ -105,6 +105,36 @@ def summarise(
     )
 
 
+Rule = Callable[[list[VisitSummary], TrendSettings, Sequence[StepDown]], list[Flag]]
+
+
+@dataclass(frozen=True)
+class TrendRule:
+    """A flag rule as it is registered, beside its function: its name (the rule id the pages and
+    the supervisors' answers use) and the `TrendSettings` ([trends] keys) it reads."""
+
+    name: str
+    reads: tuple[str, ...]
+    check: Rule
+
+
+# Every rule over the visits, in the order their flags are listed (active ones first).
+TREND_RULES: dict[str, TrendRule] = {}
+SETTINGS = frozenset(f.name for f in fields(TrendSettings))
+
+
+def trend_rule(name: str, *reads: str) -> Callable[[Rule], Rule]:
+    """Register the function below as the rule `name`, reading these settings."""
+    if unknown := set(reads) - SETTINGS:
+        raise ValueError(f"rule {name} reads settings that do not exist: {sorted(unknown)}")
+
+    def register(check: Rule) -> Rule:
+        TREND_RULES[name] = TrendRule(name, reads, check)
+        return check
+
+    return register
+
+
 def _runs(
     visits: list[VisitSummary],
     test: Callable[[VisitSummary], bool],
@@ -155,6 +185,7 @@ def _dates(run: list[VisitSummary]) -> str:
     return ", ".join(_day(v.date) for v in run)
 
 
+@trend_rule("repeated_concern", "repeat_grade", "repeat_visits")
 def repeated_concern(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     flags = []
     item_ids = sorted({i for v in visits for i in v.grades})
@@ -186,6 +217,7 @@ def repeated_concern(visits: list[VisitSummary], s: TrendSettings, step_downs: S
     return flags
 
 
+@trend_rule("worsening_mean", "worsening_visits")
 def worsening_mean(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     best = None
@@ -207,6 +239,7 @@ def worsening_mean(visits: list[VisitSummary], s: TrendSettings, step_downs: Seq
     ]
 
 
+@trend_rule("improve_then_slip", "cycles", "cycle_days")
 def improve_then_slip(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     scored = [v for v in visits if v.mean is not None]
     found = None
@@ -237,6 +270,7 @@ def improve_then_slip(visits: list[VisitSummary], s: TrendSettings, step_downs: 
     ]
 
 
+@trend_rule("actions_not_done", "actions_visits")
 def actions_not_done(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     return [
         _flag(
@@ -251,6 +285,7 @@ def actions_not_done(visits: list[VisitSummary], s: TrendSettings, step_downs: S
     ]
 
 
+@trend_rule("room_not_seen", "room_visits")
 def room_not_seen(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     """A room that must be seen (the kitchen, the bathroom, where the child sleeps) not seen at
     visit after visit: a family can keep a worker out of the worst room."""
@@ -274,52 +309,7 @@ def room_not_seen(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequ
     return flags
 
 
-def told_on_word(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
-    """A told item (a routine, a plan) resting only on what the carer said, visit after visit:
-    nobody has checked it with anyone else."""
-    flags = []
-    for item_id in sorted({i for v in visits for i in v.told_on_word}):
-
-        def on_word(v: VisitSummary, item_id: str = item_id) -> bool:
-            return item_id in v.told_on_word
-
-        for run in _runs(visits, on_word, s.told_visits)[-1:]:
-            label = run[-1].item_labels.get(item_id, item_id)
-            flags.append(
-                _flag(
-                    "told_on_word",
-                    f"{label}: only the carer's word at {len(run)} visits running",
-                    f"{label} rested only on what the parent or carer said at {len(run)} visits in a row "
-                    f"({_dates(run)}). Check it with another agency or see it for yourself.",
-                    run,
-                    visits[-1],
-                )
-            )
-    return flags
-
-
-def seen_only_asleep(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
-    """A baby seen only asleep at visit after visit: nobody has seen them awake, handled and fed."""
-    flags = []
-    for name in sorted({n for v in visits for n in v.seen_only_asleep}):
-
-        def asleep(v: VisitSummary, name: str = name) -> bool:
-            return name in v.seen_only_asleep
-
-        for run in _runs(visits, asleep, s.asleep_visits)[-1:]:
-            flags.append(
-                _flag(
-                    "seen_only_asleep",
-                    f"{name}: seen only asleep at {len(run)} visits running",
-                    f"{name} was seen only asleep at {len(run)} visits in a row ({_dates(run)}). "
-                    "See them awake at the next visit.",
-                    run,
-                    visits[-1],
-                )
-            )
-    return flags
-
-
+@trend_rule("incomplete_visits", "incomplete_visits")
 def incomplete_visits(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     return [
         _flag(
@@ -333,6 +323,7 @@ def incomplete_visits(visits: list[VisitSummary], s: TrendSettings, step_downs: 
     ]
 
 
+@trend_rule("after_step_down")
 def after_step_down(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
     """After the latest agreed step-down to a lower plan, whatever the plans, the first visit since
     is the baseline; every later visit rated worse, or with a worse average, is flagged."""
@@ -364,17 +355,52 @@ def after_step_down(visits: list[VisitSummary], s: TrendSettings, step_downs: Se
     ]
 
 
-TREND_RULES: dict[str, Callable[[list[VisitSummary], TrendSettings, Sequence[StepDown]], list[Flag]]] = {
-    "repeated_concern": repeated_concern,
-    "worsening_mean": worsening_mean,
-    "improve_then_slip": improve_then_slip,
-    "actions_not_done": actions_not_done,
-    "room_not_seen": room_not_seen,
-    "incomplete_visits": incomplete_visits,
-    "after_step_down": after_step_down,
-    "told_on_word": told_on_word,
-    "seen_only_asleep": seen_only_asleep,
-}
+@trend_rule("told_on_word", "told_visits")
+def told_on_word(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """A told item (a routine, a plan) resting only on what the carer said, visit after visit:
+    nobody has checked it with anyone else."""
+    flags = []
+    for item_id in sorted({i for v in visits for i in v.told_on_word}):
+
+        def on_word(v: VisitSummary, item_id: str = item_id) -> bool:
+            return item_id in v.told_on_word
+
+        for run in _runs(visits, on_word, s.told_visits)[-1:]:
+            label = run[-1].item_labels.get(item_id, item_id)
+            flags.append(
+                _flag(
+                    "told_on_word",
+                    f"{label}: only the carer's word at {len(run)} visits running",
+                    f"{label} rested only on what the parent or carer said at {len(run)} visits in a row "
+                    f"({_dates(run)}). Check it with another agency or see it for yourself.",
+                    run,
+                    visits[-1],
+                )
+            )
+    return flags
+
+
+@trend_rule("seen_only_asleep", "asleep_visits")
+def seen_only_asleep(visits: list[VisitSummary], s: TrendSettings, step_downs: Sequence[StepDown]) -> list[Flag]:
+    """A baby seen only asleep at visit after visit: nobody has seen them awake, handled and fed."""
+    flags = []
+    for name in sorted({n for v in visits for n in v.seen_only_asleep}):
+
+        def asleep(v: VisitSummary, name: str = name) -> bool:
+            return name in v.seen_only_asleep
+
+        for run in _runs(visits, asleep, s.asleep_visits)[-1:]:
+            flags.append(
+                _flag(
+                    "seen_only_asleep",
+                    f"{name}: seen only asleep at {len(run)} visits running",
+                    f"{name} was seen only asleep at {len(run)} visits in a row ({_dates(run)}). "
+                    "See them awake at the next visit.",
+                    run,
+                    visits[-1],
+                )
+            )
+    return flags
 
 
 def flags(
@@ -384,7 +410,7 @@ def flags(
     if not visits:
         return []
     settings = settings or TrendSettings()
-    found = [flag for rule in TREND_RULES.values() for flag in rule(visits, settings, step_downs)]
+    found = [flag for rule in TREND_RULES.values() for flag in rule.check(visits, settings, step_downs)]
     return sorted(found, key=lambda f: not f.active)
 
 
@@ -402,6 +428,10 @@ class AdultSeen:
     recorded_on: dt.date
     seen_at: frozenset[int]
     why: str = "lives here, stays overnight, cares for the child or is a parent with contact"
+
+
+# The rules over the register of adults, and the settings each reads (they take the adults too).
+ADULT_RULES = {"adult_never_seen": ("unseen_adult_visits",), "new_adult": ("new_adult_visits",)}
 
 
 def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: TrendSettings | None = None) -> list[Flag]:
@@ -450,6 +480,7 @@ def adult_flags(visits: list[VisitSummary], adults: Sequence[AdultSeen], s: Tren
     return sorted(found, key=lambda f: not f.active)
 
 
+NO_ACCESS_RULE = "no_access"  # over the visits and the attempts where nobody let the practitioner in
 NO_ACCESS_RUN = 2
 
 
@@ -468,7 +499,7 @@ def no_access_flags(visits: Sequence[VisitSummary], attempts: Sequence[dt.date])
     days = ", ".join(_day(day) for day in reversed(run))
     return [
         Flag(
-            "no_access",
+            NO_ACCESS_RULE,
             f"No access at {len(run)} visits running",
             f"Nobody let the practitioner in on {days}. The child has not been seen at home since "
             + (f"{_day(visits[-1].date)}." if visits else "before the first visit."),
@@ -476,6 +507,20 @@ def no_access_flags(visits: Sequence[VisitSummary], attempts: Sequence[dt.date])
             True,
         )
     ]
+
+
+def all_flags(
+    visits: list[VisitSummary],
+    settings: TrendSettings | None = None,
+    step_downs: Sequence[StepDown] = (),
+    adults: Sequence[AdultSeen] = (),
+    attempts: Sequence[dt.date] = (),
+) -> list[Flag]:
+    """Every flag of a child, active ones first: the rules over the visits and step-downs, over
+    the register of adults, and over the attempts to visit. The child page, the review, the
+    dashboard and `flask seed-scale` all derive them here."""
+    found = flags(visits, settings, step_downs) + adult_flags(visits, adults, settings)
+    return sorted(found + no_access_flags(visits, attempts), key=lambda f: not f.active)
 
 
 def direction(visits: list[VisitSummary]) -> str | None:

@@ -16,19 +16,26 @@ from heat.models import (
     AssessmentPhoto,
     AuditEvent,
     Child,
+    ChildAddress,
     Export,
+    FamilyHistoryEntry,
+    InformationRequest,
     JointGrading,
     PlanChange,
     PracticeCase,
+    SignificantAdult,
     Team,
     Transfer,
     User,
     assessment_children,
     utcnow,
 )
-from heat.services import audit, joint
+from heat.services import adults, audit, family_history, joint
 
-CASEWORK_ROLES = ("practitioner", "supervisor")
+# Which roles each kind of route is for: every @roles_required(...) of a case record names one.
+# (Admins manage accounts and teams, and are named alone on those routes.)
+CASE_READERS = ("practitioner", "supervisor", "auditor")  # see children and visits; auditors every team's
+CASE_WORKERS = ("practitioner", "supervisor")  # also assess and change their own team's children
 
 
 def sees_all_teams(user: User) -> bool:
@@ -37,7 +44,7 @@ def sees_all_teams(user: User) -> bool:
 
 def can_assess(user: User) -> bool:
     """Auditors read everything and change nothing; admins manage accounts, not casework."""
-    return user.role in CASEWORK_ROLES
+    return user.role in CASE_WORKERS
 
 
 def _scope(user: User, to_change: bool = False) -> str:
@@ -45,7 +52,7 @@ def _scope(user: User, to_change: bool = False) -> str:
     out and are still waiting to be acknowledged), or none. `to_change`: their own team's only."""
     if sees_all_teams(user):
         return "all"
-    if user.role in CASEWORK_ROLES and user.team_id is not None:
+    if user.role in CASE_WORKERS and user.team_id is not None:
         return "own" if to_change else "team"
     return "none"
 
@@ -232,6 +239,50 @@ def photo_for(user: User, assessment_id: int, photo_id: int) -> AssessmentPhoto:
     if photo is None:
         raise deny(user, f"assessment {assessment_id}: photo {photo_id}")
     return photo
+
+
+def address_to_correct(user: User, child_id: int, address_id: int) -> tuple[Child, ChildAddress]:
+    """One of the addresses of a child the user may change."""
+    child = child_for(user, child_id, to_change=True)
+    row = db.session.get(ChildAddress, address_id)
+    if row is None or row.child_id != child.id:
+        raise deny(user, f"address {address_id}")
+    return child, row
+
+
+def adult_to_change(user: User, child_id: int, adult_id: int) -> tuple[Child, SignificantAdult]:
+    """An adult on the register of a child the user may change."""
+    child = child_for(user, child_id, to_change=True)
+    adult = adults.adult_of(child, adult_id)
+    if adult is None:
+        raise deny(user, f"adult {adult_id}")
+    return child, adult
+
+
+def request_to_change(user: User, child_id: int, request_id: int) -> tuple[Child, InformationRequest]:
+    """An information request about a child the user may change."""
+    child = child_for(user, child_id, to_change=True)
+    asked = db.session.get(InformationRequest, request_id)
+    if asked is None or asked.child_id != child.id:
+        raise deny(user, f"request {request_id}")
+    return child, asked
+
+
+def family_history_to_change(user: User, child_id: int, entry_id: int) -> tuple[Child, FamilyHistoryEntry]:
+    """A family history entry of a child the user may change."""
+    child = child_for(user, child_id, to_change=True)
+    entry = family_history.entry_of(child, entry_id)
+    if entry is None:
+        raise deny(user, f"family history {entry_id}")
+    return child, entry
+
+
+def transfer_to_acknowledge(user: User, transfer_id: int) -> Transfer:
+    """A transfer of a child into the user's team (its supervisor acknowledges it)."""
+    moving = db.session.get(Transfer, transfer_id)
+    if moving is None or moving.to_team_id != user.team_id:
+        raise deny(user, f"transfer {transfer_id}")
+    return moving
 
 
 def dashboard_team(user: User, team_id: int | None) -> tuple[Team, list[Team]]:

@@ -13,8 +13,9 @@ from flask import current_app
 from sqlalchemy import CursorResult, func, select, update
 
 from heat import metrics
+from heat.checklist.vocabulary import EMAIL_CHOICES, ROLES
 from heat.extensions import db
-from heat.models import EMAIL_CHOICES, ROLES, ApiToken, AuditEvent, Team, User, new_session_token, utcnow
+from heat.models import ApiToken, AuditEvent, Team, User, new_session_token, utcnow
 from heat.services import audit, sessions
 from heat.services.errors import FieldError
 from heat.services.passwords import hash_password, needs_rehash, password_problem, verify_password

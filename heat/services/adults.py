@@ -14,13 +14,9 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from heat.checklist.trends import AdultSeen
+from heat.checklist.vocabulary import RECORDED, RELATIONSHIPS, RESIDENCE, SEX, YES_NO_UNKNOWN
 from heat.extensions import db
 from heat.models import (
-    RECORDED,
-    RELATIONSHIPS,
-    RESIDENCE,
-    SEX,
-    YES_NO_UNKNOWN,
     AdultCheck,
     Assessment,
     Child,

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from heat.checklist.agreement import AgreementReport, GradePair, report
-from heat.checklist.vocabulary import GRADED
+from heat.checklist.vocabulary import GRADED, RECORDED
 from heat.extensions import db
-from heat.models import RECORDED, Assessment, JointGrading, Team
+from heat.models import Assessment, JointGrading, Team
 from heat.services.checklists import definition_for
 
 

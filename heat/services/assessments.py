@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -17,12 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from heat import metrics
 from heat.checklist import Definition, scoring
 from heat.checklist.scoring import Finding
-from heat.checklist.vocabulary import GRADED, ROOM_UNSEEN, UNBORN, age_group
+from heat.checklist.vocabulary import ACTIONS_CLOSED, EDITABLE, GRADED, RECORDED, ROOM_UNSEEN, UNBORN, age_group
 from heat.extensions import db
 from heat.models import (
-    ACTIONS_CLOSED,
-    EDITABLE,
-    RECORDED,
     Action,
     Assessment,
     AssessmentVersion,
@@ -40,15 +38,37 @@ from heat.services import adults, audit, versions
 from heat.services.checklists import ages_of, current_definition, definition_for, practice_counts_of, score_of
 from heat.services.summaries import refresh_children_of
 
+Answers = dict[str, Any]  # one section's answers as plain values (see "loaded and stored" below)
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
 
 
+class SectionKind(StrEnum):
+    """The kinds of section an assessment has: four fixed ones, the rooms, and a checklist domain
+    (one section per domain of the assessment's own checklist version)."""
+
+    VISIT = "visit"
+    PEOPLE = "people"
+    ROOMS = "rooms"
+    DOMAIN = "domain"
+    VOICE = "voice"
+    ACTIONS = "actions"
+
+
 @dataclass(frozen=True)
 class Section:
+    """One section of an assessment, as every page, the tablet's API, Check answers and the demo
+    read it: its place in the task list, how its answers are loaded and stored (plain values, see
+    below), and the partial template that asks its questions. Its form is chosen by its kind
+    (forms/assessment.py): services never import forms."""
+
     id: str
     title: str
     group: str
+    kind: SectionKind
+    partial: str = field(compare=False)
+    load: Callable[[Assessment, str], Answers] = field(compare=False, repr=False)
+    store: Callable[[Assessment, str, Answers], None] = field(compare=False, repr=False)
 
 
 class EditConflict(Exception):
@@ -62,14 +82,50 @@ class NotReadyToSubmit(Exception):
 
 
 def sections(definition: Definition) -> list[Section]:
+    """The sections of an assessment made with this checklist version, in the order they are asked."""
     return [
-        Section("visit", "Visit details", "The visit"),
-        Section("people", "People present", "The visit"),
-        Section("rooms", "Rooms seen", "The home"),
-        *[Section(d.id, d.title, "The home") for d in definition.domains],
-        Section("voice", "Child's voice and parent's view", "The child and family"),
-        Section("actions", "Analysis, actions and next visit", "What happens next"),
+        Section("visit", "Visit details", "The visit", SectionKind.VISIT, _FIELDS, _load_visit, _store_visit),
+        Section(
+            "people",
+            "People present",
+            "The visit",
+            SectionKind.PEOPLE,
+            _PARTIAL.format("people"),
+            _load_people,
+            _store_people,
+        ),
+        Section(
+            "rooms", "Rooms seen", "The home", SectionKind.ROOMS, _PARTIAL.format("rooms"), _load_rooms, _store_rooms
+        ),
+        *[
+            Section(
+                d.id, d.title, "The home", SectionKind.DOMAIN, _PARTIAL.format("domain"), _load_domain, _store_domain
+            )
+            for d in definition.domains
+        ],
+        Section(
+            "voice",
+            "Child's voice and parent's view",
+            "The child and family",
+            SectionKind.VOICE,
+            _FIELDS,
+            _load_voice,
+            _store_voice,
+        ),
+        Section(
+            "actions",
+            "Analysis, actions and next visit",
+            "What happens next",
+            SectionKind.ACTIONS,
+            _PARTIAL.format("actions"),
+            _load_actions,
+            _store_actions,
+        ),
     ]
+
+
+_PARTIAL = "casework/sections/{}.html"
+_FIELDS = _PARTIAL.format("fields")  # each field of the form in turn, as the form orders them
 
 
 def section_of(definition: Definition, section_id: str) -> Section | None:
@@ -241,7 +297,6 @@ VOICE_TEXT = (
 ACTIONS_TEXT = ("strengths", "worries", "next_visit_date")
 # Each child's answers in the voice section (since 2026.4): the form's field prefix, the stored key.
 CHILD_PARTS = {"seen": "seen", "why": "reason", "voice": "voice"}
-Answers = dict[str, Any]
 
 
 def _clean(value: Any) -> Any:
@@ -465,23 +520,6 @@ def _store_domain(a: Assessment, section_id: str, answers: Answers) -> None:
         graded.comment = _clean(answer.get("comment"))
 
 
-@dataclass(frozen=True)
-class SectionStore:
-    load: Callable[[Assessment, str], Answers]
-    store: Callable[[Assessment, str, Answers], None]
-
-
-SECTION_STORES = {
-    "visit": SectionStore(_load_visit, _store_visit),
-    "people": SectionStore(_load_people, _store_people),
-    "rooms": SectionStore(_load_rooms, _store_rooms),
-    "voice": SectionStore(_load_voice, _store_voice),
-    "actions": SectionStore(_load_actions, _store_actions),
-}
-# Every other section is a checklist domain of the assessment's own version.
-DOMAIN_STORE = SectionStore(_load_domain, _store_domain)
-
-
 def contradictions(assessment: Assessment, section_id: str, answers: Answers) -> list[Finding]:
     """What a checklist section's answers contradict in the rest of the assessment (see
     scoring.contradictions), each about an item or question of this section."""
@@ -539,7 +577,14 @@ def visit_contradictions(assessment: Assessment) -> list[tuple[str, str]]:
 
 def section_answers(assessment: Assessment, section_id: str) -> Answers:
     """What is stored for a section, as plain answers."""
-    return SECTION_STORES.get(section_id, DOMAIN_STORE).load(assessment, section_id)
+    return _section(assessment, section_id).load(assessment, section_id)
+
+
+def _section(assessment: Assessment, section_id: str) -> Section:
+    section = section_of(definition_for(assessment), section_id)
+    if section is None:
+        raise KeyError(f"no section {section_id} in checklist {assessment.checklist_version}")
+    return section
 
 
 def lock(assessment: Assessment) -> Assessment:
@@ -596,7 +641,7 @@ def save_section(
     if assessment.status not in EDITABLE or seen_version != section_version(assessment, section_id):
         raise EditConflict()
     with db.session.no_autoflush:  # one UPDATE of the assessment, so one step of its version
-        SECTION_STORES.get(section_id, DOMAIN_STORE).store(assessment, section_id, answers)
+        _section(assessment, section_id).store(assessment, section_id, answers)
     assessment.section_status = {
         **(assessment.section_status or {}),
         section_id: COMPLETED if completing else IN_PROGRESS,

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from heat.checklist.vocabulary import INCOMPLETE
+from heat.checklist.vocabulary import INCOMPLETE, PLAN_DECISIONS
 from heat.checklist.working_days import working_days_between
 from heat.extensions import db
 from heat.models import (
-    PLAN_DECISIONS,
     Assessment,
     Child,
     ChronologyEntry,
@@ -164,7 +163,7 @@ def handover_candidates(child: Child) -> list[User]:
         u
         for u in db.session.scalars(
             select(User)
-            .where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+            .where(User.team_id == child.team_id, User.active.is_(True), User.role.in_(access.CASE_WORKERS))
             .order_by(User.name)
         )
         if u.id != child.allocated_worker_id
@@ -260,7 +259,7 @@ def team_workers(team_id: int) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.team_id == team_id, User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+            .where(User.team_id == team_id, User.active.is_(True), User.role.in_(access.CASE_WORKERS))
             .order_by(User.name)
         )
     )

@@ -22,12 +22,9 @@ from sqlalchemy import (
     union_all,
 )
 
+from heat.checklist.vocabulary import DECISIONS, FLAG_RESPONSES, HOME_KINDS, NO_ACCESS_REASONS
 from heat.extensions import db
 from heat.models import (
-    DECISIONS,
-    FLAG_RESPONSES,
-    HOME_KINDS,
-    NO_ACCESS_REASONS,
     Assessment,
     Child,
     ChildAddress,

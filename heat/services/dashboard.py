@@ -11,21 +11,18 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from heat.checklist.vocabulary import AMBER, DIRECTIONS, INCOMPLETE, RATINGS, RED
-from heat.extensions import db
-from heat.models import (
+from heat.checklist.vocabulary import (
     ACTIONS_OUTSTANDING,
+    AMBER,
+    DIRECTIONS,
+    INCOMPLETE,
     PLAN_IN_EFFECT,
     PLAN_STATUSES,
-    Action,
-    Assessment,
-    Child,
-    ChildAddress,
-    PlanChange,
-    Team,
-    User,
-    utcnow,
+    RATINGS,
+    RED,
 )
+from heat.extensions import db
+from heat.models import Action, Assessment, Child, ChildAddress, PlanChange, Team, User, utcnow
 from heat.services import access, agencies, paging, reviews
 
 STEPPED_DOWN_DAYS = 183  # "Stepped down in the last 6 months"

@@ -32,9 +32,9 @@ from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 
 from heat import caching
 from heat.checklist.practice_quality import children_awake, how_seen
+from heat.checklist.vocabulary import RECORDED
 from heat.extensions import db
 from heat.models import (
-    RECORDED,
     Agency,
     Assessment,
     AssessmentVersion,

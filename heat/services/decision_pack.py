@@ -9,10 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from heat.checklist.trends import Flag
-from heat.checklist.vocabulary import INCOMPLETE
+from heat.checklist.vocabulary import ACTIONS_OUTSTANDING, INCOMPLETE
 from heat.checklist.working_days import add_working_days
 from heat.models import (
-    ACTIONS_OUTSTANDING,
     Action,
     Agency,
     Assessment,

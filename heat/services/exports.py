@@ -22,20 +22,11 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from heat import metrics
+from heat.checklist.vocabulary import EVIDENCE_SOURCES, RECORDED
 from heat.database import writing
 from heat.extensions import db
 from heat.files import open_private, private_folder
-from heat.models import (
-    EVIDENCE_SOURCES,
-    RECORDED,
-    Assessment,
-    AssessmentVersion,
-    Child,
-    Export,
-    Team,
-    User,
-    utcnow,
-)
+from heat.models import Assessment, AssessmentVersion, Child, Export, Team, User, utcnow
 from heat.reports.csv_export import csv_bytes
 from heat.services import adults, audit, photos, versions
 from heat.services.checklists import definition_for

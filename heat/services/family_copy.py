@@ -1,6 +1,6 @@
 """The family copy: what a parent or carer is given after a visit, in plain English. It prints the
 family's wording of each area and grade (`heat/checklist/family.toml`) and only the fields the
-form marks "The family will see this" (`models.FAMILY_SEES`), so worries, practitioner-only notes,
+form marks "The family will see this" (`vocabulary.FAMILY_SEES`), so worries, practitioner-only notes,
 other agencies' information, the checks on adults, flag wording, the questions meant for the
 worker and other people's details can never reach it."""
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from flask import current_app
 
 from heat.checklist.family import family_wording
-from heat.checklist.vocabulary import GRADED
-from heat.models import ACTIONS_OUTSTANDING, ADVICE, PARENT_AGREES, REFERRALS, Assessment, Team
+from heat.checklist.vocabulary import ACTIONS_OUTSTANDING, ADVICE, GRADED, PARENT_AGREES, REFERRALS
+from heat.models import Assessment, Team
 from heat.services.checklists import definition_for
 
 # What every copy says the family can do if they disagree.

@@ -11,16 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from heat.checklist.vocabulary import FAMILY_HISTORY_ABOUT, FAMILY_HISTORY_KINDS, FAMILY_HISTORY_PLACED
 from heat.extensions import db
-from heat.models import (
-    FAMILY_HISTORY_ABOUT,
-    FAMILY_HISTORY_KINDS,
-    FAMILY_HISTORY_PLACED,
-    Child,
-    FamilyHistoryEntry,
-    RecordChange,
-    User,
-)
+from heat.models import Child, FamilyHistoryEntry, RecordChange, User
 from heat.services import audit
 from heat.services.errors import FieldError
 

@@ -13,18 +13,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from heat.caching import Recent
 from heat.checklist import trends
 from heat.checklist.trends import Flag, VisitSummary
-from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, UNDER_1
+from heat.checklist.vocabulary import CHILD_SEEN_ASLEEP, GRADED, PLAN_IN_EFFECT, RECORDED, UNDER_1
 from heat.extensions import db
-from heat.models import (
-    PLAN_IN_EFFECT,
-    RECORDED,
-    Assessment,
-    Child,
-    NoAccessVisit,
-    PlanChange,
-    ReviewDecision,
-    assessment_children,
-)
+from heat.models import Assessment, Child, NoAccessVisit, PlanChange, ReviewDecision, assessment_children
 from heat.reports.charts import ChartMove, ChartVisit, trend_summary, trend_svg, trend_svg_rows
 from heat.services import adults
 from heat.services.checklists import definition_for, score_of
@@ -212,12 +203,7 @@ def history(
     if flags is None:
         summaries = [f.summary for f in facts]
         people = adults.facts(register, {v.id: f.adults_present for v, f in zip(visits, facts, strict=True)})
-        found = (
-            trends.flags(summaries, settings, downs)
-            + trends.adult_flags(summaries, people, settings)
-            + trends.no_access_flags(summaries, no_access)
-        )
-        flags = _flags.keep(key, sorted(found, key=lambda f: not f.active))
+        flags = _flags.keep(key, trends.all_flags(summaries, settings, downs, people, no_access))
     return History(visits, facts, flags)
 
 

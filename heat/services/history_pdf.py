@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from heat.checklist.scoring import Score
-from heat.checklist.vocabulary import CHILD_SEEN, ROOM_STATUSES, ROOM_UNSEEN
-from heat.models import YES_NO_UNKNOWN, Assessment, Child, relationship_label
+from heat.checklist.vocabulary import CHILD_SEEN, ROOM_STATUSES, ROOM_UNSEEN, YES_NO_UNKNOWN
+from heat.models import Assessment, Child, relationship_label
 from heat.reports.pdf import render_pdf
 from heat.services import adults, agencies, family_history, register
 from heat.services.checklists import definition_for, score_of

@@ -32,8 +32,9 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 
+from heat.checklist.vocabulary import PLAN_STATUSES
 from heat.extensions import db
-from heat.models import PLAN_STATUSES, Child, ChildAddress, User
+from heat.models import Child, ChildAddress, User
 from heat.services import access, audit, register
 
 COLUMNS = (

@@ -13,8 +13,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from heat.checklist import Definition
+from heat.checklist.vocabulary import EDITABLE
 from heat.extensions import db
-from heat.models import EDITABLE, Assessment, JointGrading, User, utcnow
+from heat.models import Assessment, JointGrading, User, utcnow
 from heat.services import audit
 from heat.services.checklists import definition_for
 

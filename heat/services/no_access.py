@@ -9,8 +9,9 @@ import datetime as dt
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from heat.checklist.vocabulary import NO_ACCESS_REASONS
 from heat.extensions import db
-from heat.models import NO_ACCESS_REASONS, Child, NoAccessVisit, User
+from heat.models import Child, NoAccessVisit, User
 from heat.services import audit
 from heat.services.errors import FieldError
 from heat.services.summaries import refresh_summary

@@ -22,9 +22,9 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from heat import mail
-from heat.checklist.vocabulary import RED
+from heat.checklist.vocabulary import DECISIONS, RED
 from heat.extensions import db
-from heat.models import DECISIONS, Assessment, AssessmentVersion, AuditEvent, Child, ReviewDecision, User
+from heat.models import Assessment, AssessmentVersion, AuditEvent, Child, ReviewDecision, User
 from heat.services import access, agencies, audit, child_record, dashboard
 
 log = logging.getLogger("heat")
@@ -163,7 +163,7 @@ def waiting_for_summary(due: dt.datetime) -> list[User]:
             select(User)
             .where(
                 User.active.is_(True),
-                User.role.in_(access.CASEWORK_ROLES),
+                User.role.in_(access.CASE_WORKERS),
                 User.team_id.is_not(None),
                 or_(User.daily_summary_at.is_(None), User.daily_summary_at < due),
             )

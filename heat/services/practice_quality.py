@@ -21,11 +21,9 @@ from werkzeug.exceptions import NotFound
 
 from heat.checklist import practice_quality as practice
 from heat.checklist.practice_quality import MEASURES, TALLIED, MeasureFigures, Period, Records, Tally
+from heat.checklist.vocabulary import FLAG_RESPONSES, NO_ACCESS_REASONS, RECORDED
 from heat.extensions import db
 from heat.models import (
-    FLAG_RESPONSES,
-    NO_ACCESS_REASONS,
-    RECORDED,
     Assessment,
     Child,
     FlagResponse,

@@ -11,19 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 
+from heat.checklist.vocabulary import HOME_KINDS, PLAN_STATUSES
 from heat.extensions import db
-from heat.models import (
-    HOME_KINDS,
-    PLAN_STATUSES,
-    Child,
-    ChildAddress,
-    ChronologyEntry,
-    Household,
-    PlanChange,
-    RecordChange,
-    Team,
-    User,
-)
+from heat.models import Child, ChildAddress, ChronologyEntry, Household, PlanChange, RecordChange, Team, User
 from heat.services import access, audit
 
 REFERENCE_MAX = 30

@@ -16,12 +16,10 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
-from heat.checklist.vocabulary import AMBER, GREEN, INCOMPLETE, RATINGS, RED
+from heat.checklist.vocabulary import AMBER, DECISIONS, FLAG_RESPONSES, GREEN, INCOMPLETE, RATINGS, RED
 from heat.extensions import db
 from heat.models import (
-    DECISIONS,
     FLAG_REASON_LIMIT,
-    FLAG_RESPONSES,
     Assessment,
     Child,
     FlagResponse,

@@ -214,7 +214,7 @@ def generate(
 
     plans: dict[int, str] = {cid: plan for cid, plan in db.session.execute(select(Child.id, Child.plan_status))}
     for cid, history in summaries.items():
-        values = summary_values(history, trends.flags(history, definition.trends), plans[cid], definition.rooms)
+        values = summary_values(history, trends.all_flags(history, definition.trends), plans[cid], definition.rooms)
         db.session.execute(update(Child).where(Child.id == cid).values(**values))
     db.session.commit()
     return {

@@ -26,8 +26,9 @@ from joserfc.errors import JoseError
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from heat.checklist.vocabulary import ROLES
 from heat.extensions import db
-from heat.models import ROLES, Team, User
+from heat.models import Team, User
 from heat.services import accounts, audit
 
 CLIENT = "organisation"

@@ -4,13 +4,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import make_response, request
+from flask import make_response, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
 from heat.database import SAFE_METHODS
 from heat.extensions import db
-from heat.services import audit
+from heat.models import Assessment
+from heat.services import audit, photos, versions
 from heat.services.access import deny
 from heat.services.errors import FieldError
 
@@ -97,6 +98,18 @@ def carried_out(form: Any, use_case: Callable[[], T]) -> T | None:
         return None
     db.session.commit()
     return result
+
+
+def recorded_visit_context(assessment: Assessment) -> dict:
+    """What a submitted visit's page shows (the casework and review pages): the record as kept
+    at its latest version, with its photos' addresses."""
+    context = versions.record_context(assessment)
+    context["photos"] = photos.shown(
+        assessment.id,
+        context["definition"],
+        lambda p: url_for("casework.photo", assessment_id=assessment.id, photo_id=p.id),
+    )
+    return context
 
 
 class RecordId(IntegerConverter):

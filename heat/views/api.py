@@ -15,19 +15,28 @@ from werkzeug.datastructures import MultiDict
 
 from forms.assessment import section_form
 from heat import metrics
+from heat.checklist.vocabulary import EDITABLE
 from heat.extensions import db
-from heat.models import EDITABLE
 from heat.security import keep_alive, tablet_id, tablet_key
 from heat.services import access, checklists, pending
 from heat.services import assessments as svc
 from heat.views import roles_required
-from heat.views.casework import _key, next_url, save_from, submit_from, visit_children, whole_number
+from heat.views.saving import (
+    SaveOutcome,
+    SubmitOutcome,
+    client_key,
+    next_url,
+    save_from,
+    submit_from,
+    visit_children,
+    whole_number,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.route("/session")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def session_state():
     """Who is signed in (as the tablet names them), a CSRF token for replaying the outbox, and the
     key that recovers the tablet's data for this user alone (see security.tablet_key)."""
@@ -35,7 +44,7 @@ def session_state():
 
 
 @bp.route("/session/keep-alive", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def stay_signed_in():
     keep_alive()
     return jsonify(status="ok")
@@ -52,7 +61,7 @@ def _fields() -> list[tuple[str, str]]:
 
 
 @bp.route("/children/<int:child_id>/assessments", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def start(child_id: int):
     """A draft started on a tablet with no signal: its start key makes the server's draft once,
     however often it is sent."""
@@ -61,7 +70,7 @@ def start(child_id: int):
     chosen = [c for c in svc.household_children(child) if str(c.id) in fields.getlist("children")]
     if not chosen or not (fields.get("start_key") or "").strip():
         return jsonify(status="invalid"), 422
-    assessment = svc.start(current_user, chosen, _key(fields.get("start_key")))
+    assessment = svc.start(current_user, chosen, client_key(fields.get("start_key")))
     db.session.commit()
     access.assessment_for(current_user, assessment.id, to_change=True)  # a key is never someone else's
     metrics.TABLET_SAVES.labels("start", "saved").inc()
@@ -69,7 +78,7 @@ def start(child_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def save_section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = _fields()
@@ -93,7 +102,7 @@ def save_section(assessment_id: int, section_id: str):
     # Not stored: kept for its practitioner, shown (with its messages, or as a conflict) when they
     # open the section. The tablet stops holding it once the server holds it.
     db.session.rollback()
-    reason = pending.INVALID if outcome == "invalid" and assessment.status in EDITABLE else pending.CONFLICT
+    reason = pending.INVALID if outcome == SaveOutcome.INVALID and assessment.status in EDITABLE else pending.CONFLICT
     pending.keep(current_user, assessment.id, section_id, reason, whole_number(form.version.data), fields)
     db.session.commit()
     session["has_kept"] = True
@@ -101,14 +110,14 @@ def save_section(assessment_id: int, section_id: str):
 
 
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     fields = MultiDict(_fields())
     outcome = submit_from(assessment, fields.get("submission_key"), fields.get("version"))
     metrics.TABLET_SAVES.labels("submit", outcome).inc()
     where = url_for("casework.submitted", assessment_id=assessment.id)
-    if outcome == "submitted":
+    if outcome == SubmitOutcome.SUBMITTED:
         return jsonify(status="submitted", url=where)
     check = url_for("casework.check", assessment_id=assessment.id)
-    return jsonify(status=outcome, url=check), 409 if outcome == "conflict" else 422
+    return jsonify(status=outcome, url=check), 409 if outcome == SubmitOutcome.CONFLICT else 422

@@ -29,8 +29,9 @@ from werkzeug.exceptions import (
 )
 
 from heat import tasks
+from heat.checklist.vocabulary import RECORDED
 from heat.extensions import csrf, db
-from heat.models import RECORDED, Assessment, Child, User
+from heat.models import Assessment, Child, User
 from heat.services import access, api_auth, audit, checklists, joint, paging, register, versions
 from heat.services import assessments as svc
 from heat.views.openapi import DOCUMENT

@@ -31,8 +31,9 @@ from forms.auth import (
     SetUpTwoStepForm,
     SignInForm,
 )
+from heat.checklist.vocabulary import EMAIL_CHOICES
 from heat.extensions import db
-from heat.models import EMAIL_CHOICES, User
+from heat.models import User
 from heat.security import start_session
 from heat.services import access, accounts, audit, mfa, notifications, pending, sessions, sso
 from heat.views import audited, carried_out
@@ -250,7 +251,7 @@ def _account_page(form: EmailChoiceForm) -> str:
         required=mfa.required(),
         recovery_left=mfa.recovery_codes_left(user) if mfa.enrolled(user) else 0,
         form=form,
-        gets_emails=user.role in access.CASEWORK_ROLES,
+        gets_emails=user.role in access.CASE_WORKERS,
         emails_on=notifications.enabled(),
     )
 

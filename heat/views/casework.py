@@ -25,25 +25,20 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList
-from wtforms.validators import ValidationError
 
 from forms.assessment import (
     MAX_ROWS,
-    ChildOnVisit,
     NoAccessForm,
-    PhotoField,
     StartForm,
     SubmitForm,
-    answers_of,
-    field_key,
     form_data,
     section_form,
     tablet_rules,
 )
-from heat import metrics, tasks
-from heat.checklist.vocabulary import ROOM_UNSEEN
+from heat import tasks
+from heat.checklist.vocabulary import EDITABLE, RECORDED, ROOM_UNSEEN
 from heat.extensions import db
-from heat.models import EDITABLE, RECORDED, Assessment, AssessmentVersion, SectionSave
+from heat.models import Assessment, AssessmentVersion
 from heat.reports.pdf import render_pdf
 from heat.services import (
     access,
@@ -56,7 +51,6 @@ from heat.services import (
     history,
     joint,
     no_access,
-    notifications,
     paging,
     pending,
     photos,
@@ -64,10 +58,20 @@ from heat.services import (
     versions,
 )
 from heat.services import assessments as svc
-from heat.views import answers, audited, carried_out, roles_required
+from heat.views import answers, audited, carried_out, recorded_visit_context, roles_required
+from heat.views.saving import (
+    SaveOutcome,
+    SubmitOutcome,
+    change_photos,
+    client_key,
+    next_url,
+    save_from,
+    submit_from,
+    visit_children,
+    whole_number,
+)
 
 bp = Blueprint("casework", __name__)
-CASE_ROLES = ("practitioner", "supervisor", "auditor")
 
 
 @bp.route("/")
@@ -79,7 +83,7 @@ def home():
 
 
 @bp.route("/caseload")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def caseload():
     pager = paging.paginate(access.caseload_query(current_user), request.args.get("page", type=int))
     waiting = len(child_record.transfers_in(current_user)) if current_user.role == "supervisor" else 0
@@ -97,7 +101,7 @@ def caseload():
 
 
 @bp.route("/children/<int:child_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def child(child_id: int):
     child = access.child_for(current_user, child_id)
     assessments = joint.not_blinded(current_user, svc.child_assessments(child))
@@ -136,7 +140,7 @@ def child(child_id: int):
 
 
 @bp.route("/children/<int:child_id>/no-access/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def record_no_access(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -160,7 +164,7 @@ def record_no_access(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/assessments/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def start_assessment(child_id: int):
     child = access.child_for(current_user, child_id, to_change=True)
@@ -172,7 +176,7 @@ def start_assessment(child_id: int):
         form.start_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
         chosen = [c for c in household if str(c.id) in form.children.data]
-        key = _key(form.start_key.data)
+        key = client_key(form.start_key.data)
         assessment = svc.start(current_user, chosen, key)
         db.session.commit()
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
@@ -186,7 +190,7 @@ DRAFT = "__DRAFT__"
 
 
 @bp.route("/children/<int:child_id>/assessments/new/offline")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("offline_start_stored")
 def offline_start(child_id: int):
     """What a tablet needs to start and finish an assessment for this child with no signal: the
@@ -215,7 +219,7 @@ def offline_start(child_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def assessment(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id)
     audit.record("assessment_viewed", user=current_user, assessment_id=assessment.id)
@@ -225,7 +229,7 @@ def assessment(assessment_id: int):
             "casework/result.html",
             versions=versions.versions_of(assessment),
             can_invite=joint.may_invite(current_user, assessment),
-            **result_context(assessment),
+            **recorded_visit_context(assessment),
         )
     return _task_list_page(assessment, _kept_sections(assessment))
 
@@ -250,23 +254,8 @@ def _kept_sections(assessment: Assessment) -> set[str]:
     return kept
 
 
-def visit_children(assessment: Assessment) -> tuple[ChildOnVisit, ...]:
-    """The children a visit covers, for the questions asked of each (since 2026.4)."""
-    return tuple(ChildOnVisit(c.id, c.short_name, c.unborn) for c in assessment.children)
-
-
-def result_context(assessment: Assessment) -> dict:
-    context = versions.record_context(assessment)
-    context["photos"] = photos.shown(
-        assessment.id,
-        context["definition"],
-        lambda p: url_for("casework.photo", assessment_id=assessment.id, photo_id=p.id),
-    )
-    return context
-
-
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("section_viewed")
 def section(assessment_id: int, section_id: str):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -304,7 +293,7 @@ def section(assessment_id: int, section_id: str):
     else:
         form = form_class()
         outcome, save = save_from(assessment, definition, section_id, form)
-        if outcome == "conflict":
+        if outcome == SaveOutcome.CONFLICT:
             return _conflict(assessment, section_id, form, list(request.form.items(multi=True)))
         if save is not None:
             # A retry of a save already made is answered as that save was.
@@ -326,7 +315,8 @@ def _fresh_form(assessment: Assessment, definition, section_id: str):
 def _section_page(
     assessment: Assessment, definition, section_id: str, form, not_saved=False, checking=False, photo_note=None
 ) -> str:
-    previous = svc.previous_assessment(assessment) if section_id in {d.id for d in definition.domains} else None
+    section = svc.section_of(definition, section_id)
+    previous = svc.previous_assessment(assessment) if section and section.kind == svc.SectionKind.DOMAIN else None
     rooms = assessment.room_map
     unseen_room = next((r for r in definition.rooms if r.domain == section_id and rooms.get(r.id) in ROOM_UNSEEN), None)
     return render_template(
@@ -334,7 +324,7 @@ def _section_page(
         unseen_room=unseen_room,
         unseen_status=rooms.get(unseen_room.id) if unseen_room else None,
         assessment=assessment,
-        section=svc.section_of(definition, section_id),
+        section=section,
         form=form,
         definition=definition,
         previous=previous,
@@ -387,122 +377,6 @@ def change_rows(form_class, posted: MultiDict):
     return form
 
 
-def _photo_fields(definition, section_id: str, form) -> list[tuple[str, PhotoField]]:
-    """(item id, its "Add a photo" field) for each checklist item of a section."""
-    if section_id not in {d.id for d in definition.domains}:
-        return []
-    return [(item.id, form[f"photo_{field_key(item.id)}"]) for item in definition.domain(section_id).items]
-
-
-def keep_photos(assessment: Assessment, definition, section_id: str, form) -> int | None:
-    """Keep the photos sent with a section (checked by the form: type and size) if the family
-    agreed and they are within the limits: how many were new. Otherwise None, the reason on each
-    refused one, and nothing kept. Also refuses a visit section that withdraws the agreement while
-    photos are kept. The caller commits."""
-    chosen = [(item_id, f.photo) for item_id, f in _photo_fields(definition, section_id, form) if f.photo is not None]
-    fields = dict(_photo_fields(definition, section_id, form))
-    ok = True
-    adding = 0
-    for item_id, photo in chosen:
-        if photos.kept(assessment, item_id, photo):
-            continue  # sent again (a retry, the outbox): kept already
-        adding += 1
-        if (refused := photos.refusal(assessment, item_id, 1, adding)) is not None:
-            fields[item_id].errors = [*fields[item_id].errors, refused]
-            ok = False
-    if section_id == "visit" and "yes" not in (form.photos_agreed.data or []) and photos.of(assessment.id):
-        form.photos_agreed.errors = [*form.photos_agreed.errors, photos.AGREEMENT_KEPT]
-        ok = False
-    if not ok:
-        return None
-    for item_id, photo in chosen:
-        photos.add(assessment, current_user, item_id, photo)
-    return adding
-
-
-def change_photos(assessment: Assessment, definition, section_id: str, form) -> str | None:
-    """ "Add a photo" (whatever photos were chosen on the page) or "Remove photo" (one of them),
-    saving no answers: what the banner says, or None when nothing changed (the reason on the field)."""
-    removing = whole_number(request.form.get("remove_photo"))
-    if removing:
-        removed = photos.remove(assessment, current_user, removing)
-        db.session.commit()
-        return "Photo removed. Your answers are not saved yet." if removed else None
-    fields = _photo_fields(definition, section_id, form)
-    for _, field in fields:
-        field.errors = list(field.process_errors)
-        if field.data is not None:
-            try:
-                field.pre_validate(form)
-            except ValidationError as refused:
-                field.errors.append(str(refused))
-    if not any(field.photo for _, field in fields):
-        asked = next((f for _, f in fields if f.name == f"photo_{request.form.get('add_photo')}"), None)
-        if asked is not None and not asked.errors:
-            asked.errors = ["Select a photo to add"]
-        return None
-    if any(field.errors for _, field in fields) or keep_photos(assessment, definition, section_id, form) is None:
-        db.session.rollback()
-        return None
-    db.session.commit()
-    return "Photo added. Your answers are not saved yet: select ‘Save and continue’ when you have finished."
-
-
-def save_from(assessment: Assessment, definition, section_id: str, form) -> tuple[str, SectionSave | None]:
-    """Validate and store one section from its form (the HTML page's, or a replay from a tablet's
-    outbox): ("saved", the save), ("invalid", None) or ("conflict", None). Commits a save, with the
-    photos sent with it."""
-    completing = not form.save_later.data
-    valid = form.validate_for(completing)
-    # Photos are kept even when an answer needs changing: a photo is not taken twice.
-    added = keep_photos(assessment, definition, section_id, form)
-    if added is None:
-        db.session.rollback()
-        valid = False
-    elif added:
-        db.session.commit()
-    if not valid:
-        return "invalid", None
-    if contradicting := svc.contradictions(assessment, section_id, answers_of(definition, section_id, form)):
-        # Answers that cannot all be true: shown on the question or on how the item is known.
-        for finding in contradicting:
-            key = field_key(finding.item_id or "")
-            field = form[f"answer_{key}"] if f"answer_{key}" in form else form[f"source_{key}"]
-            field.errors = [*field.errors, finding.text]
-        return "invalid", None
-    try:
-        save = svc.save_section(
-            assessment,
-            current_user,
-            section_id,
-            answers_of(definition, section_id, form),
-            completing=completing,
-            seen_version=whole_number(form.version.data),
-            save_key=_key(form.save_key.data),
-        )
-    except svc.EditConflict:
-        db.session.rollback()
-        metrics.CONFLICTS.labels("section", _via()).inc()
-        return "conflict", None
-    pending.discard(current_user, assessment.id, section_id)
-    db.session.commit()
-    return "saved", save
-
-
-def next_url(assessment, definition, section_id, completing, checking=False) -> str:
-    """Where a save goes next: the next section; Check answers after the last one, or straight back
-    to it when the section was opened with "Change" there; the task list for "come back later"."""
-    if not completing:
-        return url_for("casework.assessment", assessment_id=assessment.id)
-    if checking:
-        return url_for("casework.check", assessment_id=assessment.id)
-    ids = [s.id for s in svc.sections(definition)]
-    position = ids.index(section_id)
-    if position + 1 < len(ids):
-        return url_for("casework.section", assessment_id=assessment.id, section_id=ids[position + 1])
-    return url_for("casework.check", assessment_id=assessment.id)
-
-
 _NOT_RESENT = {
     *("csrf_token", "version", "save_key", "save", "save_later"),
     *("resume", "offline_next", "offline_later", "offline_title"),  # the page's own, not answers
@@ -536,7 +410,7 @@ def _conflict(assessment: Assessment, section_id: str, mine, fields: list[tuple[
 
 
 @bp.route("/assessments/<int:assessment_id>/sections/<section_id>/discard", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def discard_kept(assessment_id: int, section_id: str):
     """Throw away answers kept for later (after a conflict): the saved version stays."""
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -578,7 +452,7 @@ def interrupted_save() -> ResponseReturnValue | None:
 
 
 @bp.route("/assessments/<int:assessment_id>/check")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("check_answers_viewed")
 def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -616,7 +490,7 @@ def _check_context(assessment: Assessment) -> dict:
 
 
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submit(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     form = SubmitForm()
@@ -625,7 +499,7 @@ def submit(assessment_id: int):
     if not form.validate_on_submit() or not (form.submission_key.data or "").strip():
         abort(400)
     outcome = submit_from(assessment, form.submission_key.data, form.version.data)
-    if outcome == "not_ready":
+    if outcome == SubmitOutcome.NOT_READY:
         missing = [s for s in svc.sections(checklists.definition_for(assessment)) if not _completed(assessment, s.id)]
         return render_template(
             "casework/check.html",
@@ -634,7 +508,7 @@ def submit(assessment_id: int):
             missing=missing,
             contradicting=svc.visit_contradictions(assessment),
         ), 400
-    if outcome == "conflict":
+    if outcome == SubmitOutcome.CONFLICT:
         return render_template(
             "casework/check.html",
             **_check_context(assessment),
@@ -646,7 +520,7 @@ def submit(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/submitted")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submitted(assessment_id: int):
     """The confirmation after submitting: the rating, and what happens next."""
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
@@ -661,46 +535,8 @@ def _completed(assessment: Assessment, section_id: str) -> bool:
     return svc.section_statuses(assessment)[section_id] == svc.COMPLETED
 
 
-def submit_from(assessment: Assessment, key: str | None, version) -> str:
-    """Submit (from the check answers page, or replayed from a tablet's outbox): "submitted" (now,
-    or already), "not_ready" or "conflict". Commits a submission."""
-    if assessment.status not in EDITABLE:
-        return "submitted"
-    try:
-        svc.submit(assessment, current_user, _key(key), whole_number(version))
-    except svc.NotReadyToSubmit:
-        db.session.rollback()
-        return "not_ready"
-    except svc.EditConflict:
-        db.session.rollback()
-        metrics.CONFLICTS.labels("submit", _via()).inc()
-        return "conflict"
-    db.session.commit()
-    tasks.render_pdfs([assessment.id])
-    tasks.notify(notifications.RED_SUBMITTED, assessment.id)  # when it is Red
-    return "submitted"
-
-
-def _via() -> str:
-    return "tablet" if request.blueprint == "api" else "page"
-
-
-def _key(value: str | None) -> str:
-    """The client's key for a start, save or submission (letters, digits, - and _); a page
-    without one gets a fresh key."""
-    return re.sub(r"[^A-Za-z0-9_-]", "", value or "")[:64] or uuid.uuid4().hex
-
-
-def whole_number(value) -> int:
-    """A posted number (a version), or 0 for anything else."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 @bp.route("/assessments/<int:assessment_id>/photos/<int:photo_id>")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def photo(assessment_id: int, photo_id: int):
     """One photo of a visit, to whoever may see the visit; every view audited."""
     kept = access.photo_for(current_user, assessment_id, photo_id)
@@ -714,7 +550,7 @@ PDF_REFRESH_SECONDS = 5
 
 
 @bp.route("/assessments/<int:assessment_id>/pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def assessment_pdf(assessment_id: int):
     """The PDF stored with the latest version: the same bytes at every download. Until the worker
     has rendered it, "The PDF is being prepared", looking again every few seconds."""
@@ -722,7 +558,7 @@ def assessment_pdf(assessment_id: int):
 
 
 @bp.route("/checklist/<version>/guide.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def checklist_guide(version: str):
     """What every grade of every item looks like, for one checklist version: the guide to grade by,
     kept out of each assessment's PDF."""
@@ -737,7 +573,7 @@ def checklist_guide(version: str):
 
 
 @bp.route("/assessments/<int:assessment_id>/family-copy.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def family_copy_pdf(assessment_id: int):
     """A PDF for the parent or carer, in plain English, with nothing that is not theirs to read."""
     assessment = access.assessment_for(current_user, assessment_id)
@@ -755,7 +591,7 @@ def family_copy_pdf(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/versions/<int:number>.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def version_pdf(assessment_id: int, number: int):
     return _version_pdf(assessment_id, number)
 

@@ -7,10 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from forms.family_history import FamilyHistoryForm, RemoveFamilyHistoryForm
-from heat.models import Child, FamilyHistoryEntry
 from heat.services import access, family_history
 from heat.views import audited, carried_out, roles_required
-from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("family_history", __name__)
 
@@ -19,15 +17,8 @@ def _back(child_id: int) -> ResponseReturnValue:
     return redirect(url_for("family_history.family_history", child_id=child_id))
 
 
-def _entry(child: Child, entry_id: int) -> FamilyHistoryEntry:
-    entry = family_history.entry_of(child, entry_id)
-    if entry is None:
-        raise access.deny(current_user, f"family history {entry_id}")
-    return entry
-
-
 @bp.route("/children/<int:child_id>/family-history", endpoint="family_history")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 @audited("family_history_viewed")
 def family_history_page(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
@@ -40,7 +31,7 @@ def family_history_page(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/family-history/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_entry(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -52,11 +43,10 @@ def add_entry(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/family-history/<int:entry_id>", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def change_entry(child_id: int, entry_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id, to_change=True)
-    entry = _entry(child, entry_id)
+    child, entry = access.family_history_to_change(current_user, child_id, entry_id)
     form = FamilyHistoryForm(obj=entry)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit() and carried_out(
@@ -68,11 +58,10 @@ def change_entry(child_id: int, entry_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/family-history/<int:entry_id>/remove", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def remove_entry(child_id: int, entry_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id, to_change=True)
-    entry = _entry(child, entry_id)
+    child, entry = access.family_history_to_change(current_user, child_id, entry_id)
     form = RemoveFamilyHistoryForm()
     if form.validate_on_submit() and carried_out(form, lambda: family_history.remove(entry, child, current_user)):
         flash("Removed from the family history.", "success")

@@ -18,28 +18,12 @@ from wtforms import DateField, FieldList, HiddenField
 from heat.caching import Recent
 from heat.checklist.vocabulary import (
     AGES,
-    CHILD_SEEN,
     DIRECTION_ARROWS,
-    DIRECTIONS,
     RATINGS,
-    ROOM_NOT_IN_HOME,
-    ROOM_NOT_IN_HOME_LABEL,
-    ROOM_STATUSES,
-)
-from heat.models import (
-    ACTION_STATUSES,
-    ADVICE,
-    CP_CATEGORIES,
-    EVIDENCE_SOURCES,
-    PARENT_AGREES,
-    PLAN_STATUSES,
     REFERRALS,
-    RESIDENCE,
-    SEX,
-    VISIT_TYPES,
-    YES_NO_UNKNOWN,
-    relationship_label,
+    TEMPLATE_LABELS,
 )
+from heat.models import relationship_label
 
 
 class _Globals(ChainMap):
@@ -191,25 +175,7 @@ def register(app) -> None:
     app.add_template_filter(children_voices)
     app.add_template_global(RATINGS, "ratings")
     app.add_template_global(DIRECTION_ARROWS, "direction_arrows")
-    # The words stored codes stand for, from the one place that defines them.
-    app.add_template_global(
-        {
-            "visit_type": VISIT_TYPES,
-            "room": {**ROOM_STATUSES, ROOM_NOT_IN_HOME: ROOM_NOT_IN_HOME_LABEL},
-            "child_seen": CHILD_SEEN,
-            "evidence": EVIDENCE_SOURCES,
-            "residence": RESIDENCE,
-            "sex": SEX,
-            "yes_no": YES_NO_UNKNOWN,
-            "direction": DIRECTIONS,
-            "plan": PLAN_STATUSES,
-            "cp_category": CP_CATEGORIES,
-            "action_status": ACTION_STATUSES,
-            "advice": ADVICE,
-            "parent_agrees": PARENT_AGREES,
-        },
-        "labels",
-    )
+    app.add_template_global(TEMPLATE_LABELS, "labels")  # the words stored codes stand for
     app.add_template_global(dt.date.today, "today")
     app.add_template_filter(relationship_label, "relationship")
     app.add_template_global(REFERRALS, "referrals")

@@ -11,13 +11,12 @@ from heat.extensions import db
 from heat.services import access, audit, joint
 from heat.services.agreement import agreement_report
 from heat.views import audited, roles_required
-from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("joint", __name__)
 
 
 @bp.route("/assessments/<int:assessment_id>/joint/invite", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def invite(assessment_id: int):
     assessment = access.visit_to_invite_for(current_user, assessment_id)
@@ -34,7 +33,7 @@ def invite(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/joint")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 @audited("joint_visit_viewed")
 def grading(assessment_id: int):
     found = access.joint_for(current_user, assessment_id)
@@ -52,7 +51,7 @@ def grading(assessment_id: int):
 
 
 @bp.route("/assessments/<int:assessment_id>/joint/<section_id>", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("section_viewed")
 def area(assessment_id: int, section_id: str):
     found = access.joint_to_grade(current_user, assessment_id)
@@ -85,7 +84,7 @@ def area(assessment_id: int, section_id: str):
 
 
 @bp.route("/assessments/<int:assessment_id>/joint/submit", methods=["POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def submit(assessment_id: int):
     found = access.joint_to_grade(current_user, assessment_id)
     form = JointSubmitForm()

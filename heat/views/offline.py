@@ -93,7 +93,7 @@ def web_app_manifest():
 
 
 @bp.route("/on-this-tablet")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def on_this_tablet():
     """What this tablet holds for the practitioner and what waits to be sent: a page the tablet
     fills from its own store (the server knows none of it), kept on the tablet so that it, and

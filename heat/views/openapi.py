@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from heat.models import HOME_KINDS, PLAN_STATUSES
+from heat.checklist.vocabulary import HOME_KINDS, PLAN_STATUSES
 
 _DATE = {"type": ["string", "null"], "format": "date"}
 _TEXT = {"type": ["string", "null"]}

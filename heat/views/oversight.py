@@ -18,13 +18,13 @@ from forms.oversight import (
 )
 from heat import tasks
 from heat.checklist import working_days
+from heat.checklist.vocabulary import DECISIONS
 from heat.extensions import db
-from heat.models import DECISIONS, utcnow
+from heat.models import utcnow
 from heat.services import access, audit, child_record, history, history_pdf, joint, notifications, reviews, summaries
 from heat.services.dashboard import dashboard as team_dashboard
 from heat.services.decision_pack import decision_pack
-from heat.views import audited, carried_out, roles_required
-from heat.views.casework import CASE_ROLES, result_context
+from heat.views import audited, carried_out, recorded_visit_context, roles_required
 
 bp = Blueprint("oversight", __name__)
 
@@ -81,12 +81,12 @@ def review(assessment_id: int) -> ResponseReturnValue:
         chart=Markup(history.trend_chart(record, titles, rows)),
         trend_summary=history.trend_sentence(record, titles, rows),
         packs=[decision_pack(c, records[c.id], under_review=assessment) for c in assessment.children],
-        **result_context(assessment),
+        **recorded_visit_context(assessment),
     )
 
 
 @bp.route("/dashboard")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def dashboard() -> ResponseReturnValue:
     sort = request.args.get("sort", "rating")
     show = request.args.get("show") or None
@@ -123,7 +123,7 @@ def dashboard() -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/plan", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def change_plan(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -195,7 +195,7 @@ def decide_plan_change(child_id: int, change_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/handover", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def handover(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -212,7 +212,7 @@ def handover(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/chronology/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_entry(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -229,7 +229,7 @@ def add_entry(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/history.pdf", endpoint="history_pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def history_document(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
     access.check_pdf_allowance(current_user)

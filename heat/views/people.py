@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from forms.people import AdultForm, AgencyForm, CheckForm, MeetingForm, ReceivedForm, RequestForm, WithdrawForm
 from heat.extensions import db
-from heat.models import Agency, Child, InformationRequest
+from heat.models import Agency, InformationRequest
 from heat.services import access, adults, agencies, audit
 from heat.views import audited, carried_out, roles_required
-from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("people", __name__)
 
@@ -25,7 +24,7 @@ def _back(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/people")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def people(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
     seen = adults.seen(child)
@@ -42,7 +41,7 @@ def people(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/adults/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_adult(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -68,13 +67,10 @@ def add_adult(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/adults/<int:adult_id>/checks/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_check(child_id: int, adult_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id, to_change=True)
-    adult = adults.adult_of(child, adult_id)
-    if adult is None:
-        raise access.deny(current_user, f"adult {adult_id}")
+    child, adult = access.adult_to_change(current_user, child_id, adult_id)
     form = CheckForm()
     if form.validate_on_submit() and carried_out(
         form, lambda: adults.add_check(adult, child, current_user, form.checked_on.data, form.note.data or "")
@@ -85,7 +81,7 @@ def add_check(child_id: int, adult_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/agencies/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_agency(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -123,16 +119,8 @@ def _request_form(known: list[Agency], asked: InformationRequest | None = None) 
     return form
 
 
-def _asked_of(child_id: int, request_id: int) -> tuple[Child, InformationRequest]:
-    child = access.child_for(current_user, child_id, to_change=True)
-    asked = db.session.get(InformationRequest, request_id)
-    if asked is None or asked.child_id != child.id:
-        raise access.deny(current_user, f"request {request_id}")
-    return child, asked
-
-
 @bp.route("/children/<int:child_id>/requests/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_request(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -149,10 +137,10 @@ def add_request(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/requests/<int:request_id>/change", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def amend_request(child_id: int, request_id: int) -> ResponseReturnValue:
-    child, asked = _asked_of(child_id, request_id)
+    child, asked = access.request_to_change(current_user, child_id, request_id)
     known = _agency_choices(child.id)
     form = _request_form(known, asked)
     form.submit.label.text = "Save the changes"
@@ -170,10 +158,10 @@ def amend_request(child_id: int, request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/requests/<int:request_id>/withdraw", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def withdraw_request(child_id: int, request_id: int) -> ResponseReturnValue:
-    child, asked = _asked_of(child_id, request_id)
+    child, asked = access.request_to_change(current_user, child_id, request_id)
     form = WithdrawForm()
     if form.validate_on_submit() and carried_out(
         form, lambda: agencies.withdraw_request(asked, child, current_user, form.reason.data or "")
@@ -186,10 +174,10 @@ def withdraw_request(child_id: int, request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/requests/<int:request_id>/received", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
-    child, asked = _asked_of(child_id, request_id)
+    child, asked = access.request_to_change(current_user, child_id, request_id)
     form = ReceivedForm()
     if request.method == "GET":
         form.received_on.data = asked.received_on or dt.date.today()
@@ -208,7 +196,7 @@ def mark_received(child_id: int, request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/meetings/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_meeting(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)

@@ -115,7 +115,7 @@ def reference(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/practice-cases")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("practice_cases_viewed")
 def practice_cases() -> ResponseReturnValue:
     return render_template(

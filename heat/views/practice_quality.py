@@ -21,7 +21,6 @@ from heat.services import practice_quality as practice_service
 from heat.views import roles_required
 
 bp = Blueprint("practice_quality", __name__)
-ROLES = ("practitioner", "supervisor", "auditor")
 
 
 def _period(form: PracticePeriodForm) -> Period | None:
@@ -60,7 +59,7 @@ def _query(form: PracticePeriodForm, period: Period, team_id: int | None) -> dic
 
 
 @bp.route("/practice")
-@roles_required(*ROLES)
+@roles_required(*access.CASE_READERS)
 def page() -> ResponseReturnValue:
     form = PracticePeriodForm(request.args)
     period = _period(form)
@@ -85,7 +84,7 @@ def page() -> ResponseReturnValue:
 
 
 @bp.route("/practice/<measure_id>.csv")
-@roles_required(*ROLES)
+@roles_required(*access.CASE_READERS)
 def measure_csv(measure_id: str) -> ResponseReturnValue:
     form = PracticePeriodForm(request.args)
     period = _period(form)
@@ -103,7 +102,7 @@ def measure_csv(measure_id: str) -> ResponseReturnValue:
 
 
 @bp.route("/practice.pdf")
-@roles_required(*ROLES)
+@roles_required(*access.CASE_READERS)
 def pdf() -> ResponseReturnValue:
     form = PracticePeriodForm(request.args)
     period = _period(form)

@@ -21,11 +21,10 @@ from forms.register import (
     TransferForm,
 )
 from heat.extensions import db
-from heat.models import ChildAddress, Team, Transfer, User, utcnow
+from heat.models import Team, User, utcnow
 from heat.reports.pdf import render_pdf
 from heat.services import access, audit, child_record, importing, photos, register
 from heat.views import audited, carried_out, roles_required
-from heat.views.casework import CASE_ROLES
 
 bp = Blueprint("register", __name__)
 
@@ -40,7 +39,7 @@ def _show_problems(form, problems: list[tuple[str, str]]) -> None:
 def _worker_choices(team_ids: list[int], with_team: bool) -> list[tuple[str, str]]:
     workers = db.session.scalars(
         select(User)
-        .where(User.team_id.in_(team_ids), User.active.is_(True), User.role.in_(access.CASEWORK_ROLES))
+        .where(User.team_id.in_(team_ids), User.active.is_(True), User.role.in_(access.CASE_WORKERS))
         .order_by(User.name)
     )
     return [("", "Not allocated yet")] + [
@@ -82,7 +81,7 @@ def add_child() -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/details", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def change_details(child_id: int) -> ResponseReturnValue:
     """Correct a child's details, or add a baby's name and date of birth after birth."""
@@ -119,7 +118,7 @@ def change_details(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/moves/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def record_move(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -149,7 +148,7 @@ def record_move(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/addresses/previous/new", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def add_previous_address(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id, to_change=True)
@@ -179,13 +178,10 @@ def add_previous_address(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/addresses/<int:address_id>/correct", methods=["GET", "POST"])
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 @audited("change_form_viewed")
 def correct_address(child_id: int, address_id: int) -> ResponseReturnValue:
-    child = access.child_for(current_user, child_id, to_change=True)
-    row = db.session.get(ChildAddress, address_id)
-    if row is None or row.child_id != child.id:
-        raise access.deny(current_user, f"address {address_id}")
+    child, row = access.address_to_correct(current_user, child_id, address_id)
     form = CorrectAddressForm()
     if request.method == "GET":
         form.address_line_1.data, form.address_line_2.data = row.line_1, row.line_2
@@ -236,9 +232,7 @@ def transfers_in() -> ResponseReturnValue:
 @bp.route("/transfers/<int:transfer_id>", methods=["GET", "POST"])
 @roles_required("supervisor")
 def acknowledge(transfer_id: int) -> ResponseReturnValue:
-    moving = db.session.get(Transfer, transfer_id)
-    if moving is None or moving.to_team_id != current_user.team_id:
-        raise access.deny(current_user, f"transfer {transfer_id}")
+    moving = access.transfer_to_acknowledge(current_user, transfer_id)
     if moving.acknowledged_at is not None:
         flash("This transfer has already been acknowledged.", "info")
         return redirect(url_for("casework.child", child_id=moving.child_id))
@@ -258,7 +252,7 @@ def acknowledge(transfer_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/handover-summary")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def handover_summary(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
     summary = child_record.handover_summary(child)
@@ -268,7 +262,7 @@ def handover_summary(child_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/children/<int:child_id>/handover-summary.pdf")
-@roles_required(*CASE_ROLES)
+@roles_required(*access.CASE_READERS)
 def handover_summary_pdf(child_id: int) -> ResponseReturnValue:
     child = access.child_for(current_user, child_id)
     access.check_pdf_allowance(current_user)

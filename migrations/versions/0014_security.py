@@ -16,8 +16,7 @@ import json
 import os
 
 import sqlalchemy as sa
-from alembic import op
-from flask import current_app
+from alembic import context, op
 
 revision = "0014_security"
 down_revision = "0013_exports_audit_idx"
@@ -33,10 +32,11 @@ KEYED = 2
 
 
 def _audit_key():
-    configured = current_app.config.get("HEAT_AUDIT_KEY") or os.environ.get("HEAT_AUDIT_KEY")
+    settings = context.config.attributes["settings"]  # the app's, handed over by env.py
+    configured = settings.get("HEAT_AUDIT_KEY") or os.environ.get("HEAT_AUDIT_KEY")
     if configured:
         return configured.encode() if isinstance(configured, str) else configured
-    secret = current_app.config["SECRET_KEY"]
+    secret = settings["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(secret, b"heat audit chain v1", hashlib.sha256).digest()
 
