@@ -1,7 +1,7 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
 import { initAll } from "./govuk-frontend.min.js";
-import { capturePassword, unlockPage } from "./keys.js";
+import { capturePassword, pinPage, unlockPage } from "./keys.js";
 import { onThisTablet } from "./on_this_tablet.js";
 
 initAll();
@@ -128,6 +128,12 @@ async function taskList(state) {
 async function caseload(state) {
   const ready = document.querySelector("[data-heat-caseload-ready]");
   if (!ready) return;
+  if (state.locked && !state.pin) {
+    // Signed in with no password given to this tablet (single sign-on): nothing is kept until
+    // an offline PIN is set.
+    document.querySelector("[data-heat-caseload-pin]").hidden = false;
+    return;
+  }
   if (state.caseload) ready.hidden = false; // stored on an earlier visit
   if (!navigator.onLine) return;
   const children = [...document.querySelectorAll("a[data-heat-offline-child]")].map((link) => link.dataset.heatOfflineChild);
@@ -396,6 +402,7 @@ timeoutWarning();
 addAnother();
 capturePassword();
 unlockPage();
+pinPage();
 
 if (user && "serviceWorker" in navigator) {
   signOut();

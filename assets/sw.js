@@ -213,16 +213,18 @@ async function adoptLegacy(user) {
 
 async function afterSignIn(user) {
   // The first page after the sign-in page gave its password: the key is opened, then forgotten.
-  if (!password) return;
+  // Signed in with no password (single sign-on): opened with the session's key if a PIN was set.
+  if (!password) return unlockWithSession(user);
   const { key, at } = password;
   password = null;
   if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).then(() => adoptLegacy(user)).catch(() => {});
 }
 
-async function tryUnlock(base) {
-  // "Unlock with your password", with no signal.
+async function tryUnlock(base, kind = "password") {
+  // "Unlock with your password" (or "with your PIN"), with no signal. The wrong tries of both
+  // count together, and erase both.
   const user = await currentUser();
-  const record = user && (await get("keys", `wrapped ${user}`));
+  const record = user && (await get("keys", `${kind === "pin" ? "pin" : "wrapped"} ${user}`));
   if (!record) return { erased: true };
   try {
     await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
@@ -232,12 +234,59 @@ async function tryUnlock(base) {
     if (tries >= TRIES) {
       // Erased: only the copy wrapped with the session's key is left, for signing in online.
       await remove("keys", `wrapped ${user}`);
+      await remove("keys", `pin ${user}`);
       await remove("state", `tries ${user}`);
       return { erased: true };
     }
     await put("state", tries, `tries ${user}`);
     return { left: TRIES - tries };
   }
+}
+
+/* An offline PIN: the same data key wrapped a second time, with a key derived from a PIN the
+   practitioner sets on this tablet (PBKDF2, as the password), for "Unlock with your PIN". Someone
+   who signs in with no password (single sign-on) has only this way in, so their tablet keeps
+   nothing until it is set. Setting it needs the session's key (a signal): the data key held
+   while unlocked cannot be read back to be wrapped again. */
+
+async function setPin(user, base) {
+  let session;
+  try {
+    session = await serverSession();
+  } catch (error) {
+    return { offline: true };
+  }
+  if (!session || session.user !== user) return { set: false };
+  const server = await serverWrapper(session.key);
+  const escrow = await get("keys", `escrow ${user}`);
+  const data = (escrow && (await unwrap(server, escrow, true).catch(() => null))) || (await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]));
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const wrapper = await wrappingKey(base, salt);
+  const wrapped = await crypto.subtle.wrapKey("raw", data, wrapper, "AES-KW");
+  await put("keys", { salt, wrapped }, `pin ${user}`);
+  await put("keys", await crypto.subtle.wrapKey("raw", data, server, "AES-KW"), `escrow ${user}`);
+  if (!(await unlocked(user))) await setUnlocked(user, await unwrap(wrapper, wrapped));
+  drain(); // saves kept since a key was erased can be opened and sent again
+  return { set: true };
+}
+
+async function unlockWithSession(user) {
+  // Signed in with a signal and no password, with a PIN set on this tablet: the session's key opens
+  // the data key (kept wrapped with it) for this run of the browser.
+  if ((await unlocked(user)) || !(await get("keys", `pin ${user}`))) return;
+  const escrow = await get("keys", `escrow ${user}`);
+  const session = escrow && (await serverSession().catch(() => null));
+  if (!session || session.user !== user) return;
+  const data = await unwrap(await serverWrapper(session.key), escrow).catch(() => null);
+  if (data) await setUnlocked(user, data);
+}
+
+async function unlockMethods() {
+  const user = await currentUser();
+  return {
+    password: Boolean(user && (await get("keys", `wrapped ${user}`))),
+    pin: Boolean(user && (await get("keys", `pin ${user}`))),
+  };
 }
 
 async function seal(user, value) {
@@ -886,6 +935,7 @@ async function status(user, path = null) {
     started,
     caseload: (await get("state", `caseload ${user}`)) || null,
     locked: !(await unlocked(user)),
+    pin: Boolean(await get("keys", `pin ${user}`)),
     lastSent: link.sentAt || null,
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
@@ -917,7 +967,9 @@ async function signOut(user, keep) {
   for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
   if (!keep) {
     for (const entry of await all("outbox")) if (entry.user === user) await remove("outbox", entry.id);
-    for (const key of [user, `wrapped ${user}`, `escrow ${user}`]) await remove("keys", key);
+    // A PIN set here stays, and the copy its next sign-in opens (they protect nothing left here).
+    const pin = await get("keys", `pin ${user}`);
+    for (const key of [user, `wrapped ${user}`, ...(pin ? [] : [`escrow ${user}`])]) await remove("keys", key);
   }
   await put("state", null, "user");
 }
@@ -956,7 +1008,8 @@ self.addEventListener("message", (event) => {
       password = { key: message.key, at: Date.now() };
       return reply({ done: true });
     }
-    if (message.type === "unlock") return reply(await tryUnlock(message.key));
+    if (message.type === "unlock") return reply(await tryUnlock(message.key, message.kind));
+    if (message.type === "unlock-methods") return reply(await unlockMethods());
     let user = await currentUser();
     if (message.user && message.user !== user) user = await askServer();
     // A page speaks for the user the server last named, and for nobody else.
@@ -970,6 +1023,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
+      else if (message.type === "pin") reply(await setPin(user, message.key));
     } catch (error) {
       reply({ error: String(error) });
     }
