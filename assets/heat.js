@@ -157,6 +157,7 @@ async function section() {
     const values = answer.entry.fields.filter(([key]) => key === name).map(([, value]) => value);
     // Date parts share one name: the nth value goes to the nth box.
     form.querySelectorAll(`[name="${CSS.escape(name)}"]`).forEach((input, n) => {
+      if (input.type === "file") return; // a photo kept here is shown by tablet.js (heat:kept-answers)
       if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
       else input.value = values[n] ?? "";
     });
@@ -165,6 +166,7 @@ async function section() {
   for (const input of form.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
     if (!names.has(input.name)) input.checked = false;
   }
+  document.dispatchEvent(new CustomEvent("heat:kept-answers", { detail: { assessment: match[1], section: match[2], entry: answer.entry } }));
   if (!answer.entry.sent) {
     banner("Not sent yet", "These answers are saved on this tablet. They will be sent when you are back online.", false);
   }

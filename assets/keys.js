@@ -6,7 +6,7 @@ async function passwordKey(text) {
   return crypto.subtle.importKey("raw", new TextEncoder().encode(text), "PBKDF2", false, ["deriveKey"]);
 }
 
-async function tellWorker(message, wait = 3000) {
+export async function tellWorker(message, wait = 3000) {
   const registration = await Promise.race([navigator.serviceWorker.ready, new Promise((resolve) => setTimeout(resolve, wait))]);
   const worker = registration && (navigator.serviceWorker.controller || registration.active);
   if (!worker) return {};

@@ -444,12 +444,16 @@ async function storeCaseload(user, paths, children) {
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
     await keepPage(user, "caseload", path, response, asked, true);
   }
+  const households = new Set();
   for (const child of children) {
-    const response = await timed(`/children/${child}/assessments/new/offline`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
-    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
-    const csp = response.headers.get("Content-Security-Policy") || "";
-    await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
-    if (!(await unlocked(user))) await remove("pages", `${user} kit ${child}`); // locked meanwhile
+    const kit = await storeKit(user, child, [child]);
+    // A visit can cover the whole household too (Which children does this visit cover?): once
+    // per household, however many of its children are on the caseload.
+    const household = kit.household.slice().sort();
+    if (household.length > 1 && !households.has(household.join())) {
+      households.add(household.join());
+      await storeKit(user, child, household);
+    }
   }
   await put("state", Date.now(), `caseload ${user}`);
   await storeShell(user);
@@ -457,13 +461,29 @@ async function storeCaseload(user, paths, children) {
   return true;
 }
 
+const kitKey = (user, children) => `${user} kit ${children.slice().sort().join()}`;
+
+async function storeKit(user, child, children) {
+  // What starting and finishing a new assessment for these children needs, from the server.
+  const query = children.map((id) => `children=${encodeURIComponent(id)}`).join("&");
+  const response = await timed(`/children/${child}/assessments/new/offline?${query}`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+  if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
+  const csp = response.headers.get("Content-Security-Policy") || "";
+  const kit = await response.json();
+  const key = kitKey(user, kit.children);
+  await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, kit) }, key);
+  if (!(await unlocked(user))) await remove("pages", key); // locked meanwhile
+  return kit;
+}
+
 async function startHere(user, child, fields) {
   // "Start a new assessment" with no signal: the tablet makes the draft from the pages it keeps for
-  // this child, under the page's start key; sent, the start key makes the server's draft once.
-  const kit = await get("pages", `${user} kit ${child}`);
+  // the children chosen, under the page's start key; sent, the start key makes the server's draft
+  // once, for the same children.
+  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
+  const kit = chosen.length && (await get("pages", kitKey(user, chosen)));
   const pages = kit && (await unseal(user, kit.sealed));
   if (!pages) return null;
-  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
   if (chosen.slice().sort().join() !== pages.children.slice().sort().join()) return null;
   const key = ((fields.find(([name]) => name === "start_key") || [])[1] || "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
   if (!key) return null;
@@ -665,7 +685,7 @@ async function post(event) {
   if (fields.some(([name]) => ["add_row", "remove_row", "add_photo", "remove_photo"].includes(name))) {
     // "Add another", "Remove" or a photo's buttons without the page's script: not a save; the
     // server redraws the form (removing a photo needs a signal).
-    return fetch(request);
+    return fetch(request).catch(() => offlinePage("HEAT cannot be reached. A photo that has been sent is removed, and a photo added without saving the section, when you have a signal."));
   }
   const user = await currentUser();
   const assessment = await startedAs(user, (section || SUBMIT.exec(url.pathname))[1]);
@@ -727,7 +747,7 @@ async function start(event) {
     return Response.redirect(draft, 303);
   }
   return offlinePage(
-    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. Open your caseload while you have a signal to start visits offline (one child at a time).",
+    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. With no signal, a visit can cover one child, or all the children of the household, once your caseload was opened with a signal.",
   );
 }
 
@@ -749,6 +769,18 @@ async function enqueue(user, entry, fields) {
   await describe(user, entry.assessment, { changed: Date.now() });
   if (self.registration.sync) self.registration.sync.register("heat-outbox").catch(() => {});
   tellPages();
+}
+
+async function dropPhoto(user, page, section, field) {
+  // "Remove photo" on a photo saved on this tablet and not sent yet: taken out of the waiting
+  // save, which keeps its answers. Once on its way or sent, it is the server's to remove.
+  const assessment = await startedAs(user, page);
+  const entry = (await all("outbox")).find((e) => e.user === user && e.kind === "save" && !e.sent && String(e.assessment) === String(assessment) && e.section === section);
+  if (!entry || (sending && sending.id === entry.id)) return { sent: true };
+  const payload = await unseal(user, entry.sealed);
+  if (!payload) return { sent: true };
+  await put("outbox", { ...entry, sealed: await seal(user, { fields: payload.fields.filter(([name]) => name !== field) }) });
+  return { removed: true };
 }
 
 let draining = null;
@@ -1024,6 +1056,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
       else if (message.type === "pin") reply(await setPin(user, message.key));
+      else if (message.type === "drop-photo") reply(await dropPhoto(user, message.assessment, message.section, message.field));
     } catch (error) {
       reply({ error: String(error) });
     }
