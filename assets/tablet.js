@@ -42,7 +42,7 @@ function preparePhoto(input) {
   const name = input.name;
   const box = input.closest("[data-heat-photo]");
   const label = box.querySelector("label");
-  box.dataset.heatPhotoOf = label ? label.textContent.replace(/^Add a photo/, "photo").trim() : "photo";
+  box.dataset.heatPhotoOf = label ? label.textContent.trim().replace(/^Add a photo\s*/, "") : "";
   const sent = document.createElement("input");
   sent.type = "hidden";
   box.append(sent);
