@@ -18,6 +18,8 @@ from tests.browser.test_offline import (
     fill,
     open_tablet,
     saves_per_section,
+    server,  # noqa: F401  (the fixture)
+    signed_in_tablet,
     start_offline,
     wait_for,
 )
@@ -59,15 +61,15 @@ def test_a_practitioner_with_no_password_sets_a_pin_works_offline_and_unlocks_wi
         amira.password_hash = ""  # made at her first single sign-on: no password in HEAT
         db.session.commit()
     served: dict = {}
-    server = Server(lambda environ, start_response: served["app"](environ, start_response))
-    server.start()
+    heat = Server(lambda environ, start_response: served["app"](environ, start_response))
+    heat.start()
     profile = tmp_path / "profile"
     try:
-        with oidc_provider.running(server.url, ACCOUNTS) as issuer:
+        with oidc_provider.running(heat.url, ACCOUNTS) as issuer:
             served["app"] = another_app(**oidc_provider.settings(issuer))
             tablet = open_tablet(chromium, profile)
             page = tablet.new_page()
-            sign_in_with_organisation(page, server.url)
+            sign_in_with_organisation(page, heat.url)
             # No password reached the tablet: it keeps nothing, and says what to do.
             expect(page.get_by_text("Set an offline PIN to work offline.")).to_be_visible(timeout=20000)
             expect(page.get_by_text("Ready to work offline")).to_be_hidden()
@@ -89,25 +91,25 @@ def test_a_practitioner_with_no_password_sets_a_pin_works_offline_and_unlocks_wi
             expect(page.get_by_text("Your offline PIN is set on this tablet.")).to_be_visible(timeout=20000)
             expect(page.get_by_role("link", name="There is a problem")).to_have_count(0)
 
-            page.goto(f"{server.url}/caseload")
+            page.goto(f"{heat.url}/caseload")
             expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
             expect(page.get_by_text("Set an offline PIN to work offline.")).to_be_hidden()
             page.get_by_role("link", name="On this tablet").click()
             expect(page.get_by_text("You can unlock your visits on this tablet with your offline PIN.")).to_be_visible()
-            page.goto(f"{server.url}/caseload")
+            page.goto(f"{heat.url}/caseload")
             tablet.set_offline(True)
-            start_offline(page, server, child)
+            start_offline(page, heat, child)
             page.get_by_role("link", name="Visit details").click()
             fill(page, "visit", helpers.visit_data())
             page.get_by_role("button", name="Save and continue").click()
             expect(page.locator("[data-heat-waiting]")).to_have_text("2 saves waiting to be sent")
             tablet.close()
-            server.stop()  # no signal after the restart
+            heat.stop()  # no signal after the restart
 
             def locked_tablet():
                 tablet = open_tablet(chromium, profile)
                 page = tablet.new_page()
-                page.goto(server.url + "/")
+                page.goto(heat.url + "/")
                 expect(page.get_by_role("heading", name="Unlock with your PIN")).to_be_visible()
                 expect(page.get_by_label("Password")).to_be_hidden()  # she gave this tablet none
                 return tablet, page
@@ -132,14 +134,14 @@ def test_a_practitioner_with_no_password_sets_a_pin_works_offline_and_unlocks_wi
                 expect(page.get_by_label("PIN")).to_have_value("")
             expect(page.get_by_text(ERASED)).to_be_visible()
 
-            server.start()
+            heat.start()
             # A colleague signs in on the same tablet: a script in her page opens nothing of Amira's.
-            page.goto(server.url + "/sign-in")
+            page.goto(heat.url + "/sign-in")
             page.get_by_label("Email address").fill(colleague.email)
             page.get_by_label("Password", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="Sign in", exact=True).click()
             page.wait_for_url(lambda url: "/sign-in" not in url)
-            page.goto(f"{server.url}/caseload")
+            page.goto(f"{heat.url}/caseload")
             expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
             found = page.evaluate(TRY_EVERY_KEY)
             sealed = {owner: n for owner, n in found["sealed"].items() if owner != "null"}
@@ -151,7 +153,7 @@ def test_a_practitioner_with_no_password_sets_a_pin_works_offline_and_unlocks_wi
             assert assessment_ids(app) == []
 
             # Amira, with a signal: setting her PIN again opens what waits, and it is sent once.
-            sign_in_with_organisation(page, server.url)
+            sign_in_with_organisation(page, heat.url)
             expect(page.get_by_text("Set an offline PIN to work offline.")).to_be_visible(timeout=20000)
             page.get_by_role("link", name="Set an offline PIN").click()
             set_pin(page)
@@ -159,5 +161,47 @@ def test_a_practitioner_with_no_password_sets_a_pin_works_offline_and_unlocks_wi
             wait_for(lambda: any(saves_per_section(app, a) == {"visit": 1} for a in assessment_ids(app)))
             tablet.close()
     finally:
-        if server.server is not None:
-            server.stop()
+        if heat.server is not None:
+            heat.stop()
+
+
+def test_a_practitioner_with_a_password_may_set_a_pin_too_and_unlock_with_either(
+    app,
+    make,
+    server,  # noqa: F811
+    chromium,
+    tmp_path,
+):
+    """A PIN set from the account page, beside the password: after a restart with no signal the
+    unlock page offers the PIN first and the password after it; wrong tries of both count
+    together."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    make.child(team)
+    profile = tmp_path / "profile"
+    tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+    page.get_by_role("link", name="Your account").click()
+    page.get_by_role("link", name="Set an offline PIN").click()
+    set_pin(page)
+    expect(page.get_by_text("Your offline PIN is set on this tablet.")).to_be_visible(timeout=20000)
+    tablet.close()
+    server.stop()
+
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(server.url + "/")
+    expect(page.get_by_role("heading", name="Unlock with your PIN")).to_be_visible()
+    expect(page.get_by_role("heading", name="Or use your password")).to_be_visible()
+    page.get_by_label("PIN").fill("402700")
+    page.get_by_role("button", name="Unlock with your PIN").click()
+    expect(page.get_by_role("link", name="The PIN is not correct. After 4 more wrong tries")).to_be_visible()
+    page.get_by_label("Password").fill("not-her-password")
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("link", name="The password is not correct. After 3 more wrong tries")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    expect(page.get_by_text("You can unlock your visits on this tablet with your offline PIN.")).to_be_visible()
+    tablet.close()
