@@ -259,7 +259,11 @@ async function setPin(user, base) {
   if (!session || session.user !== user) return { set: false };
   const server = await serverWrapper(session.key);
   const escrow = await get("keys", `escrow ${user}`);
-  const data = (escrow && (await unwrap(server, escrow, true).catch(() => null))) || (await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]));
+  let data = escrow && (await unwrap(server, escrow, true).catch(() => null));
+  // A key in use that the session's key does not open (HEAT's secret changed): a PIN wrapping a
+  // new key would open nothing kept here.
+  if (!data && (await unlocked(user))) return { set: false };
+  data ||= await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]);
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const wrapper = await wrappingKey(base, salt);
   const wrapped = await crypto.subtle.wrapKey("raw", data, wrapper, "AES-KW");
