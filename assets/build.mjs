@@ -42,7 +42,7 @@ let ours = readFileSync("assets/heat.js", "utf8").replace("./govuk-frontend.min.
 for (const [plain, hashed] of Object.entries(modules)) ours = ours.replace(`"${plain}"`, `"./${hashed}"`);
 emit("heat.js", Buffer.from(ours));
 // Photos, "I saw everything in this room" and installing (issue 21 items 6, 9 and 10): a module of its own.
-emit("tablet.js", readFileSync("assets/tablet.js"));
+emit("tablet.js", Buffer.from(readFileSync("assets/tablet.js", "utf8").replace('"./keys.js"', `"./${modules["./keys.js"]}"`)));
 // The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files.
 const assets = Object.values(manifest).map((name) => `/static/dist/${name}`);
 const build = createHash("sha256").update(assets.join()).digest("hex").slice(0, 12);

@@ -1,7 +1,7 @@
 // HEAT in the browser: GOV.UK Frontend, then offline working and the sign-out warning. Everything
 // here is progressive enhancement: every page and form works without it.
 import { ErrorSummary, initAll } from "./govuk-frontend.min.js";
-import { capturePassword, unlockPage } from "./keys.js";
+import { capturePassword, pinPage, unlockPage } from "./keys.js";
 import { onThisTablet } from "./on_this_tablet.js";
 import { checkAnswers } from "./check_answers.js";
 import { sectionErrors } from "./section_errors.js";
@@ -130,6 +130,12 @@ async function taskList(state) {
 async function caseload(state) {
   const ready = document.querySelector("[data-heat-caseload-ready]");
   if (!ready) return;
+  if (state.locked && !state.pin) {
+    // Signed in with no password given to this tablet (single sign-on): nothing is kept until
+    // an offline PIN is set.
+    document.querySelector("[data-heat-caseload-pin]").hidden = false;
+    return;
+  }
   if (state.caseload) ready.hidden = false; // stored on an earlier visit
   if (!navigator.onLine) return;
   const children = [...document.querySelectorAll("a[data-heat-offline-child]")].map((link) => link.dataset.heatOfflineChild);
@@ -153,6 +159,7 @@ async function section() {
     const values = answer.entry.fields.filter(([key]) => key === name).map(([, value]) => value);
     // Date parts share one name: the nth value goes to the nth box.
     form.querySelectorAll(`[name="${CSS.escape(name)}"]`).forEach((input, n) => {
+      if (input.type === "file") return; // a photo kept here is shown by tablet.js (heat:kept-answers)
       if (input.type === "radio" || input.type === "checkbox") input.checked = values.includes(input.value);
       else input.value = values[n] ?? "";
     });
@@ -161,6 +168,7 @@ async function section() {
   for (const input of form.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
     if (!names.has(input.name)) input.checked = false;
   }
+  document.dispatchEvent(new CustomEvent("heat:kept-answers", { detail: { assessment: match[1], section: match[2], entry: answer.entry } }));
   if (!answer.entry.sent) {
     banner("Not sent yet", "These answers are saved on this tablet. They will be sent when you are back online.", false);
   }
@@ -401,6 +409,7 @@ sectionErrors((summary) => new ErrorSummary(summary));
 addAnother();
 capturePassword();
 unlockPage();
+pinPage();
 
 if (user && "serviceWorker" in navigator) {
   signOut();

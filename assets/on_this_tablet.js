@@ -62,6 +62,8 @@ export function onThisTablet(ask) {
     }
     part("no-visits").hidden = (state.visits || []).length > 0;
     part("caseload").hidden = !state.caseload;
+    part("pin-set").hidden = !state.pin;
+    part("pin-none").hidden = Boolean(state.pin);
   };
   const button = root.querySelector("[data-heat-send-now]");
   button.addEventListener("click", async () => {

@@ -213,16 +213,18 @@ async function adoptLegacy(user) {
 
 async function afterSignIn(user) {
   // The first page after the sign-in page gave its password: the key is opened, then forgotten.
-  if (!password) return;
+  // Signed in with no password (single sign-on): opened with the session's key if a PIN was set.
+  if (!password) return unlockWithSession(user);
   const { key, at } = password;
   password = null;
   if (Date.now() - at < 10 * 60 * 1000) await establish(user, key).then(() => adoptLegacy(user)).catch(() => {});
 }
 
-async function tryUnlock(base) {
-  // "Unlock with your password", with no signal.
+async function tryUnlock(base, kind = "password") {
+  // "Unlock with your password" (or "with your PIN"), with no signal. The wrong tries of both
+  // count together, and erase both.
   const user = await currentUser();
-  const record = user && (await get("keys", `wrapped ${user}`));
+  const record = user && (await get("keys", `${kind === "pin" ? "pin" : "wrapped"} ${user}`));
   if (!record) return { erased: true };
   try {
     await setUnlocked(user, await unwrap(await wrappingKey(base, record.salt), record.wrapped));
@@ -232,12 +234,63 @@ async function tryUnlock(base) {
     if (tries >= TRIES) {
       // Erased: only the copy wrapped with the session's key is left, for signing in online.
       await remove("keys", `wrapped ${user}`);
+      await remove("keys", `pin ${user}`);
       await remove("state", `tries ${user}`);
       return { erased: true };
     }
     await put("state", tries, `tries ${user}`);
     return { left: TRIES - tries };
   }
+}
+
+/* An offline PIN: the same data key wrapped a second time, with a key derived from a PIN the
+   practitioner sets on this tablet (PBKDF2, as the password), for "Unlock with your PIN". Someone
+   who signs in with no password (single sign-on) has only this way in, so their tablet keeps
+   nothing until it is set. Setting it needs the session's key (a signal): the data key held
+   while unlocked cannot be read back to be wrapped again. */
+
+async function setPin(user, base) {
+  let session;
+  try {
+    session = await serverSession();
+  } catch (error) {
+    return { offline: true };
+  }
+  if (!session || session.user !== user) return { set: false };
+  const server = await serverWrapper(session.key);
+  const escrow = await get("keys", `escrow ${user}`);
+  let data = escrow && (await unwrap(server, escrow, true).catch(() => null));
+  // A key in use that the session's key does not open (HEAT's secret changed): a PIN wrapping a
+  // new key would open nothing kept here.
+  if (!data && (await unlocked(user))) return { set: false };
+  data ||= await crypto.subtle.generateKey(AES, true, ["encrypt", "decrypt"]);
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const wrapper = await wrappingKey(base, salt);
+  const wrapped = await crypto.subtle.wrapKey("raw", data, wrapper, "AES-KW");
+  await put("keys", { salt, wrapped }, `pin ${user}`);
+  await put("keys", await crypto.subtle.wrapKey("raw", data, server, "AES-KW"), `escrow ${user}`);
+  if (!(await unlocked(user))) await setUnlocked(user, await unwrap(wrapper, wrapped));
+  drain(); // saves kept since a key was erased can be opened and sent again
+  return { set: true };
+}
+
+async function unlockWithSession(user) {
+  // Signed in with a signal and no password, with a PIN set on this tablet: the session's key opens
+  // the data key (kept wrapped with it) for this run of the browser.
+  if ((await unlocked(user)) || !(await get("keys", `pin ${user}`))) return;
+  const escrow = await get("keys", `escrow ${user}`);
+  const session = escrow && (await serverSession().catch(() => null));
+  if (!session || session.user !== user) return;
+  const data = await unwrap(await serverWrapper(session.key), escrow).catch(() => null);
+  if (data) await setUnlocked(user, data);
+}
+
+async function unlockMethods() {
+  const user = await currentUser();
+  return {
+    password: Boolean(user && (await get("keys", `wrapped ${user}`))),
+    pin: Boolean(user && (await get("keys", `pin ${user}`))),
+  };
 }
 
 async function seal(user, value) {
@@ -395,12 +448,16 @@ async function storeCaseload(user, paths, children) {
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
     await keepPage(user, "caseload", path, response, asked, true);
   }
+  const households = new Set();
   for (const child of children) {
-    const response = await timed(`/children/${child}/assessments/new/offline`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
-    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
-    const csp = response.headers.get("Content-Security-Policy") || "";
-    await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, await response.json()) }, `${user} kit ${child}`);
-    if (!(await unlocked(user))) await remove("pages", `${user} kit ${child}`); // locked meanwhile
+    const kit = await storeKit(user, child, [child]);
+    // A visit can cover the whole household too (Which children does this visit cover?): once
+    // per household, however many of its children are on the caseload.
+    const household = kit.household.slice().sort();
+    if (household.length > 1 && !households.has(household.join())) {
+      households.add(household.join());
+      await storeKit(user, child, household);
+    }
   }
   await put("state", Date.now(), `caseload ${user}`);
   await storeShell(user);
@@ -408,13 +465,29 @@ async function storeCaseload(user, paths, children) {
   return true;
 }
 
+const kitKey = (user, children) => `${user} kit ${children.slice().sort().join()}`;
+
+async function storeKit(user, child, children) {
+  // What starting and finishing a new assessment for these children needs, from the server.
+  const query = children.map((id) => `children=${encodeURIComponent(id)}`).join("&");
+  const response = await timed(`/children/${child}/assessments/new/offline?${query}`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+  if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
+  const csp = response.headers.get("Content-Security-Policy") || "";
+  const kit = await response.json();
+  const key = kitKey(user, kit.children);
+  await put("pages", { user, assessment: "kit", path: null, csp, asked: Date.now(), sealed: await seal(user, kit) }, key);
+  if (!(await unlocked(user))) await remove("pages", key); // locked meanwhile
+  return kit;
+}
+
 async function startHere(user, child, fields) {
   // "Start a new assessment" with no signal: the tablet makes the draft from the pages it keeps for
-  // this child, under the page's start key; sent, the start key makes the server's draft once.
-  const kit = await get("pages", `${user} kit ${child}`);
+  // the children chosen, under the page's start key; sent, the start key makes the server's draft
+  // once, for the same children.
+  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
+  const kit = chosen.length && (await get("pages", kitKey(user, chosen)));
   const pages = kit && (await unseal(user, kit.sealed));
   if (!pages) return null;
-  const chosen = fields.filter(([name]) => name === "children").map(([, value]) => value);
   if (chosen.slice().sort().join() !== pages.children.slice().sort().join()) return null;
   const key = ((fields.find(([name]) => name === "start_key") || [])[1] || "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
   if (!key) return null;
@@ -621,7 +694,7 @@ async function post(event) {
   if (fields.some(([name]) => ["add_row", "remove_row", "add_photo", "remove_photo"].includes(name))) {
     // "Add another", "Remove" or a photo's buttons without the page's script: not a save; the
     // server redraws the form (removing a photo needs a signal).
-    return fetch(request);
+    return fetch(request).catch(() => offlinePage("HEAT cannot be reached. A photo that has been sent is removed, and a photo added without saving the section, when you have a signal."));
   }
   const user = await currentUser();
   const assessment = await startedAs(user, (section || SUBMIT.exec(url.pathname))[1]);
@@ -683,7 +756,7 @@ async function start(event) {
     return Response.redirect(draft, 303);
   }
   return offlinePage(
-    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. Open your caseload while you have a signal to start visits offline (one child at a time).",
+    "HEAT cannot be reached, and a new assessment for these children is not stored on this tablet. With no signal, a visit can cover one child, or all the children of the household, once your caseload was opened with a signal.",
   );
 }
 
@@ -705,6 +778,18 @@ async function enqueue(user, entry, fields) {
   await describe(user, entry.assessment, { changed: Date.now() });
   if (self.registration.sync) self.registration.sync.register("heat-outbox").catch(() => {});
   tellPages();
+}
+
+async function dropPhoto(user, page, section, field) {
+  // "Remove photo" on a photo saved on this tablet and not sent yet: taken out of the waiting
+  // save, which keeps its answers. Once on its way or sent, it is the server's to remove.
+  const assessment = await startedAs(user, page);
+  const entry = (await all("outbox")).find((e) => e.user === user && e.kind === "save" && !e.sent && String(e.assessment) === String(assessment) && e.section === section);
+  if (!entry || (sending && sending.id === entry.id)) return { sent: true };
+  const payload = await unseal(user, entry.sealed);
+  if (!payload) return { sent: true };
+  await put("outbox", { ...entry, sealed: await seal(user, { fields: payload.fields.filter(([name]) => name !== field) }) });
+  return { removed: true };
 }
 
 let draining = null;
@@ -891,6 +976,7 @@ async function status(user, path = null) {
     started,
     caseload: (await get("state", `caseload ${user}`)) || null,
     locked: !(await unlocked(user)),
+    pin: Boolean(await get("keys", `pin ${user}`)),
     lastSent: link.sentAt || null,
     unreachable: Boolean(link.unreachable),
     signedOut: Boolean(link.signedOut),
@@ -943,7 +1029,9 @@ async function signOut(user, keep) {
   for (const key of await allKeys("state")) if (typeof key === "string" && key.includes(` ${user}`)) await remove("state", key);
   if (!keep) {
     for (const entry of await all("outbox")) if (entry.user === user) await remove("outbox", entry.id);
-    for (const key of [user, `wrapped ${user}`, `escrow ${user}`]) await remove("keys", key);
+    // A PIN set here stays, and the copy its next sign-in opens (they protect nothing left here).
+    const pin = await get("keys", `pin ${user}`);
+    for (const key of [user, `wrapped ${user}`, ...(pin ? [] : [`escrow ${user}`])]) await remove("keys", key);
   }
   await put("state", null, "user");
 }
@@ -982,7 +1070,8 @@ self.addEventListener("message", (event) => {
       password = { key: message.key, at: Date.now() };
       return reply({ done: true });
     }
-    if (message.type === "unlock") return reply(await tryUnlock(message.key));
+    if (message.type === "unlock") return reply(await tryUnlock(message.key, message.kind));
+    if (message.type === "unlock-methods") return reply(await unlockMethods());
     let user = await currentUser();
     if (message.user && message.user !== user) user = await askServer();
     // A page speaks for the user the server last named, and for nobody else.
@@ -997,6 +1086,8 @@ self.addEventListener("message", (event) => {
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "saves") reply(await savesShown(event.source, user, message));
       else if (message.type === "sign-out") reply({ done: await signOut(user, message.keep) });
+      else if (message.type === "pin") reply(await setPin(user, message.key));
+      else if (message.type === "drop-photo") reply(await dropPhoto(user, message.assessment, message.section, message.field));
     } catch (error) {
       reply({ error: String(error) });
     }

@@ -136,6 +136,7 @@ TEAM_PAGES = [
     ("GET", "/api/session"),
     ("POST", "/api/session/keep-alive"),
     ("GET", "/on-this-tablet"),
+    ("GET", "/on-this-tablet/pin"),
     ("GET", "/transfers"),
     ("GET", "/checklist/2026.4/guide.pdf"),
     ("GET", "/practice/agreement"),

@@ -287,6 +287,32 @@ def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_m
     assert no_key.status_code == 422 and count(app, Assessment) == 1
 
 
+def test_a_new_assessment_for_the_tablet_covers_the_children_of_the_household_chosen(app, make, signed_in):
+    """A visit for several children, started offline: the pages drawn for the household's children
+    together ask about each of them; a child of another household, or of another team, is refused."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    home = make.household(team)
+    baby = make.child(team, "Ava", months=8, household=home)
+    sister = make.child(team, "Bea", months=40, household=home)
+    elsewhere = make.child(team, "Cal")
+    client = signed_in(worker)
+    alone = client.get(f"/children/{baby.id}/assessments/new/offline")
+    assert alone.json["children"] == [str(baby.id)]
+    assert sorted(alone.json["household"]) == sorted([str(baby.id), str(sister.id)])
+    both = client.get(f"/children/{baby.id}/assessments/new/offline?children={baby.id}&children={sister.id}")
+    assert both.status_code == 200
+    assert sorted(both.json["children"]) == sorted([str(baby.id), str(sister.id)])
+    assert both.json["title"] == f"{baby.name}, {sister.name}"  # the youngest first, as online
+    voice = both.json["pages"]["/assessments/__DRAFT__/sections/voice"]
+    assert f'name="voice_{baby.id}"' in voice and f'name="voice_{sister.id}"' in voice
+    assert f'name="voice_{sister.id}"' not in alone.json["pages"]["/assessments/__DRAFT__/sections/voice"]
+    for other in (elsewhere, make.child(make.team("Another team"))):
+        refused = client.get(f"/children/{baby.id}/assessments/new/offline?children={baby.id}&children={other.id}")
+        assert refused.status_code == 404
+    assert count(app, Assessment) == 0
+
+
 def test_the_session_gives_the_tablet_a_key_for_its_own_user_only(app, make, signed_in):
     """Issue 21 item 5: the key that recovers a tablet's data after wrong passwords, given only to
     that user's live session: the same at every sign-in, another user's differs."""

@@ -196,10 +196,19 @@ def offline_start(child_id: int):
     """What a tablet needs to start and finish an assessment for this child with no signal: the
     task list, every section and Check answers of the draft "Start a new assessment" would make
     now, drawn from that draft (never kept) with `__DRAFT__` where its address goes. The tablet
-    puts its own start key there; the start key makes the server's draft once it is sent."""
+    puts its own start key there; the start key makes the server's draft once it is sent.
+
+    For the children of the household named by `?children=` (this child alone without it), as
+    "Which children does this visit cover?" would choose them; `household` names them all, so
+    the tablet can ask for the visit covering them together too."""
     child = access.child_for(current_user, child_id, to_change=True)
+    household = svc.household_children(child)
+    asked = request.args.getlist("children") or [str(child.id)]
+    chosen = [c for c in household if str(c.id) in asked]
+    if len(chosen) != len(set(asked)):
+        abort(404)  # not children of this household
     pages = {}
-    with svc.unsaved_draft(current_user, [child]) as draft:
+    with svc.unsaved_draft(current_user, chosen) as draft:
         definition = checklists.definition_for(draft)
         pages[url_for("casework.assessment", assessment_id=draft.id)] = _task_list_page(draft, set())
         for s in svc.sections(definition):
@@ -212,8 +221,9 @@ def offline_start(child_id: int):
             rf'(?<=/assessments/){draft.id}(?=[/"?#]|$)|(?<=data-heat-offline-assessment="){draft.id}(?=")'
         )
     return jsonify(
-        title=child.name,
-        children=[str(child.id)],
+        title=", ".join(c.name for c in chosen),
+        children=[str(c.id) for c in chosen],
+        household=[str(c.id) for c in household],
         pages={address.sub(DRAFT, path): address.sub(DRAFT, html) for path, html in pages.items()},
     )
 

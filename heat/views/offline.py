@@ -101,9 +101,19 @@ def on_this_tablet():
     return render_template("casework/on_this_tablet.html")
 
 
+@bp.route("/on-this-tablet/pin")
+@roles_required(*access.CASEWORK_ROLES)
+def offline_pin():
+    """ "Set an offline PIN": the PIN wraps the tablet's key to the practitioner's visits on the
+    tablet itself (PBKDF2 in the page and the service worker), for "Unlock with your PIN" with no
+    signal. The form has no named fields and no action: the PIN is never sent to the server."""
+    return render_template("casework/offline_pin.html")
+
+
 @bp.route("/unlock")
 def unlock():
-    """ "Unlock with your password": what a tablet shows, with no signal, in place of a stored page
-    when its store is locked (the browser was closed since the practitioner signed in). The tablet
-    keeps this page; the password never leaves the page and the tablet."""
+    """ "Unlock with your password" (or "with your PIN", if one was set on the tablet): what a
+    tablet shows, with no signal, in place of a stored page when its store is locked (the browser
+    was closed since the practitioner signed in). The tablet keeps this page; the password or PIN
+    never leaves the page and the tablet."""
     return render_template("auth/unlock.html")

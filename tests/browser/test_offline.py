@@ -455,6 +455,52 @@ def test_a_visit_started_from_the_caseload_with_no_signal_arrives_once_with_its_
     tablet.close()
 
 
+def test_a_visit_for_two_children_of_the_household_started_with_no_signal_covers_both(
+    app, make, server, chromium, tmp_path
+):
+    """With no signal, "Which children does this visit cover?" offers the household as it does
+    online; the visit started for both asks about each child, and the server's draft covers both.
+    A choice the tablet holds no pages for says so, and starts nothing."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    home = make.household(team)
+    baby = make.child(team, "Ava", months=8, household=home)
+    brother = make.child(team, "Ben", months=50, household=home)
+    third = make.child(team, "Cara", months=90, household=home)
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    page.goto(f"{server.url}/caseload")
+    expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=60000)
+
+    tablet.set_offline(True)
+    page.get_by_role("link", name=baby.name).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_text("With no signal, choose one child or all of them.")).to_be_visible()
+    page.get_by_label(brother.name).check()  # two of the three: not stored
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_text("a visit can cover one child, or all the children of the household")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_label(brother.name)).to_be_visible()
+    for child in (baby, brother, third):
+        page.get_by_label(child.name).check()
+    page.get_by_role("button", name="Start a new assessment").click()
+    expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
+    expect(page.get_by_text(f"{baby.name}, {brother.name}, {third.name}").first).to_be_visible()
+    page.get_by_role("link", name="Child's voice and parent's view").click()
+    for child in (baby, brother, third):
+        expect(page.locator(f"textarea[name=voice_{child.id}]")).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+    tablet.set_offline(False)
+    page.goto(f"{server.url}/on-this-tablet")
+    page.get_by_role("button", name="Send now").click()
+    expect(page.get_by_text("Nothing is waiting to be sent.").first).to_be_visible()
+    with app.app_context():
+        (made,) = db.session.scalars(select(Assessment)).all()
+        assert sorted(c.id for c in made.children) == sorted([baby.id, brother.id, third.id])
+    tablet.close()
+
+
 def start_offline(page, server, child):
     """From the caseload (stored with a signal), with the network already cut: a new visit."""
     page.get_by_role("link", name=child.name).click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from heat.extensions import db
-from heat.models import Assessment, AssessmentPhoto
+from heat.models import Assessment, AssessmentPhoto, AuditEvent
 from heat.services import photos
 from tests import helpers
 from tests.browser.conftest import ARGS, CHROMIUM
@@ -149,4 +149,79 @@ def test_a_photo_taken_with_no_signal_waits_in_the_outbox_and_arrives(
         kept = photos.jpeg(db.session.get(AssessmentPhoto, photo.id))
         assert db.session.get(Assessment, v["id"]).section_status.get("kitchen") == "completed"
     assert photo.item_id == first.id and max(photo.width, photo.height) == 1600 and b"Exif" not in kept
+    tablet.close()
+
+
+def test_a_photo_is_removed_before_it_is_sent_and_a_sent_one_when_there_is_a_signal(
+    app,
+    make,
+    signed_in,
+    server,  # noqa: F811  (the fixture, from test_offline)
+    chromium,
+    tmp_path,
+):
+    """A photo chosen on the tablet can be removed before the section is saved; one saved with no
+    signal is shown on its item while it waits and removed from the waiting save, which still
+    arrives with its answers; a photo the server holds is removed only with a signal, audited."""
+    v = visit(app, make, signed_in)
+    checklist = definition(app)
+    first, second = checklist.domain("kitchen").items[:2]
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(picture((1200, 900), "orange"))
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, v["worker"].email)
+    ready_offline(page, f"{server.url}/assessments/{v['id']}")
+    tablet.set_offline(True)
+    page.get_by_role("link", name="Kitchen and food").click()
+    fill(page, "kitchen", helpers.domain_data(checklist, "kitchen"))
+    page.get_by_label(f"Add a photo of {first.text.lower()}").set_input_files(str(camera))
+    expect(page.get_by_text("This photo is added when you save this section.")).to_be_visible()
+    page.get_by_role("button", name=f"Remove photo of {first.text.lower()}").click()
+    expect(page.get_by_text("Photo removed. It will not be sent.")).to_be_visible()
+    expect(page.get_by_text("This photo is added when you save this section.")).to_be_hidden()
+
+    for item in (first, second):
+        page.get_by_label(f"Add a photo of {item.text.lower()}").set_input_files(str(camera))
+    expect(page.get_by_text("This photo is added when you save this section.")).to_have_count(2)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    page.goto(server.url + helpers.section_url(v["id"], "kitchen"))  # back to it, from the tablet
+    waiting = page.get_by_text("This photo is saved on this tablet. It will be sent when you are back online.")
+    expect(waiting).to_have_count(2)
+    page.get_by_role("button", name=f"Remove photo of {first.text.lower()}").click()
+    expect(page.get_by_text("Photo removed. It will not be sent.")).to_be_visible()
+    expect(waiting).to_have_count(1)
+    page.reload()  # the waiting save itself no longer holds it
+    expect(waiting).to_have_count(1)
+    expect(page.get_by_role("img", name="The photo saved on this tablet")).to_have_count(1)
+
+    def arrived():
+        with app.app_context():
+            return db.session.scalars(select(AssessmentPhoto).where(AssessmentPhoto.assessment_id == v["id"])).all()
+
+    tablet.set_offline(False)
+    page.goto(f"{server.url}/on-this-tablet")
+    page.get_by_role("button", name="Send now").click()
+    wait_for(lambda: len(arrived()) == 1, seconds=60)
+    (photo,) = arrived()
+    assert photo.item_id == second.id
+
+    def kitchen_saved():
+        with app.app_context():
+            return db.session.get(Assessment, v["id"]).section_status.get("kitchen") == "completed"
+
+    wait_for(kitchen_saved)  # the answers with it
+
+    page.goto(server.url + helpers.section_url(v["id"], "kitchen"))
+    expect(page.get_by_role("img", name=f"Photo 1 of {second.text.lower()}")).to_be_visible()
+    tablet.set_offline(True)
+    page.get_by_role("button", name=f"Remove photo 1 of {second.text.lower()}").click()
+    expect(page.get_by_text("This photo has been sent. You can remove it when you are back online.")).to_be_visible()
+    assert len(arrived()) == 1
+    tablet.set_offline(False)
+    page.get_by_role("button", name=f"Remove photo 1 of {second.text.lower()}").click()
+    expect(page.get_by_text("Photo removed. Your answers are not saved yet.")).to_be_visible()
+    assert arrived() == []
+    with app.app_context():
+        removed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "photo_removed")).all()
+        assert [(e.user_id, e.assessment_id) for e in removed] == [(v["worker"].id, v["id"])]
     tablet.close()
