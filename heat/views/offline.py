@@ -102,7 +102,7 @@ def on_this_tablet():
 
 
 @bp.route("/on-this-tablet/pin")
-@roles_required(*access.CASEWORK_ROLES)
+@roles_required(*access.CASE_WORKERS)
 def offline_pin():
     """ "Set an offline PIN": the PIN wraps the tablet's key to the practitioner's visits on the
     tablet itself (PBKDF2 in the page and the service worker), for "Unlock with your PIN" with no
