@@ -185,6 +185,33 @@ class TestPracticeCounts:
                 shown = row(section(html, measure), "By practitioner", names[practitioner])
                 assert shown == figure.words(figures.measure.noun)
 
+    def test_visits_with_no_counts_yet_are_still_counted_on_the_page(self, app, shared_world):
+        # `flask practice counts` not run (or a restored backup, or a visit submitted by an older
+        # instance): the page counts those visits from their grades, so its figures do not change.
+        north, other = shared_world["north"], shared_world["other"]
+        users = ((shared_world["boss"], [north]), (shared_world["auditor"], [north, other]))
+        before = {user.id: page_figures(app, user) for user, _ in users}
+        wiped = [shared_world["first"], shared_world["refused"], shared_world["together"]]
+        with app.app_context():
+            db.session.execute(
+                update(Assessment)
+                .where(Assessment.id.in_(wiped))
+                .values(**dict.fromkeys(VisitCounts.__dataclass_fields__))
+            )
+            db.session.commit()
+        try:
+            assert all(counts_of(app, visit_id).must_see_asked is None for visit_id in wiped)
+            for user, teams in users:
+                page, scratch = page_figures(app, user), from_grade_rows(app, teams)
+                for measure in TALLIED:
+                    assert page[measure] == before[user.id][measure]
+                    assert_same(page[measure], scratch[measure])
+        finally:
+            with app.app_context():
+                while practice_service.fill_counts():
+                    db.session.commit()
+                db.session.commit()
+
     def test_visits_recorded_before_the_counts_are_counted_by_the_command(self, app, shared_world):
         with app.app_context():
             ids = list(db.session.scalars(select(Assessment.id)))

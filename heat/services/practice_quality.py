@@ -4,8 +4,8 @@ every team, a practitioner their own), and hands them to the checklist core's me
 
 What a visit found (children seen awake, must-see rooms and items seen, grades on the carer's word)
 is counted when it is submitted (`checklists.practice_counts_of`); the page adds those counts up in
-SQL, per practitioner, team and month, and never reads a grade. A measure's CSV lists each thing it
-counted, so it reads the visits' grades, with the same rules."""
+SQL, per practitioner, team and month, and reads grades only of visits with no counts yet. A
+measure's CSV lists each thing it counted, so it reads the visits' grades, with the same rules."""
 
 from __future__ import annotations
 
@@ -182,8 +182,11 @@ def _visits(scope: Scope, period: Period) -> list[practice.Visit]:
 
 def _tallies(scope: Scope, period: Period) -> dict[str, list[Tally]]:
     """The measures of what visits found, from the counts stored on each visit, added up by the
-    database per practitioner, team and month."""
+    database per practitioner, team and month. SUM skips NULLs, so visits with no counts yet
+    (recorded before they were stored and `flask practice counts` not run, a restored backup, an
+    older instance during an upgrade) are counted here from their grades, by the same rules."""
     a = Assessment
+    in_period = and_(*_visit_filter(scope), a.visit_date.between(period.start, period.end))
     year, month = func.extract("year", a.visit_date), func.extract("month", a.visit_date)
     unannounced = func.sum(case((a.announced.is_(False), 1), else_=0))
     sums = {
@@ -194,7 +197,7 @@ def _tallies(scope: Scope, period: Period) -> dict[str, list[Tally]]:
     }
     rows = db.session.execute(
         select(a.created_by_id, a.team_id, year, month, *(column for pair in sums.values() for column in pair))
-        .where(*_visit_filter(scope), a.visit_date.between(period.start, period.end))
+        .where(in_period)
         .group_by(a.created_by_id, a.team_id, year, month)
     ).all()
     tallies: dict[str, list[Tally]] = {m: [] for m in sums}
@@ -203,6 +206,17 @@ def _tallies(scope: Scope, period: Period) -> dict[str, list[Tally]]:
         for n, measure in enumerate(sums):
             count, hits = counted[2 * n : 2 * n + 2]
             tallies[measure].append(Tally(by, team, first, int(count or 0), int(hits or 0)))
+    uncounted = and_(in_period, a.must_see_asked.is_(None))
+    heads = db.session.execute(select(*_HEAD).where(uncounted)).all()
+    for v in _as_visits(heads, select(a.id).where(uncounted)) if heads else []:
+        c = practice.visit_counts(v.definition, v.answers, v.seen)
+        first = v.visit_date.replace(day=1)
+        for measure, count, hits in (
+            ("seen_awake", c.children_asked_awake, c.children_seen_awake),
+            ("must_see_seen", c.must_see_asked, c.must_see_seen),
+            ("carer_word", c.critical_graded, c.critical_on_carer_word),
+        ):
+            tallies[measure].append(Tally(v.practitioner_id, v.team_id, first, count, hits))
     return tallies
 
 
