@@ -449,15 +449,21 @@ async function storeCaseload(user, paths, children) {
     await keepPage(user, "caseload", path, response, asked, true);
   }
   const households = new Set();
+  const kits = new Set(); // the kits this caseload needs: any other is for a household as it was
   for (const child of children) {
     const kit = await storeKit(user, child, [child]);
+    kits.add(kitKey(user, kit.children));
     // A visit can cover the whole household too (Which children does this visit cover?): once
     // per household, however many of its children are on the caseload.
     const household = kit.household.slice().sort();
     if (household.length > 1 && !households.has(household.join())) {
       households.add(household.join());
-      await storeKit(user, child, household);
+      kits.add(kitKey(user, (await storeKit(user, child, household)).children));
     }
+  }
+  const kitPrefix = `${user} kit `;
+  for (const key of await allKeys("pages")) {
+    if (typeof key === "string" && key.startsWith(kitPrefix) && !kits.has(key)) await remove("pages", key);
   }
   await put("state", Date.now(), `caseload ${user}`);
   await storeShell(user);
