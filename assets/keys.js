@@ -90,7 +90,7 @@ export function unlockPage() {
   }
   const what = { password: "password", pin: "PIN" };
   // Which ways in this tablet holds for the practitioner: a PIN set here, a password given here.
-  tellWorker({ type: "unlock-methods" }).then((methods) => {
+  tellWorker({ type: "unlock-methods" }, 15000).then((methods) => {
     if (!methods.pin) return;
     document.querySelector("form[data-heat-unlock='pin']").hidden = false;
     document.querySelector("[data-heat-unlock-intro='pin']").hidden = false;
@@ -106,7 +106,8 @@ export function unlockPage() {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       if (!input.value) return problems(summary, list, fields, { [kind]: `Enter your ${what[kind]}` });
-      const answer = await tellWorker({ type: "unlock", kind, key: await passwordKey(input.value) });
+      // The worker's PBKDF2 can take several seconds on a slow tablet: wait as long as setting a PIN does.
+      const answer = await tellWorker({ type: "unlock", kind, key: await passwordKey(input.value) }, 15000);
       input.value = "";
       if (answer.unlocked) {
         location.reload(); // the page asked for opens now
@@ -115,6 +116,8 @@ export function unlockPage() {
         document.querySelector("[data-heat-unlock-or]").hidden = true;
         summary.hidden = true;
         document.querySelector("[data-heat-unlock-erased]").hidden = false;
+      } else if (answer.left === undefined) {
+        problems(summary, list, fields, { [kind]: "The tablet did not answer. Try again." }); // no try counted
       } else {
         const left = answer.left === 1 ? "1 more wrong try" : `${answer.left} more wrong tries`;
         problems(summary, list, fields, {

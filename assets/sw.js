@@ -449,15 +449,21 @@ async function storeCaseload(user, paths, children) {
     await keepPage(user, "caseload", path, response, asked, true);
   }
   const households = new Set();
+  const kits = new Set(); // the kits this caseload needs: any other is for a household as it was
   for (const child of children) {
     const kit = await storeKit(user, child, [child]);
+    kits.add(kitKey(user, kit.children));
     // A visit can cover the whole household too (Which children does this visit cover?): once
     // per household, however many of its children are on the caseload.
     const household = kit.household.slice().sort();
     if (household.length > 1 && !households.has(household.join())) {
       households.add(household.join());
-      await storeKit(user, child, household);
+      kits.add(kitKey(user, (await storeKit(user, child, household)).children));
     }
+  }
+  const kitPrefix = `${user} kit `;
+  for (const key of await allKeys("pages")) {
+    if (typeof key === "string" && key.startsWith(kitPrefix) && !kits.has(key)) await remove("pages", key);
   }
   await put("state", Date.now(), `caseload ${user}`);
   await storeShell(user);
@@ -785,10 +791,15 @@ async function dropPhoto(user, page, section, field) {
   // save, which keeps its answers. Once on its way or sent, it is the server's to remove.
   const assessment = await startedAs(user, page);
   const entry = (await all("outbox")).find((e) => e.user === user && e.kind === "save" && !e.sent && String(e.assessment) === String(assessment) && e.section === section);
-  if (!entry || (sending && sending.id === entry.id)) return { sent: true };
+  if (!entry) return { sent: true };
+  if (draining || (sending && sending.id === entry.id)) return { sending: true };
   const payload = await unseal(user, entry.sealed);
   if (!payload) return { sent: true };
-  await put("outbox", { ...entry, sealed: await seal(user, { fields: payload.fields.filter(([name]) => name !== field) }) });
+  const sealed = await seal(user, { fields: payload.fields.filter(([name]) => name !== field) });
+  // Read again after the waits: the outbox may have sent it, or merged a newer save into it, meanwhile.
+  const now = await get("outbox", entry.id);
+  if (!now || now.sent || draining || (sending && sending.id === entry.id)) return { sending: true };
+  await put("outbox", { ...now, sealed });
   return { removed: true };
 }
 
@@ -837,6 +848,7 @@ async function send() {
     return; // someone else is signed in: their entries only, never these
   }
   for (const listed of waiting) {
+    sending = listed; // before the reads below: "Remove photo" leaves it alone from here
     const entry = await get("outbox", listed.id); // as it is now: a waiting submit may have moved on
     if (!entry) continue;
     const payload = await unseal(user, entry.sealed);

@@ -124,6 +124,7 @@ function waitingPhotos(event) {
     words.textContent = "This photo is saved on this tablet. It will be sent when you are back online.";
     const remove = removeButton(box, async () => {
       const answer = await tellWorker({ type: "drop-photo", user: document.body.dataset.heatUser, assessment, section, field });
+      if (answer.sending) return say(box, "The photo could not be removed because it is being sent. Remove it once it has been sent.");
       if (!answer.removed) return location.reload(); // sent meanwhile: the server's page removes it
       waiting.remove();
       say(box, "Photo removed. It will not be sent.");

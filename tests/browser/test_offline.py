@@ -498,6 +498,19 @@ def test_a_visit_for_two_children_of_the_household_started_with_no_signal_covers
     with app.app_context():
         (made,) = db.session.scalars(select(Assessment)).all()
         assert sorted(c.id for c in made.children) == sorted([baby.id, brother.id, third.id])
+
+    # A child leaves the household: the caseload stored again keeps no visit for the three of them.
+    with app.app_context():
+        db.session.get(Child, third.id).household_id = None
+        db.session.commit()
+    page.goto(f"{server.url}/caseload")
+    kit = lambda *children: " kit " + ",".join(sorted(str(c.id) for c in children))  # noqa: E731
+    page.wait_for_function(
+        f"async ([now, old]) => {{ const keys = await ({STORED_KEYS})('pages');"
+        " return keys.some(k => k.endsWith(now)) && !keys.some(k => k.endsWith(old)); }",
+        arg=[kit(baby, brother), kit(baby, brother, third)],
+        timeout=60000,
+    )
     tablet.close()
 
 
