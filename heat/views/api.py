@@ -67,11 +67,8 @@ def start(child_id: int):
     however often it is sent."""
     child = access.child_for(current_user, child_id, to_change=True)
     fields = MultiDict(_fields())
-    asked = set(fields.getlist("children"))
-    chosen = [c for c in svc.household_children(child) if str(c.id) in asked]
-    # A child no longer in the household (moved, or left the caseload since the tablet kept the
-    # visit) is refused, never dropped with their answers: the outbox asks the practitioner to look.
-    if not chosen or len(chosen) != len(asked) or not (fields.get("start_key") or "").strip():
+    chosen = [c for c in svc.household_children(child) if str(c.id) in fields.getlist("children")]
+    if not chosen or not (fields.get("start_key") or "").strip():
         return jsonify(status="invalid"), 422
     assessment = svc.start(current_user, chosen, client_key(fields.get("start_key")))
     db.session.commit()
