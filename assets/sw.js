@@ -18,6 +18,10 @@
 const ASSETS = __ASSETS__;
 const STATIC_CACHE = "heat-static-__BUILD__";
 const TIMEOUT_MS = 8000;
+// Storing the caseload happens in the background while the practitioner has a signal: nobody waits
+// on it, and a household's new-visit kit (every page of a visit for all its children) can take the
+// server several seconds to draw, so one slow answer must not leave the tablet not ready.
+const STORING_MS = 30000;
 const UNREACHABLE = new Set([502, 503, 504]);
 // An assessment is its id on the server, or "new-<start key>" while it was started on this tablet
 // and the server has not been told yet.
@@ -315,9 +319,9 @@ async function unseal(user, sealed) {
 
 /* --- the network, with a limit ------------------------------------------------------------ */
 
-async function timed(input, init = {}) {
+async function timed(input, init = {}, wait = TIMEOUT_MS) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(), wait);
   try {
     return await fetch(input, { ...init, signal: controller.signal });
   } finally {
@@ -436,6 +440,20 @@ async function storePages(user, assessment, paths) {
   return true;
 }
 
+// One storing of the caseload at a time: a second page opened meanwhile (the caseload opened twice
+// in a row) waits for the one under way rather than asking the server for every kit again at once,
+// where two drafts drawn together could find the database busy and leave the tablet not ready.
+const storing = new Map();
+async function storeCaseloadOnce(user, paths, children) {
+  if (!storing.has(user)) {
+    storing.set(
+      user,
+      storeCaseload(user, paths, children).finally(() => storing.delete(user)),
+    );
+  }
+  return storing.get(user);
+}
+
 async function storeCaseload(user, paths, children) {
   // The caseload and each child's pages, opened from the server whenever it answers (they change
   // with other people's work) and from here when it does not; and for each child, the pages of a
@@ -444,7 +462,7 @@ async function storeCaseload(user, paths, children) {
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
   for (const path of paths) {
     const asked = Date.now();
-    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" }, STORING_MS);
     if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
     await keepPage(user, "caseload", path, response, asked, true);
   }
@@ -476,7 +494,7 @@ const kitKey = (user, children) => `${user} kit ${children.slice().sort().join()
 async function storeKit(user, child, children) {
   // What starting and finishing a new assessment for these children needs, from the server.
   const query = children.map((id) => `children=${encodeURIComponent(id)}`).join("&");
-  const response = await timed(`/children/${child}/assessments/new/offline?${query}`, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
+  const response = await timed(`/children/${child}/assessments/new/offline?${query}`, { headers: { "X-Heat-Background": "1" }, redirect: "error" }, STORING_MS);
   if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store a new assessment for ${child}`);
   const csp = response.headers.get("Content-Security-Policy") || "";
   const kit = await response.json();
@@ -1093,7 +1111,7 @@ self.addEventListener("message", (event) => {
       else if (message.type === "status-quiet") reply(await status(user));
       else if (message.type === "drain") reply(await drain().then(() => status(user)));
       else if (message.type === "store") reply({ ready: await storeAssessment(user, message.assessment, message.paths, message.title) });
-      else if (message.type === "store-caseload") reply({ ready: await storeCaseload(user, message.paths, message.children) });
+      else if (message.type === "store-caseload") reply({ ready: await storeCaseloadOnce(user, message.paths, message.children) });
       else if (message.type === "forget") reply({ done: await forgetAssessment(user, message.assessment) });
       else if (message.type === "entry") reply({ entry: await keptAnswers(event.source, user, message) });
       else if (message.type === "saves") reply(await savesShown(event.source, user, message));
