@@ -4,13 +4,15 @@ and publishing it."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms.validators import InputRequired
+from wtforms import IntegerField
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from forms.assessment import field_key
+from forms.assessment import PhotoField, field_key
 from forms.fields import NeededToComplete, choice, long_text, select, submit, text
 from heat.checklist import Definition
 from heat.checklist.vocabulary import AGES
-from heat.services.practice import CaseDetails
+from heat.services import photos
+from heat.services.practice import PHOTOS_PER_CASE, CaseDetails
 
 
 class PracticeCaseForm(FlaskForm):
@@ -37,7 +39,32 @@ class PracticeCaseForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
+    """The case page's buttons: Publish, and "Remove photo" on each photo of a draft."""
+
+    remove_photo = IntegerField(validators=[Optional()])
     submit = submit("Publish practice case")
+
+
+class PracticePhotoForm(FlaskForm):
+    photo = PhotoField(
+        "Photo",
+        [DataRequired("Choose a photo")],
+        description=f"A JPEG, PNG or WebP, up to {photos.MAX_SIZE_TEXT}; up to {PHOTOS_PER_CASE} photos for a case. "
+        "Use only photos made for training: never a photo from a family’s visit.",
+    )
+    caption = text(
+        "What the photo shows",
+        NeededToComplete("Enter what the photo shows"),
+        hint="Practitioners read this beside the photo, and screen readers read it in its place. "
+        "For example: The baby’s cot in the parents’ bedroom",
+        max_length=200,
+    )
+    submit = submit("Add photo")
+
+    def prepared(self) -> photos.Prepared:
+        """The photo made again without its metadata (once validated, one was chosen)."""
+        assert self.photo.photo is not None
+        return self.photo.photo
 
 
 class GradesForm(FlaskForm):

@@ -1024,6 +1024,10 @@ class PracticeCase(Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[dt.datetime | None]
 
+    photos: Mapped[list[PracticeCasePhoto]] = relationship(
+        order_by="PracticeCasePhoto.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
     @property
     def published(self) -> bool:
         return self.status == "published"
@@ -1031,6 +1035,24 @@ class PracticeCase(Model):
     @property
     def status_label(self) -> str:
         return PRACTICE_CASE_STATUSES[self.status]
+
+
+class PracticeCasePhoto(Model):
+    """A photo of a practice case's home, with the words that say what it shows (read out in its
+    place, and printed under it). Made again from its pixels as a visit's photos are (no metadata,
+    at most 1600 px) and sealed at rest; frozen with the case when it is published."""
+
+    __tablename__ = "practice_case_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("practice_cases.id", ondelete="CASCADE"), index=True)
+    caption: Mapped[str] = mapped_column(String(200))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only to show the photo itself
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]  # bytes of the JPEG kept
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class PracticeAttempt(Model):

@@ -4,9 +4,11 @@ security headers, audit rows and URLs free of personal data."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from heat.extensions import db
@@ -22,7 +24,7 @@ from heat.models import (
     Transfer,
     User,
 )
-from heat.services import practice, register
+from heat.services import photos, practice, register
 from tests import helpers
 from tests.conftest import Factory, empty_database, signed_in_client
 from tests.test_assessment_flow import count, definition, stored
@@ -196,6 +198,9 @@ PRACTICE = [
     ("POST", "/admin/practice-cases/{case}/details", ("admin",)),
     ("GET", "/admin/practice-cases/{case}/reference", ("admin",)),
     ("POST", "/admin/practice-cases/{case}/reference", ("admin",)),
+    ("GET", "/admin/practice-cases/{case}/photos/new", ("admin",)),
+    ("POST", "/admin/practice-cases/{case}/photos/new", ("admin",)),
+    ("GET", "/practice-cases/{case}/photos/{case_photo}", ("admin", "practitioner", "supervisor")),
     ("GET", "/practice-cases", ("practitioner", "supervisor")),
     ("GET", "/practice-cases/{case}/grade", ("practitioner",)),
     ("POST", "/practice-cases/{case}/grade", ("practitioner",)),
@@ -234,6 +239,12 @@ def shared_world(app):
         yield build_world(app, Factory(app), lambda user: signed_in_client(app, user))
     finally:
         empty_database(app)
+
+
+def a_picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(out, "PNG")
+    return out.getvalue()
 
 
 def build_world(app, make, signed_in) -> dict:
@@ -306,14 +317,16 @@ def build_world(app, make, signed_in) -> dict:
     with app.app_context():
         admin = db.session.get(User, make.user("admin").id)
         case = practice.create(admin, practice.CaseDetails("A practice home", "An invented flat.", "2026.4", "under_1"))
+        photo = practice.add_photo(case, admin, photos.prepare(a_picture()), "An invented cot")
         practice.set_reference(case, admin, {item.id: "2" for item in practice.definition_of(case).items})
         practice.publish(case, admin)
         db.session.commit()
-        case_id = case.id
+        case_id, case_photo = case.id, photo.id
     return {
         "mine": mine,
         "other": other,
         "case": case_id,
+        "case_photo": case_photo,
         "child": child.id,
         "submitted": submitted,
         "draft": draft,
@@ -343,6 +356,7 @@ def test_every_route_is_in_the_access_matrix(app):
         "entry": 9,
         "case": 10,
         "photo": 10,
+        "case_photo": 11,
     }
     urls = app.url_map.bind("localhost")
     covered = {

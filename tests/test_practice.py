@@ -4,16 +4,21 @@ spread; supervisors see their own team's agreement with the reference, figures c
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from heat.checklist.agreement import quadratic_kappa
 from heat.checklist.calibration import agreement
 from heat.extensions import db
-from heat.models import Assessment, AuditEvent, ItemGrade, PracticeAttempt, PracticeCase, User
+from heat.models import Assessment, AuditEvent, ItemGrade, PracticeAttempt, PracticeCase, PracticeCasePhoto, User
 from heat.services.demo import DEMO_PASSWORD
 from tests import helpers
 from tests.conftest import csrf_token, sign_in
+from tests.test_photos import errors_on, multipart, picture
 
 VERSION = "2026.4"
 AGE = "under_1"
@@ -351,3 +356,133 @@ def test_the_demo_has_a_published_case_graded_by_three_of_north(app):
 def reference_of(app, case_id: int) -> dict[str, str]:
     with app.app_context():
         return dict(db.session.get(PracticeCase, case_id).reference_grades)
+
+
+# Photos of the case's home (item 3 "with photos", now that visits take them).
+
+
+def draft_case(app, make, signed_in):
+    admin = signed_in(make.user("admin"))
+    data = {"title": "A flat (photos)", "description": DESCRIPTION, "checklist_version": VERSION, "age_group": AGE}
+    assert admin.post("/admin/practice-cases/new", data={"csrf_token": admin.token, **data}).status_code == 302
+    with app.app_context():
+        case_id = db.session.scalar(select(PracticeCase.id).where(PracticeCase.title == "A flat (photos)"))
+    return case_id, admin
+
+
+def add_case_photo(client, case_id: int, photo: bytes, caption: str = "The cot, with a pillow in it"):
+    data = {"csrf_token": client.token, "photo": (io.BytesIO(photo), "cot.jpg"), "caption": caption}
+    return multipart(client, f"/admin/practice-cases/{case_id}/photos/new", data)
+
+
+def case_photos(app, case_id: int) -> list[PracticeCasePhoto]:
+    with app.app_context():
+        query = select(PracticeCasePhoto).where(PracticeCasePhoto.case_id == case_id).order_by(PracticeCasePhoto.id)
+        return list(db.session.scalars(query.options(undefer(PracticeCasePhoto.sealed))))
+
+
+def test_a_case_carries_photos_practitioners_see_as_they_grade(app, make, signed_in):
+    case_id, admin = draft_case(app, make, signed_in)
+    form = admin.get(f"/admin/practice-cases/{case_id}/photos/new").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in form and "What the photo shows" in form
+    with app.app_context():
+        form_views = select(func.count()).where(AuditEvent.action == "practice_case_form_viewed")
+        assert db.session.scalar(form_views.where(AuditEvent.detail.like("%/photos/new"))) == 1
+
+    added = add_case_photo(admin, case_id, picture())
+    assert added.status_code == 302 and added.headers["Location"].endswith(f"/admin/practice-cases/{case_id}")
+    # The same picture sent again (a double tap) is the one kept.
+    assert add_case_photo(admin, case_id, picture()).status_code == 302
+    [kept] = case_photos(app, case_id)
+    assert (kept.width, kept.height) == (1600, 1200) and kept.caption == "The cot, with a pillow in it"
+    assert not kept.sealed.startswith(b"\xff\xd8")  # sealed at rest, not a JPEG
+    case_page = admin.get(f"/admin/practice-cases/{case_id}").get_data(as_text=True)
+    assert "Photo 1: The cot, with a pillow in it" in case_page and "Remove photo" in case_page
+
+    # What the admin's browser is sent: the picture made again, with no location or camera.
+    served = admin.get(f"/practice-cases/{case_id}/photos/{kept.id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.size == (1600, 1200) and not image.getexif()
+
+    # Published: practitioners and supervisors in a team see it, on the page they grade from and after.
+    assert (
+        admin.post(f"/admin/practice-cases/{case_id}/reference", data=grades_post(admin, reference(app))).status_code
+        == 302
+    )
+    assert admin.post(f"/admin/practice-cases/{case_id}", data={"csrf_token": admin.token}).status_code == 302
+    team = make.team()
+    worker = make.user("practitioner", team)
+    me = signed_in(worker)
+    page = helpers.page(me.get(f"/practice-cases/{case_id}/grade").get_data(as_text=True))
+    [figure] = page.select(".heat-practice-photos figure")
+    assert figure.find("img")["src"] == f"/practice-cases/{case_id}/photos/{kept.id}"
+    assert figure.find("figcaption").get_text(strip=True) == "Photo 1: The cot, with a pillow in it"
+    assert me.get(f"/practice-cases/{case_id}/photos/{kept.id}").data == served.data
+    assert grade(me, case_id, reference(app)).status_code == 302
+    assert "Photo 1: The cot" in me.get(f"/practice-cases/{case_id}/result").get_data(as_text=True)
+    assert (
+        signed_in(make.user("supervisor", team)).get(f"/practice-cases/{case_id}/photos/{kept.id}").status_code == 200
+    )
+    with app.app_context():
+        viewed = db.session.scalar(
+            select(func.count()).where(AuditEvent.action == "practice_photo_viewed", AuditEvent.user_id == worker.id)
+        )
+    assert viewed == 1
+
+    # Frozen once published: no photo added or removed, and the add page leads back to the case.
+    assert add_case_photo(admin, case_id, picture(colour="navy")).status_code == 302
+    removing = admin.post(f"/admin/practice-cases/{case_id}", data={"csrf_token": admin.token, "remove_photo": kept.id})
+    assert "it cannot be changed" in removing.get_data(as_text=True)
+    assert [p.id for p in case_photos(app, case_id)] == [kept.id]
+    assert "Remove photo" not in admin.get(f"/admin/practice-cases/{case_id}").get_data(as_text=True)
+
+
+def test_case_photos_refused_with_messages_and_removed_from_a_draft(app, make, signed_in):
+    case_id, admin = draft_case(app, make, signed_in)
+    nothing = multipart(
+        admin, f"/admin/practice-cases/{case_id}/photos/new", {"csrf_token": admin.token, "caption": "A cot"}
+    )
+    assert "Choose a photo" in errors_on(nothing)
+    wrong = add_case_photo(admin, case_id, b"%PDF-1.4 not a picture")
+    assert "The photo must be a JPEG, PNG or WebP image" in errors_on(wrong)
+    unsaid = add_case_photo(admin, case_id, picture(), caption=" ")
+    assert "Enter what the photo shows" in errors_on(unsaid)
+    assert case_photos(app, case_id) == []
+
+    colours = ["red", "green", "blue", "navy", "olive", "maroon", "purple", "silver", "orange", "gold"]
+    for colour in colours:
+        assert add_case_photo(admin, case_id, picture(size=(40, 30), colour=colour)).status_code == 302
+    full = add_case_photo(admin, case_id, picture(size=(40, 30), colour="pink"))
+    assert "You can add up to 10 photos to a practice case" in errors_on(full)
+    assert len(case_photos(app, case_id)) == 10
+
+    first = case_photos(app, case_id)[0].id
+    removed = admin.post(f"/admin/practice-cases/{case_id}", data={"csrf_token": admin.token, "remove_photo": first})
+    assert removed.status_code == 302
+    assert first not in [p.id for p in case_photos(app, case_id)] and len(case_photos(app, case_id)) == 9
+    assert admin.get(f"/practice-cases/{case_id}/photos/{first}").status_code == 404
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("practice_photo_%"))))
+    assert actions.count("practice_photo_added") == 10 and actions.count("practice_photo_removed") == 1
+
+
+def test_a_draft_case_photo_is_the_administrators_only(app, make, signed_in):
+    case_id, admin = draft_case(app, make, signed_in)
+    assert add_case_photo(admin, case_id, picture(size=(40, 30))).status_code == 302
+    [kept] = case_photos(app, case_id)
+    team = make.team()
+    for role in ("practitioner", "supervisor"):
+        assert signed_in(make.user(role, team)).get(f"/practice-cases/{case_id}/photos/{kept.id}").status_code == 404
+    assert signed_in(make.user("auditor")).get(f"/practice-cases/{case_id}/photos/{kept.id}").status_code == 404
+    other_id, _ = another_case(app, admin)
+    # A photo asked for under another case's address is not found.
+    assert admin.get(f"/practice-cases/{other_id}/photos/{kept.id}").status_code == 404
+
+
+def another_case(app, admin):
+    data = {"title": "Another flat", "description": "Invented.", "checklist_version": VERSION, "age_group": AGE}
+    assert admin.post("/admin/practice-cases/new", data={"csrf_token": admin.token, **data}).status_code == 302
+    with app.app_context():
+        other_id = db.session.scalar(select(PracticeCase.id).where(PracticeCase.title == "Another flat"))
+    return other_id, admin

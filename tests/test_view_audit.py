@@ -22,6 +22,9 @@ ELSEWHERE = {
     "/practice-cases/<int:case_id>/grade": "practice_case_viewed (a practitioner's page): tests/test_practice.py",
     "/practice-cases/<int:case_id>/result": "practice_result_viewed (a practitioner's page): tests/test_practice.py",
     "/assessments/<int:assessment_id>/photos/<int:photo_id>": "photo_viewed: tests/test_photos.py",
+    "/practice-cases/<int:case_id>/photos/<int:photo_id>": "practice_photo_viewed: tests/test_practice.py",
+    # The shared world's case is published: adding a photo is a draft's page.
+    "/admin/practice-cases/<int:case_id>/photos/new": "practice_case_form_viewed: tests/test_practice.py",
 }
 
 

@@ -23,6 +23,7 @@ from heat.models import (
     JointGrading,
     PlanChange,
     PracticeCase,
+    PracticeCasePhoto,
     SignificantAdult,
     Team,
     Transfer,
@@ -430,6 +431,19 @@ def practice_case_to_grade(user: User, case_id: int) -> PracticeCase:
     if case is None or not case.published or user.role != "practitioner" or user.team_id is None:
         raise deny(user, f"practice case {case_id}")
     return case
+
+
+def practice_photo_for(user: User, case_id: int, photo_id: int) -> PracticeCasePhoto:
+    """A photo of a case whoever may read the case sees: an administrator any case's, a
+    practitioner or supervisor in a team a published case's."""
+    photo = db.session.get(PracticeCasePhoto, photo_id)
+    case = db.session.get(PracticeCase, case_id)
+    readable = user.role == "admin" or (
+        user.role in ("practitioner", "supervisor") and user.team_id is not None and case is not None and case.published
+    )
+    if photo is None or case is None or photo.case_id != case.id or not readable:
+        raise deny(user, f"practice case {case_id} photo {photo_id}")
+    return photo
 
 
 def practice_team_for(user: User, case_id: int) -> tuple[PracticeCase, int]:

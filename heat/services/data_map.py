@@ -218,6 +218,11 @@ MAP: dict[str, Entry] = {
             "published_at",
         ),
     ),
+    "practice_case_photos": Entry(
+        NONE,
+        "photos of a practice case's invented home, with what each shows (sealed): no child's record",
+        plain=("id", "key", "case_id", "caption", "sealed", "width", "height", "size", "added_by_id", "added_at"),
+    ),
     "practice_attempts": Entry(
         KEEP,
         "a practitioner's grades of a practice case: staff data about their grading, not about a child; "

@@ -7,7 +7,9 @@ Never loaded in production. Every name here is made up.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
 from heat.checklist.vocabulary import GRADED, NOT_SEEN, ROOM_NOT_IN_HOME, ROOM_NOT_SEEN, ROOM_REFUSED, ROOM_SEEN
@@ -21,6 +23,7 @@ from heat.services import (
     history,
     joint,
     no_access,
+    photos,
     practice,
     register,
     reviews,
@@ -467,11 +470,39 @@ def _practice_case(users: dict[str, User]) -> None:
             "under_1",
         ),
     )
+    practice.add_photo(
+        case,
+        admin,
+        photos.prepare(_drawn_cot()),
+        "A drawing of the cot in mother's room: a pillow, a thick duvet and two soft toys are in it",
+    )
     reference = {item.id: PRACTICE_REFERENCE.get(item.id, "2") for item in practice.definition_of(case).items}
     practice.set_reference(case, admin, reference)
     practice.publish(case, admin)
     for email, differences in PRACTICE_ATTEMPTS.items():
         practice.submit(case, users[email], {**reference, **differences})
+
+
+def _drawn_cot() -> bytes:
+    """The demo case's photo: a drawing (invented, like every demo record) of the cot it describes."""
+    image = Image.new("RGB", (1200, 900), "#efe6d8")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 640, 1200, 900), fill="#9c7b5b")  # the floor
+    draw.rectangle((240, 250, 960, 700), outline="#f7f3ee", width=18)  # the cot's frame
+    for x in range(280, 960, 56):  # its bars
+        draw.line((x, 260, x, 690), fill="#f7f3ee", width=10)
+    draw.rectangle((258, 560, 942, 640), fill="#ffffff", outline="#d0c7bb", width=4)  # the mattress
+    draw.rounded_rectangle((290, 470, 520, 575), radius=40, fill="#b8d4ea", outline="#7a9cb8", width=5)  # pillow
+    draw.rounded_rectangle((470, 430, 930, 600), radius=60, fill="#e59aa6", outline="#b3646f", width=6)  # duvet
+    for cx in (620, 800):  # two soft toys: a head and two ears each
+        draw.ellipse((cx - 55, 330, cx + 55, 440), fill="#c69457", outline="#8a6030", width=5)
+        for ear in (cx - 50, cx + 50):
+            draw.ellipse((ear - 22, 310, ear + 22, 354), fill="#c69457", outline="#8a6030", width=5)
+    for leg in (250, 950):
+        draw.rectangle((leg - 12, 690, leg + 12, 760), fill="#f7f3ee")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def _grade_for(item_id: str, visit: int) -> str:

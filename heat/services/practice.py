@@ -1,12 +1,14 @@
-"""Calibration cases: an administrator drafts a practice case (a written description of a home),
-gives its reference grades and publishes it, frozen; each practitioner grades it once, privately,
-then sees their grades beside the reference and the team's spread; a supervisor sees how far each
-of their team agrees with the reference. None of it touches a child's record, trend, flag,
-dashboard or export. The caller commits."""
+"""Calibration cases: an administrator drafts a practice case (a written description of a home,
+with photos if they like, each with the words that say what it shows, made again from its pixels as
+a visit's photos are: services/photos.py), gives its reference grades and publishes it, frozen; each
+practitioner grades it once, privately, then sees their grades beside the reference and the team's
+spread; a supervisor sees how far each of their team agrees with the reference. None of it touches
+a child's record, trend, flag, dashboard or export. The caller commits."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -17,10 +19,11 @@ from heat.checklist import Definition, Item
 from heat.checklist.calibration import MIN_SPREAD, Agreement, agreement, spread
 from heat.checklist.vocabulary import AGES
 from heat.extensions import db
-from heat.models import PracticeAttempt, PracticeCase, User, utcnow
-from heat.services import audit
+from heat.models import PracticeAttempt, PracticeCase, PracticeCasePhoto, User, utcnow
+from heat.services import audit, sealing
 from heat.services.checklists import definition_for_version
 from heat.services.errors import FieldError
+from heat.services.photos import Prepared
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,51 @@ def _graded(case: PracticeCase, grades: dict[str, str]) -> dict[str, str]:
     definition = definition_of(case)
     scale = {g.value for g in definition.grades}
     return {item.id: grades[item.id] for item in definition.items if grades.get(item.id) in scale}
+
+
+PHOTOS_PER_CASE = 10
+PHOTO_PURPOSE = b"heat practice case photo"
+CASE_FULL = f"You can add up to {PHOTOS_PER_CASE} photos to a practice case"
+
+
+def add_photo(case: PracticeCase, user: User, photo: Prepared, caption: str) -> PracticeCasePhoto:
+    """Keep a photo of a draft case's home (sealed), with what it shows; the same picture sent
+    again is the one kept already."""
+    _frozen(case)
+    key = hashlib.sha256(f"practice case {case.id}\n".encode() + photo.jpeg).hexdigest()
+    kept = next((p for p in case.photos if p.key == key), None)
+    if kept is not None:
+        return kept
+    if len(case.photos) >= PHOTOS_PER_CASE:
+        raise FieldError("photo", CASE_FULL)
+    row = PracticeCasePhoto(
+        key=key,
+        caption=caption,
+        sealed=sealing.seal(PHOTO_PURPOSE, photo.jpeg, key.encode()),
+        width=photo.width,
+        height=photo.height,
+        size=len(photo.jpeg),
+        added_by_id=user.id,
+    )
+    case.photos.append(row)
+    db.session.flush()
+    audit.record("practice_photo_added", user=user, detail=f"practice case {case.id}: photo {row.id}")
+    return row
+
+
+def remove_photo(case: PracticeCase, user: User, photo_id: int) -> bool:
+    """Take a photo off a draft case: False when the case has no such photo."""
+    _frozen(case)
+    photo = next((p for p in case.photos if p.id == photo_id), None)
+    if photo is None:
+        return False
+    case.photos.remove(photo)
+    audit.record("practice_photo_removed", user=user, detail=f"practice case {case.id}: photo {photo_id}")
+    return True
+
+
+def photo_jpeg(photo: PracticeCasePhoto) -> bytes:
+    return sealing.unseal(PHOTO_PURPOSE, photo.sealed, photo.key.encode())
 
 
 def set_reference(case: PracticeCase, user: User, grades: dict[str, str]) -> PracticeCase:

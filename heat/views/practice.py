@@ -3,13 +3,13 @@ a published case privately and see how they compare; supervisors see their team'
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from forms.assessment import field_key
-from forms.practice import PracticeCaseForm, PublishForm, grades_form
+from forms.practice import PracticeCaseForm, PracticePhotoForm, PublishForm, grades_form
 from heat.checklist.calibration import MIN_SPREAD
 from heat.checklist.vocabulary import AGES
 from heat.extensions import db
@@ -59,9 +59,14 @@ def case(case_id: int) -> ResponseReturnValue:
     """The case as practitioners will read it, its reference grades, and Publish."""
     case = access.practice_case_to_manage(current_user, case_id)
     form = PublishForm()
-    if form.validate_on_submit() and carried_out(form, lambda: practice.publish(case, current_user)):
-        flash("Practice case published. Practitioners can grade it now.", "success")
-        return _to_case(case)
+    if form.validate_on_submit():
+        if form.remove_photo.data is not None:
+            if carried_out(form, lambda: practice.remove_photo(case, current_user, form.remove_photo.data)):
+                flash("Photo removed.", "success")
+                return _to_case(case)
+        elif carried_out(form, lambda: practice.publish(case, current_user)):
+            flash("Practice case published. Practitioners can grade it now.", "success")
+            return _to_case(case)
     return render_template(
         "practice/case.html",
         case=case,
@@ -84,6 +89,31 @@ def change_case(case_id: int) -> ResponseReturnValue:
         flash("Practice case changed.", "success")
         return _to_case(case)
     return render_template("practice/case_form.html", form=form, case=case, title="Change the practice case")
+
+
+@bp.route("/admin/practice-cases/<int:case_id>/photos/new", methods=["GET", "POST"])
+@roles_required("admin")
+@audited("practice_case_form_viewed")
+def add_photo(case_id: int) -> ResponseReturnValue:
+    case = access.practice_case_to_manage(current_user, case_id)
+    if case.published:
+        return _to_case(case)
+    form = PracticePhotoForm()
+    if form.validate_on_submit() and carried_out(
+        form, lambda: practice.add_photo(case, current_user, form.prepared(), form.caption.data.strip())
+    ):
+        flash("Photo added.", "success")
+        return _to_case(case)
+    return render_template("practice/photo_form.html", form=form, case=case, title="Add a photo of the home")
+
+
+@bp.route("/practice-cases/<int:case_id>/photos/<int:photo_id>")
+@roles_required("admin", *access.CASE_WORKERS)
+@audited("practice_photo_viewed")
+def photo(case_id: int, photo_id: int) -> ResponseReturnValue:
+    """One photo of a practice case's home, to whoever may read the case."""
+    kept = access.practice_photo_for(current_user, case_id, photo_id)
+    return Response(practice.photo_jpeg(kept), mimetype="image/jpeg", headers={"Content-Disposition": "inline"})
 
 
 @bp.route("/admin/practice-cases/<int:case_id>/reference", methods=["GET", "POST"])

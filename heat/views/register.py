@@ -313,7 +313,11 @@ def import_children() -> ResponseReturnValue:
 
 UPLOADS = {"register.import_children": importing.MAX_BYTES}
 # A checklist section (or its replay from the tablet's outbox) may carry photos.
-PHOTO_UPLOADS = {"casework.section": photos.MAX_REQUEST_BYTES, "api.save_section": photos.MAX_REQUEST_BYTES}
+PHOTO_UPLOADS = {
+    "casework.section": photos.MAX_REQUEST_BYTES,
+    "api.save_section": photos.MAX_REQUEST_BYTES,
+    "practice.add_photo": photos.MAX_REQUEST_BYTES,
+}
 
 
 def upload_limit() -> None:
