@@ -8,7 +8,7 @@ import datetime as dt
 import time as real_time
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from heat.extensions import db
 from heat.models import Assessment, AuditEvent, PendingSave, SectionSave
@@ -285,6 +285,36 @@ def test_a_new_assessment_drawn_for_the_tablet_is_never_kept_and_its_start_key_m
         headers={"X-CSRFToken": token},
     )
     assert no_key.status_code == 422 and count(app, Assessment) == 1
+
+
+def test_drawing_a_new_assessment_for_the_tablet_writes_nothing_but_its_audit_row(app, make, signed_in):
+    """The kit is drawn from a draft that is never written (a flushed and rolled-back draft held
+    SQLite's write lock for the seconds its pages took to draw), yet it carries forward the
+    actions still open at the child's last visit, as a started visit would."""
+    team = make.team()
+    child = make.child(team)
+    client = signed_in(make.user("practitioner", team))
+    earlier = helpers.start(client, child.id)
+    helpers.complete(client, earlier, definition(app))
+    helpers.submit(client, earlier)
+    written: list[str] = []
+
+    def note_writes(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            written.append(statement.split("(", 1)[0].strip())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note_writes)
+    try:
+        kit = client.get(f"/children/{child.id}/assessments/new/offline")
+    finally:
+        event.remove(engine, "before_cursor_execute", note_writes)
+    assert kit.status_code == 200
+    assert written == ["INSERT INTO audit_events"]
+    actions = kit.json["pages"]["/assessments/__DRAFT__/sections/actions"]
+    assert "Clear the stairs" in actions and "(carried forward)" in actions
+    assert count(app, Assessment) == 1
 
 
 def test_a_new_assessment_for_the_tablet_covers_the_children_of_the_household_chosen(app, make, signed_in):

@@ -11,8 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from heat import metrics
@@ -234,35 +236,62 @@ def unsaved_draft(user: User, children: list[Child]) -> Iterator[Assessment]:
     """The draft `start` would make now, existing only inside the block: a tablet draws a new
     assessment's pages from it while it has a signal, and starts the real one later with its own
     start key. Nothing of it is kept (its id is used and rolled back)."""
-    nested = db.session.begin_nested()
-    try:
-        yield _new_draft(user, children, f"unsaved-{uuid.uuid4().hex}")
-    finally:
-        nested.rollback()
+    with db.session.no_autoflush:
+        draft = Assessment(**_draft_columns(user, children, f"unsaved-{uuid.uuid4().hex}"))
+        # Set as loaded, not as changes: no backref puts the draft in a child's list of visits.
+        set_committed_value(draft, "created_by", user)
+        set_committed_value(draft, "children", list(children))
+        draft.id = UNSAVED_ID
+        _column_defaults(draft)
+        _carry_actions_forward(draft)
+        yield draft
+    # Never written: nothing locks the database while the pages are drawn from it (SQLite's write
+    # lock was held for seconds here when the draft was flushed and rolled back).
+    assert draft not in db.session, "the unsaved draft was added to the session"
+
+
+# An unsaved draft's id: no row has it (ids start at 1), so anything asked of it finds nothing, as
+# it would for a draft just made; the tablet's pages replace it with their own start key.
+UNSAVED_ID = 0
+
+
+def _column_defaults(record: Assessment) -> None:
+    """What writing the record would give the columns it leaves empty (status "draft", version 1...)."""
+    for attribute in sa_inspect(Assessment).column_attrs:
+        default = attribute.columns[0].default
+        if default is not None and getattr(record, attribute.key) is None:
+            setattr(record, attribute.key, default.arg(None) if default.is_callable else default.arg)
 
 
 def _new_draft(user: User, children: list[Child], start_key: str) -> Assessment:
-    assessment = Assessment(
-        team_id=children[0].team_id,
-        created_by=user,
-        checklist_version=current_definition().version,
-        start_key=start_key,
-        plan_status=children[0].plan_status,
-        plan_category=children[0].plan_category,
-        children=children,
-        section_status={},
-        ages=ages_of(children, None),
-    )
+    assessment = Assessment(**_draft_columns(user, children, start_key), created_by=user, children=children)
     db.session.add(assessment)
     db.session.flush()
+    _carry_actions_forward(assessment)
+    return assessment
+
+
+def _draft_columns(user: User, children: list[Child], start_key: str) -> dict:
+    return {
+        "team_id": children[0].team_id,
+        "created_by_id": user.id,
+        "checklist_version": current_definition().version,
+        "start_key": start_key,
+        "plan_status": children[0].plan_status,
+        "plan_category": children[0].plan_category,
+        "section_status": {},
+        "ages": ages_of(children, None),
+    }
+
+
+def _carry_actions_forward(assessment: Assessment) -> None:
+    """Actions not yet done at the children's last visit come forward, so this visit checks them."""
     previous = previous_assessment(assessment)
     if previous is not None:
-        # Actions not yet done come forward, so the next visit checks them.
         assessment.actions = [
             Action(position=i, task=a.task, owner=a.owner, due_date=a.due_date, status="open", carried_forward=True)
             for i, a in enumerate(x for x in previous.actions if x.status not in ACTIONS_CLOSED)
         ]
-    return assessment
 
 
 # --- one section's answers, loaded and stored ------------------------------------------------
