@@ -640,7 +640,10 @@ async function navigate(event) {
   try {
     const asked = Date.now();
     const validator = open ? conditional(stored, user) : {};
-    const response = await timed(stored && validator["If-None-Match"] ? new Request(request, { headers: validator }) : request);
+    // (A navigation's own request cannot be copied with other headers: the same request, by its URL.)
+    const response = await (validator["If-None-Match"]
+      ? timed(request.url, { headers: validator, redirect: "manual", credentials: "same-origin" })
+      : timed(request));
     const waiting = async () => user && (await all("outbox")).some((e) => e.user === user && !e.sent);
     if (response.status === 304 && response.headers.get("X-Heat-User") === user) {
       // The stored copy is what the server would send (the same session: its tokens still hold).
