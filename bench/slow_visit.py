@@ -182,9 +182,6 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         page.get_by_role("button", name="Sign in").click()
 
     opening.step("sign in", sign_in, lambda: expect(heading).to_have_text("North team caseload"))
-    if javascript:
-        # The tablet stores the caseload over the same link: done before the next click, as at the office.
-        expect(page.locator("[data-heat-caseload-ready]")).to_be_visible(timeout=300_000)
     opening.step(
         "child",
         lambda: page.get_by_role("link", name="Mia Hughes").click(),
