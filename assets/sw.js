@@ -11,8 +11,11 @@
              stores twice;
    - state:  who is signed in, and small notes (what was stored, why saves still wait).
    Static files (content-hashed, nothing personal) are kept in the Cache Storage.
-   A stored page opens from here at once while a fresh copy is fetched behind it (but a section
-   whose save was sent, while its stored copy predates it, comes from the server first); any other
+   A stored page opens from here at once, and is asked for again behind it unless the server
+   confirmed it within the last two minutes; but a page a save sent from here changed (the task
+   list, check answers, the section saved), while its stored copy predates the save, comes from the
+   server first. Every such request carries the copy's validator (If-None-Match): a 304 keeps the
+   copy and downloads nothing. A save sends the save, and nothing else is fetched for it. Any other
    page comes from the server, and from here only when the server cannot be reached. */
 
 const ASSETS = __ASSETS__;
@@ -22,6 +25,8 @@ const TIMEOUT_MS = 8000;
 // on it, and a household's new-visit kit (every page of a visit for all its children) can take the
 // server several seconds to draw, so one slow answer must not leave the tablet not ready.
 const STORING_MS = 30000;
+// A copy the server confirmed (or sent) this recently is not asked for again when it is opened.
+const FRESH_MS = 2 * 60 * 1000;
 const UNREACHABLE = new Set([502, 503, 504]);
 // An assessment is its id on the server, or "new-<start key>" while it was started on this tablet
 // and the server has not been told yet.
@@ -343,19 +348,92 @@ async function keepPage(user, assessment, path, response, asked = Date.now(), ne
   // older than it: it never replaces it.
   const kept = await get("pages", pageKey(user, path));
   if (kept && (kept.asked || 0) > asked) return;
-  await put("pages", { user, assessment, path, csp, asked, networkFirst, sealed: await seal(user, html) }, pageKey(user, path));
+  const etag = response.headers.get("ETag");
+  await put("pages", { user, assessment, path, csp, asked, networkFirst, etag, sealed: await seal(user, html) }, pageKey(user, path));
   // Locked while it was being sealed (a sign-out, someone else signing in): not kept.
   if (!(await unlocked(user))) await remove("pages", pageKey(user, path));
+  await settled(user, assessment, path, asked);
+}
+
+/* --- conditional requests: a stored page is downloaded again only when the server's changed --- */
+
+function conditional(page, user) {
+  // The validator the copy came with, for the server to answer 304 if it would send the same.
+  return page && page.user === user && page.etag ? { "If-None-Match": page.etag } : {};
+}
+
+async function confirmed(user, path, etag, asked) {
+  // The server answered 304: the stored copy is current as of `asked` (the copy is kept as it
+  // is; only when it was last confirmed changes). Never a copy deleted or replaced meanwhile.
+  const page = await get("pages", pageKey(user, path));
+  if (!page || page.etag !== etag || (page.asked || 0) > asked) return;
+  await put("pages", { ...page, asked }, pageKey(user, path));
+  if (!(await unlocked(user))) await remove("pages", pageKey(user, path));
+  await settled(user, page.assessment, path, asked);
+}
+
+async function refreshKept(user, assessment, path, networkFirst = false) {
+  // A stored page asked for again, as the tablet's own request: kept if the server sends a new
+  // copy, confirmed if it answers 304. Throws when it cannot be reached or answers for someone else.
+  const asked = Date.now();
+  const page = await get("pages", pageKey(user, path));
+  const response = await timed(path, { headers: { "X-Heat-Background": "1", ...conditional(page, user) }, redirect: "error" });
+  if (response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
+  if (response.status === 304 && page) await confirmed(user, path, page.etag, asked);
+  else if (response.ok) await keepPage(user, assessment, path, response, asked, networkFirst);
+  else throw new Error(`could not store ${path}`);
+}
+
+async function savedSince(user, page) {
+  // A save sent from here after this copy was asked for, that changed what it shows: the task list
+  // and check answers change with every save, a section with its own.
+  const sent = page && page.assessment && (await get("state", `sent ${user} ${page.assessment}`));
+  if (!sent) return false;
+  const section = SECTION.exec(page.path || "");
+  const at = section ? sent.sections[section[2]] || 0 : sent.at;
+  return at > (page.asked || 0);
+}
+
+async function fresh(user, path) {
+  // The stored copy was sent or confirmed by the server in the last two minutes, and no save sent
+  // from here has changed it since: "a page it has just been given".
+  const page = await get("pages", pageKey(user, path));
+  return Boolean(page && page.etag && Date.now() - (page.asked || 0) < FRESH_MS && !(await savedSince(user, page)));
+}
+
+async function noteSent(user, entry) {
+  // A save the server stored: the pages it changed are out of date on the tablet from now on,
+  // until they are next asked for (see savedSince); nothing is fetched for it now.
+  const key = `sent ${user} ${entry.assessment}`;
+  const sent = (await get("state", key)) || { at: 0, sections: {} };
+  const at = Date.now();
+  await put("state", { at, sections: { ...sent.sections, [entry.section]: at } }, key);
+}
+
+async function settled(user, assessment, path, asked) {
+  // A section's copy asked for after its save was sent shows that save: the sent entry, kept
+  // until then (its answers shown over the older copy, its version carried to the next save), goes.
+  const section = SECTION.exec(path || "");
+  if (!section) return;
+  for (const entry of await all("outbox")) {
+    if (entry.user === user && entry.sent && String(entry.assessment) === String(assessment) && entry.section === section[2] && (entry.sentAt || 0) <= asked) {
+      await remove("outbox", entry.id);
+    }
+  }
 }
 
 async function storeAssessment(user, assessment, paths, title) {
+  const submitted = (await all("outbox")).some((e) => e.user === user && e.kind === "submit" && String(e.assessment) === String(assessment));
+  if (submitted && (await get("state", `stored ${user} ${assessment}`))) return true; // done here: its copies go once it is sent
   const cache = await caches.open(STATIC_CACHE);
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
-  await storePages(user, assessment, paths);
+  const asked = await storePages(user, assessment, paths);
   await put("state", paths, `stored ${user} ${assessment}`);
   await describe(user, assessment, { title });
-  await storeShell(user);
-  await storeSignIn();
+  if (asked) {
+    await storeShell(user);
+    await storeSignIn();
+  }
   return true;
 }
 
@@ -431,13 +509,15 @@ async function describe(user, assessment, change) {
 }
 
 async function storePages(user, assessment, paths) {
+  // Each page asked for with its copy's validator, but not one the server has just given: how
+  // many were asked for.
+  let asked = 0;
   for (const path of paths) {
-    const asked = Date.now();
-    const response = await timed(path, { headers: { "X-Heat-Background": "1" }, redirect: "error" });
-    if (!response.ok || response.headers.get("X-Heat-User") !== user) throw new Error(`could not store ${path}`);
-    await keepPage(user, assessment, path, response, asked);
+    if (await fresh(user, path)) continue;
+    await refreshKept(user, assessment, path);
+    asked += 1;
   }
-  return true;
+  return asked;
 }
 
 // One storing of the caseload at a time: a second page opened meanwhile (the caseload opened twice
@@ -561,17 +641,6 @@ async function startedAs(user, assessment) {
   return (await get("state", `started ${user} ${assessment}`)) || assessment;
 }
 
-async function refreshAfterSaves(user, assessment, sections) {
-  // After saves were sent: the task list, check answers and the sections saved (other pages do
-  // not change with them), fetched once per round of sending, not once per save.
-  const paths = await get("state", `stored ${user} ${assessment}`);
-  if (!paths) return true;
-  const wanted = paths.filter(
-    (path) => !/\/sections\//.test(path) || sections.has(path.split("/sections/")[1]),
-  );
-  return storePages(user, assessment, wanted).catch(() => false);
-}
-
 async function forgottenSince(user, page) {
   const forgotten = await get("state", `forgotten ${user} ${page.assessment}`);
   return Boolean(forgotten && forgotten >= (page.asked || 0));
@@ -658,19 +727,12 @@ async function navigate(event) {
   // comes first (the stored copy if the server cannot be reached).
   const busy = stored && sending && String(sending.assessment) === String(stored.assessment);
   const open = Boolean(await unlocked(user)) && !password; // just signed in: the server says who
-  if (stored && !stored.networkFirst && open && !busy && !(kept && kept.sent)) {
-    // A page of an assessment kept on the tablet opens at once, with no wait on the network; a
-    // fresh copy is fetched behind it (a request like any other: the practitioner is active).
-    const started = Date.now();
-    event.waitUntil(
-      timed(request.url, { redirect: "error" })
-        .then(async (response) => {
-          if (response.ok && response.headers.get("X-Heat-User") === user) {
-            await keepPage(user, stored.assessment, path, response, started);
-          }
-        })
-        .catch(() => {}),
-    );
+  // A page a save sent from here changed since its copy was asked for: the server's comes first.
+  const behind = stored && !stored.networkFirst && (await savedSince(user, stored));
+  if (stored && !stored.networkFirst && open && !busy && !(kept && kept.sent) && !behind) {
+    // A page of an assessment kept on the tablet opens at once, with no wait on the network; it
+    // is asked for again behind it (with its validator) unless the server has just given it.
+    if (!(await fresh(user, path))) event.waitUntil(refreshKept(user, stored.assessment, path).catch(() => {}));
     const page = await fromTablet(user, path);
     if (page) {
       if (event.resultingClientId) opened.set(event.resultingClientId, { user, assessment: stored.assessment });
@@ -678,12 +740,29 @@ async function navigate(event) {
     }
   }
   try {
-    const response = await timed(request);
+    const asked = Date.now();
+    const validator = open ? conditional(stored, user) : {};
+    // (A navigation's own request cannot be copied with other headers: the same request, by its URL.)
+    const response = await (validator["If-None-Match"]
+      ? timed(request.url, { headers: validator, redirect: "manual", credentials: "same-origin" })
+      : timed(request));
+    const waiting = async () => user && (await all("outbox")).some((e) => e.user === user && !e.sent);
+    if (response.status === 304 && response.headers.get("X-Heat-User") === user) {
+      // The stored copy is what the server would send (the same session: its tokens still hold).
+      if (await waiting()) event.waitUntil(drain()); // the server answers again
+      await confirmed(user, path, stored.etag, asked);
+      const copy = await fromTablet(user, path);
+      if (copy) {
+        if (event.resultingClientId) opened.set(event.resultingClientId, { user, assessment: stored.assessment });
+        return copy;
+      }
+      return timed(request); // the copy went meanwhile (a submission sent): the page itself
+    }
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
-      if (user && (await all("outbox")).some((e) => e.user === user && !e.sent)) event.waitUntil(drain()); // the server answers again
+      if (await waiting()) event.waitUntil(drain()); // the server answers again
       if (stored && response.ok && response.headers.get("X-Heat-User") === user) {
-        event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), Date.now(), true).catch(() => {}));
+        event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), asked, Boolean(stored.networkFirst)).catch(() => {}));
       }
       return response;
     }
@@ -846,14 +925,8 @@ async function send() {
   const user = await currentUser();
   if (!user) return;
   const mine = (await all("outbox")).filter((e) => e.user === user);
-  const touched = new Map(); // assessment -> the sections whose stored pages are out of date
-  const touch = (entry) => {
-    if (!touched.has(entry.assessment)) touched.set(entry.assessment, new Set());
-    touched.get(entry.assessment).add(entry.section);
-  };
-  mine.filter((e) => e.sent).forEach(touch);
   const waiting = mine.filter((e) => !e.sent).sort((a, b) => a.id - b.id);
-  if (!waiting.length && !touched.size) return;
+  if (!waiting.length) return;
   let session;
   try {
     session = await serverSession();
@@ -888,7 +961,10 @@ async function send() {
         body: JSON.stringify({ fields: payload ? payload.fields : [] }),
       });
       answer = await response.json().catch(() => ({ status: "error" }));
-      if (answer.status === "saved") await put("outbox", { ...entry, sent: true, sectionVersion: answer.section_version });
+      if (answer.status === "saved") {
+        await put("outbox", { ...entry, sent: true, sentAt: Date.now(), sectionVersion: answer.section_version });
+        await noteSent(user, entry);
+      }
     } catch (error) {
       await note(user, { unreachable: true });
       break; // the signal went again: the rest wait, in order
@@ -907,9 +983,8 @@ async function send() {
       await remove("outbox", entry.id);
       continue;
     }
-    touch(entry);
     if (answer.status === "saved") {
-      // Kept (as sent, above) until the tablet's copies of the pages show it: until then the
+      // Kept (as sent, above) until the tablet's copy of the section shows it: until then the
       // section page comes from the server, or shows these answers over its older stored copy.
       await remember(user, entry.assessment, answer);
       continue;
@@ -919,16 +994,12 @@ async function send() {
       // opens the tablet's old copy of the task list.
       await forgetAssessment(user, entry.assessment);
       await dropSent(user, entry.assessment);
-      touched.delete(entry.assessment);
     } else {
       await attention(user, entry, answer);
     }
     await remove("outbox", entry.id);
   }
   sending = null;
-  for (const [assessment, sections] of touched) {
-    if (await refreshAfterSaves(user, assessment, sections)) await dropSent(user, assessment);
-  }
   tellPages();
 }
 

@@ -7,16 +7,21 @@ assessment on the tablet and answers saves there) and without it (every step is 
 
 Prints, for opening the assessment (sign in, caseload, child, start, task list, and for the
 JavaScript run the tablet storing what the visit needs) and for the visit itself (every section
-saved, then submitted): bytes received over the link, and the steps the practitioner waited on
-the network for (a step = a click until the next page shows; it waited on the network if that
-took a round trip or more). Targets (issue 6): opening at most 150 KB; during the visit 0 waits.
-Asserts nothing. Run: make bench   (or .venv/bin/python bench/slow_visit.py)
+saved, then submitted, until the server's rating shows): bytes received over the link, and every
+step's wait (a step = a click until the next page shows; it waited on the network if that took a
+round trip or more). With JavaScript the saves are sent behind the practitioner's back: the visit's
+bytes run until the result page shows, so they include every save sent and every page the tablet
+refreshed. Targets (issues 6 and 21): opening at most 150 KB; the whole visit after the task list
+is open at most 120 KB; every section step at most 1 s. Asserts nothing.
+Run: make bench   (or .venv/bin/python bench/slow_visit.py)
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -26,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.throughput import demo_database, serve  # noqa: E402
+from bench.throughput import WORKERS, demo_database, serve  # noqa: E402
 
 CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
 LINK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
@@ -39,6 +44,8 @@ def fill(page, data: dict) -> None:
     for name, value in data.items():
         values = value if isinstance(value, list) else [value]
         inputs = form.locator(f'[name="{name}"]')
+        if not inputs.count():
+            continue  # not asked at this checklist version (as the tests' own filling)
         kind = inputs.first.get_attribute("type")
         if kind in ("radio", "checkbox"):
             for v in values:
@@ -97,24 +104,34 @@ class Link:
 class Steps:
     def __init__(self, link: Link):
         self.link = link
-        self.waits = 0
-        self.waited = 0.0
-        self.count = 0
+        self.times: list[tuple[str, float]] = []
         self.start_bytes = link.received
         self.end_bytes: int | None = None
 
     def finish(self) -> None:
         self.end_bytes = self.link.received
 
-    def step(self, action, ready) -> None:
+    def step(self, name: str, action, ready) -> None:
         started = time.perf_counter()
         action()
         ready()
-        took = time.perf_counter() - started
-        self.count += 1
-        if took >= ROUND_TRIP:
-            self.waits += 1
-            self.waited += took
+        self.times.append((name, time.perf_counter() - started))
+
+    @property
+    def count(self) -> int:
+        return len(self.times)
+
+    @property
+    def waits(self) -> int:
+        return sum(took >= ROUND_TRIP for _, took in self.times)
+
+    @property
+    def waited(self) -> float:
+        return sum(took for _, took in self.times if took >= ROUND_TRIP)
+
+    @property
+    def longest(self) -> float:
+        return max((took for _, took in self.times), default=0.0)
 
     @property
     def kb(self) -> float:
@@ -122,16 +139,27 @@ class Steps:
 
 
 def sections() -> list[tuple[str, dict]]:
+    """Mia's visit, as the checklist asks it for her age (since 2026.4), answered consistently."""
+    from sqlalchemy import select
+
     from app import create_app
+    from heat.extensions import db
+    from heat.models import Child
     from heat.services import checklists
     from tests import helpers
 
     with create_app().app_context():
         definition = checklists.current_definition()
+        mia = db.session.scalars(select(Child).where(Child.first_name == "Mia")).one()
+        voice = helpers.voice_data()
+        if definition.weighs_evidence:
+            definition = definition.for_ages(frozenset(checklists.ages_of([mia], None)))
+            voice |= {f"seen_{mia.id}": "awake", f"voice_{mia.id}": "Smiled and reached for the worker."}
     rows = [("visit", helpers.visit_data()), ("people", helpers.people_data())]
     rows += [("rooms", helpers.rooms_data(definition))]
-    rows += [(d.id, helpers.domain_data(definition, d.id)) for d in definition.domains]
-    return rows + [("voice", helpers.voice_data()), ("actions", helpers.actions_data())]
+    for domain in definition.domains:
+        rows += [(domain.id, helpers.consistent(definition, domain.id, helpers.domain_data(definition, domain.id), {}))]
+    return rows + [("voice", voice), ("actions", helpers.actions_data())]
 
 
 def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
@@ -144,24 +172,30 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
     heading = page.locator("h1")
 
     opening = Steps(link)
-    opening.step(lambda: page.goto(base + "/sign-in"), lambda: expect(heading).to_have_text("Sign in to HEAT"))
+    opening.step(
+        "sign-in page", lambda: page.goto(base + "/sign-in"), lambda: expect(heading).to_have_text("Sign in to HEAT")
+    )
 
     def sign_in():
         page.get_by_label("Email address").fill("north-worker@example.org")
         page.get_by_label("Password", exact=True).fill("heat-demo-password")
         page.get_by_role("button", name="Sign in").click()
 
-    opening.step(sign_in, lambda: expect(heading).to_have_text("North team caseload"))
+    opening.step("sign in", sign_in, lambda: expect(heading).to_have_text("North team caseload"))
     opening.step(
-        lambda: page.get_by_role("link", name="Mia Hughes").click(), lambda: expect(heading).to_contain_text("Mia")
+        "child",
+        lambda: page.get_by_role("link", name="Mia Hughes").click(),
+        lambda: expect(heading).to_contain_text("Mia", timeout=120_000),
     )
     opening.step(
+        "start",
         lambda: page.get_by_role("button", name="Start a new assessment").click(),
-        lambda: expect(heading).to_have_text("Start a new assessment"),
+        lambda: expect(heading).to_have_text("Start a new assessment", timeout=120_000),
     )
     opening.step(
+        "task list",
         lambda: page.get_by_role("button", name="Start a new assessment").click(),
-        lambda: expect(heading).to_have_text("Home environment assessment"),
+        lambda: expect(heading).to_have_text("Home environment assessment", timeout=120_000),
     )
     if javascript:
         expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=120_000)
@@ -169,14 +203,16 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
 
     during = Steps(link)
     during.step(
+        "open visit",
         lambda: page.get_by_role("link", name="Visit details").click(),
         lambda: expect(page.locator("form[data-heat-section]")).to_be_visible(),
     )
     rows = sections()
-    for n, (_, data) in enumerate(rows):
+    for n, (section_id, data) in enumerate(rows):
         fill(page, data)
         following = rows[n + 1][0] if n + 1 < len(rows) else None
         during.step(
+            f"save {section_id}",
             lambda: page.get_by_role("button", name="Save and continue").click(),
             lambda following=following: expect(
                 page.locator(f'form[data-heat-section="{following}"]')
@@ -185,19 +221,49 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
             ).to_be_visible(timeout=120_000),
         )
     during.step(
+        "submit",
         lambda: page.get_by_role("button", name="Submit assessment").click(),
         lambda: expect(heading).to_have_text(
             "Home environment assessment" if javascript else "Assessment result", timeout=120_000
         ),
     )
-    during.finish()
     if javascript:
-        # Sent behind the practitioner's back; then the page shows the server's rating.
-        expect(heading).to_have_text("Assessment result", timeout=300_000)
-        sent = (link.received - during.end_bytes) / 1024
-        print(f"with JavaScript: the saves were sent behind the visit; then {sent:.1f} KB more, result page included")
+        # Sent behind the practitioner's back; then the page shows the server's rating by itself.
+        try:
+            expect(heading).to_have_text(re.compile("Assessment (submitted|result)"), timeout=300_000)
+        except AssertionError:
+            print(f"with JavaScript: the result did not show; the page is {page.url}: {heading.text_content()}")
+    during.finish()
     browser.close()
     return opening, during
+
+
+def print_visits() -> None:
+    """What the server holds of each run's visit: its status, and the sections saved once each."""
+    from sqlalchemy import func, select
+
+    from app import create_app
+    from heat.extensions import db
+    from heat.models import Assessment, SectionSave
+
+    with create_app().app_context():
+        for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id.desc()).limit(2)):
+            saves = db.session.execute(
+                select(SectionSave.section_id, func.count())
+                .where(SectionSave.assessment_id == assessment.id)
+                .group_by(SectionSave.section_id)
+            ).all()
+            once = all(n == 1 for _, n in saves)
+            print(f"visit {assessment.id}: {assessment.status}, {len(saves)} sections saved, each once: {once}")
+
+
+def warm(port: int) -> None:
+    """Every worker has loaded the app before the clock starts: its start-up is not the link's."""
+    for _ in range(WORKERS * 2):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        connection.request("GET", "/sign-in")
+        connection.getresponse().read()
+        connection.close()
 
 
 def main() -> None:
@@ -208,23 +274,32 @@ def main() -> None:
         os.environ.update(env)  # sections() reads the checklist through the app
         server, port = serve("app:create_app()", env)
         try:
+            warm(port)
             with sync_playwright() as playwright:
                 results = {js: visit(playwright, f"http://127.0.0.1:{port}", js) for js in (True, False)}
+            print_visits()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait()
     print("Chromium, CDP throttling 400 kbps down and up, 400 ms round trip; empty cache; gunicorn, demo data")
+    for javascript, (_, during) in results.items():
+        label = "with JavaScript (service worker)" if javascript else "without JavaScript"
+        steps = ", ".join(f"{name} {took:.2f}" for name, took in during.times)
+        print(f"{label}, each step of the visit (s): {steps}")
     print(
         f"{'':<34}{'opening KB':>11}{'opening waits':>15}{'visit steps':>13}{'visit KB':>10}"
-        f"{'visit waits':>13}{'visit waiting s':>17}"
+        f"{'visit waits':>13}{'visit waiting s':>17}{'longest step s':>16}"
     )
     for javascript, (opening, during) in results.items():
         label = "with JavaScript (service worker)" if javascript else "without JavaScript"
         print(
             f"{label:<34}{opening.kb:>11.1f}{opening.waits:>15}{during.count:>13}{during.kb:>10.1f}"
-            f"{during.waits:>13}{during.waited:>17.1f}"
+            f"{during.waits:>13}{during.waited:>17.1f}{during.longest:>16.2f}"
         )
-    print("targets: opening at most 150 KB; 0 waits on the network during the visit")
+    print(
+        "targets: opening at most 150 KB; the whole visit after the task list is open (with JavaScript, "
+        "until the server's rating shows) at most 120 KB; every step at most 1 s"
+    )
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """Blueprints: thin views, request -> form -> service -> redirect."""
 
+import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import make_response, request, url_for
+from flask import Response, current_app, g, make_response, request, session, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
 from heat.database import SAFE_METHODS
 from heat.extensions import db
 from heat.models import Assessment
+from heat.security import tablet_id
 from heat.services import audit, photos, versions
 from heat.services.access import deny
 from heat.services.errors import FieldError
@@ -64,14 +67,15 @@ NOT_PERSONAL = {
 
 
 def audited(action: str):
-    """A GET page that shows personal data: a view row once it is rendered (a 200), naming the
-    child, assessment or user in the URL. Under `roles_required`, so only a page shown counts."""
+    """A GET page that shows personal data: a view row once it is rendered (a 200, or a 304 that
+    confirms the copy a tablet shows, see `kept_page`), naming the child, assessment or user in
+    the URL. Under `roles_required`, so only a page shown counts."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             response = make_response(view(*args, **kwargs))
-            if request.method in SAFE_METHODS and response.status_code == 200:
+            if request.method in SAFE_METHODS and response.status_code in (200, 304):
                 audit.record(
                     action,
                     user=current_user,
@@ -86,6 +90,36 @@ def audited(action: str):
         return wrapped
 
     return decorator
+
+
+# Hidden fields made afresh for every page: a stored copy keeps its own (see `kept_page`).
+_PER_PAGE_FIELD = re.compile(r'<input[^>]*\bname="(?:csrf_token|save_key|submission_key|start_key|resume)"[^>]*>')
+
+
+def kept_page(html: str) -> Response:
+    """A page a tablet keeps (an assessment's task list, sections and check answers), with a
+    validator: asked again with the validator its copy came with (If-None-Match), the answer is 304
+    while the page would show the same, and the tablet keeps its copy; else the page, with a new one.
+
+    The validator is a digest of the page as rendered for this user in this session, less what is
+    made afresh for every page and needs no refresh: the CSP nonce (the copy is kept with its own
+    policy), save and submission keys (the page's script makes new ones, and a key in a copy that
+    still matches was never used for a stored save: a save changes the page), and the CSRF and
+    resume tokens. Those stay valid for the copy because the session's CSRF secret is part of the
+    validator: a copy confirmed by a 304 was rendered in this session (less than the session's
+    12 hours ago, within the resume token's life), and a new sign-in gets the whole page again.
+    Anything else that differs (answers, statuses, versions, a flash message, another user, a new
+    release's asset names) changes the validator, so a 304 never stands for a page that differs."""
+    response = make_response(html)
+    shown = _PER_PAGE_FIELD.sub("", html.replace(g.get("csp_nonce") or "\0", ""))
+    secret = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    digest = hashlib.sha256()
+    for part in (tablet_id(current_user), secret, shown):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    response.set_etag(digest.hexdigest()[:40], weak=True)  # weak: equal in meaning, not in bytes
+    response.make_conditional(request)
+    return response
 
 
 def carried_out(form: Any, use_case: Callable[[], T]) -> T | None:

@@ -58,7 +58,7 @@ from heat.services import (
     versions,
 )
 from heat.services import assessments as svc
-from heat.views import answers, audited, carried_out, recorded_visit_context, roles_required
+from heat.views import answers, audited, carried_out, kept_page, recorded_visit_context, roles_required
 from heat.views.saving import (
     SaveOutcome,
     SubmitOutcome,
@@ -241,7 +241,7 @@ def assessment(assessment_id: int):
             can_invite=joint.may_invite(current_user, assessment),
             **recorded_visit_context(assessment),
         )
-    return _task_list_page(assessment, _kept_sections(assessment))
+    return kept_page(_task_list_page(assessment, _kept_sections(assessment)))
 
 
 def _task_list_page(assessment: Assessment, kept: set[str]) -> str:
@@ -308,9 +308,10 @@ def section(assessment_id: int, section_id: str):
         if save is not None:
             # A retry of a save already made is answered as that save was.
             return redirect(next_url(assessment, definition, section_id, save.completing, checking))
-    return _section_page(
+    page = _section_page(
         assessment, definition, section_id, form, not_saved=kept is not None, checking=checking, photo_note=photo_note
     )
+    return kept_page(page) if request.method == "GET" else page
 
 
 def _fresh_form(assessment: Assessment, definition, section_id: str):
@@ -468,7 +469,7 @@ def check(assessment_id: int):
     assessment = access.assessment_for(current_user, assessment_id, to_change=True)
     if assessment.status not in EDITABLE:
         return redirect(url_for("casework.assessment", assessment_id=assessment.id))
-    return _check_page(assessment)
+    return kept_page(_check_page(assessment))
 
 
 def _check_page(assessment: Assessment) -> str:
