@@ -102,8 +102,11 @@ export async function checkAnswers(ask) {
   const data = document.getElementById("heat-check-spec");
   const match = /^\/assessments\/(\d+|new-[\w-]+)\/check$/.exec(location.pathname);
   if (!data || !match) return null;
+  // What the page cannot show yet: the saves held here as the page was opened (those the server
+  // had stored before it sent the page are left out), else those still waiting to be sent.
   const answer = await ask({ type: "saves", assessment: match[1] });
-  const saves = answer.saves && answer.saves.length ? answer.saves : answer.opened || [];
+  const waiting = (answer.saves || []).filter((save) => !save.sent);
+  const saves = answer.opened && answer.opened.length ? answer.opened : waiting;
   if (!saves.length) return null;
   const { choices, sections } = JSON.parse(data.textContent);
   for (const save of saves) {
@@ -115,8 +118,10 @@ export async function checkAnswers(ask) {
   if (rating) rating.textContent = RATING_LATER;
   let reloading = false;
   return async () => {
+    // Every save sent (a sent save stays on the tablet until its section is next opened, but the
+    // server has it): the page opens again with the server's answers and rating.
     const now = await ask({ type: "saves", assessment: match[1] });
-    if (!reloading && now.saves && !now.saves.length && navigator.onLine) {
+    if (!reloading && now.saves && !now.saves.some((save) => !save.sent) && navigator.onLine) {
       reloading = true;
       location.reload();
     }

@@ -751,6 +751,7 @@ async function navigate(event) {
       // The stored copy is what the server would send (the same session: its tokens still hold).
       if (await waiting()) event.waitUntil(drain()); // the server answers again
       await confirmed(user, path, stored.etag, asked);
+      fromServerSince(event.resultingClientId, asked);
       const copy = await fromTablet(user, path);
       if (copy) {
         if (event.resultingClientId) opened.set(event.resultingClientId, { user, assessment: stored.assessment });
@@ -760,6 +761,7 @@ async function navigate(event) {
     }
     if (!UNREACHABLE.has(response.status)) {
       await noteUser(response);
+      fromServerSince(event.resultingClientId, asked);
       if (await waiting()) event.waitUntil(drain()); // the server answers again
       if (stored && response.ok && response.headers.get("X-Heat-User") === user) {
         event.waitUntil(keepPage(user, stored.assessment, path, response.clone(), asked, Boolean(stored.networkFirst)).catch(() => {}));
@@ -1103,9 +1105,16 @@ async function savesFor(user, assessment) {
   for (const entry of await all("outbox")) {
     if (entry.user !== user || entry.kind !== "save" || ![String(id), String(assessment)].includes(String(entry.assessment))) continue;
     const payload = await unseal(user, entry.sealed);
-    if (payload) saves.push({ section: entry.section, fields: payload.fields, sent: Boolean(entry.sent) });
+    if (payload) saves.push({ section: entry.section, fields: payload.fields, sent: Boolean(entry.sent), sentAt: entry.sentAt || 0 });
   }
   return saves;
+}
+
+function fromServerSince(client, asked) {
+  // The page opening was the server's, asked for at `asked`: it shows every save sent before then,
+  // so Check answers shows over it only the saves it cannot have (waiting, or sent since).
+  const opening = client && savesAtOpening.get(client);
+  if (opening) savesAtOpening.set(client, opening.filter((s) => !s.sent || s.sentAt > asked));
 }
 
 async function savesShown(client, user, message) {
