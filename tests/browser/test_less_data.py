@@ -88,7 +88,9 @@ def test_a_visit_with_a_signal_downloads_no_page_its_saves_did_not_change_and_ar
     # tablet asked (a 304 is a question answered "unchanged", with no page; a 302 once it is submitted).
     assert 200 not in {status for _, status in section_pages}, section_pages
     downloaded = [path for path, status in pages if status == 200]
-    # Downloaded: check answers, once, as the saves had changed it; then the result.
+    # Downloaded: check answers, once, as the saves had changed it; then the result. The task list
+    # too if the submission was still on its way when the page moved on (the saves changed it, so
+    # the server's copy comes first: "Submitted on this tablet"), whether it is depends on timing.
     assert set(downloaded) <= {here, f"{here}/check", f"{here}/submitted"}, downloaded
-    assert downloaded.count(f"{here}/check") == 1 and downloaded.count(here) <= 1, downloaded
+    assert downloaded.count(f"{here}/check") == 1 and downloaded.count(here) <= 2, downloaded
     assert not [path for method, path, _ in asked if method == "GET" and re.fullmatch(r"/children/\d+.*", path)]
