@@ -117,6 +117,11 @@ export async function checkAnswers(ask) {
   const rating = document.querySelector("[data-heat-rating]");
   if (rating) rating.textContent = RATING_LATER;
   let reloading = false;
+  // "Submit assessment" pressed: the submission moves the page on; opening it again now would
+  // cancel the submission the practitioner just made.
+  document.addEventListener("submit", () => {
+    reloading = true;
+  });
   return async () => {
     // Every save sent (a sent save stays on the tablet until its section is next opened, but the
     // server has it): the page opens again with the server's answers and rating.
