@@ -114,6 +114,11 @@ export async function checkAnswers(ask) {
   const rating = document.querySelector("[data-heat-rating]");
   if (rating) rating.textContent = RATING_LATER;
   let reloading = false;
+  // "Submit assessment" pressed: the submission moves the page on; opening it again now would
+  // cancel the submission the practitioner just made.
+  document.addEventListener("submit", () => {
+    reloading = true;
+  });
   return async () => {
     const now = await ask({ type: "saves", assessment: match[1] });
     if (!reloading && now.saves && !now.saves.length && navigator.onLine) {
