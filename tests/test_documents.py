@@ -20,6 +20,9 @@ from heat.models import Child
 from tests.conftest import sign_in
 from tests.test_cli_and_admin import run
 
+# Every test here reads the PDF of a kept version: each is rendered at once (tests/conftest.py).
+pytestmark = pytest.mark.pdf_renders
+
 # A heading is set at 12.5pt or more in bold (h1 20pt, h2 14pt, table captions 13pt); body text is
 # 10.5pt (12pt in the family copy).
 HEADING_SIZE = 12.5
