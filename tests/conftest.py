@@ -254,6 +254,18 @@ def _pdf_waited(sender, response, **extra) -> None:
 request_finished.connect(_pdf_waited)
 
 
+@contextmanager
+def renders_waiting() -> Iterator[None]:
+    """Renders wait inside the block whatever the test's mark: for a class- or module-scoped
+    world (made before the test's own fixtures, so rendering every PDF otherwise) that reads
+    only some of its PDFs and renders those itself."""
+    was, _renders["wait"] = _renders["wait"], True
+    try:
+        yield
+    finally:
+        _renders["wait"] = was
+
+
 @pytest.fixture(autouse=True)
 def pdf_renders_wait(request):
     """Renders wait unless the test is marked `pdf_renders` (see above). Browser tests render as
