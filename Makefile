@@ -68,7 +68,9 @@ lint: install-dev node_modules/.package-lock.json
 # (SQLite file, or <TEST_DATABASE_URL's database>_gw0, _gw1...), its own live servers and temp
 # folders. TEST_WORKERS=0 runs them in one process. The 15 slowest tests are listed each pass.
 # The PostgreSQL pass leaves out the tests that ask for no database (marked `no_database` by
-# tests/conftest.py: the checklist's scoring, charts, start-up checks...), which the SQLite pass ran.
+# tests/conftest.py: the checklist's scoring, charts, start-up checks...), which the SQLite pass ran,
+# and the browser tests, which the SQLite pass ran: they drive the tablet and the pages through the
+# same routes the PostgreSQL pass tests without a browser (README, "Tests").
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
 
@@ -76,7 +78,7 @@ test: lint assets chromium redis
 	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
-		HEAT_TEST_ON_POSTGRES=1 $(PYTEST) -m "not no_database"; \
+		HEAT_TEST_ON_POSTGRES=1 $(PYTEST) -m "not no_database and not browser"; \
 	fi
 
 # The quick tier for a change in progress: no browser, no built front end (no npm), SQLite only.

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import request_finished
 from flask_migrate import upgrade
+from huey.exceptions import CancelExecution
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from app import create_app
-from heat.extensions import db
+from heat import tasks
+from heat.extensions import db, huey
 from heat.models import Child, Household, Team, User
 from heat.services import passwords
 from tests.helpers import field_value
@@ -225,6 +228,59 @@ class Factory:
 @pytest.fixture
 def make(app) -> Factory:
     return Factory(app)
+
+
+# --- PDF renders: only where a test reads a PDF ------------------------------------------------
+# Each submission or decision queues the render of its version's PDF (WeasyPrint, ~0.7 s of CPU),
+# which Huey's immediate mode would run at once. Most tests never read that PDF: for them the
+# render stays waiting, as it does in production until a worker takes it (the version is kept,
+# its PDF not yet made). Tests that read a version's PDF are marked `pdf_renders` and get it
+# rendered at once. A test not marked that asks for a version's PDF gets "The PDF is being
+# prepared" and fails, saying to mark it, so no check of a PDF passes because there was none.
+_renders = {"wait": False, "waited": []}
+
+
+@huey.pre_execute("tests_pdf_renders_wait")
+def _pdf_renders_wait(task) -> None:
+    if _renders["wait"] and isinstance(task, tasks.render_pdf.task_class):
+        raise CancelExecution()
+
+
+def _pdf_waited(sender, response, **extra) -> None:
+    if response.status_code == 202 and "Retry-After" in response.headers:
+        _renders["waited"].append(response)
+
+
+request_finished.connect(_pdf_waited)
+
+
+@contextmanager
+def renders_waiting() -> Iterator[None]:
+    """Renders wait inside the block whatever the test's mark: for a class- or module-scoped
+    world (made before the test's own fixtures, so rendering every PDF otherwise) that reads
+    only some of its PDFs and renders those itself."""
+    was, _renders["wait"] = _renders["wait"], True
+    try:
+        yield
+    finally:
+        _renders["wait"] = was
+
+
+@pytest.fixture(autouse=True)
+def pdf_renders_wait(request):
+    """Renders wait unless the test is marked `pdf_renders` (see above). Browser tests render as
+    they always have."""
+    marks = {mark.name for mark in request.node.iter_markers()}
+    _renders["wait"] = not marks & {"pdf_renders", "browser"}
+    _renders["waited"].clear()
+    yield
+    waited, _renders["wait"] = bool(_renders["waited"]) and _renders["wait"], False
+    _renders["waited"].clear()
+    if waited:
+        pytest.fail(
+            "a version's PDF was asked for while renders wait (not rendered): mark the test "
+            "@pytest.mark.pdf_renders to have each kept version's PDF rendered at once"
+        )
 
 
 def csrf_token(client, url: str = "/sign-in") -> str:

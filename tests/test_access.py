@@ -467,6 +467,7 @@ def test_unknown_ids_are_404(app, make, signed_in):
     assert client.get(f"/assessments/{draft}/sections/no-such-section").status_code == 404
 
 
+@pytest.mark.pdf_renders
 def test_views_and_exports_each_write_exactly_one_audit_row(app, make, signed_in, world):
     client = signed_in(make.user("practitioner", world["other"]))
     for url, action, key in [

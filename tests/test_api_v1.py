@@ -98,6 +98,7 @@ def test_the_token_acts_as_its_user_within_their_teams_scope(app, make, api):
     assert client.get(f"/api/v1/children/{stranger.id}/assessments", headers=bearer(token)).status_code == 404
 
 
+@pytest.mark.pdf_renders
 def test_assessments_with_grades_evidence_rating_reasons_decisions_and_the_stored_pdf(app, api):
     client, token = api["client"], api["token"]
     action = "Phoned the family's health visitor; home safety visit booked for today."  # a Red needs action today
@@ -151,6 +152,7 @@ def test_adding_a_child_checks_as_the_form_does(app, api):
     assert client.post("/api/v1/children", json=child, headers=bearer(practitioner)).status_code == 403
 
 
+@pytest.mark.pdf_renders
 def test_every_call_writes_an_audit_row(app, api):
     client, token, child = api["client"], api["token"], api["child"]
     for url, action in [

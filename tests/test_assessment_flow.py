@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ def test_start_complete_submit_and_read_the_result(app, make, signed_in):
         ) == len(checklists.definition_for(stored).items)
 
 
+@pytest.mark.pdf_renders
 def test_pdf_is_a_pdf_naming_the_child_with_page_numbers(app, make, signed_in):
     team = make.team()
     worker = make.user("practitioner", team)

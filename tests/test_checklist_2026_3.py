@@ -82,6 +82,7 @@ def test_the_section_shows_what_each_grade_looks_like_and_asks_the_questions(app
     assert "Answer the question: Is there a working smoke alarm?" in refused.get_data(as_text=True)
 
 
+@pytest.mark.pdf_renders
 def test_a_visit_with_no_smoke_alarm_is_amber_and_says_why_in_page_and_pdf(app, team_world):
     w, child = team_world["w"], team_world["child"]
     assessment = helpers.start(w, child.id)

@@ -499,6 +499,7 @@ def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
 
 
+@pytest.mark.pdf_renders
 def test_the_assessment_pdf_prints_the_grade_given_and_the_guide_every_grade(app, team_world):
     w, child = team_world["w"], team_world["child"]
     assessment, _ = baby_visit(app, w, child.id, grades={"safety.smoking": "3"})

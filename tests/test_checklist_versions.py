@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from heat.checklist import score
@@ -15,6 +16,7 @@ from tests.test_assessment_flow import definition
 NEWER = Path(__file__).parent / "data" / "checklists-newer"
 
 
+@pytest.mark.pdf_renders
 def test_old_assessments_keep_their_version_when_a_new_one_is_published(app, another_app, make, signed_in):
     team = make.team()
     worker = make.user("practitioner", team)

@@ -256,6 +256,7 @@ def seeded(app, make, signed_in):
     return _seed(app, make, signed_in)
 
 
+@pytest.mark.pdf_renders
 def test_erasing_a_child_leaves_nothing_of_theirs_but_the_tombstone(app, make, signed_in, seeded):
     leo = seeded["leo"]
     with app.app_context():
@@ -283,6 +284,7 @@ def test_erasing_a_child_leaves_nothing_of_theirs_but_the_tombstone(app, make, s
     assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
 
 
+@pytest.mark.pdf_renders
 def test_a_brother_or_sister_keeps_their_own(app, make, signed_in, seeded):
     mia = seeded["mia"]
     assert decide(signed_in(make.user("admin")), seeded["leo"], "erase").status_code == 302

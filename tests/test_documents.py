@@ -15,10 +15,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from weasyprint import HTML
 
+from heat import tasks
 from heat.extensions import db
 from heat.models import Child
-from tests.conftest import sign_in
+from tests.conftest import renders_waiting, sign_in
 from tests.test_cli_and_admin import run
+
+# Every test here reads the PDF of a kept version: each is rendered at once (tests/conftest.py).
+pytestmark = pytest.mark.pdf_renders
 
 # A heading is set at 12.5pt or more in bold (h1 20pt, h2 14pt, table captions 13pt); body text is
 # 10.5pt (12pt in the family copy).
@@ -58,10 +62,12 @@ def words_outside_the_page(pdf: bytes) -> list[str]:
 @pytest.fixture(scope="module")
 def documents(app):
     """Every document, downloaded by the demo North worker from the demo data."""
-    assert run(app, "seed-demo").exit_code == 0
+    with renders_waiting():  # of the demo's versions, only the PDF of Mia's latest visit is read
+        assert run(app, "seed-demo").exit_code == 0
     with app.app_context():
         mia = db.session.scalar(select(Child).where(Child.first_name == "Mia"))
         latest = mia.assessments[-1]
+        tasks.render_pdfs([latest.id])  # what the worker does with it
         version = latest.checklist_version
         urls = {
             "assessment": f"/assessments/{latest.id}/pdf",

@@ -179,6 +179,7 @@ def test_review_queue_risk_first_and_decision_needs_a_rationale(app, team_world)
     assert count(app, ReviewDecision) == 0
 
 
+@pytest.mark.pdf_renders
 def test_agreed_decision_shows_on_the_assessment_chronology_and_pdf(app, team_world):
     assessment_id = three_slipping_visits(app, team_world)[-1]
     s = team_world["s"]

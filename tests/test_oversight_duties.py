@@ -244,6 +244,7 @@ def test_the_review_queue_puts_risk_first_and_shows_every_childs_flags(app, make
     assert "Cumulative-harm flags for Ivy Invented" in review and "Cumulative-harm flags for Fay Flagged" in review
 
 
+@pytest.mark.pdf_renders
 def test_every_active_flag_needs_an_answer_before_a_decision(app, team_world):
     assessment_id = three_slipping_visits(app, team_world)[-1]
     s, child_id = team_world["s"], team_world["child"].id

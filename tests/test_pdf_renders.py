@@ -23,6 +23,9 @@ from tests.test_api_v1 import bearer, new_token
 from tests.test_assessment_flow import count, definition
 from tests.test_oversight import submitted_visit
 
+# Every test here is about the renders of kept versions' PDFs: each runs (tests/conftest.py).
+pytestmark = pytest.mark.pdf_renders
+
 
 @pytest.fixture
 def worker_queue(app):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
 from heat.reports import pdf
@@ -19,6 +20,7 @@ PAYLOADS = [
 ]
 
 
+@pytest.mark.pdf_renders
 def test_payloads_in_free_text_are_printed_as_text_and_nothing_is_fetched(app, make, signed_in, monkeypatch):
     fetched, refused = [], []
     real_fetch = pdf.PackagedAssetFetcher.fetch

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import zipfile
 
+import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
@@ -232,6 +233,7 @@ def submitted_with_photo(app, make, signed_in, months: int = 8):
     return v
 
 
+@pytest.mark.pdf_renders
 def test_the_result_review_and_pdf_show_the_photo(app, make, signed_in):
     v = submitted_with_photo(app, make, signed_in)
     (photo,) = kept_photos(app, v["id"])

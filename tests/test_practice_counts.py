@@ -27,7 +27,7 @@ from heat.models import RECORDED, Assessment, AuditEvent, Team, User
 from heat.services import demo
 from heat.services import practice_quality as practice_service
 from tests import helpers
-from tests.conftest import Factory, empty_database, signed_in_client
+from tests.conftest import Factory, empty_database, renders_waiting, signed_in_client
 from tests.test_assessment_flow import count, definition
 from tests.test_practice_quality import named, recorded_visit, row, section
 
@@ -92,29 +92,32 @@ def shared_world(app):
     one visit."""
     make = Factory(app)
     try:
-        north, other = make.team("North"), make.team("Other")
-        priya = named(app, make.user("practitioner", north), "Priya Invented")
-        sam = named(app, make.user("practitioner", north), "Sam Madeup")
-        kim = named(app, make.user("practitioner", north), "Kim Notreal")
-        boss = named(app, make.user("supervisor", north), "Sue Pervisor")
-        olu = named(app, make.user("practitioner", other), "Olu Elsewhere")
-        clients = {u.id: signed_in_client(app, u) for u in (priya, sam, kim, boss, olu)}
-        baby, toddler = make.child(north), make.child(north, months=30)
-        visits = {
-            "first": recorded_visit(app, clients[priya.id], baby.id, DAYS[0]),
-            "refused": recorded_visit(app, clients[priya.id], baby.id, DAYS[1], rooms={"sleeping_place": "refused"}),
-        }
-        recorded_visit(app, clients[priya.id], baby.id, DAYS[2])
-        home = make.household(north)
-        sister = make.child(north, first_name="Ada", household=home)
-        brother = make.child(north, first_name="Ben", months=36, household=home)
-        together = helpers.start(clients[sam.id], sister.id, children=[sister.id, brother.id])
-        helpers.complete(clients[sam.id], together, definition(app), day=DAYS[1])
-        assert helpers.submit(clients[sam.id], together).status_code == 302
-        kims = helpers.start(clients[kim.id], toddler.id)
-        helpers.complete(clients[kim.id], kims, definition(app), grades={"sleep.day": "NS"}, day=DAYS[2])
-        assert helpers.submit(clients[kim.id], kims).status_code == 302
-        recorded_visit(app, clients[olu.id], make.child(other).id, DAYS[0])
+        with renders_waiting():  # its tests read no version's PDF
+            north, other = make.team("North"), make.team("Other")
+            priya = named(app, make.user("practitioner", north), "Priya Invented")
+            sam = named(app, make.user("practitioner", north), "Sam Madeup")
+            kim = named(app, make.user("practitioner", north), "Kim Notreal")
+            boss = named(app, make.user("supervisor", north), "Sue Pervisor")
+            olu = named(app, make.user("practitioner", other), "Olu Elsewhere")
+            clients = {u.id: signed_in_client(app, u) for u in (priya, sam, kim, boss, olu)}
+            baby, toddler = make.child(north), make.child(north, months=30)
+            visits = {
+                "first": recorded_visit(app, clients[priya.id], baby.id, DAYS[0]),
+                "refused": recorded_visit(
+                    app, clients[priya.id], baby.id, DAYS[1], rooms={"sleeping_place": "refused"}
+                ),
+            }
+            recorded_visit(app, clients[priya.id], baby.id, DAYS[2])
+            home = make.household(north)
+            sister = make.child(north, first_name="Ada", household=home)
+            brother = make.child(north, first_name="Ben", months=36, household=home)
+            together = helpers.start(clients[sam.id], sister.id, children=[sister.id, brother.id])
+            helpers.complete(clients[sam.id], together, definition(app), day=DAYS[1])
+            assert helpers.submit(clients[sam.id], together).status_code == 302
+            kims = helpers.start(clients[kim.id], toddler.id)
+            helpers.complete(clients[kim.id], kims, definition(app), grades={"sleep.day": "NS"}, day=DAYS[2])
+            assert helpers.submit(clients[kim.id], kims).status_code == 302
+            recorded_visit(app, clients[olu.id], make.child(other).id, DAYS[0])
         yield {
             **visits,
             "together": together,

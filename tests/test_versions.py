@@ -19,6 +19,9 @@ from tests import helpers
 from tests.test_assessment_flow import definition
 from tests.test_oversight import day_parts, submitted_visit
 
+# Every test here reads the PDF of a kept version: each is rendered at once (tests/conftest.py).
+pytestmark = pytest.mark.pdf_renders
+
 
 def kept(app, assessment_id: int) -> list[AssessmentVersion]:
     with app.app_context():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from heat.extensions import db
@@ -33,6 +34,7 @@ def rows_by(app, user_id: int) -> int:
         return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.user_id == user_id))
 
 
+@pytest.mark.pdf_renders
 def test_every_get_page_with_personal_data_writes_a_view_row(app, make, signed_in, world):  # noqa: F811
     supervisor = make.user("supervisor", world["other"])
     admin, auditor = make.user("admin"), make.user("auditor")
