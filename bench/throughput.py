@@ -2,8 +2,9 @@
 settings, in one run.
 
 Target (../shared/targets.md, issues 11 and 28): the main pages serve at least 0.10 of the bare
-route's requests per second (then 0.25). Both servers run the same way (gunicorn, `WORKERS` workers of
-gunicorn.conf.py's kind, on loopback); a load generator of CONCURRENCY processes with keep-alive-free HTTP/1.1
+route's requests per second (then 0.25). Both servers run the same way, as `make run` serves HEAT
+(gunicorn with gunicorn.conf.py: a process per core, 4 threads each; WEB_CONCURRENCY and
+HEAT_WEB_THREADS change them), on loopback; a load generator of CONCURRENCY processes with keep-alive-free HTTP/1.1
 requests drives each for SECONDS. The machine's load changes from second to second, so each page
 is measured in ROUNDS alternating rounds (bare route, page, bare route, page...) and its ratio is
 the median of the rounds' ratios. Prints figures; asserts nothing.
@@ -16,6 +17,7 @@ import http.client
 import multiprocessing
 import os
 import re
+import runpy
 import signal
 import socket
 import statistics
@@ -27,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-WORKERS = int(os.environ.get("WORKERS", "3"))  # the Makefile's default for `make run`
+# The project's own settings, as `make run` serves (WEB_CONCURRENCY and HEAT_WEB_THREADS change them).
+SETTINGS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -46,8 +49,6 @@ def serve(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
             str(BIN / "gunicorn"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
             "--no-control-socket",
             "--log-level",
             "warning",
@@ -201,7 +202,8 @@ def main() -> None:
                 process.send_signal(signal.SIGTERM)
                 process.wait()
     print(
-        f"gunicorn, {WORKERS} workers (gunicorn.conf.py); {CONCURRENCY} client processes for {SECONDS:g} s"
+        f"gunicorn.conf.py: {SETTINGS['workers']} {SETTINGS['worker_class']} workers of {SETTINGS['threads']} threads;"
+        f" {CONCURRENCY} client processes for {SECONDS:g} s"
         f" a measurement; loopback; median of {ROUNDS} alternating rounds (bare route, page)"
     )
     print(f"{'page':<30}{'requests/s':>12}{'bare/s':>9}{'ratio':>8}{'errors':>8}   target ratio >= 0.10")
