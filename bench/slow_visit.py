@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.throughput import WORKERS, demo_database, serve  # noqa: E402
+from bench.throughput import SETTINGS, demo_database, serve  # noqa: E402
 
 CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
 LINK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
@@ -55,6 +55,26 @@ def fill(page, data: dict) -> None:
         else:
             for n, v in enumerate(values):
                 inputs.nth(n).fill(v)
+
+
+def fill_register_rows(page) -> None:
+    """The household's adults already on the register, answered as a practitioner would: the first
+    here at this visit, the others not, and every question the register leaves open answered
+    ("Not known" where it is offered, else the first choice)."""
+    form = page.locator("form[data-heat-section]")
+    ids = form.locator('input[name$="-adult_id"]')
+    on_register = [ids.nth(n).get_attribute("name") for n in range(ids.count()) if ids.nth(n).input_value()]
+    for row, name in enumerate(on_register):
+        prefix = name.removesuffix("adult_id")
+        if not form.locator(f'input[name="{prefix}present"]:checked').count():
+            form.locator(f'input[name="{prefix}present"][value="{"yes" if row == 0 else "no"}"]').check()
+        selects = form.locator(f'select[name^="{prefix}"]')
+        for n in range(selects.count()):
+            select = selects.nth(n)
+            if select.input_value():
+                continue
+            values = [v for v in select.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+            select.select_option("unknown" if "unknown" in values else values[0])
 
 
 class Link:
@@ -155,7 +175,10 @@ def sections() -> list[tuple[str, dict]]:
         if definition.weighs_evidence:
             definition = definition.for_ages(frozenset(checklists.ages_of([mia], None)))
             voice |= {f"seen_{mia.id}": "awake", f"voice_{mia.id}": "Smiled and reached for the worker."}
-    rows = [("visit", helpers.visit_data()), ("people", helpers.people_data())]
+    # Mia's household is on the register: the people page lists its adults, and the practitioner
+    # answers for them (fill_register_rows) rather than typing them in again.
+    people = {key: value for key, value in helpers.people_data().items() if not key.startswith("people-")}
+    rows = [("visit", helpers.visit_data()), ("people", people)]
     rows += [("rooms", helpers.rooms_data(definition))]
     for domain in definition.domains:
         rows += [(domain.id, helpers.consistent(definition, domain.id, helpers.domain_data(definition, domain.id), {}))]
@@ -210,6 +233,8 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
     rows = sections()
     for n, (section_id, data) in enumerate(rows):
         fill(page, data)
+        if section_id == "people":
+            fill_register_rows(page)
         following = rows[n + 1][0] if n + 1 < len(rows) else None
         during.step(
             f"save {section_id}",
@@ -259,7 +284,7 @@ def print_visits() -> None:
 
 def warm(port: int) -> None:
     """Every worker has loaded the app before the clock starts: its start-up is not the link's."""
-    for _ in range(WORKERS * 2):
+    for _ in range(SETTINGS["workers"] * 2):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         connection.request("GET", "/sign-in")
         connection.getresponse().read()
