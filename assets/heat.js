@@ -188,6 +188,17 @@ function once(key, show) {
   show();
 }
 
+// A form sent from this page (a save, "Submit assessment") that nothing stopped: the browser is on
+// its way to the next page, and opening this one again now would cancel that navigation (the
+// practitioner's submission would seem to vanish back to Check answers). If no page has come in
+// 30 seconds, the navigation failed and the page may open again.
+let leaving = false;
+document.addEventListener("submit", (event) => {
+  if (event.defaultPrevented) return;
+  leaving = true;
+  setTimeout(() => (leaving = false), 30000);
+});
+
 let tabletPage = null; // "On this tablet", when this is that page
 let checkPage = null; // Check answers showing the tablet's saves: what to do when the outbox changes
 
@@ -431,6 +442,7 @@ if (user && "serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", async (event) => {
     if (event.data && event.data.type === "out-of-date") {
       // This page is the tablet's copy of an assessment whose submission has just been sent.
+      if (leaving) return; // the page it is going to is asked for after the submission was sent
       if (flash === "submitted") location.assign(`/assessments/${serverId}/submitted`);
       else location.reload();
     }

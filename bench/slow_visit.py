@@ -36,6 +36,7 @@ from bench.throughput import SETTINGS, demo_database, serve  # noqa: E402
 CHROMIUM = os.environ.get("HEAT_CHROMIUM", "/usr/bin/chromium")
 LINK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 ROUND_TRIP = 0.4
+SUBMITTED = re.compile("Assessment (submitted|result)")  # the server's page after a submission
 SUBMITTED_HERE = re.compile("Home environment assessment|Assessment (submitted|result)")
 
 
@@ -128,9 +129,17 @@ class Steps:
         self.times: list[tuple[str, float]] = []
         self.start_bytes = link.received
         self.end_bytes: int | None = None
+        self.set_aside = 0  # bytes received meanwhile for something counted apart (set_apart)
 
     def finish(self) -> None:
         self.end_bytes = self.link.received
+
+    def set_apart(self, wait) -> float:
+        """Wait for something the link carries meanwhile that is counted on its own; its KB."""
+        before = self.link.received
+        wait()
+        self.set_aside += self.link.received - before
+        return (self.link.received - before) / 1024
 
     def step(self, name: str, action, ready) -> None:
         started = time.perf_counter()
@@ -156,7 +165,7 @@ class Steps:
 
     @property
     def kb(self) -> float:
-        return ((self.end_bytes or self.link.received) - self.start_bytes) / 1024
+        return ((self.end_bytes or self.link.received) - self.start_bytes - self.set_aside) / 1024
 
 
 def sections() -> list[tuple[str, dict]]:
@@ -186,7 +195,7 @@ def sections() -> list[tuple[str, dict]]:
     return rows + [("voice", voice), ("actions", helpers.actions_data())]
 
 
-def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
+def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps, float]:
     from playwright.sync_api import expect
 
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -206,6 +215,14 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         page.get_by_role("button", name="Sign in").click()
 
     opening.step("sign in", sign_in, lambda: expect(heading).to_have_text("North team caseload"))
+    caseload_kb = 0.0
+    if javascript:
+        # The caseload keeps every child's pages and a new assessment's for each on the tablet, in
+        # the background (issue 21 item 1: done at the office, before the visit). Counted apart:
+        # it is the same however many visits follow, and it would otherwise run on into them.
+        caseload_kb = opening.set_apart(
+            lambda: expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=300_000)
+        )
     opening.step(
         "child",
         lambda: page.get_by_role("link", name="Mia Hughes").click(),
@@ -225,11 +242,18 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=120_000)
     opening.finish()
 
+    def shown(locator) -> None:
+        # The next page has come whole: over a slow link the browser shows a page as it arrives, and
+        # the top of a form is visible long before its last questions (filling it then would skip
+        # them, and the save would rightly be refused).
+        expect(locator).to_be_visible(timeout=120_000)
+        page.wait_for_load_state("domcontentloaded", timeout=120_000)
+
     during = Steps(link)
     during.step(
         "open visit",
         lambda: page.get_by_role("link", name="Visit details").click(),
-        lambda: expect(page.locator("form[data-heat-section]")).to_be_visible(),
+        lambda: shown(page.locator("form[data-heat-section]")),
     )
     rows = sections()
     for n, (section_id, data) in enumerate(rows):
@@ -240,11 +264,11 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         during.step(
             f"save {section_id}",
             lambda: page.get_by_role("button", name="Save and continue").click(),
-            lambda following=following: expect(
+            lambda following=following: shown(
                 page.locator(f'form[data-heat-section="{following}"]')
                 if following
                 else page.get_by_role("button", name="Submit assessment")
-            ).to_be_visible(timeout=120_000),
+            ),
         )
     during.step(
         "submit",
@@ -252,19 +276,19 @@ def visit(playwright, base: str, javascript: bool) -> tuple[Steps, Steps]:
         # With JavaScript the tablet answers at once (its task list says the submission waits), or,
         # when the link sends it first, the server's page follows straight away.
         lambda: expect(heading).to_have_text(
-            SUBMITTED_HERE if javascript else "Assessment result",
+            SUBMITTED_HERE if javascript else SUBMITTED,
             timeout=120_000,
         ),
     )
     if javascript:
         # Sent behind the practitioner's back; then the page shows the server's rating by itself.
         try:
-            expect(heading).to_have_text(re.compile("Assessment (submitted|result)"), timeout=300_000)
+            expect(heading).to_have_text(SUBMITTED, timeout=300_000)
         except AssertionError:
             print(f"with JavaScript: the result did not show; the page is {page.url}: {heading.text_content()}")
     during.finish()
     browser.close()
-    return opening, during
+    return opening, during, caseload_kb
 
 
 def print_visits() -> None:
@@ -311,23 +335,25 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait()
     print("Chromium, CDP throttling 400 kbps down and up, 400 ms round trip; empty cache; gunicorn, demo data")
-    for javascript, (_, during) in results.items():
+    for javascript, (_, during, _) in results.items():
         label = "with JavaScript (service worker)" if javascript else "without JavaScript"
         steps = ", ".join(f"{name} {took:.2f}" for name, took in during.times)
         print(f"{label}, each step of the visit (s): {steps}")
     print(
-        f"{'':<34}{'opening KB':>11}{'opening waits':>15}{'visit steps':>13}{'visit KB':>10}"
-        f"{'visit waits':>13}{'visit waiting s':>17}{'longest step s':>16}"
+        f"{'':<34}{'caseload kept KB':>17}{'opening KB':>11}{'opening waits':>15}{'visit steps':>13}"
+        f"{'visit KB':>10}{'visit waits':>13}{'visit waiting s':>17}{'longest step s':>16}"
     )
-    for javascript, (opening, during) in results.items():
+    for javascript, (opening, during, caseload_kb) in results.items():
         label = "with JavaScript (service worker)" if javascript else "without JavaScript"
+        kept = f"{caseload_kb:.1f}" if javascript else "-"
         print(
-            f"{label:<34}{opening.kb:>11.1f}{opening.waits:>15}{during.count:>13}{during.kb:>10.1f}"
+            f"{label:<34}{kept:>17}{opening.kb:>11.1f}{opening.waits:>15}{during.count:>13}{during.kb:>10.1f}"
             f"{during.waits:>13}{during.waited:>17.1f}{during.longest:>16.2f}"
         )
     print(
-        "targets: opening at most 150 KB; the whole visit after the task list is open (with JavaScript, "
-        "until the server's rating shows) at most 120 KB; every step at most 1 s"
+        "targets: opening at most 150 KB (caseload kept for offline work counted apart); the whole visit "
+        "after the task list is open (with JavaScript, until the server's rating shows) at most 120 KB; "
+        "every step at most 1 s"
     )
 
 
