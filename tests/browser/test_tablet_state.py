@@ -286,3 +286,33 @@ def test_saved_on_this_tablet_shows_after_every_save_even_a_double_tap(
     tablet.set_offline(False)
     wait_for(lambda: saves_per_section(app, assessment_id) == {s: 1 for s, _ in first_three})
     tablet.close()
+
+
+def test_a_page_whose_form_was_just_sent_is_not_opened_again_by_the_tablet(
+    app,
+    server,  # noqa: F811
+    chromium,
+    draft,  # noqa: F811
+    tmp_path,
+):
+    """A page opened from the tablet's copy is told when its copy is out of date (a submission sent
+    meanwhile) and opens again. Not when its form has just been sent: opening it again would cancel
+    the way on to the next page, and the practitioner's "Submit assessment" would seem to fall back
+    to Check answers (found by bench/slow_visit.py on a slow link)."""
+    worker, assessment_id = draft
+    tablet, page = signed_in_tablet(chromium, tmp_path / "profile", server.url, worker.email)
+    ready_offline(page, f"{server.url}/assessments/{assessment_id}")
+    tablet.set_offline(True)
+    page.goto(f"{server.url}/assessments/{assessment_id}/sections/visit")
+    fill(page, "visit", helpers.visit_data())
+    # The tablet's word comes as the form goes, as it does when the link sends a submission first.
+    page.evaluate(
+        """() => addEventListener("submit", () => setTimeout(() => navigator.serviceWorker.dispatchEvent(
+            new MessageEvent("message", { data: { type: "out-of-date" } })), 0))"""
+    )
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator('form[data-heat-section="people"]')).to_be_visible()
+    expect(page.get_by_text("Saved on this tablet. It will be sent when you are back online.")).to_be_visible()
+    tablet.set_offline(False)
+    wait_for(lambda: saves_per_section(app, assessment_id) == {"visit": 1})
+    tablet.close()
