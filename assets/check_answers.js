@@ -116,19 +116,32 @@ export async function checkAnswers(ask) {
   }
   const rating = document.querySelector("[data-heat-rating]");
   if (rating) rating.textContent = RATING_LATER;
-  let reloading = false;
+  let submitted = false;
+  let opening = false; // opening again from the server, until the new page replaces this one
   // "Submit assessment" pressed: the submission moves the page on; opening it again now would
   // cancel the submission the practitioner just made.
   document.addEventListener("submit", () => {
-    reloading = true;
+    submitted = true;
   });
-  return async () => {
+  const openAgain = async () => {
     // Every save sent (a sent save stays on the tablet until its section is next opened, but the
     // server has it): the page opens again with the server's answers and rating.
     const now = await ask({ type: "saves", assessment: match[1] });
-    if (!reloading && now.saves && !now.saves.some((save) => !save.sent) && navigator.onLine) {
-      reloading = true;
+    if (!submitted && !opening && now.saves && !now.saves.some((save) => !save.sent) && navigator.onLine) {
+      opening = true;
       location.reload();
     }
   };
+  // A tap or key press while the page is opening again (a tap on "Submit assessment" just as the
+  // last save was sent): the practitioner comes first. Opening again is stopped before the new
+  // page replaces this one, which would drop the tap, and tried again once the page is left alone.
+  const interrupt = () => {
+    if (!opening || submitted) return;
+    window.stop();
+    opening = false;
+    setTimeout(openAgain, 2000);
+  };
+  document.addEventListener("pointerdown", interrupt, true);
+  document.addEventListener("keydown", interrupt, true);
+  return openAgain;
 }
