@@ -428,12 +428,13 @@ async function storeAssessment(user, assessment, paths, title) {
   const cache = await caches.open(STATIC_CACHE);
   for (const asset of ASSETS) if (!(await cache.match(asset))) await cache.add(asset);
   const asked = await storePages(user, assessment, paths);
-  await put("state", paths, `stored ${user} ${assessment}`);
   await describe(user, assessment, { title });
   if (asked) {
     await storeShell(user);
     await storeSignIn();
   }
+  // Stored (and "Ready to work offline" on the task list) once all of it is kept, as the caseload.
+  await put("state", paths, `stored ${user} ${assessment}`);
   return true;
 }
 
@@ -563,9 +564,12 @@ async function storeCaseload(user, paths, children) {
   for (const key of await allKeys("pages")) {
     if (typeof key === "string" && key.startsWith(kitPrefix) && !kits.has(key)) await remove("pages", key);
   }
-  await put("state", Date.now(), `caseload ${user}`);
+  // "Ready to work offline" (the caseload's state) only once everything a restart with no signal
+  // needs is kept: "On this tablet" and the sign-in and unlock pages. Said earlier, a caseload
+  // opened again meanwhile showed it while the unlock page was still on its way.
   await storeShell(user);
   await storeSignIn();
+  await put("state", Date.now(), `caseload ${user}`);
   return true;
 }
 

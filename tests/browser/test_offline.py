@@ -579,6 +579,68 @@ def test_on_this_tablet_opens_at_the_root_after_a_restart_with_no_signal_and_sen
     tablet.close()
 
 
+class HeldPage:
+    """The app, but every request for one page waits until let go; `asked` says one has come."""
+
+    def __init__(self, app, path):
+        self.app = app
+        self.path = path
+        self.asked = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == self.path:
+            self.asked.set()
+            self.go.wait(60)
+        return self.app(environ, start_response)
+
+
+# What the tablet's worker says of the signed-in practitioner's store (as heat.js asks it).
+TABLET_STATUS = """async () => {
+  const worker = navigator.serviceWorker.controller || (await navigator.serviceWorker.ready).active;
+  return await new Promise(resolve => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = event => resolve(event.data);
+    worker.postMessage({ type: 'status-quiet', user: document.body.dataset.heatUser }, [channel.port2]);
+  });
+}"""
+
+
+def test_ready_to_work_offline_is_said_only_once_a_restart_with_no_signal_can_unlock(app, make, chromium, tmp_path):
+    """Issue 28 item 4 (the cause of a flaky run of the test above): the caseload said "Ready to
+    work offline" as soon as the children's pages were kept, while the unlock page was still on its
+    way; a caseload opened again meanwhile showed it, the signal went, and after a restart `/` had
+    no "Unlock with your password". Ready now means the unlock page is kept too."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    make.child(team)
+    held = HeldPage(app, "/unlock")
+    server = Server(held)
+    server.start()
+    profile = tmp_path / "profile"
+    try:
+        tablet, page = signed_in_tablet(chromium, profile, server.url, worker.email)
+        assert held.asked.wait(30)  # the children's pages are kept; the unlock page is on its way
+        page.goto(f"{server.url}/caseload")  # the caseload opened again meanwhile
+        assert page.evaluate(TABLET_STATUS)["caseload"] is None
+        expect(page.locator("[data-heat-caseload-ready]")).to_be_hidden()
+        held.go.set()
+        expect(page.get_by_text("Ready to work offline")).to_be_visible(timeout=30000)
+        assert page.evaluate(TABLET_STATUS)["caseload"]
+        tablet.set_offline(True)
+        tablet.close()
+    finally:
+        held.go.set()
+        server.stop()
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(server.url + "/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    tablet.close()
+
+
 # Every key of every store in the tablet's database, read from the page.
 STORED_KEYS = """async store => {
   const db = await new Promise((resolve, reject) => {
