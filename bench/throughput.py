@@ -8,7 +8,7 @@ HEAT_WEB_THREADS change them), on loopback; a load generator of CONCURRENCY proc
 requests drives each for SECONDS. The machine's load changes from second to second, so each page
 is measured in ROUNDS alternating rounds (bare route, page, bare route, page...) and its ratio is
 the median of the rounds' ratios. Prints figures; asserts nothing.
-Run: make bench   (or .venv/bin/python bench/throughput.py; BENCH_ROUNDS, BENCH_SECONDS)
+Run: make bench   (or .venv/bin/python bench/throughput.py; BENCH_ROUNDS, BENCH_SECONDS, BENCH_PAGES)
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ SETTINGS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+# Some pages only, by words of their names: BENCH_PAGES="child,review" (default: every page).
+ONLY = [word.strip() for word in os.environ.get("BENCH_PAGES", "").split(",") if word.strip()]
 
 
 def free_port() -> int:
@@ -196,7 +198,8 @@ def main() -> None:
                 "check answers": (port, f"{location}/check", worker),
                 "review (supervisor)": (port, waiting_review(port, supervisor), supervisor),
             }
-            results = {name: rounds((bare_port, "/"), page) for name, page in pages.items()}
+            chosen = {name: page for name, page in pages.items() if not ONLY or any(word in name for word in ONLY)}
+            results = {name: rounds((bare_port, "/"), page) for name, page in chosen.items()}
         finally:
             for process in (bare, heat):
                 process.send_signal(signal.SIGTERM)
