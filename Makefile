@@ -32,7 +32,7 @@ assets: static/dist/manifest.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/dist/manifest.json: node_modules/.package-lock.json $(wildcard assets/*)
+static/dist/manifest.json: node_modules/.package-lock.json $(wildcard assets/* assets/sw/*)
 	npm run --silent build
 
 # `flask practice counts` fills what 0024_practice_counts added for visits recorded before it
@@ -74,7 +74,9 @@ lint: install-dev node_modules/.package-lock.json
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
 
+# `npm test` (Vitest: the service worker's modules, assets/test/) runs first: it takes seconds.
 test: lint assets chromium redis
+	npm test
 	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

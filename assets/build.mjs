@@ -1,9 +1,11 @@
 // Build static/dist: compile assets/heat.scss, copy GOV.UK Frontend's JavaScript and our own, give
 // every file a content-hashed name (cached for a year; a new build is a new name), write a gzip
-// and a Brotli copy beside each for WhiteNoise, and list the names in manifest.json.
+// and a Brotli copy beside each for WhiteNoise, and list the names in manifest.json. The service
+// worker's modules (assets/sw.js and assets/sw/) are bundled by esbuild into one classic script.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { brotliCompressSync, gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
 import * as sass from "sass";
 
 const out = "static/dist";
@@ -43,10 +45,19 @@ for (const [plain, hashed] of Object.entries(modules)) ours = ours.replace(`"${p
 emit("heat.js", Buffer.from(ours));
 // Photos, "I saw everything in this room" and installing (issue 21 items 6, 9 and 10): a module of its own.
 emit("tablet.js", Buffer.from(readFileSync("assets/tablet.js", "utf8").replace('"./keys.js"', `"./${modules["./keys.js"]}"`)));
-// The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files.
+// The service worker lives at /sw.js (served by the app, never cached): it lists the hashed files,
+// and its cache is named after them (esbuild's define fills in __ASSETS__ and __BUILD__).
 const assets = Object.values(manifest).map((name) => `/static/dist/${name}`);
 const build = createHash("sha256").update(assets.join()).digest("hex").slice(0, 12);
-const worker = readFileSync("assets/sw.js", "utf8").replace("__ASSETS__", JSON.stringify(assets)).replace("__BUILD__", build);
-writeFileSync(`${out}/sw.js`, worker);
+const worker = await esbuild.build({
+  entryPoints: ["assets/sw.js"],
+  bundle: true,
+  format: "iife",
+  write: false,
+  legalComments: "none",
+  logLevel: "warning",
+  define: { __ASSETS__: JSON.stringify(assets), __BUILD__: JSON.stringify(build) },
+});
+writeFileSync(`${out}/sw.js`, worker.outputFiles[0].contents);
 writeFileSync(`${out}/manifest.json`, JSON.stringify(manifest, null, 2));
 console.log(`built ${out}: ${Object.values(manifest).join(", ")}`);
