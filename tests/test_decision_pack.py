@@ -355,3 +355,21 @@ def test_the_demo_refuses_lilys_step_down_and_shows_her_family_history(app):
         as_text=True
     )
     assert child_of(app, lily.id).plan_status == "cp"
+
+
+def test_the_dashboard_names_the_ten_reds_waiting_longest_and_counts_them_all(app, make, team_world):
+    """Issue 27: a list on the dashboard does not grow with the team. Eleven Reds waiting: the ten
+    waiting longest are named, the count says eleven, and a supervisor is sent to the review queue
+    (Red visits first) for the rest."""
+    w, s = team_world["w"], team_world["s"]
+    children = [team_world["child"]] + [make.child(team_world["team"], f"Rory{n}", "Invented") for n in range(10)]
+    for child in children:
+        submitted_visit(app, w, child.id, TODAY, grades={"general.smell": "5"})
+    banner = helpers.page(s.get("/dashboard")).select_one(".heat-reds-waiting")
+    text = " ".join(banner.get_text(" ", strip=True).split())
+    assert "11 Red visits need action today." in text and "The 10 waiting longest:" in text
+    assert len(banner.select("ul li")) == 10
+    assert "Ivy Invented" in text and "Rory8 Invented" in text and "Rory9 Invented" not in text
+    link = banner.find("a", string="See all 11 in the review queue")
+    assert link is not None and link["href"] == "/reviews"
+    assert "Rory9 Invented" in s.get("/reviews").get_data(as_text=True)

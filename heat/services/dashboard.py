@@ -9,7 +9,6 @@ from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from heat.checklist.vocabulary import (
     ACTIONS_OUTSTANDING,
@@ -136,15 +135,27 @@ class RedWaiting:
     waiting: str  # time since submission, in words
 
 
-def reds_waiting(team_id: int, now: dt.datetime) -> list[RedWaiting]:
-    """The team's Red visits waiting for a supervisor's decision, longest waiting first."""
-    waiting = db.session.scalars(
-        select(Assessment)
-        .where(Assessment.team_id == team_id, Assessment.status == "submitted", Assessment.rating == RED.id)
-        .order_by(Assessment.submitted_at, Assessment.id)
-        .options(selectinload(Assessment.children))
+# The dashboard names this many of a list that grows with the team (Reds waiting, visits needing a
+# second supervisor), longest waiting first, and says how many there are in all.
+NAMED = 10
+
+
+def _reds(team_id: int) -> Select[Any]:
+    return select(Assessment).where(
+        Assessment.team_id == team_id, Assessment.status == "submitted", Assessment.rating == RED.id
     )
-    return [RedWaiting(a, time_since(a.submitted_at or now, now)) for a in waiting]
+
+
+def reds_waiting(team_id: int, now: dt.datetime, limit: int | None = None) -> list[RedWaiting]:
+    """The team's Red visits waiting for a supervisor's decision, longest waiting first (the
+    first `limit` of them)."""
+    return [
+        RedWaiting(a, time_since(a.submitted_at or now, now)) for a in reviews.longest_waiting(_reds(team_id), limit)
+    ]
+
+
+def count(query: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @dataclass(frozen=True)
@@ -154,8 +165,10 @@ class Dashboard:
     pager: Pagination  # rows of (child, overdue action count)
     workers: dict[int, str]  # allocated worker names by id, for the children shown
     today: dt.date
-    second_supervisor: list[Assessment]  # submitted, and no supervisor of the team may review them
-    reds_waiting: list[RedWaiting]  # shown at the top: a Red needs action today
+    second_supervisor: list[Assessment]  # submitted, and no supervisor of the team may review them (the first NAMED)
+    second_supervisor_total: int
+    reds_waiting: list[RedWaiting]  # shown at the top: a Red needs action today (the first NAMED)
+    reds_total: int
 
 
 def dashboard(
@@ -168,6 +181,15 @@ def dashboard(
     pager = paging.paginate(query, page, rows=True)
     worker_ids = {child.allocated_worker_id for child, _ in pager.items} - {None}
     workers = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(worker_ids)))}
+    second = reviews.needing_second_supervisor_query(team.id)
     return Dashboard(
-        team, teams, pager, workers, today, reviews.needing_second_supervisor(team.id), reds_waiting(team.id, utcnow())
+        team,
+        teams,
+        pager,
+        workers,
+        today,
+        reviews.longest_waiting(second, NAMED),
+        count(second),
+        reds_waiting(team.id, utcnow(), NAMED),
+        count(_reds(team.id)),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import selectinload
 
 from heat.checklist.vocabulary import AMBER, DECISIONS, FLAG_RESPONSES, GREEN, INCOMPLETE, RATINGS, RED
@@ -120,21 +120,31 @@ def review_queue(supervisor: User, page: int | None) -> ReviewQueue:
     return ReviewQueue([_row(a) for a in pager.items], pager, [_row(a, needs_second=a.id in stuck) for a in worked_on])
 
 
-def needing_second_supervisor(team_id: int | None) -> list[Assessment]:
-    """Submitted assessments of the team that no supervisor of the team may decide on: every
-    active supervisor worked on them (or the team has none). One query."""
+def needing_second_supervisor_query(team_id: int | None) -> Select[Any]:
+    """SQL: submitted assessments of the team that no supervisor of the team may decide on: every
+    active supervisor worked on them (or the team has none)."""
     supervisors = db.session.scalars(
         select(User.id).where(User.team_id == team_id, User.role == "supervisor", User.active.is_(True))
     ).all()
+    return select(Assessment).where(
+        Assessment.team_id == team_id,
+        Assessment.status == "submitted",
+        *[_worked_on_by(s) for s in supervisors],
+    )
+
+
+def needing_second_supervisor(team_id: int | None) -> list[Assessment]:
+    """Those assessments, longest waiting first."""
+    return longest_waiting(needing_second_supervisor_query(team_id))
+
+
+def longest_waiting(query: Select[Any], limit: int | None = None) -> list[Assessment]:
+    """The query's assessments, longest waiting first (the first `limit` of them), with their
+    children: read in order from the index on team, status and submission time."""
     return list(
         db.session.scalars(
-            select(Assessment)
-            .where(
-                Assessment.team_id == team_id,
-                Assessment.status == "submitted",
-                *[_worked_on_by(s) for s in supervisors],
-            )
-            .order_by(Assessment.submitted_at, Assessment.id)
+            query.order_by(Assessment.submitted_at, Assessment.id)
+            .limit(limit)
             .options(selectinload(Assessment.children))
         )
     )
