@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from heat.database import writing
@@ -146,3 +146,35 @@ def test_a_reference_look_up_reads_the_index_not_every_child(app, make):
             )
             db.session.rollback()
         assert "ix_children_reference_upper" in plan
+
+
+def test_a_page_views_audit_row_is_a_statement_alone_outside_any_transaction(app, make, signed_in):
+    """Issue 28: a page view's audit row is one INSERT that is its own transaction (SQLite's
+    autocommit), so the write lock is taken, used and let go inside one call into SQLite. As
+    BEGIN IMMEDIATE, INSERT and COMMIT, it was held across three calls, each a wait for the GIL
+    behind threads rendering pages, while other requests' writes queued for it."""
+    team = make.team()
+    worker = make.user("practitioner", team)
+    child = make.child(team)
+    client = signed_in(worker)
+    seen = []
+
+    def before(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO audit_events"):
+            driver = conn.connection.driver_connection
+            seen.append(driver.in_transaction if conn.dialect.name == "sqlite" else conn.in_transaction())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        assert client.get(f"/children/{child.id}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    with app.app_context():
+        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "child_viewed")).all()
+    assert [(row.user_id, row.child_id) for row in viewed] == [(worker.id, child.id)]
+    if engine.dialect.name == "sqlite":
+        assert seen == [False]  # no transaction open: the INSERT is one
+    else:
+        assert len(seen) == 1

@@ -47,7 +47,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
-from heat.database import SAFE_METHODS, writing
+from heat.database import SAFE_METHODS, alone, writing
 from heat.extensions import db
 from heat.models import AuditEvent, utcnow
 
@@ -256,12 +256,11 @@ def record(
         )
     if has_request_context() and request.method in SAFE_METHODS:
         # A page view has read what it records: end its read transaction first (our own snapshot
-        # would hold back the write-ahead log behind this commit), then write in a short
-        # transaction that begins IMMEDIATE and so waits its turn for the lock.
+        # would hold back the write-ahead log behind this commit), then write the row as a
+        # statement alone, its own transaction, which waits its turn for the lock.
         db.session.commit()
-        with writing():
-            _append(values)
-            db.session.commit()
+        with alone(db.engine) as connection:
+            connection.execute(_INSERT, {**values, "scheme": KEYED})
     else:
         # A change: the row goes in the change's own transaction (after what the change has
         # written so far, which it may name), and commits with it or not at all.
