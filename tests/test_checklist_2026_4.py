@@ -382,6 +382,13 @@ def test_a_malformed_2026_4_definition_is_refused(tmp_path, edit, message):
 # --- through the app -------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def visits_start_on_2026_4(app, monkeypatch):
+    """New visits start on 2026.4 here, whichever version is newer (a new version must not turn
+    these tests into tests of itself)."""
+    monkeypatch.setitem(app.extensions, "heat_current_version", "2026.4")
+
+
 def baby_visit(app, w, child_id, grades=None, rooms=None, sources=None, answers=None):
     """A 2026.4 visit for one child, completed with every asked item graded 1 and observed."""
     from tests.test_assessment_flow import definition

@@ -17,6 +17,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
@@ -136,6 +137,29 @@ def kept(assessment: Assessment, item_id: str, photo: Prepared) -> bool:
     return db.session.scalar(select(AssessmentPhoto.id).where(AssessmentPhoto.key == key)) is not None
 
 
+class Sealed(TypedDict):
+    """The columns every kept photo has (an assessment's and a practice case's alike)."""
+
+    key: str
+    sealed: bytes
+    width: int
+    height: int
+    size: int
+    added_by_id: int
+
+
+def sealed(purpose: bytes, key: str, photo: Prepared, user: User) -> Sealed:
+    """A prepared photo's columns: its JPEG sealed for `purpose` and bound to its key."""
+    return Sealed(
+        key=key,
+        sealed=sealing.seal(purpose, photo.jpeg, key.encode()),
+        width=photo.width,
+        height=photo.height,
+        size=len(photo.jpeg),
+        added_by_id=user.id,
+    )
+
+
 def add(assessment: Assessment, user: User, item_id: str, photo: Prepared) -> AssessmentPhoto:
     """Keep a photo (sealed) for an item; the same photo of the same item again is the one kept
     already. The caller has checked `refusal` and commits."""
@@ -143,16 +167,7 @@ def add(assessment: Assessment, user: User, item_id: str, photo: Prepared) -> As
     kept = db.session.scalar(select(AssessmentPhoto).where(AssessmentPhoto.key == key))
     if kept is not None:
         return kept
-    row = AssessmentPhoto(
-        key=key,
-        assessment_id=assessment.id,
-        item_id=item_id,
-        sealed=sealing.seal(PURPOSE, photo.jpeg, key.encode()),
-        width=photo.width,
-        height=photo.height,
-        size=len(photo.jpeg),
-        added_by_id=user.id,
-    )
+    row = AssessmentPhoto(assessment_id=assessment.id, item_id=item_id, **sealed(PURPOSE, key, photo, user))
     db.session.add(row)
     db.session.flush()
     audit.record("photo_added", user=user, assessment_id=assessment.id, detail=f"photo {row.id}: {item_id}")

@@ -20,7 +20,7 @@ from heat.checklist.calibration import MIN_SPREAD, Agreement, agreement, spread
 from heat.checklist.vocabulary import AGES
 from heat.extensions import db
 from heat.models import PracticeAttempt, PracticeCase, PracticeCasePhoto, User, utcnow
-from heat.services import audit, sealing
+from heat.services import audit, photos, sealing
 from heat.services.checklists import definition_for_version
 from heat.services.errors import FieldError
 from heat.services.photos import Prepared
@@ -116,15 +116,7 @@ def add_photo(case: PracticeCase, user: User, photo: Prepared, caption: str) -> 
         return kept
     if len(case.photos) >= PHOTOS_PER_CASE:
         raise FieldError("photo", CASE_FULL)
-    row = PracticeCasePhoto(
-        key=key,
-        caption=caption,
-        sealed=sealing.seal(PHOTO_PURPOSE, photo.jpeg, key.encode()),
-        width=photo.width,
-        height=photo.height,
-        size=len(photo.jpeg),
-        added_by_id=user.id,
-    )
+    row = PracticeCasePhoto(caption=caption, **photos.sealed(PHOTO_PURPOSE, key, photo, user))
     case.photos.append(row)
     db.session.flush()
     audit.record("practice_photo_added", user=user, detail=f"practice case {case.id}: photo {row.id}")
