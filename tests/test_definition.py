@@ -6,7 +6,7 @@ import re
 import pytest
 
 from heat.checklist import DefinitionError, load_definition, load_definitions
-from heat.checklist.definition import BUILTIN_DIR
+from heat.checklist.definition import BUILTIN_DIR, current_version
 
 SOURCE = (BUILTIN_DIR / "heat-2026.1.toml").read_text()
 
@@ -73,3 +73,11 @@ def test_the_same_version_twice_is_refused(tmp_path):
     (tmp_path / "copy.toml").write_text(SOURCE)
     with pytest.raises(DefinitionError, match="version 2026.1 is defined twice"):
         load_definitions(BUILTIN_DIR, tmp_path)
+
+
+def test_of_two_versions_published_the_same_day_the_later_number_is_current(tmp_path):
+    """2026.10 comes after 2026.9 (compared as text, "2026.10" < "2026.9")."""
+    for version in ("2026.9", "2026.10"):
+        text = SOURCE.replace('version = "2026.1"', f'version = "{version}"').replace("2026-11-01", "2027-02-01")
+        (tmp_path / f"heat-{version}.toml").write_text(text)
+    assert current_version(load_definitions(tmp_path)) == "2026.10"

@@ -294,8 +294,14 @@ def load_definitions(*directories: Path | str) -> dict[str, Definition]:
 
 
 def current_version(definitions: dict[str, Definition]) -> str:
-    """The most recently published definition is the one new assessments use."""
-    return max(definitions.values(), key=lambda d: (d.published, d.version)).version
+    """The most recently published definition is the one new assessments use; of two published
+    the same day, the later version (2026.10 after 2026.9: its parts compared as numbers)."""
+    return max(definitions.values(), key=lambda d: (d.published, version_order(d.version))).version
+
+
+def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A version's parts in order: numbers as numbers (9 before 10), any other part after them."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
 
 
 def _require(condition: object, message: str) -> None:
