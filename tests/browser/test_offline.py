@@ -522,6 +522,18 @@ def start_offline(page, server, child):
     expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
 
 
+def unlocked_at_the_root(chromium, profile, url):
+    """The tablet's browser opened again with no signal: `/` asks for the password, and unlocked
+    shows "On this tablet". The browser and its page."""
+    tablet = open_tablet(chromium, profile)
+    page = tablet.new_page()
+    page.goto(url + "/")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Unlock with your password").click()
+    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    return tablet, page
+
+
 def test_on_this_tablet_opens_at_the_root_after_a_restart_with_no_signal_and_sends_now(
     app, make, server, chromium, tmp_path
 ):
@@ -556,12 +568,7 @@ def test_on_this_tablet_opens_at_the_root_after_a_restart_with_no_signal_and_sen
     tablet.close()
 
     server.stop()  # no signal (see test_after_a_restart_with_no_signal_unlock_...)
-    tablet = open_tablet(chromium, profile)
-    page = tablet.new_page()
-    page.goto(server.url + "/")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Unlock with your password").click()
-    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    tablet, page = unlocked_at_the_root(chromium, profile, server.url)
     page.get_by_role("link", name=f"Home environment assessment: {child.name}").click()
     expect(page.get_by_role("heading", name="Home environment assessment")).to_be_visible()
     expect(page.get_by_text("Saved on this tablet").first).to_be_visible()  # the task list's tag
@@ -632,12 +639,7 @@ def test_ready_to_work_offline_is_said_only_once_a_restart_with_no_signal_can_un
     finally:
         held.go.set()
         server.stop()
-    tablet = open_tablet(chromium, profile)
-    page = tablet.new_page()
-    page.goto(server.url + "/")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Unlock with your password").click()
-    expect(page.get_by_role("heading", name="On this tablet", exact=True)).to_be_visible()
+    tablet, page = unlocked_at_the_root(chromium, profile, server.url)
     tablet.close()
 
 
